@@ -1,0 +1,42 @@
+# gameday — `make lab` runs gameday on its built-in lab, `make test` runs the
+# whole test suite. Both install what they need (scripts/deps.sh).
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/gameday
+PKGS := ./...
+
+.PHONY: all build lab deps test test-unit test-real lint bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build:
+	@mkdir -p bin
+	$(GO) build -o $(BIN) ./cmd/gameday
+
+## lab: start the local lab and open the TUI on it
+lab: deps build
+	./$(BIN) lab
+
+## lint: gofmt and go vet
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## test: everything CI runs, except the real Kafka/Cassandra stage
+test: deps lint
+	$(GO) test -race -timeout 20m -count=1 $(PKGS)
+
+## test-real: the seed's scenarios against real Apache Kafka and Cassandra
+test-real: deps build
+	GAMEDAY_REAL=1 bash scripts/deps.sh
+	GAMEDAY_REAL=1 $(GO) test -count=1 -timeout 25m -run 'Real' ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
+
+clean:
+	rm -rf bin

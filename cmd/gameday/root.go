@@ -1,0 +1,26 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// NewCmdRoot builds the gameday command tree.
+func NewCmdRoot(io *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "gameday",
+		Short: "Chaos-engineering game days on Kafka, Cassandra and Redis Sentinel",
+		Long: `gameday opens a terminal UI with live steady-state probes beside a fault
+palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
+		Example: `  gameday lab                      # start the local lab and open the TUI on it
+  gameday -i inventory.yaml        # open the TUI against your inventory`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	cmd.SetIn(io.In)
+	cmd.AddCommand(
+		NewCmdVersion(io, nil),
+	)
+	return cmd
+}
