@@ -23,13 +23,16 @@ type Recorder struct {
 	now    func() time.Time
 	sink   Sink
 	queue  []Event
+	spare  []Event // the drained batch, reused as the next queue
 	wake   chan struct{}
-	synced *sync.Cond // signalled when the sink has caught up to sinkSeq
-	sinkAt uint64     // last Seq handed to the sink
+	synced *sync.Cond // signalled when the sink finishes an event or stops
 	sinkOK uint64     // last Seq the sink finished
 	closed bool
-	done   chan struct{}
-	errs   atomic.Pointer[error]
+	// drained is set, under mu, once the sink goroutine has stopped: Sync
+	// must not wait for it after that.
+	drained bool
+	done    chan struct{}
+	errs    atomic.Pointer[error]
 }
 
 // RecorderOption configures a Recorder.
@@ -60,7 +63,8 @@ func NewRecorder(opts ...RecorderOption) *Recorder {
 // Record stamps e (Seq always, Time when zero), hands it to the sink queue and
 // offers it to every subscriber, and returns the stamped event. It never
 // blocks for longer than a mutex hold. Events recorded after Close are
-// dropped.
+// dropped. e.Data is shared with subscribers and the sink, so the producer
+// must not modify that map afterwards (Event.With copies).
 func (r *Recorder) Record(e Event) Event {
 	r.mu.Lock()
 	if r.closed {
@@ -92,18 +96,16 @@ func (r *Recorder) Sync() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	target := r.seq
-	for r.sink != nil && r.sinkOK < target && !r.isDone() {
+	for r.sink != nil && r.sinkOK < target && !r.drained {
 		r.synced.Wait()
 	}
 }
 
-func (r *Recorder) isDone() bool {
-	select {
-	case <-r.done:
-		return true
-	default:
-		return false
-	}
+// Flush is Sync that also reports the sink's last error, for callers that
+// must not go ahead when the record may not be on disk.
+func (r *Recorder) Flush() error {
+	r.Sync()
+	return r.Err()
 }
 
 // Err returns the last error the sink reported, if any. The Recorder keeps
@@ -120,12 +122,22 @@ func (r *Recorder) drain() {
 	for {
 		r.mu.Lock()
 		batch := r.queue
-		r.queue = nil
+		r.queue = r.spare[:0]
+		r.spare = nil
 		closed := r.closed
+		if len(batch) == 0 && closed {
+			r.drained = true
+			r.synced.Broadcast()
+			r.mu.Unlock()
+			return
+		}
 		r.mu.Unlock()
+		if len(batch) == 0 {
+			<-r.wake
+			continue
+		}
 		for _, e := range batch {
 			if err := r.sink.Append(e); err != nil {
-				err := err
 				r.errs.Store(&err)
 			}
 			r.mu.Lock()
@@ -133,15 +145,10 @@ func (r *Recorder) drain() {
 			r.synced.Broadcast()
 			r.mu.Unlock()
 		}
-		if len(batch) == 0 && closed {
-			r.mu.Lock()
-			r.synced.Broadcast()
-			r.mu.Unlock()
-			return
-		}
-		if len(batch) == 0 {
-			<-r.wake
-		}
+		clear(batch) // let the events' Data be collected
+		r.mu.Lock()
+		r.spare = batch
+		r.mu.Unlock()
 	}
 }
 

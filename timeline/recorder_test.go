@@ -1,0 +1,198 @@
+package timeline
+
+import (
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// liveness bounds how long a test waits before declaring a deadlock. It is a
+// hang detector, not a performance assertion: it is orders of magnitude above
+// the expected time.
+const liveness = 2 * time.Minute
+
+// slowSink is a Sink that takes its time and remembers what it got.
+type slowSink struct {
+	mu    sync.Mutex
+	delay time.Duration
+	every int
+	got   []Event
+	err   error
+	inner Sink
+}
+
+func (s *slowSink) Append(e Event) error {
+	s.mu.Lock()
+	s.got = append(s.got, e)
+	n := len(s.got)
+	s.mu.Unlock()
+	if s.every > 0 && n%s.every == 0 {
+		time.Sleep(s.delay)
+	}
+	if s.inner != nil {
+		return s.inner.Append(e)
+	}
+	return s.err
+}
+
+func (s *slowSink) events() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Event(nil), s.got...)
+}
+
+// waitOrFail runs f and fails the test if it has not returned within liveness.
+func waitOrFail(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(liveness):
+		t.Fatalf("%s did not return within %v: blocked", what, liveness)
+	}
+}
+
+func TestRecorderStalledSubscriberNeverBlocksProducers(t *testing.T) {
+	const producers, perProducer, stalledBuf = 8, 10_000, 16
+	const total = producers * perProducer
+	sink := &slowSink{delay: time.Millisecond, every: 1000}
+	r := NewRecorder(WithSink(sink))
+	stalled := r.Subscribe(stalledBuf) // never read
+	live := r.Subscribe(total)
+
+	var liveGot []Event
+	reading := make(chan struct{})
+	go func() {
+		defer close(reading)
+		for e := range live.C() {
+			liveGot = append(liveGot, e)
+		}
+	}()
+
+	waitOrFail(t, "producers", func() {
+		var wg sync.WaitGroup
+		for p := range producers {
+			wg.Go(func() {
+				for i := range perProducer {
+					r.Record(NewEvent(ProbeWindow, "probe", "p%d #%d", p, i))
+				}
+			})
+		}
+		wg.Wait()
+	})
+	waitOrFail(t, "Close", r.Close)
+	<-reading
+
+	if got := stalled.Dropped(); got != total-stalledBuf {
+		t.Errorf("stalled subscriber dropped %d, want %d", got, total-stalledBuf)
+	}
+	if live.Dropped() != 0 || len(liveGot) != total {
+		t.Fatalf("live subscriber got %d events, dropped %d; want all %d", len(liveGot), live.Dropped(), total)
+	}
+	for i, e := range liveGot {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("live event %d has Seq %d: not in order", i, e.Seq)
+		}
+	}
+	sunk := sink.events()
+	if len(sunk) != total {
+		t.Fatalf("sink got %d events, want %d", len(sunk), total)
+	}
+	for i, e := range sunk {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("sink event %d has Seq %d: not in order", i, e.Seq)
+		}
+	}
+}
+
+// The journal behind a slow sink still receives every event, in order, and
+// Sync returns only once they are all written.
+func TestRecorderSyncWaitsForJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	r := NewRecorder(WithSink(&slowSink{delay: 20 * time.Millisecond, every: 10, inner: j}))
+	defer r.Close()
+	const n = 50
+	for i := range n {
+		r.Record(NewEvent(Note, "operator", "note %d", i))
+	}
+	waitOrFail(t, "Sync", r.Sync)
+
+	got, warns, err := LoadJournal(path)
+	if err != nil || len(warns) > 0 {
+		t.Fatal(err, warns)
+	}
+	if len(got) != n {
+		t.Fatalf("after Sync the journal holds %d events, want %d", len(got), n)
+	}
+	for i, e := range got {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("journal event %d has Seq %d", i, e.Seq)
+		}
+	}
+}
+
+func TestRecorderFlushReportsSinkError(t *testing.T) {
+	boom := errors.New("disk full")
+	r := NewRecorder(WithSink(&slowSink{err: boom}))
+	sub := r.Subscribe(4)
+	r.Record(NewEvent(Note, "operator", "x"))
+	if err := r.Flush(); !errors.Is(err, boom) {
+		t.Errorf("Flush = %v, want %v", err, boom)
+	}
+	if e := <-sub.C(); e.Summary != "x" {
+		t.Errorf("subscriber got %+v: the live view must survive a sink error", e)
+	}
+	r.Close()
+}
+
+func TestRecorderClose(t *testing.T) {
+	sink := &slowSink{}
+	r := NewRecorder(WithSink(sink), WithClock(func() time.Time { return t0 }))
+	sub := r.Subscribe(4)
+	e := r.Record(NewEvent(Note, "operator", "before"))
+	if e.Seq != 1 || !e.Time.Equal(t0) {
+		t.Errorf("stamped %+v, want Seq 1 at the clock's time", e)
+	}
+	r.Close()
+	r.Close() // twice is fine
+	r.Record(NewEvent(Note, "operator", "after"))
+	waitOrFail(t, "Sync after Close", r.Sync)
+	if got := sink.events(); len(got) != 1 || got[0].Summary != "before" {
+		t.Errorf("sink got %+v, want only the event before Close", got)
+	}
+	if _, ok := <-sub.C(); !ok {
+		t.Fatal("buffered event lost on Close")
+	}
+	if _, ok := <-sub.C(); ok {
+		t.Error("subscription still open after Recorder.Close")
+	}
+	late := r.Subscribe(1)
+	if _, ok := <-late.C(); ok {
+		t.Error("subscribing after Close gave an open channel")
+	}
+	sub.Close()
+	late.Close()
+}
+
+func TestSubscriptionClose(t *testing.T) {
+	r := NewRecorder()
+	defer r.Close()
+	a, b := r.Subscribe(4), r.Subscribe(4)
+	a.Close()
+	a.Close()
+	r.Record(NewEvent(Note, "operator", "x"))
+	if _, ok := <-a.C(); ok {
+		t.Error("closed subscription still receives")
+	}
+	if e := <-b.C(); e.Summary != "x" {
+		t.Errorf("other subscriber got %+v", e)
+	}
+}

@@ -1,0 +1,119 @@
+package timeline
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// StateDir returns gameday's state directory, creating it (0700) if needed:
+// $XDG_STATE_HOME/gameday, or ~/.local/state/gameday when XDG_STATE_HOME is
+// unset or not absolute (the XDG spec says to ignore relative paths).
+func StateDir() (string, error) {
+	base := os.Getenv("XDG_STATE_HOME")
+	if !filepath.IsAbs(base) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find the state directory: %w", err)
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	dir := filepath.Join(base, "gameday")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create state directory: %w", err)
+	}
+	return dir, nil
+}
+
+// sessionStamp is the UTC timestamp in session file names: sortable, and
+// free of colons so the name is valid everywhere.
+const sessionStamp = "2006-01-02T150405Z"
+
+// NewSessionJournalPath returns the journal path for a session started at
+// now under the state directory dir: DIR/sessions/2026-11-25T083000Z.jsonl.
+func NewSessionJournalPath(dir string, now time.Time) string {
+	return filepath.Join(dir, "sessions", now.UTC().Format(sessionStamp)+".jsonl")
+}
+
+// SessionInfo describes a session for its session.start event.
+type SessionInfo struct {
+	Source    string // who runs it: "tui", "run", "probe"
+	Inventory string // inventory name or path, shown in the report
+	Runbook   string // runbook name, when one drives the session
+	Title     string // report title; defaults to the runbook or "Game day"
+}
+
+// Session is a Recorder wired to a fresh journal of its own.
+type Session struct {
+	Recorder *Recorder
+	Journal  *Journal
+	Path     string // the journal's path
+}
+
+// OpenSession creates a new session journal under dir (the state directory
+// when dir is empty), starts a Recorder writing to it and records the
+// session.start event. Two sessions started in the same second get distinct
+// files.
+func OpenSession(dir string, info SessionInfo, opts ...RecorderOption) (*Session, error) {
+	if dir == "" {
+		d, err := StateDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	cfg := &Recorder{now: time.Now} // read WithClock, so the file name follows it
+	for _, o := range opts {
+		o(cfg)
+	}
+	base := strings.TrimSuffix(NewSessionJournalPath(dir, cfg.now()), ".jsonl")
+	var (
+		j   *Journal
+		err error
+	)
+	for i := 1; i <= 100; i++ {
+		path := base + ".jsonl"
+		if i > 1 {
+			path = fmt.Sprintf("%s-%d.jsonl", base, i)
+		}
+		j, err = openJournal(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND)
+		if err == nil || !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec := NewRecorder(append([]RecorderOption{WithSink(j)}, opts...)...)
+	start := NewEvent(SessionStart, firstNonEmpty(info.Source, "gameday"), "session started")
+	for k, v := range map[string]string{"inventory": info.Inventory, "runbook": info.Runbook, "title": info.Title} {
+		if v != "" {
+			start = start.With(k, v)
+		}
+	}
+	rec.Record(start)
+	return &Session{Recorder: rec, Journal: j, Path: j.Path()}, nil
+}
+
+// Close records session.end with reason, flushes every event to the journal
+// and closes it. It returns the first error the journal reported.
+func (s *Session) Close(reason string) error {
+	s.Recorder.Record(NewEvent(SessionEnd, "gameday", "session ended: %s", reason).With("reason", reason))
+	s.Recorder.Close()
+	werr := s.Recorder.Err()
+	cerr := s.Journal.Close()
+	return errors.Join(werr, cerr)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
