@@ -1,0 +1,60 @@
+package nshost_test
+
+import (
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gameday-dev/gameday/inject/nshost"
+)
+
+func TestBedHostsTalkOnlyAmongThemselvesAndVanishAfterTheTest(t *testing.T) {
+	var names []string
+	var bedRef *nshost.Bed
+	t.Run("bed", func(t *testing.T) {
+		bed := nshost.New(t, 2, nshost.Options{Redis: true})
+		bedRef = bed
+		h1, h2 := bed.Hosts[0], bed.Hosts[1]
+		names = []string{h1.NS, h2.NS}
+		for _, h := range bed.Hosts {
+			if _, err := os.Stat("/run/netns/" + h.NS); err != nil {
+				t.Fatalf("namespace %s missing: %v", h.NS, err)
+			}
+			c, err := net.DialTimeout("tcp", h.Addr+":22", 2*time.Second)
+			if err != nil {
+				t.Fatalf("sshd on %s unreachable from the test: %v", h.Name, err)
+			}
+			c.Close()
+			if routes := bed.Exec(h, "ip", "-4", "route", "show"); strings.Contains(routes, "default") {
+				t.Fatalf("%s has a default route; bed traffic must stay inside: %s", h.Name, routes)
+			}
+		}
+		// host1 reaches host2's Redis across the hub bridge.
+		out := bed.Exec(h1, "redis-cli", "-h", h2.Addr, "-p", "6379", "PING")
+		if strings.TrimSpace(out) != "PONG" {
+			t.Fatalf("redis PING from host1 to host2 = %q, want PONG", out)
+		}
+		before := bed.Snapshot(h1)
+		bed.Exec(h1, "iptables", "-A", "INPUT", "-s", "192.0.2.7", "-j", "DROP")
+		after := bed.Snapshot(h1)
+		if before == after || !strings.Contains(after, "-A INPUT -s 192.0.2.7/32 -j DROP") {
+			t.Fatalf("snapshot missed a new INPUT rule:\n%s", after)
+		}
+		if bed.Snapshot(h2) != bed.Snapshot(h2) {
+			t.Fatalf("two snapshots of an untouched host differ")
+		}
+	})
+	if bedRef == nil {
+		t.Fatal("bed was not built")
+	}
+	for _, ns := range names {
+		if _, err := os.Stat("/run/netns/" + ns); !os.IsNotExist(err) {
+			t.Errorf("namespace %s survived teardown (stat err %v)", ns, err)
+		}
+	}
+	if _, err := net.DialTimeout("tcp", bedRef.Hosts[0].Addr+":22", 300*time.Millisecond); err == nil {
+		t.Errorf("host1's sshd still reachable after teardown")
+	}
+}

@@ -1,0 +1,70 @@
+package nshost
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+var (
+	iptCounters = regexp.MustCompile(`\[\d+:\d+\]`)
+	nftCounters = regexp.MustCompile(`packets \d+ bytes \d+`)
+)
+
+// Snapshot returns host h's complete network state as gameday could touch
+// it: iptables-save (IPv4 and IPv6), nft list ruleset and every qdisc, class
+// and filter, with comments and packet counters removed so that two
+// snapshots of an unchanged host are equal.
+func (b *Bed) Snapshot(h *Host) string {
+	b.tb.Helper()
+	var sb strings.Builder
+	for _, argv := range [][]string{
+		{"iptables-save"},
+		{"ip6tables-save"},
+		{"nft", "list", "ruleset"},
+		{"tc", "qdisc", "show"},
+		{"tc", "class", "show", "dev", "eth0"},
+		{"tc", "filter", "show", "dev", "eth0"},
+		{"tc", "filter", "show", "dev", "eth0", "ingress"},
+	} {
+		out, err := b.TryExec(h, argv...)
+		if err != nil {
+			out = "error: " + err.Error()
+		}
+		sb.WriteString("$ " + strings.Join(argv, " ") + "\n")
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") || line == "" {
+				continue
+			}
+			line = iptCounters.ReplaceAllString(line, "[0:0]")
+			line = nftCounters.ReplaceAllString(line, "packets 0 bytes 0")
+			sb.WriteString(line + "\n")
+		}
+	}
+	return sb.String()
+}
+
+// Signal sends sig to every process in host h's namespace whose command
+// name is comm ("sshd", "redis-server"): SIGSTOP on "sshd" makes the host
+// hang, listener and open sessions alike. It returns how many it signalled.
+func (b *Bed) Signal(h *Host, comm string, sig syscall.Signal) int {
+	b.tb.Helper()
+	out, _ := run("ip", "netns", "pids", h.NS)
+	n := 0
+	for _, f := range strings.Fields(out) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			continue
+		}
+		c, err := os.ReadFile("/proc/" + f + "/comm")
+		if err != nil || strings.TrimSpace(string(c)) != comm {
+			continue
+		}
+		if syscall.Kill(pid, sig) == nil {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,39 @@
+package nshost
+
+import (
+	"errors"
+	"os"
+	"regexp"
+	"strconv"
+	"syscall"
+)
+
+// bedNS matches the namespaces a bed creates: gd-<pid>-<seq>-<hub|i>.
+var bedNS = regexp.MustCompile(`^gd-(\d+)-(\d+)-(hub|\d+)$`)
+
+// Sweep deletes bed namespaces (and kills what runs in them) whose creating
+// process is gone: the leftovers of a test binary that crashed or was
+// killed before its cleanups ran. Beds of live processes are left alone.
+func Sweep() {
+	ents, err := os.ReadDir("/run/netns")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		m := bedNS.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		pid, err := strconv.Atoi(m[1])
+		if err != nil || alive(pid) {
+			continue
+		}
+		removeNamespace(e.Name())
+	}
+}
+
+// alive reports whether a process with this PID exists.
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
