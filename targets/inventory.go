@@ -131,7 +131,7 @@ type ProbeConfig struct {
 	// Disabled turns the probe off.
 	Disabled bool `yaml:"disabled,omitempty" json:"disabled,omitempty"`
 	// Rate is requests per second for open-model probes ("10/s" in YAML).
-	Rate float64 `yaml:"rate,omitempty" json:"rate,omitempty"`
+	Rate float64 `yaml:"rate,omitempty" json:"rate,omitempty" gameday:"rate"`
 	// Interval is the polling period for polled probes.
 	Interval time.Duration `yaml:"interval,omitempty" json:"interval,omitempty"`
 	// Timeout bounds one request.

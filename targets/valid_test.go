@@ -1,0 +1,75 @@
+package targets
+
+import (
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestLoadValid(t *testing.T) {
+	files, err := filepath.Glob("testdata/valid/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no valid fixtures: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			inv, err := Load(f)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if inv.Path != f {
+				t.Errorf("Path = %q, want %q", inv.Path, f)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v, want a not-exist error", err)
+	}
+}
+
+// TestDecodedValues pins what the YAML niceties decode to.
+func TestDecodedValues(t *testing.T) {
+	inv, err := Load("testdata/valid/staging.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := inv.Services.Kafka[0]
+	lat := k.Probes["latency"]
+	if lat.Rate != 10 || lat.Timeout != 500*time.Millisecond || lat.Window != 10*time.Second {
+		t.Errorf("kafka latency probe = %+v, want rate 10 (600/m), timeout 500ms, window 10s", lat)
+	}
+	if k.Version != "3.6.0" || k.Probes["lag"].Interval != 2*time.Second {
+		t.Errorf("kafka = %+v", k)
+	}
+	c := inv.Services.Cassandra[0]
+	if !c.CreateTable || c.Probes["quorum"].Rate != 20 || c.Password != "file:/etc/gameday/cassandra.pass" {
+		t.Errorf("cassandra = %+v", c)
+	}
+	if !inv.Services.Redis[0].Probes["latency"].Disabled {
+		t.Errorf("redis latency probe not disabled")
+	}
+	r1, _ := inv.Host("redis-1")
+	if r1.Address != "fd00::1" || r1.SSH.Port != 22 || r1.SSH.User != "ops" {
+		t.Errorf("redis-1 = %+v", r1)
+	}
+
+	inv, err = Load("testdata/valid/anchors.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := inv.Host("a")
+	b, _ := inv.Host("b")
+	if a.SSH.Port != 2200 || a.SSH.User != "ops" || !reflect.DeepEqual(a.Tags, []string{"shared"}) {
+		t.Errorf("a = %+v, want the merged ssh and tags", a)
+	}
+	if b.SSH.Port != 2200 || !reflect.DeepEqual(b.Tags, []string{"own"}) {
+		t.Errorf("b = %+v, want merged ssh and its own tags", b)
+	}
+}

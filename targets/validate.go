@@ -1,0 +1,230 @@
+package targets
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// LabKinds are the kinds of lab node a lab host may stand for.
+var LabKinds = []string{"redis", "sentinel", "kafka", "cassandra", "toxiproxy"}
+
+// validate checks what the decoder cannot: required fields, references
+// between hosts and services, address forms and secret references.
+func validate(inv *Inventory, r *report) {
+	v := &validator{inv: inv, r: r}
+	if len(inv.Hosts) == 0 && len(inv.Services.Kafka)+len(inv.Services.Cassandra)+len(inv.Services.Redis) == 0 && !r.failed("") {
+		r.at(Pos{Line: 1, Col: 1}, "", "the inventory lists no hosts and no services")
+	}
+	v.ssh("ssh", inv.SSH, "")
+	v.hosts()
+	v.services()
+	if inv.Lab != nil {
+		v.optionalHostPort("lab.control", inv.Lab.Control)
+		v.optionalHostPort("lab.toxiproxy", inv.Lab.Toxiproxy)
+	}
+}
+
+type validator struct {
+	inv *Inventory
+	r   *report
+}
+
+// problem reports unless the decoder already reported at that field or
+// one of its parents, or an unknown field nearby was a typo of it: a value
+// that failed to decode, or was misspelt, is not reported again as missing.
+func (v *validator) problem(field, format string, args ...any) {
+	if v.r.failed(field) || v.r.suggested[field] {
+		return
+	}
+	v.r.add(field, format, args...)
+}
+
+// failed reports whether a problem was recorded at field or an ancestor.
+func (r *report) failed(field string) bool {
+	for _, p := range r.probs {
+		if p.Field == field || strings.HasPrefix(field, p.Field+".") || strings.HasPrefix(field, p.Field+"[") || p.Field == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) hosts() {
+	first := map[string]int{}
+	for i, h := range v.inv.Hosts {
+		path := indexPath("hosts", i)
+		v.name(path, h.Name, "host")
+		if j, dup := first[h.Name]; dup && h.Name != "" {
+			v.problem(path+".name", "%q already names hosts[%d] (line %d); host names must be unique", h.Name, j, v.r.lookup(indexPath("hosts", j)).Line)
+		} else {
+			first[h.Name] = i
+		}
+		switch {
+		case h.Address == "" && h.Lab == nil:
+			v.problem(path+".address", "missing; a host needs an address (or a lab block)")
+		case h.Address != "":
+			v.address(path+".address", h.Address)
+		}
+		v.ssh(path+".ssh", h.SSH, h.Name)
+		v.labels(path+".tags", h.Tags)
+		v.labels(path+".roles", h.Roles)
+		if h.Lab != nil {
+			v.labNode(path+".lab", *h.Lab)
+		}
+	}
+	v.jumpCycles()
+}
+
+// name checks a host or service name: selectors split on commas and
+// colons, so names cannot contain them.
+func (v *validator) name(path, name, what string) {
+	switch {
+	case strings.TrimSpace(name) == "":
+		v.problem(path+".name", "missing; every %s needs a name", what)
+	case strings.ContainsAny(name, ", \t:"):
+		v.problem(path+".name", "%q contains a space, comma or colon; %s names are plain words such as redis-1", name, what)
+	}
+}
+
+func (v *validator) address(path, addr string) {
+	switch {
+	case strings.ContainsAny(addr, " \t/"):
+		v.problem(path, "%q is not a host name or IP address", addr)
+	case strings.Contains(addr, ":") && net.ParseIP(addr) == nil:
+		v.problem(path, "%q includes a port; the address is a host name or IP, put the SSH port in ssh.port", addr)
+	}
+}
+
+func (v *validator) labels(path string, labels []string) {
+	for i, l := range labels {
+		if strings.TrimSpace(l) == "" || strings.ContainsAny(l, ", \t:") {
+			v.problem(indexPath(path, i), "%q is not a valid label; use a plain word such as primary", l)
+		}
+	}
+}
+
+func (v *validator) ssh(path string, s SSH, self string) {
+	if s.Port != 0 && (s.Port < 1 || s.Port > 65535) {
+		v.problem(path+".port", "%d is not a port; want 1–65535", s.Port)
+	}
+	if strings.ContainsAny(s.User, " \t@:") {
+		v.problem(path+".user", "%q is not a user name", s.User)
+	}
+	if s.Jump == "" {
+		return
+	}
+	if self != "" && s.Jump == self {
+		v.problem(path+".jump", "a host cannot be its own jump host")
+		return
+	}
+	if _, ok := v.inv.Host(s.Jump); ok {
+		return
+	}
+	if err := checkJump(s.Jump); err != nil {
+		v.problem(path+".jump", "%v", err)
+	}
+}
+
+// checkJump checks a ProxyJump value that is not an inventory host:
+// [user@]host[:port].
+func checkJump(j string) error {
+	hostPort := j
+	if at := strings.LastIndex(j, "@"); at >= 0 {
+		hostPort = j[at+1:]
+		if at == 0 {
+			return fmt.Errorf("%q has an empty user before @", j)
+		}
+	}
+	host := hostPort
+	if strings.Contains(hostPort, ":") && net.ParseIP(hostPort) == nil {
+		h, port, err := net.SplitHostPort(hostPort)
+		if err != nil {
+			return fmt.Errorf("%q is neither an inventory host nor user@host:port", j)
+		}
+		if _, err := parsePort(port); err != nil {
+			return fmt.Errorf("%q: %v", j, err)
+		}
+		host = h
+	}
+	if host == "" || strings.ContainsAny(host, " \t/,") {
+		return fmt.Errorf("%q is neither an inventory host nor user@host:port", j)
+	}
+	return nil
+}
+
+// jumpCycles reports hosts whose chain of inventory jump hosts loops.
+func (v *validator) jumpCycles() {
+	for i, h := range v.inv.Hosts {
+		seen := map[string]bool{h.Name: true}
+		cur := h
+		for {
+			next, ok := v.inv.Host(v.inv.SSHFor(cur).Jump)
+			if !ok {
+				break
+			}
+			if seen[next.Name] {
+				if next.Name == h.Name && cur.Name != h.Name {
+					v.problem(indexPath("hosts", i)+".ssh.jump", "jump hosts form a loop through %s", cur.Name)
+				}
+				break
+			}
+			seen[next.Name] = true
+			cur = next
+		}
+	}
+}
+
+func (v *validator) labNode(path string, n LabNode) {
+	if !slices.Contains(LabKinds, n.Kind) {
+		if n.Kind == "" {
+			v.problem(path+".kind", "missing; want one of %s", strings.Join(LabKinds, ", "))
+		} else {
+			v.problem(path+".kind", "unknown lab node kind %q%s (want one of %s)", n.Kind, didYouMean(n.Kind, LabKinds), strings.Join(LabKinds, ", "))
+		}
+	}
+	if n.PID < 0 {
+		v.problem(path+".pid", "%d is not a process id", n.PID)
+	}
+	v.optionalHostPort(path+".listen", n.Listen)
+}
+
+func (v *validator) optionalHostPort(path, hp string) {
+	if hp == "" {
+		return
+	}
+	if err := checkHostPort(hp); err != nil {
+		v.problem(path, "%v", err)
+	}
+}
+
+// checkHostPort accepts "host:port" with a numeric port in range.
+func checkHostPort(hp string) error {
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		if !strings.Contains(hp, ":") {
+			return fmt.Errorf("%q has no port", hp)
+		}
+		return fmt.Errorf("%q is not host:port", hp)
+	}
+	if host == "" || strings.ContainsAny(host, " \t/,") {
+		return fmt.Errorf("%q has no valid host before the port", hp)
+	}
+	if _, err := parsePort(port); err != nil {
+		return fmt.Errorf("%q: %v", hp, err)
+	}
+	return nil
+}
+
+func parsePort(s string) (int, error) {
+	p, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("port %q is not a number", s)
+	}
+	if p < 1 || p > 65535 {
+		return 0, fmt.Errorf("port %d is out of range 1–65535", p)
+	}
+	return p, nil
+}

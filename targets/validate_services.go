@@ -1,0 +1,182 @@
+package targets
+
+import (
+	"net"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// ProbeNames are the probes each service kind offers, as keys of its
+// probes: block.
+var ProbeNames = map[string][]string{
+	"kafka":     {"latency", "lag"},
+	"cassandra": {"quorum", "latency", "integrity"},
+	"redis":     {"latency", "master", "integrity"},
+}
+
+var (
+	kafkaVersionRe = regexp.MustCompile(`^\d+\.\d+\.\d+(\.\d+)?$`)
+	kafkaTopicRe   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+	cqlIdentRe     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,47}$`)
+)
+
+// service is what every service kind shares, for the common checks.
+type service struct {
+	kind, path, name string
+	hosts            []string
+	probes           Probes
+}
+
+func (v *validator) services() {
+	var all []service
+	for i, s := range v.inv.Services.Kafka {
+		p := indexPath("services.kafka", i)
+		all = append(all, service{"kafka", p, s.Name, s.Hosts, s.Probes})
+		v.kafka(p, s)
+	}
+	for i, s := range v.inv.Services.Cassandra {
+		p := indexPath("services.cassandra", i)
+		all = append(all, service{"cassandra", p, s.Name, s.Hosts, s.Probes})
+		v.cassandra(p, s)
+	}
+	for i, s := range v.inv.Services.Redis {
+		p := indexPath("services.redis", i)
+		all = append(all, service{"redis", p, s.Name, s.Hosts, s.Probes})
+		v.redis(p, s)
+	}
+	first := map[string]service{}
+	for _, s := range all {
+		v.name(s.path, s.name, s.kind+" service")
+		key := s.kind + "/" + s.name
+		if prev, dup := first[key]; dup && s.name != "" {
+			v.problem(s.path+".name", "%q already names %s (line %d); %s service names must be unique", s.name, prev.path, v.r.lookup(prev.path).Line, s.kind)
+		} else {
+			first[key] = s
+		}
+		v.serviceHosts(s)
+		v.probes(s)
+	}
+}
+
+// serviceHosts checks that a service's hosts name inventory hosts. When the
+// hosts list itself failed to decode, every name would look unknown, so
+// nothing is said.
+func (v *validator) serviceHosts(s service) {
+	if v.r.failed("hosts") {
+		return
+	}
+	names := v.inv.hostNames()
+	for i, h := range s.hosts {
+		if _, ok := v.inv.Host(h); !ok {
+			v.problem(indexPath(s.path+".hosts", i), "no host named %q in hosts%s", h, didYouMean(h, names))
+		}
+	}
+}
+
+func (v *validator) probes(s service) {
+	known := ProbeNames[s.kind]
+	for _, name := range sortedKeys(s.probes) {
+		p := s.path + ".probes." + name
+		if !slices.Contains(known, name) {
+			v.problem(p, "%s has no probe %q%s (its probes: %s)", s.kind, name, didYouMean(name, known), strings.Join(known, ", "))
+			continue
+		}
+		cfg := s.probes[name]
+		if cfg.Rate < 0 {
+			v.problem(p+".rate", "a rate cannot be negative")
+		}
+		for i, th := range cfg.Thresholds {
+			if _, err := ParseThreshold(th); err != nil {
+				v.problem(indexPath(p+".thresholds", i), "%v", err)
+			}
+		}
+	}
+}
+
+func sortedKeys(p Probes) []string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// hostPorts checks a required list of host:port addresses.
+func (v *validator) hostPorts(path string, list []string, what, example string, portOptional bool) {
+	if len(list) == 0 {
+		v.problem(path, "missing; give at least one %s, e.g. [%s]", what, example)
+		return
+	}
+	for i, hp := range list {
+		p := indexPath(path, i)
+		if hp == "" {
+			v.problem(p, "empty %s", what)
+			continue
+		}
+		if _, _, err := net.SplitHostPort(hp); err != nil && portOptional {
+			v.address(p, hp) // a bare host; the driver adds its default port
+			continue
+		}
+		if err := checkHostPort(hp); err != nil {
+			v.problem(p, "%v; want host:port, e.g. %s", err, example)
+		}
+	}
+}
+
+func (v *validator) secret(path string, s SecretRef) {
+	if err := s.validate(); err != nil {
+		v.problem(path, "%v", err)
+	}
+}
+
+func (v *validator) kafka(path string, k Kafka) {
+	v.hostPorts(path+".brokers", k.Brokers, "broker", "kafka-1:9092", false)
+	for i, t := range k.Topics {
+		v.topic(indexPath(path+".topics", i), t)
+	}
+	if k.CanaryTopic != "" {
+		v.topic(path+".canary_topic", k.CanaryTopic)
+	}
+	for i, g := range k.Groups {
+		if strings.TrimSpace(g) == "" {
+			v.problem(indexPath(path+".groups", i), "empty consumer group name")
+		}
+	}
+	if k.Version != "" && !kafkaVersionRe.MatchString(k.Version) {
+		v.problem(path+".version", "%q is not a Kafka version such as 3.6.0", k.Version)
+	}
+}
+
+func (v *validator) topic(path, t string) {
+	if !kafkaTopicRe.MatchString(t) || t == "." || t == ".." {
+		v.problem(path, "%q is not a Kafka topic name (letters, digits, '.', '_', '-', at most 249)", t)
+	}
+}
+
+func (v *validator) cassandra(path string, c Cassandra) {
+	v.hostPorts(path+".contact_points", c.ContactPoints, "contact point", "cassandra-1:9042", true)
+	switch {
+	case c.Keyspace == "":
+		v.problem(path+".keyspace", "missing; name the keyspace the probes use")
+	case !cqlIdentRe.MatchString(c.Keyspace):
+		v.problem(path+".keyspace", "%q is not a CQL identifier (a letter, then letters, digits or _, at most 48)", c.Keyspace)
+	}
+	if c.Table != "" && !cqlIdentRe.MatchString(c.Table) {
+		v.problem(path+".table", "%q is not a CQL identifier (a letter, then letters, digits or _, at most 48)", c.Table)
+	}
+	v.secret(path+".password", c.Password)
+	if c.Password != "" && c.Username == "" && !v.r.failed(path+".password") {
+		v.problem(path+".username", "missing; a password needs a username")
+	}
+}
+
+func (v *validator) redis(path string, r Redis) {
+	v.hostPorts(path+".sentinels", r.Sentinels, "sentinel", "redis-1:26379", false)
+	if strings.TrimSpace(r.Master) == "" {
+		v.problem(path+".master", "missing; give the Sentinel master name, e.g. mymaster")
+	}
+	v.secret(path+".password", r.Password)
+	v.secret(path+".sentinel_password", r.SentinelPassword)
+}
