@@ -1,11 +1,17 @@
 // Package lab starts gameday's local practice cluster on loopback: Redis
 // with Sentinels behind Toxiproxy, and kfake Kafka brokers with a steady
-// producer and a committing consumer group. It writes an inventory for it.
+// producer and a committing consumer group. It writes an inventory for it
+// and serves a control API through which faults reach the lab's nodes.
 package lab
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
@@ -22,30 +28,343 @@ type Options struct {
 	FailoverTimeout time.Duration
 	// NoKafka and NoRedis leave a part out (tests that need only one).
 	NoKafka, NoRedis bool
+	// Faketime runs Redis and Sentinel under libfaketime so clock-drift
+	// faults can move one node's clock. Off by default: see docs/lab.md
+	// for why Debian's jemalloc-linked redis-server hangs under it.
+	Faketime bool
 	// Progress, when set, receives one line per start-up step.
 	Progress func(string)
+}
+
+// defaults fills unset options and makes Dir absolute.
+func (o *Options) defaults() error {
+	if o.DownAfter <= 0 {
+		o.DownAfter = 2 * time.Second
+	}
+	if o.FailoverTimeout <= 0 {
+		o.FailoverTimeout = 10 * time.Second
+	}
+	if o.Dir == "" {
+		d, err := DefaultDir()
+		if err != nil {
+			return err
+		}
+		o.Dir = d
+	}
+	abs, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return fmt.Errorf("lab dir %s: %w", o.Dir, err)
+	}
+	o.Dir = abs
+	if o.Progress == nil {
+		o.Progress = func(string) {}
+	}
+	return nil
+}
+
+// DefaultDir is $XDG_STATE_HOME/gameday/lab, or ~/.local/state/gameday/lab.
+func DefaultDir() (string, error) {
+	if x := os.Getenv("XDG_STATE_HOME"); x != "" {
+		return filepath.Join(x, "gameday", "lab"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the lab dir: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "gameday", "lab"), nil
 }
 
 // Lab is a running lab.
 type Lab struct {
 	opts Options
 	inv  *targets.Inventory
+
+	sp        *spawner
+	px        *proxies
+	redis     []*child
+	sentinels []*child
+	kafka     *kafkaLab
+	ctl       *controlServer
+	guards    *guardSet
+	started   RedisHealth // Redis health when the lab turned green
+	doMu      sync.Mutex  // serialises actions from the API and guards
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // Start brings the lab up and waits until it is healthy (Sentinels agree on
-// a master, replicas in sync, the Kafka group committing).
+// a master, replicas in sync, the Kafka group committing). Without a
+// deadline on ctx, it gives up after 30 s. On failure nothing is left
+// running.
 func Start(ctx context.Context, opts Options) (*Lab, error) {
-	return nil, errors.New("not implemented")
+	began := time.Now()
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
+	if !opts.NoRedis {
+		if err := checkRedisBinaries(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create lab dir: %w", err)
+	}
+	if err := claimPidfile(opts.Dir); err != nil {
+		return nil, err
+	}
+	l := &Lab{opts: opts, sp: newSpawner()}
+	if err := l.start(ctx); err != nil {
+		l.Stop()
+		return nil, err
+	}
+	opts.Progress(fmt.Sprintf("lab: all green in %s; inventory %s", time.Since(began).Round(10*time.Millisecond), l.InventoryPath()))
+	return l, nil
+}
+
+func (l *Lab) start(ctx context.Context) error {
+	o := l.opts
+	if err := cleanNodeFiles(o.Dir); err != nil {
+		return err
+	}
+	guards, err := loadGuards(o.Dir)
+	if err != nil {
+		return err
+	}
+	l.guards = guards
+	px, err := startProxies()
+	if err != nil {
+		return err
+	}
+	l.px = px
+	if !o.NoRedis {
+		if err := l.startRedis(); err != nil {
+			return err
+		}
+		o.Progress(fmt.Sprintf("redis: 3 nodes behind toxiproxy and 3 sentinels started (quorum 2, down-after %s, failover-timeout %s)", o.DownAfter, o.FailoverTimeout))
+	}
+	if !o.NoKafka {
+		k, err := startKafka()
+		if err != nil {
+			return err
+		}
+		l.kafka = k
+		// kfake keeps its log in memory; each broker still gets a data dir
+		// so disk-fill has a filesystem to fill on a Kafka lab host.
+		for i := range k.addrs {
+			if err := os.MkdirAll(filepath.Join(o.Dir, fmt.Sprintf("kafka-%d", i+1)), 0o700); err != nil {
+				return fmt.Errorf("create kafka data dir: %w", err)
+			}
+		}
+		o.Progress(fmt.Sprintf("kafka: 3 kfake brokers on %s, topic %s (%d partitions), producer and group %s started", strings.Join(k.addrs, ","), KafkaTopic, KafkaPartitions, KafkaGroup))
+	}
+	if err := l.waitGreen(ctx); err != nil {
+		return err
+	}
+	ctl, err := startControl(l)
+	if err != nil {
+		return err
+	}
+	l.ctl = ctl
+	l.inv = l.buildInventory()
+	if err := writeInventory(l.InventoryPath(), l.inv); err != nil {
+		return err
+	}
+	// Reverts left by a lab that died with guards pending run now, on the
+	// new nodes, and are recorded as fired so the inject ledger learns the
+	// faults are gone.
+	if n := l.guards.runOrphans(l); n > 0 {
+		o.Progress(fmt.Sprintf("guards: ran the reverts of %d guards left by the previous lab", n))
+	}
+	return nil
+}
+
+// startRedis creates the proxies, writes the configs and starts the Redis
+// nodes and Sentinels.
+func (l *Lab) startRedis() error {
+	o := l.opts
+	ports, err := freePorts(6)
+	if err != nil {
+		return err
+	}
+	var ft *faketime
+	if o.Faketime {
+		if _, err := os.Stat(libfaketimePath); err != nil {
+			return fmt.Errorf("the lab's Faketime option needs %s (Debian package libfaketime)", libfaketimePath)
+		}
+		ft = &faketime{lib: libfaketimePath}
+	}
+	var proxyAddrs []string
+	for i := range 3 {
+		name := fmt.Sprintf("redis-%d", i+1)
+		addr, err := l.px.add(name, fmt.Sprintf("127.0.0.1:%d", ports[i]))
+		if err != nil {
+			return err
+		}
+		proxyAddrs = append(proxyAddrs, addr)
+	}
+	for i := range 3 {
+		name := fmt.Sprintf("redis-%d", i+1)
+		master := ""
+		if i > 0 {
+			master = proxyAddrs[0]
+		}
+		listen := fmt.Sprintf("127.0.0.1:%d", ports[i])
+		conf := redisConfig(ports[i], filepath.Join(o.Dir, name), proxyAddrs[i], master)
+		c, err := newRedisChild(o.Dir, name, KindRedis, conf, listen, ft)
+		if err != nil {
+			return err
+		}
+		c.proxy, c.proxyAddr = name, proxyAddrs[i]
+		l.redis = append(l.redis, c)
+	}
+	for i := range 3 {
+		name := fmt.Sprintf("sentinel-%d", i+1)
+		port := ports[3+i]
+		conf := sentinelConfig(port, filepath.Join(o.Dir, name), proxyAddrs[0], o.DownAfter, o.FailoverTimeout)
+		c, err := newRedisChild(o.Dir, name, KindSentinel, conf, fmt.Sprintf("127.0.0.1:%d", port), ft)
+		if err != nil {
+			return err
+		}
+		l.sentinels = append(l.sentinels, c)
+	}
+	for _, c := range append(append([]*child{}, l.redis...), l.sentinels...) {
+		if err := c.start(l.sp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitGreen polls until Redis and Kafka are healthy, reporting each part
+// once when it turns green.
+func (l *Lab) waitGreen(ctx context.Context) error {
+	began := time.Now()
+	redisOK, kafkaOK := l.opts.NoRedis, l.opts.NoKafka
+	var last string
+	for {
+		if !redisOK {
+			h := redisHealth(ctx, l.sentinels, l.redis, 2)
+			if h.Green() {
+				redisOK = true
+				l.started = h
+				l.opts.Progress(fmt.Sprintf("redis: sentinels agree on master %s (%s), 2 replicas in sync after %s", h.Master, l.nodeByProxy(h.Master), time.Since(began).Round(10*time.Millisecond)))
+			} else {
+				last = "redis: " + h.Problem
+				for _, c := range append(append([]*child{}, l.redis...), l.sentinels...) {
+					if _, st := c.status(); st == StateStopped {
+						return fmt.Errorf("%s exited during start-up; see %s", c.name, c.logPath)
+					}
+				}
+			}
+		}
+		if !kafkaOK {
+			lag, committed, err := l.kafka.lag(ctx)
+			switch {
+			case err != nil:
+				last = "kafka: " + err.Error()
+			case !committed:
+				last = "kafka: group " + KafkaGroup + " has not committed yet"
+			default:
+				kafkaOK = true
+				l.opts.Progress(fmt.Sprintf("kafka: group %s committing, lag %d, after %s", KafkaGroup, lag, time.Since(began).Round(10*time.Millisecond)))
+			}
+		}
+		if redisOK && kafkaOK {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the lab did not turn green within %s (%s)", time.Since(began).Round(time.Second), last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (l *Lab) lastHealth() RedisHealth { return l.started }
+
+// nodeByProxy names the Redis node whose proxy has addr.
+func (l *Lab) nodeByProxy(addr string) string {
+	for _, c := range l.redis {
+		if c.proxyAddr == addr {
+			return c.name
+		}
+	}
+	return "unknown node"
 }
 
 // Inventory returns the lab's inventory (also written to InventoryPath).
 func (l *Lab) Inventory() *targets.Inventory { return l.inv }
 
 // InventoryPath is where the lab wrote its inventory.yaml.
-func (l *Lab) InventoryPath() string { return "" }
+func (l *Lab) InventoryPath() string { return filepath.Join(l.opts.Dir, "inventory.yaml") }
 
-// Stop stops every child and waits for them; nothing is left running.
-func (l *Lab) Stop() error { return nil }
+// Dir is the lab's state directory.
+func (l *Lab) Dir() string { return l.opts.Dir }
 
-// Down stops the lab running from dir (started by another process).
-func Down(ctx context.Context, dir string) error { return errors.New("not implemented") }
+// Stop reverts every fault the lab's guards still hold, stops every child
+// and waits for them; nothing is left running. Stop is idempotent.
+func (l *Lab) Stop() error {
+	l.stopOnce.Do(func() { l.stopErr = l.stop() })
+	return l.stopErr
+}
+
+func (l *Lab) stop() error {
+	var errs []error
+	if l.guards != nil {
+		errs = append(errs, l.guards.revertAll(l, "lab stopped"))
+	}
+	if l.ctl != nil {
+		l.ctl.close()
+	}
+	if l.kafka != nil {
+		l.kafka.close()
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, c := range append(append([]*child{}, l.sentinels...), l.redis...) {
+		wg.Go(func() {
+			if err := c.stop(3 * time.Second); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if l.px != nil {
+		l.px.close()
+	}
+	l.sp.close()
+	if err := os.Remove(pidfilePath(l.opts.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("remove lab pidfile: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// cleanNodeFiles removes what a previous lab left in dir (configs, logs,
+// data, inventory) but keeps the guard files, whose pending reverts still
+// have to run.
+func cleanNodeFiles(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("read lab dir: %w", err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if n == guardsFile || n == firedFile || n == pidfileName {
+			continue
+		}
+		if strings.HasPrefix(n, "redis-") || strings.HasPrefix(n, "sentinel-") || strings.HasPrefix(n, "kafka-") || n == "inventory.yaml" {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				return fmt.Errorf("clean previous lab file %s: %w", n, err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Ops of an Action.
+const (
+	// OpSignal sends Signal ("KILL", "STOP", "CONT", "TERM") to Node.
+	OpSignal = "signal"
+	// OpStart starts Node again with its config, after a kill or stop. A
+	// running node is left alone.
+	OpStart = "start"
+	// OpStop stops Node gracefully (SIGTERM, SIGKILL after 5 s).
+	OpStop = "stop"
+	// OpToxicAdd adds Toxic to Node's proxy (replacing one of that name).
+	OpToxicAdd = "toxic-add"
+	// OpToxicRemove removes the toxic named Toxic.Name from Node's proxy.
+	OpToxicRemove = "toxic-remove"
+	// OpCut partitions Node: its proxy is disabled (Redis) or its broker
+	// refuses and drops every connection (Kafka).
+	OpCut = "cut"
+	// OpHeal undoes OpCut.
+	OpHeal = "heal"
+	// OpFaketime sets Node's libfaketime offset ("-60s", "+0").
+	OpFaketime = "faketime"
+	// OpRemoveFile removes Path, which must lie inside the lab dir (the
+	// revert of a disk-fill filler file).
+	OpRemoveFile = "remove-file"
+)
+
+// Action is one operation on a lab node, sent to the control API.
+type Action struct {
+	Op   string `json:"op"`
+	Node string `json:"node,omitempty"`
+	// Signal is for OpSignal.
+	Signal string `json:"signal,omitempty"`
+	// Toxic is for OpToxicAdd (whole toxic) and OpToxicRemove (Name).
+	Toxic *Toxic `json:"toxic,omitempty"`
+	// Offset is for OpFaketime.
+	Offset string `json:"offset,omitempty"`
+	// Path is for OpRemoveFile.
+	Path string `json:"path,omitempty"`
+}
+
+// String describes the action in one line, for results and logs.
+func (a Action) String() string {
+	var b strings.Builder
+	b.WriteString(a.Op)
+	if a.Node != "" {
+		b.WriteString(" " + a.Node)
+	}
+	switch {
+	case a.Signal != "":
+		b.WriteString(" SIG" + strings.TrimPrefix(strings.ToUpper(a.Signal), "SIG"))
+	case a.Toxic != nil:
+		b.WriteString(" " + a.Toxic.Name)
+	case a.Offset != "":
+		b.WriteString(" " + a.Offset)
+	case a.Path != "":
+		b.WriteString(" " + a.Path)
+	}
+	return b.String()
+}
+
+// Result is the outcome of one Action.
+type Result struct {
+	Action Action `json:"action"`
+	OK     bool   `json:"ok"`
+	// Skipped is set for actions not run because an earlier one failed.
+	Skipped bool   `json:"skipped,omitempty"`
+	Error   string `json:"error,omitempty"`
+	// PID is the node's pid after the action, when it has one.
+	PID int `json:"pid,omitempty"`
+}
+
+var signals = map[string]syscall.Signal{
+	"KILL": syscall.SIGKILL, "STOP": syscall.SIGSTOP, "CONT": syscall.SIGCONT,
+	"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP,
+}
+
+// Do runs actions in order. Unless keepGoing, the first failure skips the
+// rest. Reverts run with keepGoing so one failure does not leave the other
+// faults in place.
+func (l *Lab) Do(actions []Action, keepGoing bool) []Result {
+	l.doMu.Lock()
+	defer l.doMu.Unlock()
+	res := make([]Result, len(actions))
+	failed := false
+	for i, a := range actions {
+		res[i].Action = a
+		if failed && !keepGoing {
+			res[i].Skipped = true
+			continue
+		}
+		pid, err := l.do(a)
+		res[i].PID = pid
+		if err != nil {
+			res[i].Error = err.Error()
+			failed = true
+			continue
+		}
+		res[i].OK = true
+	}
+	return res
+}
+
+// child finds a Redis or Sentinel node by name.
+func (l *Lab) child(name string) *child {
+	for _, c := range append(append([]*child{}, l.redis...), l.sentinels...) {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// kafkaNode returns the 0-based broker index of a "kafka-N" node, or -1.
+func (l *Lab) kafkaNode(name string) int {
+	if l.kafka == nil {
+		return -1
+	}
+	for i := range l.kafka.addrs {
+		if name == fmt.Sprintf("kafka-%d", i+1) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (l *Lab) do(a Action) (int, error) {
+	if a.Op == OpRemoveFile {
+		return 0, l.removeFile(a.Path)
+	}
+	c := l.child(a.Node)
+	k := l.kafkaNode(a.Node)
+	if c == nil && k < 0 {
+		return 0, fmt.Errorf("%s: no lab node named %q", a.Op, a.Node)
+	}
+	if k >= 0 {
+		switch a.Op {
+		case OpCut, OpHeal:
+			return os.Getpid(), l.kafka.setCut(k, a.Op == OpCut)
+		default:
+			return 0, fmt.Errorf("%s: %s is a kfake broker inside the lab process; it supports only %s and %s", a.Op, a.Node, OpCut, OpHeal)
+		}
+	}
+	pid := func() int { p, _ := c.status(); return p }
+	switch a.Op {
+	case OpSignal:
+		sig, ok := signals[strings.TrimPrefix(strings.ToUpper(a.Signal), "SIG")]
+		if !ok {
+			return 0, fmt.Errorf("signal: unknown signal %q (want KILL, STOP, CONT, TERM, INT or HUP)", a.Signal)
+		}
+		p := pid()
+		if err := c.signal(sig); err != nil {
+			return p, err
+		}
+		if sig == syscall.SIGKILL {
+			c.wait(5 * time.Second)
+		}
+		return p, nil
+	case OpStart:
+		if _, st := c.status(); st != StateStopped {
+			// A paused node "starts" by continuing: the revert of a kill
+			// that was never armed must not leave a node frozen.
+			return pid(), c.signal(syscall.SIGCONT)
+		}
+		if err := c.start(l.sp); err != nil {
+			return 0, err
+		}
+		return pid(), nil
+	case OpStop:
+		return 0, c.stop(5 * time.Second)
+	case OpToxicAdd, OpToxicRemove, OpCut, OpHeal:
+		if c.proxy == "" {
+			return pid(), fmt.Errorf("%s: %s has no proxy (only redis-N nodes do)", a.Op, a.Node)
+		}
+		switch a.Op {
+		case OpToxicAdd:
+			if a.Toxic == nil {
+				return pid(), errors.New("toxic-add: toxic is missing")
+			}
+			return pid(), l.px.addToxic(c.proxy, *a.Toxic)
+		case OpToxicRemove:
+			if a.Toxic == nil || a.Toxic.Name == "" {
+				return pid(), errors.New("toxic-remove: toxic.name is missing")
+			}
+			return pid(), l.px.removeToxic(c.proxy, a.Toxic.Name)
+		default:
+			return pid(), l.px.setEnabled(c.proxy, a.Op == OpHeal)
+		}
+	case OpFaketime:
+		if c.faketime == "" {
+			return pid(), fmt.Errorf("faketime: %s does not run under libfaketime (start the lab with Faketime)", a.Node)
+		}
+		return pid(), writeOffset(c.faketime, a.Offset)
+	default:
+		return 0, fmt.Errorf("unknown op %q", a.Op)
+	}
+}
+
+// removeFile removes a file inside the lab dir; a missing file is fine.
+func (l *Lab) removeFile(path string) error {
+	if path == "" {
+		return errors.New("remove-file: path is missing")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("remove-file %s: %w", path, err)
+	}
+	rel, err := filepath.Rel(l.opts.Dir, abs)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("remove-file: %s is outside the lab dir %s", path, l.opts.Dir)
+	}
+	if err := os.Remove(abs); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove-file: %w", err)
+	}
+	return nil
+}

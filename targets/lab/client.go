@@ -1,0 +1,142 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// Client talks to a running lab's control API.
+type Client struct {
+	base string
+	http *http.Client
+}
+
+// NewClient returns a client for the control API at addr (host:port, as
+// in the inventory's lab.control).
+func NewClient(addr string) *Client {
+	return &Client{base: "http://" + addr, http: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// ClientFor returns a client for the lab an inventory describes.
+func ClientFor(inv *targets.Inventory) (*Client, error) {
+	if inv == nil || inv.Lab == nil || inv.Lab.Control == "" {
+		return nil, errors.New("the inventory does not describe a running lab (no lab.control)")
+	}
+	return NewClient(inv.Lab.Control), nil
+}
+
+// Do runs actions in order and returns one result per action. Unless
+// keepGoing, the first failure skips the rest. The error is for the call
+// itself; failed actions are in the results (see FirstError).
+func (c *Client) Do(ctx context.Context, keepGoing bool, actions ...Action) ([]Result, error) {
+	var resp DoResponse
+	err := c.call(ctx, http.MethodPost, "/v1/do", DoRequest{Actions: actions, KeepGoing: keepGoing}, &resp)
+	return resp.Results, err
+}
+
+// FirstError returns the first failed result as an error, or nil.
+func FirstError(results []Result) error {
+	for _, r := range results {
+		if !r.OK && !r.Skipped {
+			return fmt.Errorf("lab %s: %s", r.Action, r.Error)
+		}
+	}
+	return nil
+}
+
+// Nodes lists the lab's nodes and their states.
+func (c *Client) Nodes(ctx context.Context) ([]NodeStatus, error) {
+	var out []NodeStatus
+	return out, c.call(ctx, http.MethodGet, "/v1/nodes", nil, &out)
+}
+
+// Health reports the lab's current health.
+func (c *Client) Health(ctx context.Context) (Health, error) {
+	var out Health
+	return out, c.call(ctx, http.MethodGet, "/v1/health", nil, &out)
+}
+
+// ArmGuard asks the lab to run actions after ttl unless cancelled; the
+// same id re-arms. It returns the guard with its expiry.
+func (c *Client) ArmGuard(ctx context.Context, id string, ttl time.Duration, actions ...Action) (Guard, error) {
+	var out Guard
+	err := c.call(ctx, http.MethodPost, "/v1/guards", Guard{ID: id, TTL: Duration(ttl), Actions: actions}, &out)
+	return out, err
+}
+
+// CancelGuard drops a guard without running it. An unknown id is not an
+// error: the guard may have fired or been cancelled already.
+func (c *Client) CancelGuard(ctx context.Context, id string) error {
+	err := c.call(ctx, http.MethodDelete, "/v1/guards/"+url.PathEscape(id), nil, nil)
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusNotFound {
+		return nil
+	}
+	return err
+}
+
+// Guards lists the armed guards.
+func (c *Client) Guards(ctx context.Context) ([]Guard, error) {
+	var out []Guard
+	return out, c.call(ctx, http.MethodGet, "/v1/guards", nil, &out)
+}
+
+// HTTPError is a non-2xx answer of the control API.
+type HTTPError struct {
+	Status  int
+	Message string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("lab control API: %d %s", e.Status, e.Message)
+}
+
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return fmt.Errorf("lab control API %s %s: %w", method, path, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("reach the lab control API (is `gameday lab up` running?): %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return fmt.Errorf("read lab control API answer: %w", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		var eb errorBody
+		if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
+			eb.Error = http.StatusText(resp.StatusCode)
+		}
+		return &HTTPError{Status: resp.StatusCode, Message: eb.Error}
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode lab control API answer: %w", err)
+	}
+	return nil
+}

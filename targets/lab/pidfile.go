@@ -1,0 +1,163 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const pidfileName = "lab.pid"
+
+func pidfilePath(dir string) string { return filepath.Join(dir, pidfileName) }
+
+// procStart returns a process's start time in clock ticks since boot (field
+// 22 of /proc/PID/stat). A pid plus its start time names one process for
+// good: a recycled pid has a different start time.
+func procStart(pid int) (string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", err
+	}
+	// The command name (field 2) may hold spaces; fields after it start
+	// after the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return "", fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return "", fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	return f[19], nil
+}
+
+// readPidfile returns the lab's pid if the process that wrote the pidfile
+// is still alive, or 0.
+func readPidfile(dir string) (int, error) {
+	b, err := os.ReadFile(pidfilePath(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read lab pidfile: %w", err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0, nil
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil || pid <= 0 {
+		return 0, nil
+	}
+	start, err := procStart(pid)
+	if err != nil || start != f[1] {
+		return 0, nil
+	}
+	return pid, nil
+}
+
+// claimPidfile records this process as the lab running from dir, refusing
+// when another live lab already holds it.
+func claimPidfile(dir string) error {
+	pid, err := readPidfile(dir)
+	if err != nil {
+		return err
+	}
+	if pid != 0 && pid != os.Getpid() {
+		return fmt.Errorf("a lab is already running from %s (pid %d); stop it with `gameday lab down --dir %s`", dir, pid, dir)
+	}
+	start, err := procStart(os.Getpid())
+	if err != nil {
+		return fmt.Errorf("read own start time: %w", err)
+	}
+	if err := os.WriteFile(pidfilePath(dir), []byte(fmt.Sprintf("%d %s\n", os.Getpid(), start)), 0o600); err != nil {
+		return fmt.Errorf("write lab pidfile: %w", err)
+	}
+	return nil
+}
+
+// Down stops the lab running from dir (started by another process): it
+// signals the lab process, which reverts its guards and stops its
+// children, and waits until the lab and every process working in dir are
+// gone. A lab that is not running is not an error.
+func Down(ctx context.Context, dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("lab dir %s: %w", dir, err)
+	}
+	pid, err := readPidfile(abs)
+	if err != nil {
+		return err
+	}
+	if pid != 0 {
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("signal the lab (pid %d): %w", pid, err)
+		}
+		for alive(pid) {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("the lab (pid %d) did not stop: %w", pid, context.Cause(ctx))
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	// The lab's children die with it (Pdeathsig); anything still working in
+	// dir was orphaned some other way and is killed here.
+	for {
+		left := ProcessesIn(abs)
+		if len(left) == 0 {
+			return nil
+		}
+		for _, p := range left {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("processes %v in %s did not exit: %w", left, abs, context.Cause(ctx))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+}
+
+// ProcessesIn lists live processes whose working directory is dir or
+// below it. Lab children run in their data dirs under the lab dir, so after
+// a stop this must be empty.
+func ProcessesIn(dir string) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if err != nil {
+			continue
+		}
+		if (cwd == dir || strings.HasPrefix(cwd, dir+"/")) && alive(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
