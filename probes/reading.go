@@ -3,7 +3,10 @@
 // thresholds.
 package probes
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Status is a probe's verdict for one window.
 type Status string
@@ -43,4 +46,36 @@ type Reading struct {
 	Detail string `json:"detail,omitempty"`
 	// Master is the agreed master address (sentinel.master only).
 	Master string `json:"master,omitempty"`
+	// Stable reports, for sentinel.master, that every Sentinel agreed and
+	// the master did not change during the window.
+	Stable bool `json:"stable,omitempty"`
+	// Window is the length of the window the reading covers.
+	Window Duration `json:"window,omitempty"`
+}
+
+// Duration is a time.Duration that reads and writes as "10s" in JSON.
+type Duration time.Duration
+
+// MarshalJSON writes d as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Duration(d).String() + `"`), nil
+}
+
+// UnmarshalJSON reads a Go duration string (or a number of nanoseconds).
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if len(s) >= 2 && s[0] == '"' {
+		v, err := time.ParseDuration(s[1 : len(s)-1])
+		if err != nil {
+			return err
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		return fmt.Errorf("duration %s: %w", s, err)
+	}
+	*d = Duration(n)
+	return nil
 }

@@ -1,0 +1,35 @@
+package probes
+
+import (
+	"time"
+
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// DefaultCanaryTopic is the topic kafka.latency produces to and consumes
+// from when the inventory names none.
+const DefaultCanaryTopic = "gameday-canary"
+
+// addKafka adds the probes of one Kafka cluster.
+func (s *Set) addKafka(svc targets.Kafka, opts Options, add func(Probe, Config)) error {
+	cfg, ok, err := resolve(svc.Name, "lag", svc.Probes["lag"], Config{Interval: time.Second}, []string{"lag <= 1000"}, opts)
+	if err != nil {
+		return err
+	}
+	if ok {
+		sc, err := saramaConfig(svc, cfg.Timeout, opts.ClientName)
+		if err != nil {
+			return err
+		}
+		for _, g := range svc.Groups {
+			if len(svc.Topics) == 0 {
+				add(&kafkaLag{target: svc.Name + " " + g, group: g, cfg: cfg, conn: &kafkaClient{svc: svc, cfg: sc}}, cfg)
+				continue
+			}
+			for _, t := range svc.Topics {
+				add(&kafkaLag{target: svc.Name + " " + g + "/" + t, group: g, topic: t, cfg: cfg, conn: &kafkaClient{svc: svc, cfg: sc}}, cfg)
+			}
+		}
+	}
+	return nil
+}
