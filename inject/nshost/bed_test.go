@@ -42,6 +42,16 @@ func TestBedHostsTalkOnlyAmongThemselvesAndVanishAfterTheTest(t *testing.T) {
 		if before == after || !strings.Contains(after, "-A INPUT -s 192.0.2.7/32 -j DROP") {
 			t.Fatalf("snapshot missed a new INPUT rule:\n%s", after)
 		}
+		// Each host has a private /run, as real hosts do.
+		if out, err := bed.ExecHost(h1, "sh", "-c", "echo one > /run/gameday-bed-probe && cat /run/gameday-bed-probe"); err != nil || out != "one\n" {
+			t.Fatalf("writing host1's /run: %q, %v", out, err)
+		}
+		if out, err := bed.ExecHost(h2, "cat", "/run/gameday-bed-probe"); err == nil {
+			t.Fatalf("host2 sees host1's /run file: %q", out)
+		}
+		if _, err := os.Stat("/run/gameday-bed-probe"); err == nil {
+			t.Fatalf("host1's /run file leaked into the machine's /run")
+		}
 		if bed.Snapshot(h2) != bed.Snapshot(h2) {
 			t.Fatalf("two snapshots of an untouched host differ")
 		}

@@ -68,3 +68,10 @@ func (b *Bed) Signal(h *Host, comm string, sig syscall.Signal) int {
 	}
 	return n
 }
+
+// ExecHost runs argv as if on host h: in its network namespace and in its
+// sshd's mount namespace (where its private /run is), returning combined
+// output and error.
+func (b *Bed) ExecHost(h *Host, argv ...string) (string, error) {
+	return run(append([]string{"nsenter", "-t", strconv.Itoa(h.SSHDPid()), "-n", "-m"}, argv...)...)
+}

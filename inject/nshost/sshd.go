@@ -30,9 +30,6 @@ LogLevel ERROR
 // startSSHD writes host h's key and config and starts sshd -D in its
 // namespace.
 func (b *Bed) startSSHD(h *Host) error {
-	if err := os.MkdirAll("/run/sshd", 0o755); err != nil { // sshd's privilege-separation dir
-		return err
-	}
 	key := filepath.Join(h.dir, "ssh_host_ed25519_key")
 	if err := keygen(key); err != nil {
 		return err
@@ -50,7 +47,12 @@ func (b *Bed) startSSHD(h *Host) error {
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, sshdConfig, h.Addr, h.dir, b.IdentityFile+".pub"), 0o600); err != nil {
 		return err
 	}
-	h.sshd, err = start(h.NS, filepath.Join(h.dir, "sshd.log"), "/usr/sbin/sshd", "-D", "-e", "-f", cfg)
+	// ip netns exec gives sshd its own mount namespace; a fresh tmpfs on
+	// /run there gives the host (and every session under it) a private
+	// /run, as a real host has: state files and guards that gameday keeps
+	// in /run on one host are not seen by the others.
+	h.sshd, err = start(h.NS, filepath.Join(h.dir, "sshd.log"), "sh", "-c",
+		`mount -t tmpfs -o mode=0755,size=16m gameday-run /run && mkdir -m 0755 /run/sshd && exec /usr/sbin/sshd -D -e -f "$0"`, cfg)
 	return err
 }
 
