@@ -103,7 +103,7 @@ func TestSSHConfigFillsWhatTheInventoryLeavesOut(t *testing.T) {
 		port    int // inventory port; ssh_config says 2222, where nothing listens
 		wantErr string
 	}{
-		"inventory port wins over ssh_config": {port: 22},
+		"inventory port wins over ssh_config":      {port: 22},
 		"ssh_config used when inventory is silent": {port: 0, wantErr: "connecting to " + h.Addr + ":2222"},
 	}
 	for name, tc := range cases {
