@@ -25,6 +25,9 @@ import (
 type Options struct {
 	// Redis starts redis-server on every host's address, port 6379.
 	Redis bool
+	// SudoUser, when set, adds a login user of that name with
+	// passwordless sudo on every host (needs sudo installed).
+	SudoUser string
 }
 
 // Host is one namespace host of a Bed.
@@ -40,9 +43,10 @@ type Host struct {
 	// RedisAddr is "addr:6379" when the bed runs Redis, else "".
 	RedisAddr string
 
-	dir   string
-	sshd  *process
-	redis *process
+	dir            string
+	authorizedKeys string // set when a sudo user needs a readable copy
+	sshd           *process
+	redis          *process
 }
 
 // Bed is a set of namespace hosts made for one test and torn down by its
@@ -125,6 +129,11 @@ func (b *Bed) setup(id string, n int, opts Options) error {
 		}
 	}
 	for _, h := range b.Hosts {
+		if opts.SudoUser != "" {
+			if err := b.addSudoUser(h, opts.SudoUser); err != nil {
+				return err
+			}
+		}
 		if err := b.startSSHD(h); err != nil {
 			return err
 		}

@@ -139,7 +139,7 @@ func (b *Bed) teardown() {
 // not exist is not an error.
 func removeNamespace(ns string) error {
 	if _, err := os.Stat("/run/netns/" + ns); os.IsNotExist(err) {
-		return nil
+		return os.RemoveAll(etcNetns + "/" + ns)
 	}
 	out, _ := run("ip", "netns", "pids", ns)
 	for _, f := range strings.Fields(out) {
@@ -149,5 +149,6 @@ func removeNamespace(ns string) error {
 		}
 	}
 	_, err := run("ip", "netns", "del", ns)
+	os.RemoveAll(etcNetns + "/" + ns)
 	return err
 }

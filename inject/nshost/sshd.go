@@ -24,7 +24,7 @@ UseDNS no
 PrintMotd no
 MaxSessions 100
 MaxStartups 200:30:400
-LogLevel ERROR
+LogLevel VERBOSE
 `
 
 // startSSHD writes host h's key and config and starts sshd -D in its
@@ -43,8 +43,12 @@ func (b *Bed) startSSHD(h *Host) error {
 		return fmt.Errorf("malformed host key %s.pub", key)
 	}
 	h.HostKeyLine = h.Addr + " " + f[0] + " " + f[1]
+	authKeys := b.IdentityFile + ".pub"
+	if h.authorizedKeys != "" {
+		authKeys = h.authorizedKeys
+	}
 	cfg := filepath.Join(h.dir, "sshd_config")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, sshdConfig, h.Addr, h.dir, b.IdentityFile+".pub"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, sshdConfig, h.Addr, h.dir, authKeys), 0o600); err != nil {
 		return err
 	}
 	// ip netns exec gives sshd its own mount namespace; a fresh tmpfs on
@@ -73,3 +77,9 @@ func keygen(path string) error {
 
 // SSHDPid returns the PID of host h's listening sshd.
 func (h *Host) SSHDPid() int { return h.sshd.Pid() }
+
+// SSHDLog returns what host h's sshd has logged, for failure messages.
+func (h *Host) SSHDLog() string {
+	b, _ := os.ReadFile(h.sshd.log)
+	return string(b)
+}

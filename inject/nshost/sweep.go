@@ -15,11 +15,9 @@ var bedNS = regexp.MustCompile(`^gd-(\d+)-(\d+)-(hub|\d+)$`)
 // process is gone: the leftovers of a test binary that crashed or was
 // killed before its cleanups ran. Beds of live processes are left alone.
 func Sweep() {
-	ents, err := os.ReadDir("/run/netns")
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
+	ents, _ := os.ReadDir("/run/netns")
+	etc, _ := os.ReadDir(etcNetns)
+	for _, e := range append(ents, etc...) {
 		m := bedNS.FindStringSubmatch(e.Name())
 		if m == nil {
 			continue
