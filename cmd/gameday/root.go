@@ -21,6 +21,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 	cmd.SetIn(io.In)
 	cmd.AddCommand(
 		NewCmdVersion(io, nil),
+		NewCmdLab(io, nil),
 	)
 	return cmd
 }

@@ -161,3 +161,12 @@ func ProcessesIn(dir string) []int {
 	}
 	return pids
 }
+
+// Running returns the pid of the lab running from dir, or 0 if none is.
+func Running(dir string) (int, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return 0, fmt.Errorf("lab dir %s: %w", dir, err)
+	}
+	return readPidfile(abs)
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/targets/lab"
+)
+
+// LabOptions are the inputs of `gameday lab` and `gameday lab up`.
+type LabOptions struct {
+	IO              *IOStreams
+	Dir             string
+	DownAfter       time.Duration
+	FailoverTimeout time.Duration
+	Faketime        bool
+	// TUI is set for bare `gameday lab`, which opens the TUI on the lab
+	// once it is up (when labOpenTUI is wired).
+	TUI bool
+}
+
+// LabDownOptions are the inputs of `gameday lab down`.
+type LabDownOptions struct {
+	IO      *IOStreams
+	Dir     string
+	Timeout time.Duration
+}
+
+// labOpenTUI, when set (by the TUI's wiring), runs the TUI on a started
+// lab for bare `gameday lab`; it returns when the user quits. Unset, bare
+// `gameday lab` behaves like `gameday lab up`.
+var labOpenTUI func(io *IOStreams, l *lab.Lab) error
+
+// NewCmdLab builds `gameday lab` with its `up` and `down` subcommands.
+// runF, when set, receives the parsed options of bare `gameday lab`
+// instead of running it (tests).
+func NewCmdLab(io *IOStreams, runF func(*LabOptions) error) *cobra.Command {
+	opts := &LabOptions{IO: io, TUI: true}
+	cmd := &cobra.Command{
+		Use:   "lab",
+		Short: "Start the local practice lab (Redis Sentinel, Kafka, Toxiproxy) and open the TUI on it",
+		Long: `gameday lab starts a practice cluster on loopback — one Redis master, two
+replicas and three Sentinels behind Toxiproxy, three kfake Kafka brokers with
+a producer and a committing consumer group — writes its inventory.yaml and
+runs until interrupted. See docs/lab.md.`,
+		Example: `  gameday lab                       # start the lab and open the TUI on it
+  gameday lab up --dir /tmp/lab     # start it without the TUI
+  gameday lab down --dir /tmp/lab   # stop a lab started elsewhere`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return labUpRun(opts)
+		},
+	}
+	addLabUpFlags(cmd, opts)
+	cmd.AddCommand(NewCmdLabUp(io, runF), NewCmdLabDown(io, nil))
+	return cmd
+}
+
+// NewCmdLabUp builds `gameday lab up`.
+func NewCmdLabUp(io *IOStreams, runF func(*LabOptions) error) *cobra.Command {
+	opts := &LabOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Start the local lab without the TUI, print its inventory path and health, run until stopped",
+		Example: `  gameday lab up
+  gameday lab up --dir /tmp/lab --down-after 5s --failover-timeout 30s`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return labUpRun(opts)
+		},
+	}
+	addLabUpFlags(cmd, opts)
+	return cmd
+}
+
+func addLabUpFlags(cmd *cobra.Command, opts *LabOptions) {
+	f := cmd.Flags()
+	f.StringVar(&opts.Dir, "dir", "", "lab state directory (default $XDG_STATE_HOME/gameday/lab)")
+	f.DurationVar(&opts.DownAfter, "down-after", 2*time.Second, "Sentinel down-after-milliseconds")
+	f.DurationVar(&opts.FailoverTimeout, "failover-timeout", 10*time.Second, "Sentinel failover-timeout")
+	f.BoolVar(&opts.Faketime, "faketime", false, "run Redis and Sentinel under libfaketime for clock-drift faults (see docs/lab.md)")
+}
+
+// NewCmdLabDown builds `gameday lab down`.
+func NewCmdLabDown(io *IOStreams, runF func(*LabDownOptions) error) *cobra.Command {
+	opts := &LabDownOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:     "down",
+		Short:   "Stop the lab running from a directory; reverts its faults and waits until every process is gone",
+		Example: "  gameday lab down\n  gameday lab down --dir /tmp/lab",
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return labDownRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "lab state directory (default $XDG_STATE_HOME/gameday/lab)")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Second, "how long to wait for the lab to stop")
+	return cmd
+}
+
+func labUpRun(opts *LabOptions) error {
+	if opts.DownAfter <= 0 || opts.FailoverTimeout <= 0 {
+		return &ExitError{Code: ExitBadInput, Err: errors.New("--down-after and --failover-timeout must be positive durations such as 2s")}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	out := opts.IO.Out
+	l, err := lab.Start(ctx, lab.Options{
+		Dir:             opts.Dir,
+		DownAfter:       opts.DownAfter,
+		FailoverTimeout: opts.FailoverTimeout,
+		Faketime:        opts.Faketime,
+		Progress:        func(s string) { fmt.Fprintln(out, s) },
+	})
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("lab: %w", err)}
+	}
+	defer l.Stop()
+	fmt.Fprintf(out, "inventory: %s\n", l.InventoryPath())
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	printLabHealth(opts.IO, l.Health(hctx))
+	cancel()
+	if opts.TUI && labOpenTUI != nil {
+		if err := labOpenTUI(opts.IO, l); err != nil {
+			return err
+		}
+		return stopLab(opts.IO, l)
+	}
+	fmt.Fprintf(out, "lab running; Ctrl-C or `gameday lab down --dir %s` stops it\n", l.Dir())
+	<-ctx.Done()
+	return stopLab(opts.IO, l)
+}
+
+func stopLab(io *IOStreams, l *lab.Lab) error {
+	fmt.Fprintln(io.Out, "lab: stopping (reverting guarded faults, stopping every node)")
+	if err := l.Stop(); err != nil {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("lab stop: %w", err)}
+	}
+	fmt.Fprintln(io.Out, "lab: stopped, no process left")
+	return nil
+}
+
+// printLabHealth prints one line per part of the lab.
+func printLabHealth(io *IOStreams, h lab.Health) {
+	if r := h.Redis; r != nil {
+		if r.Green() {
+			fmt.Fprintf(io.Out, "health: redis green: master %s, %d replicas in sync, %d sentinels agree\n", r.Master, r.ReplicasUp, len(r.Sentinels))
+		} else {
+			fmt.Fprintf(io.Out, "health: redis NOT green: %s\n", r.Problem)
+		}
+	}
+	switch {
+	case h.KafkaLag != nil:
+		fmt.Fprintf(io.Out, "health: kafka group %s lag %d\n", lab.KafkaGroup, *h.KafkaLag)
+	case h.KafkaError != "":
+		fmt.Fprintf(io.Out, "health: kafka lag unknown: %s\n", strings.TrimSpace(h.KafkaError))
+	}
+}
+
+func labDownRun(opts *LabDownOptions) error {
+	dir := opts.Dir
+	if dir == "" {
+		d, err := lab.DefaultDir()
+		if err != nil {
+			return &ExitError{Code: ExitFailed, Err: err}
+		}
+		dir = d
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("lab dir %s: %w", dir, err)}
+	}
+	pid, err := lab.Running(dir)
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
+	defer cancel()
+	if err := lab.Down(ctx, dir); err != nil {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("lab down: %w", err)}
+	}
+	if pid == 0 {
+		fmt.Fprintf(opts.IO.Out, "no lab was running from %s; nothing left behind\n", dir)
+		return nil
+	}
+	fmt.Fprintf(opts.IO.Out, "lab (pid %d) in %s stopped; no process left\n", pid, dir)
+	return nil
+}
