@@ -1,0 +1,261 @@
+package timeline
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// faultEvent is FaultData as the report decodes it: params may hold numbers
+// when a producer did not stringify them.
+type faultEvent struct {
+	FaultID string         `json:"fault_id"`
+	Kind    string         `json:"kind"`
+	Hosts   []string       `json:"hosts"`
+	Params  map[string]any `json:"params"`
+	Error   string         `json:"error"`
+}
+
+// faultLife collects the events of one fault.
+type faultLife struct {
+	rep                  FaultReport
+	first, arming, armed time.Time
+	ended, failed        time.Time
+	hasParams            bool
+}
+
+func isFaultKind(k Kind) bool {
+	switch k {
+	case FaultArming, FaultArmed, FaultReverted, FaultExpired, FaultFailed:
+		return true
+	}
+	return false
+}
+
+// analyzeFaults builds one FaultReport per fault, in the order the faults
+// first appear. Events without a fault_id are grouped by kind and hosts.
+func analyzeFaults(evs []Event, start, end time.Time) []FaultReport {
+	var lives []*faultLife
+	byID := map[string]*faultLife{}
+	for _, e := range evs {
+		if !isFaultKind(e.Kind) {
+			continue
+		}
+		var fe faultEvent
+		_ = e.Decode(&fe) // a fault event with odd data still marks a time
+		id := fe.FaultID
+		if id == "" {
+			id = fe.Kind + "@" + strings.Join(fe.Hosts, ",")
+		}
+		l := byID[id]
+		if l == nil {
+			l = &faultLife{first: e.Time, rep: FaultReport{ID: ScrubText(fe.FaultID), State: "armed"}}
+			byID[id] = l
+			lives = append(lives, l)
+		}
+		l.absorb(e, fe)
+	}
+	reps := make([]FaultReport, 0, len(lives))
+	for _, l := range lives {
+		reps = append(reps, l.finish(evs, start, end))
+	}
+	return reps
+}
+
+func (l *faultLife) absorb(e Event, fe faultEvent) {
+	if l.rep.Kind == "" {
+		l.rep.Kind = ScrubText(fe.Kind)
+	}
+	if len(l.rep.Hosts) == 0 && len(fe.Hosts) > 0 {
+		for _, h := range fe.Hosts {
+			l.rep.Hosts = append(l.rep.Hosts, ScrubText(h))
+		}
+	}
+	if !l.hasParams && len(fe.Params) > 0 {
+		l.rep.Params = params(fe.Params)
+		l.hasParams = true
+	}
+	switch e.Kind {
+	case FaultArming:
+		if l.arming.IsZero() {
+			l.arming = e.Time
+		}
+	case FaultArmed:
+		if l.armed.IsZero() {
+			l.armed = e.Time
+		}
+	case FaultReverted, FaultExpired:
+		l.ended = e.Time
+		l.rep.State = strings.TrimPrefix(string(e.Kind), "fault.")
+	case FaultFailed:
+		l.rep.Error = ScrubText(fe.Error)
+		if l.rep.Error == "" {
+			l.rep.Error = ScrubText(e.Summary)
+		}
+		if l.ended.IsZero() {
+			l.rep.State = "failed"
+		}
+		if l.armed.IsZero() && l.failed.IsZero() {
+			l.failed = e.Time
+		}
+	}
+}
+
+// params lists fault parameters sorted by name, without secrets.
+func params(m map[string]any) []Param {
+	ps := []Param{}
+	for k, v := range Redact(m) {
+		var s string
+		switch v := v.(type) {
+		case string:
+			s = v
+		case float64:
+			s = strconv.FormatFloat(v, 'f', -1, 64)
+		default:
+			s = fmt.Sprint(v)
+		}
+		ps = append(ps, Param{Name: ScrubText(k), Value: ScrubText(s)})
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+	return ps
+}
+
+func (l *faultLife) finish(evs []Event, start, end time.Time) FaultReport {
+	rep := l.rep
+	if rep.Params == nil {
+		rep.Params = []Param{}
+	}
+	if rep.Hosts == nil {
+		rep.Hosts = []string{}
+	}
+	rep.Breached = []string{}
+	on := l.armed
+	if on.IsZero() {
+		on = l.arming
+	}
+	if on.IsZero() {
+		on = l.first
+	}
+	rep.ArmedAt = offset(on, start)
+	off := end
+	if !l.ended.IsZero() {
+		off = l.ended
+		rep.EndedAt = offset(off, start)
+	}
+	if l.armed.IsZero() && rep.State == "failed" {
+		rep.EndedAt = offset(l.failed, start)
+		return rep // never in place: nothing to detect or recover from
+	}
+
+	breached := map[string]bool{}
+	for _, e := range evs {
+		if e.Time.Before(on) || e.Time.After(off) || !isAlarm(e) {
+			continue
+		}
+		probe, _, _ := statusChange(e)
+		if rep.TimeToDetect == nil {
+			rep.TimeToDetect = offset(e.Time, on)
+			rep.DetectedBy = probe
+		}
+		breached[probe] = true
+	}
+	for p := range breached {
+		rep.Breached = append(rep.Breached, p)
+	}
+	slices.Sort(rep.Breached)
+
+	impactEnd := off
+	if len(breached) > 0 && !l.ended.IsZero() {
+		if at, ok := recoveredAt(evs, breached, off); ok {
+			rep.TimeToRecover = offset(at, off)
+			impactEnd = at
+		} else {
+			impactEnd = end
+		}
+	}
+	impact(&rep, evs, on, impactEnd, start)
+	return rep
+}
+
+func offset(t, from time.Time) *Seconds {
+	s := secondsOf(t.Sub(from))
+	return &s
+}
+
+// recoveredAt is the first moment at or after from when every probe in
+// breached is ok, replaying statuses from the beginning.
+func recoveredAt(evs []Event, breached map[string]bool, from time.Time) (time.Time, bool) {
+	status := map[string]string{}
+	bad := func() bool {
+		for p := range breached {
+			if status[p] != "ok" {
+				return true
+			}
+		}
+		return false
+	}
+	i := 0
+	for ; i < len(evs) && !evs[i].Time.After(from); i++ {
+		if p, s, ok := statusChange(evs[i]); ok {
+			status[p] = s
+		}
+	}
+	if !bad() {
+		return from, true
+	}
+	for ; i < len(evs); i++ {
+		p, s, ok := statusChange(evs[i])
+		if !ok || !breached[p] {
+			continue
+		}
+		status[p] = s
+		if !bad() {
+			return evs[i].Time, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// impact fills the worst values of the probe windows that overlap
+// [on, until], and counts Sentinel master switches in it.
+func impact(rep *FaultReport, evs []Event, on, until, start time.Time) {
+	for _, e := range evs {
+		if e.Kind == SentinelSwitch && !e.Time.Before(on) && !e.Time.After(until) {
+			rep.MasterChanges++
+			continue
+		}
+		if e.Kind != ProbeWindow {
+			continue
+		}
+		r, ok := readingOf(e)
+		overlaps := !e.Time.Before(on) && (!e.Time.After(until) || e.Time.Add(-r.Window).Before(until))
+		if !ok || !overlaps {
+			continue
+		}
+		m := Measure{Probe: r.name(), At: secondsOf(e.Time.Sub(start))}
+		if r.P99 > 0 && (rep.WorstP99 == nil || r.P99 > rep.WorstP99.Value) {
+			m.Value = r.P99
+			rep.WorstP99 = ptr(m)
+		}
+		if r.Status == "error" {
+			continue // an error window's value means nothing
+		}
+		switch {
+		case strings.HasPrefix(r.Probe, "kafka.lag"):
+			if rep.MaxLag == nil || r.Value > rep.MaxLag.Value {
+				m.Value = r.Value
+				rep.MaxLag = ptr(m)
+			}
+		case strings.Contains(r.Probe, "quorum"):
+			if rep.MinQuorum == nil || r.Value < rep.MinQuorum.Value {
+				m.Value = r.Value
+				rep.MinQuorum = ptr(m)
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

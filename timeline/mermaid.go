@@ -1,0 +1,112 @@
+package timeline
+
+import (
+	"strings"
+	"time"
+)
+
+// mermaidDate is the gantt dateFormat below, in Go's notation. A full date
+// keeps sessions across midnight in order; Mermaid parses it as local time
+// and the axis prints it back the same way, so the viewer's time zone does
+// not shift the labels.
+const mermaidDate = "2006-01-02 15:04:05"
+
+// gantt draws faults and breach spans on one time axis.
+func (m *mdWriter) gantt() {
+	r := m.r
+	if !m.section("Faults and breaches", len(r.Faults)+len(r.Breaches), "Nothing to chart: no faults and no breaches.") {
+		return
+	}
+	m.printf("```mermaid\ngantt\n    title Faults and breaches (UTC)\n")
+	m.printf("    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %%H:%%M:%%S\n")
+	if len(r.Faults) > 0 {
+		m.printf("    section Faults\n")
+		for i, f := range r.Faults {
+			end := f.EndedAt
+			if end == nil {
+				end = &r.Duration
+			}
+			m.printf("    %s :crit, f%d, %s\n", taskName(f.Kind+" "+strings.Join(f.Hosts, ",")), i+1, m.span(*f.ArmedAt, *end))
+		}
+	}
+	if len(r.Breaches) > 0 {
+		m.printf("    section Breaches\n")
+		for i, b := range r.Breaches {
+			end := b.To
+			if end == nil {
+				end = &r.Duration
+			}
+			m.printf("    %s :active, b%d, %s\n", taskName(b.Probe+" "+b.Status), i+1, m.span(b.From, *end))
+		}
+	}
+	m.printf("```\n\n")
+}
+
+// span renders "START, END" for a gantt task, at least a second long so
+// that Mermaid draws it.
+func (m *mdWriter) span(from, to Seconds) string {
+	a := m.r.Start.Add(from.Duration()).Truncate(time.Second)
+	b := m.r.Start.Add(to.Duration()).Truncate(time.Second)
+	if !b.After(a) {
+		b = a.Add(time.Second)
+	}
+	return a.Format(mermaidDate) + ", " + b.Format(mermaidDate)
+}
+
+// taskName strips what Mermaid's gantt grammar reads as syntax from a task
+// title: ':' starts the task data, '#' and ';' end statements.
+func taskName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ':', '#', ';', '\n', '\r', '%':
+			return ' '
+		}
+		return r
+	}, ScrubText(s))
+	if s = strings.TrimSpace(s); s == "" {
+		return "unnamed"
+	}
+	return s
+}
+
+// p99 draws one Mermaid xychart per probe series. The x axis is numeric
+// (seconds since start) and xychart spaces values evenly over it, so every
+// step between the first and last point gets a value; a step without a
+// window repeats the previous value.
+func (m *mdWriter) p99() {
+	if !m.section("p99 over time", len(m.r.P99), "No probe reported a p99.") {
+		return
+	}
+	for _, s := range m.r.P99 {
+		step := s.Step.Duration()
+		first, last := s.Points[0].At.Duration(), s.Points[len(s.Points)-1].At.Duration()
+		n := int((last-first+step/2)/step) + 1
+		filled := make([]bool, n)
+		raw := make([]float64, n)
+		for _, p := range s.Points {
+			i := int((p.At.Duration() - first + step/2) / step)
+			raw[i], filled[i] = p.Value, true
+		}
+		values := make([]string, n)
+		for i := range raw {
+			if !filled[i] {
+				raw[i] = raw[i-1] // the first step is always filled
+			}
+			values[i] = chartNumber(raw[i])
+		}
+		if len(values) == 1 { // a line needs two points
+			values = append(values, values[0])
+			last += step
+		}
+		m.printf("```mermaid\nxychart-beta\n")
+		m.printf("    title \"p99 of %s (ms)\"\n", quoteless(s.Probe))
+		m.printf("    x-axis \"seconds since start\" %s --> %s\n",
+			chartNumber(first.Seconds()), chartNumber(last.Seconds()))
+		m.printf("    y-axis \"p99 (ms)\"\n")
+		m.printf("    line [%s]\n```\n\n", strings.Join(values, ", "))
+	}
+}
+
+func quoteless(s string) string {
+	return strings.NewReplacer(`"`, "'", "\n", " ", "\r", " ").Replace(ScrubText(s))
+}
