@@ -1,138 +1,244 @@
-// Package inject knows how to break and unbreak things: a registry of fault
-// kinds, executors that run their plans (SSH, lab, dry-run), a durable ledger
-// written before any fault runs, and time-to-live guards on the hosts.
 package inject
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
-// ParamInfo describes one parameter of a fault kind, for forms and help.
-type ParamInfo struct {
-	Name    string // "delay"
-	Default string // "500ms"
-	Help    string // "added one-way delay"
-}
-
-// KindInfo describes a registered fault kind.
-type KindInfo struct {
-	Name   string // "latency"
-	Help   string // one line
-	Params []ParamInfo
-}
-
-// Request asks for one fault on one or more hosts.
-type Request struct {
-	Kind   string
-	Hosts  []string          // inventory host names
-	Params map[string]string // kind-specific, validated by the kind
-	TTL    time.Duration     // 0 means the default (10 min); never unlimited
-	// IKnow confirms a fault whose blast radius takes down a majority of a
-	// service's nodes.
-	IKnow bool
-}
-
-// HostPlan is the exact plan for one host, as shown before arming.
-type HostPlan struct {
-	Host   string
-	Inject []string // each step as the operator would read it
-	Verify []string
-	Revert []string
-}
-
-// Preview is what confirming a Request shows: the plan per host and the
-// blast-radius verdict.
-type Preview struct {
-	Request Request
-	Hosts   []HostPlan
-	// BlastRadius is a one-line verdict ("takes down 2 of 3 cassandra nodes:
-	// a majority") and Majority tells whether IKnow is required.
-	BlastRadius string
-	Majority    bool
-}
-
-// State is where a fault is in its life.
-type State string
-
-// Fault states, as the ledger records them.
-const (
-	StateArming    State = "arming"
-	StateArmed     State = "armed"
-	StateReverting State = "reverting"
-	StateReverted  State = "reverted"
-	StateExpired   State = "expired"
-	StateFailed    State = "failed"
-)
-
-// Armed is a fault as the ledger knows it.
-type Armed struct {
-	ID       string
-	Request  Request
-	State    State
-	ArmedAt  time.Time
-	Deadline time.Time // ArmedAt + TTL: when the host's guard reverts it
-	// Session identifies the gameday process that armed it; faults of a dead
-	// session are offered for revert on start.
-	Session string
-	// PerHost reports each host's last step result ("armed", "reverted",
-	// "verify: rule still present", …).
-	PerHost map[string]string
-}
-
-// ErrNeedsConfirm is returned by Arm when the blast radius needs IKnow.
-var ErrNeedsConfirm = errors.New("fault takes down a majority of a service's nodes; confirm with --i-know")
+// DefaultHostTimeout bounds one host's part of an arm or a revert.
+const DefaultHostTimeout = 60 * time.Second
 
 // Manager arms and reverts faults for one inventory, writing the ledger
 // before any command runs and recording every action on the Recorder.
 type Manager struct {
-	inv *targets.Inventory
-	rec *timeline.Recorder
+	inv         *targets.Inventory
+	rec         *timeline.Recorder
+	ledger      *Ledger
+	runner      Runner
+	lab         LabController
+	local       Runner
+	hostTimeout time.Duration
+	session     Session
 }
 
-// Kinds lists the registered fault kinds in palette order.
-func Kinds() []KindInfo { return nil }
+// Option configures a Manager.
+type Option func(*Manager)
 
-// NewManager returns a Manager for inv that records onto rec and keeps its
-// ledger at ledgerPath ("" for the default in the state directory).
-func NewManager(inv *targets.Inventory, rec *timeline.Recorder, ledgerPath string) (*Manager, error) {
-	return &Manager{inv: inv, rec: rec}, nil
+// WithRunner makes the Manager run host plans through r (instead of the
+// default SSH pool). The Manager closes it on Close.
+func WithRunner(r Runner) Option { return func(m *Manager) { m.runner = r } }
+
+// WithLab makes the Manager drive lab nodes through c.
+func WithLab(c LabController) Option { return func(m *Manager) { m.lab = c } }
+
+// WithLocalRunner sets what runs the local scripts of lab plans (disk-fill
+// on a lab node's data dir); the default is LocalRunner{}.
+func WithLocalRunner(r Runner) Option { return func(m *Manager) { m.local = r } }
+
+// WithHostTimeout bounds each host's part of an arm or a revert.
+func WithHostTimeout(d time.Duration) Option { return func(m *Manager) { m.hostTimeout = d } }
+
+// NewManager returns a Manager for inv that records onto rec (nil: record
+// nothing) and keeps its ledger at ledgerPath ("" for ledger.jsonl in the
+// state directory).
+func NewManager(inv *targets.Inventory, rec *timeline.Recorder, ledgerPath string, opts ...Option) (*Manager, error) {
+	if inv == nil {
+		inv = &targets.Inventory{}
+	}
+	if ledgerPath == "" {
+		dir, err := timeline.StateDir()
+		if err != nil {
+			return nil, err
+		}
+		ledgerPath = filepath.Join(dir, "ledger.jsonl")
+	}
+	l, err := OpenLedger(ledgerPath)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{inv: inv, rec: rec, ledger: l, local: LocalRunner{}, hostTimeout: DefaultHostTimeout, session: CurrentSession()}
+	for _, o := range opts {
+		o(m)
+	}
+	if m.runner == nil && hasSSHHosts(inv) {
+		m.runner = defaultRunner(inv)
+	}
+	if m.lab == nil && inv.Lab != nil && inv.Lab.Control != "" {
+		m.lab = defaultLab(inv)
+	}
+	return m, nil
+}
+
+func hasSSHHosts(inv *targets.Inventory) bool {
+	for _, h := range inv.Hosts {
+		if h.Lab == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Ledger returns the Manager's ledger.
+func (m *Manager) Ledger() *Ledger { return m.ledger }
+
+// Close releases pooled connections. It does not revert anything.
+func (m *Manager) Close() error {
+	if m.runner != nil {
+		return m.runner.Close()
+	}
+	return nil
+}
+
+// newID returns a fault ID: 8 hex digits, short enough to type and to fit in
+// an iptables chain name.
+func newID() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// hostPlan is one host's plan, either shell (SSH) or lab.
+type hostPlan struct {
+	host  targets.Host
+	shell *ShellPlan
+	lab   *LabPlan
+	guard string // guard id
+}
+
+// plan is a validated request with a plan for every host.
+type plan struct {
+	id       string
+	fault    Fault
+	ttl      time.Duration
+	hosts    []hostPlan
+	verdict  string
+	majority bool
+}
+
+func (m *Manager) plan(req Request, id string) (*plan, error) {
+	f, err := ParseFault(req.Kind, req.Params)
+	if err != nil {
+		return nil, err
+	}
+	ttl, err := effectiveTTL(req.TTL)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Hosts) == 0 {
+		return nil, errors.New("no hosts given: name at least one inventory host")
+	}
+	p := &plan{id: id, fault: f, ttl: ttl}
+	seen := map[string]bool{}
+	for _, name := range req.Hosts {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		h, ok := m.inv.Host(name)
+		if !ok {
+			return nil, fmt.Errorf("no host named %q in the inventory", oneLine(name))
+		}
+		t := PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl}
+		hp := hostPlan{host: h, guard: id}
+		if h.Lab != nil {
+			lp, err := f.LabPlan(t)
+			if err != nil {
+				return nil, fmt.Errorf("host %s: %w", h.Name, err)
+			}
+			hp.lab, hp.guard = &lp, id+"-"+h.Name
+		} else {
+			sp, err := f.ShellPlan(t)
+			if err != nil {
+				return nil, fmt.Errorf("host %s: %w", h.Name, err)
+			}
+			hp.shell = &sp
+		}
+		p.hosts = append(p.hosts, hp)
+	}
+	var names []string
+	for _, h := range p.hosts {
+		names = append(names, h.host.Name)
+	}
+	p.verdict, p.majority = blastRadius(m.inv, f, names)
+	return p, nil
 }
 
 // Preview validates req and returns the exact plan per host and the blast
-// radius, changing nothing.
+// radius, changing nothing. The plan shows a fresh fault ID; arming uses
+// another.
 func (m *Manager) Preview(ctx context.Context, req Request) (Preview, error) {
-	return Preview{}, errors.New("not implemented")
+	p, err := m.plan(req, newID())
+	if err != nil {
+		return Preview{}, err
+	}
+	pv := Preview{Request: req, BlastRadius: p.verdict, Majority: p.majority}
+	pv.Request.TTL = p.ttl
+	for _, hp := range p.hosts {
+		pv.Hosts = append(pv.Hosts, hp.preview(p))
+	}
+	return pv, nil
 }
 
-// Arm writes the ledger entry, starts the TTL guard on every host, injects,
-// verifies and returns the armed fault.
-func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
-	return Armed{}, errors.New("not implemented")
+func (hp hostPlan) preview(p *plan) HostPlan {
+	out := HostPlan{Host: hp.host.Name, Lab: hp.lab != nil}
+	render := func(steps []Step) []string {
+		var s []string
+		for _, st := range steps {
+			s = append(s, "# "+st.Name+"\n"+st.Script)
+		}
+		return s
+	}
+	renderLab := func(steps []LabStep) []string {
+		var s []string
+		for _, st := range steps {
+			s = append(s, st.String())
+		}
+		return s
+	}
+	if hp.shell != nil {
+		sp := hp.shell
+		out.Detect = render(sp.Detect)
+		out.Guard = render([]Step{guardStartStep(p.id, p.ttl, sp.Revert)})
+		out.Inject, out.Verify = render(sp.Inject), render(sp.Verify)
+		out.Revert = render(append(append([]Step{}, sp.Revert...), guardCancelStep(p.id)))
+		out.VerifyGone = render(sp.VerifyGone)
+		return out
+	}
+	out.Guard = []string{fmt.Sprintf("lab guard %s: after %s run %v", hp.guard, p.ttl, renderLab(labGuardSteps(hp.lab.Revert)))}
+	out.Inject = renderLab(hp.lab.Inject)
+	out.Revert = append(renderLab(hp.lab.Revert), "lab guard "+hp.guard+": cancel")
+	return out
 }
 
-// Revert reverts one fault by ID, verifies it is gone on every host and
-// cancels its guards. Reverting a reverted fault is not an error.
-func (m *Manager) Revert(ctx context.Context, id string) (Armed, error) {
-	return Armed{}, errors.New("not implemented")
+func (m *Manager) event(k timeline.Kind, r *Record, format string, args ...any) {
+	if m.rec == nil {
+		return
+	}
+	e := timeline.NewEvent(k, "inject", format, args...).
+		With("fault_id", r.ID).With("kind", r.Kind).With("hosts", r.Hosts).
+		With("params", r.Params).With("ttl", r.TTL.String())
+	if r.Error != "" {
+		e = e.With("error", r.Error)
+	}
+	m.rec.Record(e)
 }
 
-// RevertAll reverts every fault the ledger lists as not yet reverted,
-// including those of dead sessions.
-func (m *Manager) RevertAll(ctx context.Context) ([]Armed, error) {
-	return nil, errors.New("not implemented")
+func (r *Record) armed() Armed {
+	a := Armed{ID: r.ID, Request: Request{Kind: r.Kind, Hosts: r.Hosts, Params: r.Params, TTL: r.TTL, IKnow: r.IKnow},
+		State: r.State, ArmedAt: r.ArmedAt, Deadline: r.Deadline, Session: r.Session.String(),
+		PerHost: map[string]string{}, Liveness: r.Session.Liveness(), Error: r.Error}
+	for h, e := range r.PerHost {
+		a.PerHost[h] = e.Status
+	}
+	return a
 }
-
-// List returns the ledger's faults, newest last. Active only when
-// activeOnly.
-func (m *Manager) List(activeOnly bool) ([]Armed, error) { return nil, nil }
-
-// Orphans returns armed faults whose session is not this process's.
-func (m *Manager) Orphans() ([]Armed, error) { return nil, nil }
-
-// Close releases pooled connections. It does not revert anything.
-func (m *Manager) Close() error { return nil }

@@ -1,0 +1,160 @@
+package inject
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gameday-dev/gameday/timeline"
+)
+
+// Arm writes the ledger entry, checks every host (changing nothing), starts
+// the TTL guard on every host, injects, verifies and returns the armed
+// fault. When any host fails, what was done everywhere is reverted.
+func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
+	p, err := m.plan(req, newID())
+	if err != nil {
+		return Armed{}, err
+	}
+	if p.majority && !req.IKnow {
+		return Armed{}, &blastError{verdict: p.verdict}
+	}
+	now := time.Now().UTC()
+	r := &Record{ID: p.id, Kind: p.fault.Kind(), Params: req.Params, TTL: p.ttl, IKnow: req.IKnow,
+		Session: m.session, State: StateArming, Created: now, Updated: now, Deadline: now.Add(p.ttl),
+		PerHost: map[string]*HostEntry{}}
+	for _, hp := range p.hosts {
+		r.Hosts = append(r.Hosts, hp.host.Name)
+		e := &HostEntry{Guard: hp.guard, Status: "planned"}
+		if hp.lab != nil {
+			e.Lab, e.LabRevert = true, hp.lab.Revert
+		} else {
+			e.Revert, e.VerifyGone = hp.shell.Revert, hp.shell.VerifyGone
+		}
+		r.PerHost[hp.host.Name] = e
+	}
+	if err := m.ledger.Put(r); err != nil {
+		return Armed{}, err
+	}
+	m.event(timeline.FaultArming, r, "arming %s on %s", r.Kind, hostList(r.Hosts))
+	checkpoint()
+
+	// Detection changes nothing, so a host that cannot take the fault
+	// stops the arm before any host is touched.
+	errs := m.fanOut(ctx, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
+		if hp.shell == nil {
+			return nil
+		}
+		for _, s := range hp.shell.Detect {
+			if err := m.runStep(ctx, hp.host, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := joinErrs(errs); err != nil {
+		for i, hp := range p.hosts {
+			r.PerHost[hp.host.Name].Status = "not touched"
+			if errs[i] != nil {
+				r.PerHost[hp.host.Name].Status = "refused: " + errs[i].Error()
+			}
+		}
+		return m.failed(r, err)
+	}
+
+	// From here on every host may change: mark them before the first
+	// command so a crash leaves them listed for revert.
+	for _, e := range r.PerHost {
+		e.Touched, e.Status = true, "arming"
+	}
+	r.Deadline = time.Now().UTC().Add(p.ttl)
+	if err := m.ledger.Put(r); err != nil {
+		return Armed{}, err
+	}
+	var mu sync.Mutex
+	status := func(host, s string) {
+		mu.Lock()
+		r.PerHost[host].Status = s
+		mu.Unlock()
+	}
+	errs = m.fanOut(ctx, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
+		err := m.armHost(ctx, p, hp)
+		if err != nil {
+			status(hp.host.Name, "failed: "+err.Error())
+		} else {
+			status(hp.host.Name, "armed")
+		}
+		return err
+	})
+	if err := joinErrs(errs); err != nil {
+		// Roll back everywhere, even when the caller's context is gone:
+		// a half-armed fault must not outlive a failed arm.
+		rctx := context.WithoutCancel(ctx)
+		m.revertHosts(rctx, r)
+		return m.failed(r, err)
+	}
+	r.State, r.ArmedAt, r.Updated = StateArmed, time.Now().UTC(), time.Now().UTC()
+	if err := m.ledger.Put(r); err != nil {
+		return r.armed(), err
+	}
+	m.event(timeline.FaultArmed, r, "%s armed on %s (TTL %s)", r.Kind, hostList(r.Hosts), r.TTL)
+	checkpoint()
+	return r.armed(), nil
+}
+
+// armHost starts the guard, injects and verifies on one host.
+func (m *Manager) armHost(ctx context.Context, p *plan, hp hostPlan) error {
+	if hp.lab != nil {
+		if m.lab == nil {
+			return fmt.Errorf("host %s: %w", hp.host.Name, errNoLab)
+		}
+		if err := m.lab.ArmGuard(ctx, hp.guard, p.ttl, labGuardSteps(hp.lab.Revert)...); err != nil {
+			return fmt.Errorf("host %s: arm the lab guard: %w", hp.host.Name, err)
+		}
+		checkpoint()
+		if err := m.runLab(ctx, hp.host, false, hp.lab.Inject); err != nil {
+			return err
+		}
+		checkpoint()
+		return nil
+	}
+	sp := hp.shell
+	if err := m.runStep(ctx, hp.host, guardStartStep(p.id, p.ttl, sp.Revert)); err != nil {
+		return err
+	}
+	checkpoint()
+	for _, s := range sp.Inject {
+		if err := m.runStep(ctx, hp.host, s); err != nil {
+			return err
+		}
+		checkpoint()
+	}
+	for _, s := range sp.Verify {
+		if err := m.runStep(ctx, hp.host, s); err != nil {
+			return fmt.Errorf("%w (verify: the fault is not in place)", err)
+		}
+	}
+	checkpoint()
+	return nil
+}
+
+// failed records a failed arm and returns err.
+func (m *Manager) failed(r *Record, err error) (Armed, error) {
+	r.State, r.Error, r.Updated = StateFailed, err.Error(), time.Now().UTC()
+	if perr := m.ledger.Put(r); perr != nil {
+		return r.armed(), fmt.Errorf("%w (and the ledger: %v)", err, perr)
+	}
+	m.event(timeline.FaultFailed, r, "%s on %s failed: %s", r.Kind, hostList(r.Hosts), r.Error)
+	return r.armed(), err
+}
+
+func hostList(hosts []string) string {
+	switch len(hosts) {
+	case 0:
+		return "no host"
+	case 1:
+		return hosts[0]
+	}
+	return fmt.Sprintf("%s and %d more", hosts[0], len(hosts)-1)
+}

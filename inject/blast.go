@@ -1,0 +1,91 @@
+package inject
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// serviceGroup is a set of hosts that must keep a majority up: a service's
+// hosts, and within it the hosts of one role (all Sentinels, all brokers).
+type serviceGroup struct {
+	name  string
+	hosts []string
+}
+
+func serviceGroups(inv *targets.Inventory) []serviceGroup {
+	var gs []serviceGroup
+	add := func(typ, name string, hosts []string) {
+		if len(hosts) == 0 {
+			return
+		}
+		gs = append(gs, serviceGroup{name: fmt.Sprintf("%s service %q", typ, name), hosts: hosts})
+		byRole := map[string][]string{}
+		for _, hn := range hosts {
+			h, ok := inv.Host(hn)
+			if !ok {
+				continue
+			}
+			roles := append([]string(nil), h.Roles...)
+			if h.Lab != nil && h.Lab.Kind != "" {
+				roles = append(roles, h.Lab.Kind)
+			}
+			slices.Sort(roles)
+			for _, r := range slices.Compact(roles) {
+				byRole[r] = append(byRole[r], hn)
+			}
+		}
+		roles := make([]string, 0, len(byRole))
+		for r := range byRole {
+			roles = append(roles, r)
+		}
+		sort.Strings(roles)
+		for _, r := range roles {
+			if len(byRole[r]) < len(hosts) {
+				gs = append(gs, serviceGroup{name: fmt.Sprintf("%s nodes of %s service %q", r, typ, name), hosts: byRole[r]})
+			}
+		}
+	}
+	for _, s := range inv.Services.Kafka {
+		add("kafka", s.Name, s.Hosts)
+	}
+	for _, s := range inv.Services.Cassandra {
+		add("cassandra", s.Name, s.Hosts)
+	}
+	for _, s := range inv.Services.Redis {
+		add("redis", s.Name, s.Hosts)
+	}
+	return gs
+}
+
+// blastRadius returns a one-line verdict and whether the fault takes down a
+// majority (half + 1) of some service's hosts or of one role within it.
+func blastRadius(inv *targets.Inventory, f Fault, hosts []string) (string, bool) {
+	if !f.TakesDown() {
+		return fmt.Sprintf("%s leaves its hosts in service", f.Kind()), false
+	}
+	worst, worstN, worstOf := "", 0, 0
+	for _, g := range serviceGroups(inv) {
+		n := 0
+		for _, h := range g.hosts {
+			if slices.Contains(hosts, h) {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		if n >= len(g.hosts)/2+1 {
+			return fmt.Sprintf("takes down %d of %d %s: a majority", n, len(g.hosts), g.name), true
+		}
+		if n*worstOf > worstN*len(g.hosts) || worst == "" {
+			worst, worstN, worstOf = g.name, n, len(g.hosts)
+		}
+	}
+	if worst == "" {
+		return "takes down hosts that no service lists", false
+	}
+	return fmt.Sprintf("takes down %d of %d %s: a minority", worstN, worstOf, worst), false
+}

@@ -1,0 +1,107 @@
+package inject
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// Fault is one fault kind with its parameters parsed and validated. Each kind
+// is a small struct that registers itself in init, the way Toxiproxy's
+// toxics do.
+type Fault interface {
+	// Kind is the registered name ("latency").
+	Kind() string
+	// TakesDown reports whether the fault takes its hosts out of service,
+	// which is what the blast-radius check counts.
+	TakesDown() bool
+	// ShellPlan returns the steps that inject, verify and revert the fault
+	// on a host reached over SSH.
+	ShellPlan(t PlanTarget) (ShellPlan, error)
+	// LabPlan returns the lab control actions for a lab node.
+	LabPlan(t PlanTarget) (LabPlan, error)
+}
+
+// PlanTarget is what a kind needs to know to plan for one host.
+type PlanTarget struct {
+	ID   string // fault ID
+	Host targets.Host
+	Inv  *targets.Inventory
+	TTL  time.Duration
+}
+
+// Step is one shell script of a plan. Scripts are built only from constant
+// text and arguments passed through Quote.
+type Step struct {
+	Name   string `json:"name"`
+	Script string `json:"script"`
+	// Fail, when set, is the sentence reported when the step exits non-zero
+	// (%s is replaced by the step's first line of stderr).
+	Fail string `json:"fail,omitempty"`
+}
+
+// ShellPlan is a fault's plan for an SSH host. Detect runs first and must
+// change nothing; Revert steps are idempotent; Verify and VerifyGone exit 0
+// when the fault is in place and gone respectively.
+type ShellPlan struct {
+	Detect     []Step `json:"detect,omitempty"`
+	Inject     []Step `json:"inject"`
+	Verify     []Step `json:"verify,omitempty"`
+	Revert     []Step `json:"revert"`
+	VerifyGone []Step `json:"verify_gone,omitempty"`
+}
+
+type kindDef struct {
+	info  KindInfo
+	parse func(p *params) (Fault, error)
+	order int
+}
+
+var registry = map[string]kindDef{}
+
+// register adds a kind to the palette. order fixes its palette position.
+func register(order int, info KindInfo, parse func(p *params) (Fault, error)) {
+	if _, dup := registry[info.Name]; dup {
+		panic("inject: kind registered twice: " + info.Name)
+	}
+	registry[info.Name] = kindDef{info: info, parse: parse, order: order}
+}
+
+// Kinds lists the registered fault kinds in palette order.
+func Kinds() []KindInfo {
+	defs := make([]kindDef, 0, len(registry))
+	for _, d := range registry {
+		defs = append(defs, d)
+	}
+	sort.Slice(defs, func(i, j int) bool { return defs[i].order < defs[j].order })
+	out := make([]KindInfo, len(defs))
+	for i, d := range defs {
+		out[i] = d.info
+	}
+	return out
+}
+
+// ParseFault parses and validates the parameters of kind. Errors are one
+// sentence naming the kind and the parameter.
+func ParseFault(kind string, params map[string]string) (Fault, error) {
+	d, ok := registry[kind]
+	if !ok {
+		names := make([]string, 0, len(registry))
+		for _, k := range Kinds() {
+			names = append(names, k.Name)
+		}
+		return nil, fmt.Errorf("unknown fault kind %q (known: %s)", oneLine(kind), strings.Join(names, ", "))
+	}
+	p := newParams(kind, params)
+	f, err := d.parse(p)
+	if err := p.done(); err != nil {
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}

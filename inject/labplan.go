@@ -1,0 +1,75 @@
+package inject
+
+import (
+	"fmt"
+	"strings"
+)
+
+// LabOp names an action of the lab's control API (or, for LabShell, a
+// script inject runs itself on this machine, where every lab node lives).
+type LabOp string
+
+// Lab operations a plan can use.
+const (
+	LabSignal      LabOp = "signal"       // Signal: KILL, STOP or CONT to the node's process
+	LabStart       LabOp = "start"        // start the node's process again
+	LabStop        LabOp = "stop"         // stop the node's process
+	LabToxicAdd    LabOp = "toxic-add"    // add Toxic to the node's proxy
+	LabToxicRemove LabOp = "toxic-remove" // remove the toxic named Toxic.Name
+	LabCut         LabOp = "cut"          // close the node's proxy, or make a kfake broker unreachable
+	LabHeal        LabOp = "heal"         // undo LabCut
+	LabFaketime    LabOp = "faketime"     // set the node's libfaketime offset
+	LabRemoveFile  LabOp = "remove-file"  // remove Path (a gameday-owned file)
+	LabShell       LabOp = "shell"        // run Script locally with sh -c
+)
+
+// LabToxic is a Toxiproxy toxic as a lab plan adds it.
+type LabToxic struct {
+	Name       string         `json:"name"`
+	Type       string         `json:"type"`   // latency, bandwidth, timeout, …
+	Stream     string         `json:"stream"` // downstream or upstream
+	Toxicity   float32        `json:"toxicity"`
+	Attributes map[string]int `json:"attributes,omitempty"`
+}
+
+// LabStep is one action of a lab plan, serialisable into the ledger so that a
+// later process can revert it.
+type LabStep struct {
+	Op     LabOp     `json:"op"`
+	Node   string    `json:"node"`
+	Signal string    `json:"signal,omitempty"`
+	Toxic  *LabToxic `json:"toxic,omitempty"`
+	// Offset is the faketime offset ("+30s", "-2m", "+0").
+	Offset string `json:"offset,omitempty"`
+	Path   string `json:"path,omitempty"`
+	Script string `json:"script,omitempty"`
+}
+
+// String renders the step as the dry run shows it.
+func (s LabStep) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lab %s %s", s.Op, s.Node)
+	switch {
+	case s.Signal != "":
+		fmt.Fprintf(&b, " SIG%s", s.Signal)
+	case s.Toxic != nil && s.Op == LabToxicAdd:
+		fmt.Fprintf(&b, " %s %s %s toxicity=%g %v", s.Toxic.Name, s.Toxic.Type, s.Toxic.Stream, s.Toxic.Toxicity, s.Toxic.Attributes)
+	case s.Toxic != nil:
+		fmt.Fprintf(&b, " %s", s.Toxic.Name)
+	case s.Offset != "":
+		fmt.Fprintf(&b, " offset %s", s.Offset)
+	case s.Path != "":
+		fmt.Fprintf(&b, " %s", Quote(s.Path))
+	case s.Script != "":
+		fmt.Fprintf(&b, ": %s", s.Script)
+	}
+	return b.String()
+}
+
+// LabPlan is a fault's plan for a lab node. The lab applies each action
+// synchronously and reports failure, so the action's success is its verify;
+// Revert actions are idempotent and are also what the lab's TTL guard runs.
+type LabPlan struct {
+	Inject []LabStep `json:"inject"`
+	Revert []LabStep `json:"revert"`
+}

@@ -1,0 +1,176 @@
+package inject
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+)
+
+// Record is one fault as the ledger stores it: everything a later process
+// needs to revert it, even when the process that armed it is gone.
+type Record struct {
+	ID      string            `json:"id"`
+	Kind    string            `json:"kind"`
+	Hosts   []string          `json:"hosts"`
+	Params  map[string]string `json:"params,omitempty"`
+	TTL     time.Duration     `json:"ttl"`
+	IKnow   bool              `json:"i_know,omitempty"`
+	Session Session           `json:"session"`
+	State   State             `json:"state"`
+	Created time.Time         `json:"created"`
+	ArmedAt time.Time         `json:"armed_at,omitzero"`
+	// Deadline is when the hosts' guards revert the fault.
+	Deadline time.Time             `json:"deadline"`
+	Updated  time.Time             `json:"updated"`
+	Error    string                `json:"error,omitempty"`
+	PerHost  map[string]*HostEntry `json:"per_host"`
+}
+
+// HostEntry is one host's part of a fault: its exact revert plan, its guard
+// and its last status.
+type HostEntry struct {
+	Lab        bool      `json:"lab,omitempty"`
+	Guard      string    `json:"guard"`
+	Revert     []Step    `json:"revert,omitempty"`
+	VerifyGone []Step    `json:"verify_gone,omitempty"`
+	LabRevert  []LabStep `json:"lab_revert,omitempty"`
+	// Touched is set once any command that changes the host has run.
+	Touched bool   `json:"touched,omitempty"`
+	Status  string `json:"status"`
+}
+
+// Active reports whether the fault may still be in place somewhere.
+func (r *Record) Active() bool {
+	switch r.State {
+	case StateReverted, StateExpired:
+		return false
+	case StateFailed:
+		// A failed arm whose rollback verified clean has no host touched left.
+		for _, h := range r.PerHost {
+			if h.Touched {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// Ledger is the durable record of faults: a JSON-lines file where each line
+// is a whole Record and the last line for an ID wins. Every write takes an
+// exclusive flock and is fsync'd, so concurrent gameday processes and crashes
+// never lose an entry.
+type Ledger struct {
+	path string
+}
+
+// OpenLedger opens (creating if needed, 0600 in a 0700 directory) the
+// ledger at path.
+func OpenLedger(path string) (*Ledger, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	defer f.Close()
+	// A ledger made by an older umask or by hand is tightened, not trusted.
+	if err := f.Chmod(0o600); err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	return &Ledger{path: path}, nil
+}
+
+// Path is the ledger's file.
+func (l *Ledger) Path() string { return l.path }
+
+// Put appends r as its newest version and fsyncs before returning.
+func (l *Ledger) Put(r *Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("ledger: encode fault %s: %w", r.ID, err)
+	}
+	b = append(b, '\n')
+	return l.locked(func(f *os.File) error {
+		if _, err := f.Write(b); err != nil {
+			return err
+		}
+		return f.Sync()
+	})
+}
+
+// Load returns the newest version of every fault, oldest first. A torn last
+// line (a crash mid-write) is skipped; any other malformed line is an error
+// naming it.
+func (l *Ledger) Load() ([]*Record, error) {
+	byID := map[string]*Record{}
+	err := l.locked(func(f *os.File) error {
+		if _, err := f.Seek(0, 0); err != nil {
+			return err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		n := 0
+		var bad error
+		for sc.Scan() {
+			n++
+			if bad != nil {
+				return bad
+			}
+			var r Record
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.ID == "" {
+				bad = fmt.Errorf("line %d is not a fault record", n)
+				continue
+			}
+			byID[r.ID] = &r
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", l.path, err)
+	}
+	out := make([]*Record, 0, len(byID))
+	for _, r := range byID {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// Get returns the newest version of fault id.
+func (l *Ledger) Get(id string) (*Record, error) {
+	all, err := l.Load()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range all {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("no fault %q in the ledger %s", oneLine(id), l.path)
+}
+
+func (l *Ledger) locked(fn func(*os.File) error) error {
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return fn(f)
+}

@@ -1,0 +1,144 @@
+package inject
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Partition drops a host's traffic from chosen peers (or all but loopback),
+// in one or both directions, with iptables rules in chains gameday owns;
+// in the lab it closes the node's proxy or cuts the kfake broker.
+type Partition struct {
+	Peers     []string // empty: every peer
+	Direction Direction
+}
+
+func init() {
+	register(30, KindInfo{Name: "partition", Help: "drop traffic from peers or all (iptables; proxy closed in the lab)", Params: []ParamInfo{
+		{Name: "peers", Help: "hosts or IPs to cut off (comma-separated); default all but loopback"},
+		{Name: "direction", Default: "both", Help: "in, out or both, seen from the faulted host"},
+	}}, func(p *params) (Fault, error) {
+		f := &Partition{Peers: p.list("peers"), Direction: p.direction("direction", DirBoth)}
+		if len(f.Peers) == 1 && f.Peers[0] == "all" {
+			f.Peers = nil
+		}
+		return f, nil
+	})
+}
+
+// Kind returns "partition".
+func (*Partition) Kind() string { return "partition" }
+
+// TakesDown is true: a partitioned node is out of its cluster.
+func (*Partition) TakesDown() bool { return true }
+
+// partitionChains names the fault's two chains (iptables allows 28 bytes).
+func partitionChains(id string) (in, out string) {
+	short := id
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	return "GAMEDAY-" + short + "-I", "GAMEDAY-" + short + "-O"
+}
+
+// ShellPlan creates the fault's chains, fills them with DROP rules and
+// jumps to them from INPUT and OUTPUT with a comment naming the fault;
+// revert removes exactly those jumps and chains.
+func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
+	addrs, err := peerAddrs(t, f.Peers)
+	if err != nil {
+		return ShellPlan{}, fmt.Errorf("partition: param peers: %w", err)
+	}
+	chIn, chOut := partitionChains(t.ID)
+	comment := "gameday:" + t.ID
+	type table struct {
+		cmd   string
+		peers []string
+	}
+	var v4, v6 []string
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is6() || strings.Contains(a, ":") {
+			v6 = append(v6, a)
+		} else {
+			v4 = append(v4, a)
+		}
+	}
+	tables := []table{{"iptables", v4}}
+	if len(addrs) == 0 || len(v6) > 0 {
+		tables = append(tables, table{"ip6tables", v6})
+	}
+	var inject, revert, present, gone []string
+	for _, tb := range tables {
+		if len(addrs) > 0 && len(tb.peers) == 0 {
+			continue
+		}
+		// ip6tables is optional for "all" on hosts without IPv6 tooling.
+		opt := tb.cmd == "ip6tables" && len(addrs) == 0
+		var body []string
+		if f.Direction != DirOut {
+			body = append(body, tb.cmd+" -w -N "+Quote(chIn))
+			if len(tb.peers) == 0 {
+				body = append(body, tb.cmd+" -w -A "+Quote(chIn, "!", "-i", "lo", "-j", "DROP"))
+			}
+			for _, p := range tb.peers {
+				body = append(body, tb.cmd+" -w -A "+Quote(chIn, "-s", p, "-j", "DROP"))
+			}
+			body = append(body, tb.cmd+" -w -I INPUT 1 "+Quote("-m", "comment", "--comment", comment, "-j", chIn))
+		}
+		if f.Direction != DirIn {
+			body = append(body, tb.cmd+" -w -N "+Quote(chOut))
+			if len(tb.peers) == 0 {
+				body = append(body, tb.cmd+" -w -A "+Quote(chOut, "!", "-o", "lo", "-j", "DROP"))
+			}
+			for _, p := range tb.peers {
+				body = append(body, tb.cmd+" -w -A "+Quote(chOut, "-d", p, "-j", "DROP"))
+			}
+			body = append(body, tb.cmd+" -w -I OUTPUT 1 "+Quote("-m", "comment", "--comment", comment, "-j", chOut))
+		}
+		script := "set -e\n" + lines(body...)
+		if opt {
+			script = "command -v ip6tables >/dev/null 2>&1 || exit 0\n" + script
+		}
+		inject = append(inject, script)
+		for _, hook := range []struct{ builtin, chain string }{{"INPUT", chIn}, {"OUTPUT", chOut}} {
+			jump := Quote(hook.builtin, "-m", "comment", "--comment", comment, "-j", hook.chain)
+			guard := ""
+			if opt {
+				guard = "command -v ip6tables >/dev/null 2>&1 && "
+			}
+			revert = append(revert,
+				guard+`while `+tb.cmd+` -w -D `+jump+` 2>/dev/null; do :; done`,
+				guard+`if `+tb.cmd+` -w -n -L `+Quote(hook.chain)+` >/dev/null 2>&1; then `+tb.cmd+` -w -F `+Quote(hook.chain)+` && `+tb.cmd+` -w -X `+Quote(hook.chain)+`; fi`)
+			check := tb.cmd + ` -w -n -L ` + Quote(hook.chain) + ` >/dev/null 2>&1`
+			if opt {
+				check = "command -v ip6tables >/dev/null 2>&1 && " + check
+			}
+			gone = append(gone, check+` && { echo "chain `+hook.chain+` still present" >&2; exit 1; }`)
+			wanted := (hook.builtin == "INPUT" && f.Direction != DirOut) || (hook.builtin == "OUTPUT" && f.Direction != DirIn)
+			if wanted && !opt {
+				present = append(present, tb.cmd+` -w -C `+jump+` || exit 1`)
+			}
+		}
+	}
+	return ShellPlan{
+		Detect: []Step{{Name: "check iptables", Script: `command -v iptables >/dev/null 2>&1 || { echo "iptables is not installed" >&2; exit 3; }`, Fail: "%s"}},
+		Inject: []Step{{Name: "add DROP chains " + chIn + "/" + chOut, Script: strings.Join(inject, "\n")}},
+		Verify: []Step{{Name: "jumps present", Script: lines(present...)}},
+		// Revert must run every line even when one finds nothing to do.
+		Revert:     []Step{{Name: "remove chains " + chIn + "/" + chOut, Script: lines(append(revert, "exit 0")...)}},
+		VerifyGone: []Step{{Name: "chains gone", Script: lines(append(gone, "exit 0")...)}},
+	}, nil
+}
+
+// LabPlan closes the node's proxy, or cuts a kfake broker.
+func (f *Partition) LabPlan(t PlanTarget) (LabPlan, error) {
+	if len(f.Peers) > 0 || f.Direction != DirBoth {
+		return LabPlan{}, fmt.Errorf("partition: lab node %s can only be cut off from everyone in both directions (leave out peers and direction)", t.Host.Name)
+	}
+	if err := labNode(t); err != nil {
+		return LabPlan{}, err
+	}
+	n := t.Host.Name
+	return LabPlan{Inject: []LabStep{{Op: LabCut, Node: n}}, Revert: []LabStep{{Op: LabHeal, Node: n}}}, nil
+}

@@ -1,0 +1,162 @@
+package inject
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// planInventory has SSH hosts, lab nodes and services for plan tests.
+func planInventory() *targets.Inventory {
+	return &targets.Inventory{
+		Hosts: []targets.Host{
+			{Name: "db1", Address: "10.0.0.1", Roles: []string{"cassandra"}},
+			{Name: "db2", Address: "10.0.0.2", Roles: []string{"cassandra"}},
+			{Name: "db3", Address: "10.0.0.3", Roles: []string{"cassandra"}},
+			{Name: "redis-1", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "redis", Proxy: "redis-1", DataDir: "/tmp/lab/redis-1", FaketimeFile: "/tmp/lab/redis-1.faketime"}},
+			{Name: "redis-2", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "redis", Proxy: "redis-2"}},
+			{Name: "redis-3", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "redis", Proxy: "redis-3"}},
+			{Name: "sentinel-1", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "sentinel"}},
+			{Name: "sentinel-2", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "sentinel"}},
+			{Name: "sentinel-3", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "sentinel"}},
+		},
+		Services: targets.Services{
+			Cassandra: []targets.Cassandra{{Name: "main", Hosts: []string{"db1", "db2", "db3"}}},
+			Redis:     []targets.Redis{{Name: "cache", Hosts: []string{"redis-1", "redis-2", "redis-3", "sentinel-1", "sentinel-2", "sentinel-3"}}},
+		},
+	}
+}
+
+// planCases are requests whose every shell plan must be valid sh.
+var planCases = map[string]struct {
+	kind   string
+	params map[string]string
+}{
+	"latency":           {"latency", map[string]string{"delay": "200ms", "jitter": "20ms"}},
+	"latency peers":     {"latency", map[string]string{"delay": "200ms", "peers": "db2,10.9.0.0/16"}},
+	"loss":              {"loss", map[string]string{"percent": "12.5"}},
+	"partition all":     {"partition", nil},
+	"partition in":      {"partition", map[string]string{"peers": "db2", "direction": "in"}},
+	"partition v6":      {"partition", map[string]string{"peers": "fd00::1", "direction": "out"}},
+	"bandwidth":         {"bandwidth", map[string]string{"rate": "1mbit", "dev": "eth0"}},
+	"disk-fill bytes":   {"disk-fill", map[string]string{"path": "/var/lib/it's data", "free": "1GiB"}},
+	"disk-fill percent": {"disk-fill", map[string]string{"path": "/data", "free": "5%"}},
+	"clock-drift":       {"clock-drift", map[string]string{"offset": "-90s"}},
+	"kill unit":         {"kill", map[string]string{"unit": "redis-server.service"}},
+	"kill pattern":      {"kill", map[string]string{"pattern": "redis-server .*:6379", "start": "redis-server /etc/redis/redis.conf"}},
+	"pause pidfile":     {"pause", map[string]string{"pidfile": "/run/redis/redis-server.pid"}},
+	"stop":              {"stop", map[string]string{"unit": "cassandra"}},
+}
+
+func TestShellPlansAreValidShell(t *testing.T) {
+	inv := planInventory()
+	for name, tc := range planCases {
+		t.Run(name, func(t *testing.T) {
+			f, err := ParseFault(tc.kind, tc.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sp, err := f.ShellPlan(PlanTarget{ID: "0123abcd", Host: inv.Hosts[0], Inv: inv, TTL: time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sp.Inject) == 0 || len(sp.Revert) == 0 || len(sp.VerifyGone) == 0 {
+				t.Fatalf("plan lacks inject, revert or verify-gone steps: %+v", sp)
+			}
+			steps := append(append(append(append(append([]Step{}, sp.Detect...), sp.Inject...), sp.Verify...), sp.Revert...), sp.VerifyGone...)
+			steps = append(steps, guardStartStep("0123abcd", time.Minute, sp.Revert), guardCancelStep("0123abcd"), guardExpiredStep("0123abcd"))
+			for _, s := range steps {
+				out, err := exec.Command("sh", "-n", "-c", s.Script).CombinedOutput()
+				if err != nil {
+					t.Errorf("step %q is not valid sh: %v: %s\n%s", s.Name, err, out, s.Script)
+				}
+			}
+		})
+	}
+}
+
+func TestPartitionChainNamesFitIptables(t *testing.T) {
+	in, out := partitionChains(newID())
+	for _, c := range []string{in, out} {
+		if len(c) > 28 {
+			t.Errorf("chain %q is %d bytes; iptables allows 28", c, len(c))
+		}
+	}
+}
+
+func TestLabPlans(t *testing.T) {
+	inv := planInventory()
+	redis1 := inv.Hosts[3]
+	tests := map[string]struct {
+		kind       string
+		params     map[string]string
+		wantInject string
+		wantRevert string
+		wantErr    string
+	}{
+		"latency toxic":   {kind: "latency", params: map[string]string{"delay": "300ms"}, wantInject: "lab toxic-add redis-1 gameday-0123abcd latency downstream", wantRevert: "lab toxic-remove redis-1 gameday-0123abcd"},
+		"partition cut":   {kind: "partition", wantInject: "lab cut redis-1", wantRevert: "lab heal redis-1"},
+		"one-way refused": {kind: "partition", params: map[string]string{"direction": "in"}, wantErr: "can only be cut off from everyone"},
+		"kill":            {kind: "kill", wantInject: "lab signal redis-1 SIGKILL", wantRevert: "lab start redis-1"},
+		"pause":           {kind: "pause", wantInject: "lab signal redis-1 SIGSTOP", wantRevert: "lab signal redis-1 SIGCONT"},
+		"stop":            {kind: "stop", wantInject: "lab stop redis-1", wantRevert: "lab start redis-1"},
+		"clock":           {kind: "clock-drift", params: map[string]string{"offset": "-2s"}, wantInject: "lab faketime redis-1 offset -2.000s", wantRevert: "lab faketime redis-1 offset +0"},
+		"disk-fill":       {kind: "disk-fill", wantInject: "lab shell redis-1", wantRevert: "lab remove-file redis-1 /tmp/lab/redis-1/.gameday-fill-0123abcd"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, err := ParseFault(tc.kind, tc.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp, err := f.LabPlan(PlanTarget{ID: "0123abcd", Host: redis1, Inv: inv, TTL: time.Minute})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("LabPlan error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := lp.Inject[0].String(); !strings.HasPrefix(got, tc.wantInject) {
+				t.Errorf("inject = %q, want prefix %q", got, tc.wantInject)
+			}
+			if got := lp.Revert[0].String(); got != tc.wantRevert {
+				t.Errorf("revert = %q, want %q", got, tc.wantRevert)
+			}
+		})
+	}
+}
+
+func TestBlastRadius(t *testing.T) {
+	inv := planInventory()
+	tests := map[string]struct {
+		kind     string
+		hosts    []string
+		majority bool
+		verdict  string
+	}{
+		"one of three":     {kind: "partition", hosts: []string{"db1"}, verdict: `takes down 1 of 3 cassandra service "main": a minority`},
+		"two of three":     {kind: "partition", hosts: []string{"db1", "db2"}, majority: true, verdict: `takes down 2 of 3 cassandra service "main": a majority`},
+		"every sentinel":   {kind: "kill", hosts: []string{"sentinel-1", "sentinel-2", "sentinel-3"}, majority: true, verdict: `takes down 3 of 3 sentinel nodes of redis service "cache": a majority`},
+		"two sentinels":    {kind: "pause", hosts: []string{"sentinel-1", "sentinel-2"}, majority: true, verdict: "2 of 3 sentinel nodes"},
+		"latency is fine":  {kind: "latency", hosts: []string{"db1", "db2", "db3"}, verdict: "latency leaves its hosts in service"},
+		"master kill fine": {kind: "kill", hosts: []string{"redis-1"}, verdict: `takes down 1 of 3 redis nodes of redis service "cache": a minority`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, err := ParseFault(tc.kind, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			verdict, majority := blastRadius(inv, f, tc.hosts)
+			if majority != tc.majority || !strings.Contains(verdict, tc.verdict) {
+				t.Errorf("blastRadius = %q, %v; want %q, %v", verdict, majority, tc.verdict, tc.majority)
+			}
+		})
+	}
+}

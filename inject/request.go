@@ -1,0 +1,106 @@
+// Package inject knows how to break and unbreak things: a registry of fault
+// kinds, executors that run their plans (SSH, lab, dry-run), a durable ledger
+// written before any fault runs, and time-to-live guards on the hosts.
+package inject
+
+import (
+	"errors"
+	"time"
+)
+
+// ParamInfo describes one parameter of a fault kind, for forms and help.
+type ParamInfo struct {
+	Name    string // "delay"
+	Default string // "500ms"
+	Help    string // "added one-way delay"
+}
+
+// KindInfo describes a registered fault kind.
+type KindInfo struct {
+	Name   string // "latency"
+	Help   string // one line
+	Params []ParamInfo
+}
+
+// Request asks for one fault on one or more hosts.
+type Request struct {
+	Kind   string
+	Hosts  []string          // inventory host names
+	Params map[string]string // kind-specific, validated by the kind
+	TTL    time.Duration     // 0 means the default (10 min); never unlimited
+	// IKnow confirms a fault whose blast radius takes down a majority of a
+	// service's nodes.
+	IKnow bool
+}
+
+// HostPlan is the exact plan for one host, as shown before arming.
+type HostPlan struct {
+	Host string
+	// Lab is set when the host is a lab node, planned as lab actions.
+	Lab bool
+	// Detect steps run first and change nothing.
+	Detect []string
+	// Guard starts the TTL guard, before any inject step.
+	Guard  []string
+	Inject []string // each step as the operator would read it
+	Verify []string
+	Revert []string
+	// VerifyGone checks after a revert that the fault is really gone.
+	VerifyGone []string
+}
+
+// Preview is what confirming a Request shows: the plan per host and the
+// blast-radius verdict.
+type Preview struct {
+	Request Request
+	Hosts   []HostPlan
+	// BlastRadius is a one-line verdict ("takes down 2 of 3 cassandra nodes:
+	// a majority") and Majority tells whether IKnow is required.
+	BlastRadius string
+	Majority    bool
+}
+
+// State is where a fault is in its life.
+type State string
+
+// Fault states, as the ledger records them.
+const (
+	StateArming    State = "arming"
+	StateArmed     State = "armed"
+	StateReverting State = "reverting"
+	StateReverted  State = "reverted"
+	StateExpired   State = "expired"
+	StateFailed    State = "failed"
+)
+
+// Armed is a fault as the ledger knows it.
+type Armed struct {
+	ID       string
+	Request  Request
+	State    State
+	ArmedAt  time.Time
+	Deadline time.Time // ArmedAt + TTL: when the host's guard reverts it
+	// Session identifies the gameday process that armed it; faults of a dead
+	// session are offered for revert on start.
+	Session string
+	// PerHost reports each host's last step result ("armed", "reverted",
+	// "verify: rule still present", …).
+	PerHost map[string]string
+	// Liveness tells whether Session's process still runs.
+	Liveness SessionState
+	// Error is why arming or reverting failed, when State is failed.
+	Error string
+}
+
+// ErrNeedsConfirm is returned by Arm when the blast radius needs IKnow.
+var ErrNeedsConfirm = errors.New("fault takes down a majority of a service's nodes; confirm with --i-know")
+
+// blastError is the refusal of a fault with a majority blast radius; it
+// names the service and the counts and matches ErrNeedsConfirm.
+type blastError struct{ verdict string }
+
+func (e *blastError) Error() string {
+	return "refused: the fault " + e.verdict + "; confirm with --i-know"
+}
+
+func (e *blastError) Unwrap() error { return ErrNeedsConfirm }
