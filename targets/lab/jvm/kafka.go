@@ -1,0 +1,142 @@
+package jvm
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Kafka ports on each node's own address.
+const (
+	KafkaPort           = 9092
+	kafkaControllerPort = 9093
+)
+
+// StartKafka formats and starts a KRaft cluster of combined
+// broker+controller nodes with a static voter set and replication factor
+// 3, and returns when every node logs "Kafka Server started".
+func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
+	o.defaults(256)
+	lib, err := Jars(ctx, "kafka")
+	if err != nil {
+		return nil, err
+	}
+	if o.Subnet == "" {
+		if o.Subnet, err = pickSubnet(o.Nodes, KafkaPort, kafkaControllerPort); err != nil {
+			return nil, err
+		}
+	}
+	log4j := filepath.Join(o.Dir, "log4j2.properties")
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(log4j, []byte(kafkaLog4j), 0o644); err != nil {
+		return nil, err
+	}
+	clusterID, err := javaOutput(ctx, lib, "kafka.tools.StorageTool", "random-uuid")
+	if err != nil {
+		return nil, err
+	}
+	var voters []string
+	for i := 1; i <= o.Nodes; i++ {
+		voters = append(voters, fmt.Sprintf("%d@%s.%d:%d", i, o.Subnet, i, kafkaControllerPort))
+	}
+	rf := min(3, o.Nodes)
+	c := &Cluster{}
+	for i := 1; i <= o.Nodes; i++ {
+		dir, ft, err := prepareNodeDir(o, i)
+		if err != nil {
+			return nil, err
+		}
+		addr := fmt.Sprintf("%s.%d", o.Subnet, i)
+		props := filepath.Join(dir, "server.properties")
+		conf := fmt.Sprintf(kafkaProps, i, strings.Join(voters, ","),
+			addr, KafkaPort, addr, kafkaControllerPort, addr, KafkaPort,
+			filepath.Join(dir, "data"), rf, rf, max(1, rf-1), rf, max(1, rf-1))
+		if err := os.WriteFile(props, []byte(conf), 0o644); err != nil {
+			return nil, err
+		}
+		if _, err := javaOutput(ctx, lib, "kafka.tools.StorageTool", "format", "-t", clusterID, "-c", props); err != nil {
+			return nil, err
+		}
+		n := &Node{
+			Name: fmt.Sprintf("kafka-%d", i), Addr: addr, Port: KafkaPort,
+			DataDir: filepath.Join(dir, "data"), LogFile: filepath.Join(dir, "server.log"),
+			FaketimeFile: ft, ready: "Kafka Server started",
+			argv: []string{"java", fmt.Sprintf("-Xms%dm", o.HeapMB), fmt.Sprintf("-Xmx%dm", o.HeapMB),
+				"-XX:+UseG1GC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Djava.awt.headless=true",
+				"-Dlog4j2.configurationFile=" + log4j, "-cp", filepath.Join(lib, "*"), "kafka.Kafka", props},
+			env: append(os.Environ(), faketimeEnvIf(ft)...),
+		}
+		c.Nodes = append(c.Nodes, n)
+	}
+	if err := startAll(ctx, c.Nodes, o.Progress); err != nil {
+		c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+func faketimeEnvIf(file string) []string {
+	if file == "" {
+		return nil
+	}
+	return faketimeEnv(file)
+}
+
+// javaOutput runs a main class on lib's classpath and returns its trimmed
+// standard output.
+func javaOutput(ctx context.Context, lib, main string, args ...string) (string, error) {
+	argv := append([]string{"-cp", filepath.Join(lib, "*"), main}, args...)
+	out, err := exec.CommandContext(ctx, "java", argv...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("java %s %s: %w\n%s", main, strings.Join(args, " "), err, lastLines(string(out), 10))
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1]), nil
+}
+
+// kafkaProps is a combined broker+controller node of a static quorum.
+// The short session timeouts make a cut broker's loss visible in seconds,
+// as in a game day, instead of Kafka's production defaults.
+const kafkaProps = `process.roles=broker,controller
+node.id=%d
+controller.quorum.voters=%s
+listeners=PLAINTEXT://%s:%d,CONTROLLER://%s:%d
+advertised.listeners=PLAINTEXT://%s:%d
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=%s
+offsets.topic.replication.factor=%d
+transaction.state.log.replication.factor=%d
+transaction.state.log.min.isr=%d
+default.replication.factor=%d
+min.insync.replicas=%d
+num.partitions=6
+group.initial.rebalance.delay.ms=0
+broker.session.timeout.ms=6000
+broker.heartbeat.interval.ms=1000
+replica.lag.time.max.ms=10000
+log.segment.bytes=16777216
+num.network.threads=2
+num.io.threads=2
+background.threads=2
+log.cleaner.enable=false
+`
+
+const kafkaLog4j = `status = warn
+appender.file.type = Console
+appender.file.name = OUT
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.out.ref = OUT
+logger.kafka.name = kafka
+logger.kafka.level = info
+logger.state.name = state.change.logger
+logger.state.level = warn
+`
