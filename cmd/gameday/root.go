@@ -22,6 +22,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 	cmd.AddCommand(
 		NewCmdVersion(io, nil),
 		NewCmdLab(io, nil),
+		NewCmdExport(io, nil),
 	)
 	return cmd
 }

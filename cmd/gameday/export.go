@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/timeline"
+)
+
+// ExportOptions are the inputs of `gameday export`.
+type ExportOptions struct {
+	IO      *IOStreams
+	Journal string // the session's .jsonl file
+	Output  string // "" or "-": standard output
+	Format  string // "markdown" or "json"
+	Title   string // replaces the title from the journal
+}
+
+// NewCmdExport builds `gameday export`. runF, when set, receives the parsed
+// and checked options instead of running the export (tests).
+func NewCmdExport(io *IOStreams, runF func(*ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "export JOURNAL",
+		Short: "Write the markdown timeline (or its JSON) of a session journal",
+		Long: `gameday export reads a session journal (a .jsonl file in the state
+directory, ~/.local/state/gameday/sessions by default) and writes the report a
+team pastes into its wiki: verdict, hypothesis, each fault with its time to
+detect and time to recover, Mermaid charts and the full event table. A journal
+cut short by a crash still exports, with a warning. See docs/report.md.`,
+		Example: `  gameday export ~/.local/state/gameday/sessions/2026-11-25T083000Z.jsonl -o timeline.md
+  gameday export journal.jsonl --format json | jq '.faults[].time_to_recover_s'`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("export needs exactly one JOURNAL file, got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Journal = args[0]
+			if opts.Format != "markdown" && opts.Format != "json" {
+				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("--format %q: must be markdown or json", opts.Format)}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return exportRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the report to this file instead of standard output")
+	cmd.Flags().StringVar(&opts.Format, "format", "markdown", "report format: markdown or json")
+	cmd.Flags().StringVar(&opts.Title, "title", "", "report title (default: from the journal)")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"markdown", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func exportRun(opts *ExportOptions) error {
+	events, warns, err := timeline.LoadJournal(opts.Journal)
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: journalError(opts.Journal, err)}
+	}
+	for _, w := range warns {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
+	}
+	report := timeline.BuildReport(events, timeline.ReportOptions{
+		Title: opts.Title, Journal: opts.Journal, Warnings: warns,
+	})
+	write := report.WriteMarkdown
+	if opts.Format == "json" {
+		write = report.WriteJSON
+	}
+	if opts.Output == "" || opts.Output == "-" {
+		return write(opts.IO.Out)
+	}
+	if err := writeFileAtomic(opts.Output, write); err != nil {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %s (%d events)\n", opts.Output, len(events))
+	return nil
+}
+
+// journalError turns a load failure into one sentence naming the file.
+func journalError(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("journal %s does not exist", path)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot read journal %s: %v", path, err)
+}
+
+// writeFileAtomic writes through a temporary file in the same directory and
+// renames it into place, so an interrupted export never leaves half a report
+// where a previous one was.
+func writeFileAtomic(path string, write func(w io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename this is a no-op
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

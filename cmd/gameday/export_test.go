@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	exportFixture   = "../../timeline/testdata/gameday.jsonl"
+	exportGolden    = "../../timeline/testdata/gameday.md"
+	exportTruncated = "../../timeline/testdata/truncated.jsonl"
+)
+
+func TestNewCmdExport(t *testing.T) {
+	tests := map[string]struct {
+		args    []string
+		want    ExportOptions
+		wantErr string
+	}{
+		"journal only": {
+			args: []string{"j.jsonl"},
+			want: ExportOptions{Journal: "j.jsonl", Format: "markdown"},
+		},
+		"output, format and title": {
+			args: []string{"j.jsonl", "-o", "t.json", "--format", "json", "--title", "Drill"},
+			want: ExportOptions{Journal: "j.jsonl", Output: "t.json", Format: "json", Title: "Drill"},
+		},
+		"unknown format": {
+			args:    []string{"j.jsonl", "--format", "xml"},
+			wantErr: `--format "xml": must be markdown or json`,
+		},
+		"no journal": {
+			args:    nil,
+			wantErr: "export needs exactly one JOURNAL file, got 0 arguments",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ios, _, _, _ := testStreams()
+			var got *ExportOptions
+			cmd := NewCmdExport(ios, func(o *ExportOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(ios.Out)
+			cmd.SetErr(ios.ErrOut)
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr || got != nil {
+					t.Fatalf("err = %v (ran: %v), want %q", err, got != nil, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.IO = nil
+			if *got != tc.want {
+				t.Errorf("options = %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+func TestExportRun(t *testing.T) {
+	golden, err := os.ReadFile(exportGolden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "nope.jsonl")
+	dir := t.TempDir()
+	tests := map[string]struct {
+		args       []string
+		wantCode   int
+		wantOut    func(t *testing.T, out string)
+		wantErrOut string // whole stderr
+	}{
+		"markdown to stdout matches the golden report": {
+			args:     []string{"export", exportFixture},
+			wantCode: ExitOK,
+			wantOut: func(t *testing.T, out string) {
+				if out != string(golden) {
+					t.Errorf("stdout differs from %s", exportGolden)
+				}
+			},
+		},
+		"json to stdout": {
+			args:     []string{"export", exportFixture, "--format", "json"},
+			wantCode: ExitOK,
+			wantOut: func(t *testing.T, out string) {
+				var doc struct {
+					Format string            `json:"format"`
+					Faults []json.RawMessage `json:"faults"`
+					Events []json.RawMessage `json:"events"`
+				}
+				if err := json.Unmarshal([]byte(out), &doc); err != nil {
+					t.Fatalf("stdout is not JSON: %v", err)
+				}
+				if doc.Format != "gameday.report/v1" || len(doc.Faults) != 3 || len(doc.Events) != 200 {
+					t.Errorf("document: format %q, %d faults, %d events", doc.Format, len(doc.Faults), len(doc.Events))
+				}
+			},
+		},
+		"truncated journal warns and still exports": {
+			args:       []string{"export", exportTruncated},
+			wantCode:   ExitOK,
+			wantErrOut: "warning: " + exportTruncated + ":200: last line is incomplete (crash while writing?); 199 events kept\n",
+			wantOut: func(t *testing.T, out string) {
+				if !strings.Contains(out, "> **Warning:** truncated.jsonl:200: last line is incomplete") ||
+					!strings.Contains(out, "| Events | 199 |") {
+					t.Errorf("report lacks the warning or the kept events:\n%.600s", out)
+				}
+			},
+		},
+		"missing journal": {
+			args:       []string{"export", missing},
+			wantCode:   ExitBadInput,
+			wantErrOut: "gameday: journal " + missing + " does not exist\n",
+		},
+		"a directory is not a journal": {
+			args:       []string{"export", dir},
+			wantCode:   ExitBadInput,
+			wantErrOut: "gameday: cannot read journal " + dir + ": is a directory\n",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ios, _, out, errOut := testStreams()
+			if code := run(tc.args, ios); code != tc.wantCode {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.wantCode, errOut)
+			}
+			if errOut.String() != tc.wantErrOut {
+				t.Errorf("stderr = %q, want %q", errOut, tc.wantErrOut)
+			}
+			if tc.wantOut != nil {
+				tc.wantOut(t, out.String())
+			}
+		})
+	}
+}
+
+func TestExportToFile(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "timeline.md")
+	if err := os.WriteFile(dest, []byte("an older report"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := testStreams()
+	if code := run([]string{"export", exportFixture, "-o", dest}, ios); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got, err := os.ReadFile(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden, _ := os.ReadFile(exportGolden)
+	if string(got) != string(golden) || out.Len() != 0 {
+		t.Errorf("file differs from the golden report, or stdout not empty (%d bytes)", out.Len())
+	}
+	if want := "wrote " + dest + " (200 events)\n"; errOut.String() != want {
+		t.Errorf("stderr = %q, want %q", errOut, want)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dest))
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only the report (no temporary file left)", len(entries))
+	}
+}
