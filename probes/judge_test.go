@@ -105,3 +105,15 @@ func TestJudgeRecordsStatusChanges(t *testing.T) {
 	default:
 	}
 }
+
+func TestDefaultErrorBudgetParsesAsWritten(t *testing.T) {
+	parsed := mustThresholds(t, DefaultErrorBudget)[0]
+	built := withErrorBudget(Config{}).Thresholds[0]
+	if parsed != built {
+		t.Fatalf("withErrorBudget adds %+v, parsing %q gives %+v", built, DefaultErrorBudget, parsed)
+	}
+	kept := withErrorBudget(Config{Thresholds: mustThresholds(t, "errors < 3")})
+	if len(kept.Thresholds) != 1 {
+		t.Fatalf("an errors threshold must replace the default budget, got %+v", kept.Thresholds)
+	}
+}

@@ -23,12 +23,17 @@ type openProbe struct {
 	// table); it is retried each report interval until it succeeds, with
 	// error Readings meanwhile.
 	start func(ctx context.Context) error
+	// stop, when set, runs when Run returns (close clients).
+	stop func()
 }
 
 func (p *openProbe) Name() string   { return p.name }
 func (p *openProbe) Target() string { return p.target }
 
 func (p *openProbe) Run(ctx context.Context, emit func(Reading)) {
+	if p.stop != nil {
+		defer p.stop()
+	}
 	if p.start != nil && !p.runStart(ctx, emit) {
 		return
 	}

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -57,6 +58,11 @@ type Options struct {
 	// ClientName is sent to servers that show client names (default
 	// "gameday").
 	ClientName string
+	// DriverLog receives the client libraries' own log lines (go-redis
+	// failover chatter, gocql reconnects); nil discards them, so they never
+	// tear through the TUI. go-redis's logger is process-wide: the first
+	// Set decides.
+	DriverLog io.Writer
 }
 
 // poll runs f every interval until ctx is done, each call bounded by

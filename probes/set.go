@@ -44,12 +44,18 @@ func NewSet(inv *targets.Inventory, rec *timeline.Recorder, opts Options) (*Set,
 	if opts.ClientName == "" {
 		opts.ClientName = "gameday"
 	}
+	routeDriverLogs(opts.DriverLog)
 	s := &Set{rec: rec}
 	add := func(p Probe, cfg Config) {
 		s.entries = append(s.entries, &entry{
 			probe: p, cfg: cfg, judge: &judge{thresholds: cfg.Thresholds, rec: rec, last: StatusPending},
 			latest: Reading{Probe: p.Name(), Target: p.Target(), Status: StatusPending, Window: Duration(cfg.Window)},
 		})
+	}
+	for _, svc := range inv.Services.Redis {
+		if err := s.addRedis(svc, opts, add); err != nil {
+			return nil, err
+		}
 	}
 	for _, svc := range inv.Services.Kafka {
 		if err := s.addKafka(svc, opts, add); err != nil {

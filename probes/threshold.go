@@ -110,3 +110,22 @@ func formatValue(v float64, unit string) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 }
+
+// DefaultErrorBudget is added to the thresholds of a request-sending probe
+// whose thresholds say nothing about failures: a latency threshold alone
+// judges only the requests that succeeded, and a failover that makes a
+// quarter of them fail must not read "ok".
+const DefaultErrorBudget = "success >= 99%"
+
+// withErrorBudget returns cfg with DefaultErrorBudget unless a threshold
+// already bounds success or errors.
+func withErrorBudget(cfg Config) Config {
+	for _, t := range cfg.Thresholds {
+		if t.Metric == "success" || t.Metric == "errors" {
+			return cfg
+		}
+	}
+	budget := targets.Threshold{Metric: "success", Op: ">=", Value: 99, Unit: "%", Raw: DefaultErrorBudget}
+	cfg.Thresholds = append(cfg.Thresholds, Threshold{budget})
+	return cfg
+}

@@ -1,0 +1,265 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/timeline"
+)
+
+// sentinelChannels are the Sentinel events the probe subscribes to.
+var sentinelChannels = []string{"+switch-master", "+sdown", "+odown", "+failover-end"}
+
+// switchMemory is how long a +switch-master is remembered for
+// de-duplication: every Sentinel publishes the same switch.
+const switchMemory = time.Minute
+
+// sentinelMaster is the sentinel.master probe: which address every
+// Sentinel reports for the master, whether they agree, and a live
+// subscription to each Sentinel's events so that a switch lands on the
+// timeline as it is published. Polling the address is only the fallback
+// for a switch the subscription missed.
+type sentinelMaster struct {
+	svc  targets.Redis
+	cfg  Config
+	rec  *timeline.Recorder
+	opts Options
+
+	mu         sync.Mutex
+	master     string    // last known agreed master
+	lastSwitch time.Time // when the master last changed
+	switches   []seenSwitch
+}
+
+// seenSwitch is one +switch-master and the Sentinels that published it.
+type seenSwitch struct {
+	old, new string
+	at       time.Time
+	seenBy   []string
+}
+
+func newSentinelMaster(svc targets.Redis, cfg Config, rec *timeline.Recorder, opts Options) *sentinelMaster {
+	return &sentinelMaster{svc: svc, cfg: cfg, rec: rec, opts: opts}
+}
+
+func (p *sentinelMaster) Name() string   { return "sentinel.master" }
+func (p *sentinelMaster) Target() string { return p.svc.Name }
+
+func (p *sentinelMaster) Run(ctx context.Context, emit func(Reading)) {
+	spw, err := p.svc.SentinelPassword.Resolve()
+	if err != nil {
+		emit(fill(Reading{Status: StatusError, Detail: oneLine(err)}, p.Name(), p.Target(), p.cfg))
+		return
+	}
+	clients := make([]*redis.SentinelClient, len(p.svc.Sentinels))
+	for i, addr := range p.svc.Sentinels {
+		clients[i] = redis.NewSentinelClient(&redis.Options{
+			Addr: addr, Password: spw, ClientName: p.opts.ClientName,
+			MaxRetries: -1, DialTimeout: p.cfg.Timeout, ReadTimeout: p.cfg.Timeout,
+			WriteTimeout: p.cfg.Timeout, PoolTimeout: p.cfg.Timeout, ContextTimeoutEnabled: true,
+		})
+	}
+	defer func() {
+		for _, c := range clients {
+			_ = c.Close()
+		}
+	}()
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.subscribe(ctx, p.svc.Sentinels[i], c)
+		}()
+	}
+	defer wg.Wait()
+	poll(ctx, p.Name(), p.Target(), p.cfg, func(ctx context.Context) Reading { return p.measure(ctx, clients) }, emit)
+}
+
+// subscribe listens to one Sentinel's events until ctx is done; go-redis
+// re-subscribes by itself after a lost connection.
+func (p *sentinelMaster) subscribe(ctx context.Context, addr string, c *redis.SentinelClient) {
+	ps := c.Subscribe(ctx, sentinelChannels...)
+	defer ps.Close()
+	ch := ps.Channel(redis.WithChannelSize(100))
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			p.onEvent(time.Now(), addr, m.Channel, m.Payload)
+		}
+	}
+}
+
+// onEvent records one Sentinel event at once, from the subscriber's
+// goroutine, so that the timeline has it within milliseconds of its
+// publication.
+func (p *sentinelMaster) onEvent(at time.Time, sentinel, channel, payload string) {
+	f := strings.Fields(payload)
+	if channel == "+switch-master" {
+		// "<name> <old-ip> <old-port> <new-ip> <new-port>"
+		if len(f) < 5 || f[0] != p.svc.Master {
+			return
+		}
+		p.switched(at, sentinel, net.JoinHostPort(f[1], f[2]), net.JoinHostPort(f[3], f[4]))
+		return
+	}
+	// "<type> <name> <ip> <port> [@ <master> <ip> <port>]": keep events of
+	// this master and of its replicas and Sentinels.
+	if !strings.Contains(" "+payload+" ", " "+p.svc.Master+" ") {
+		return
+	}
+	if p.rec != nil {
+		p.rec.Record(timeline.Event{
+			Time: at, Kind: timeline.SentinelEvent, Source: "probe:" + p.Name(),
+			Summary: fmt.Sprintf("%s %s %s (from sentinel %s)", p.svc.Name, channel, payload, sentinel),
+			Data:    map[string]any{"event": channel, "payload": payload, "sentinel": sentinel, "service": p.svc.Name},
+		})
+	}
+}
+
+// switched notes a master change seen by sentinel (or by polling, when
+// sentinel is "poll") and records it unless it is already on the timeline.
+func (p *sentinelMaster) switched(at time.Time, sentinel, old, new string) {
+	p.mu.Lock()
+	for i := range p.switches {
+		s := &p.switches[i]
+		if s.old == old && s.new == new && at.Sub(s.at) < switchMemory {
+			s.seenBy = append(s.seenBy, sentinel)
+			p.mu.Unlock()
+			return
+		}
+	}
+	kept := p.switches[:0]
+	for _, s := range p.switches {
+		if at.Sub(s.at) < switchMemory {
+			kept = append(kept, s)
+		}
+	}
+	p.switches = append(kept, seenSwitch{old: old, new: new, at: at, seenBy: []string{sentinel}})
+	p.master, p.lastSwitch = new, at
+	p.mu.Unlock()
+	if p.rec == nil {
+		return
+	}
+	how := "sentinel " + sentinel
+	if sentinel == "poll" {
+		how = "polling (no +switch-master was received)"
+	}
+	p.rec.Record(timeline.Event{
+		Time: at, Kind: timeline.SentinelSwitch, Source: "probe:" + p.Name(),
+		Summary: fmt.Sprintf("%s master %s switched %s → %s (seen by %s)", p.svc.Name, p.svc.Master, old, new, how),
+		Data: map[string]any{"service": p.svc.Name, "master_name": p.svc.Master,
+			"old": old, "new": new, "sentinel": sentinel},
+	})
+}
+
+// measure asks every Sentinel for the master's address.
+func (p *sentinelMaster) measure(ctx context.Context, clients []*redis.SentinelClient) Reading {
+	addrs := make([]string, len(clients))
+	errs := make([]error, len(clients))
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := c.GetMasterAddrByName(ctx, p.svc.Master).Result()
+			if err == nil && len(a) == 2 {
+				addrs[i] = net.JoinHostPort(a[0], a[1])
+			} else if err == nil {
+				err = fmt.Errorf("answer %v", a)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	now := time.Now()
+	votes := map[string]int{}
+	r := Reading{Time: now, Unit: "sentinels", ErrorClasses: map[string]int64{}}
+	for i, a := range addrs {
+		r.Count++
+		if errs[i] != nil {
+			r.Errors++
+			r.ErrorClasses[classifyRedis(errs[i])]++
+			continue
+		}
+		votes[a]++
+	}
+	if len(r.ErrorClasses) == 0 {
+		r.ErrorClasses = nil
+	}
+	if len(votes) == 0 {
+		r.Status = StatusError
+		r.Detail = fmt.Sprintf("no Sentinel of %d answered for master %s", len(clients), p.svc.Master)
+		return r
+	}
+	master, agree := majority(votes)
+	r.Master, r.Value = master, float64(agree)
+
+	p.mu.Lock()
+	prev := p.master
+	p.mu.Unlock()
+	if prev != "" && master != prev && agree == len(clients) {
+		p.switched(now, "poll", prev, master) // a switch the subscriptions missed
+	}
+	p.mu.Lock()
+	if p.master == "" {
+		p.master = master
+	}
+	recent := !p.lastSwitch.IsZero() && now.Sub(p.lastSwitch) < p.cfg.Window
+	seen := p.seenBy(master)
+	p.mu.Unlock()
+
+	r.Stable = agree == len(clients) && len(votes) == 1 && !recent
+	r.Detail = fmt.Sprintf("master %s, %d/%d agree", master, agree, len(clients))
+	if len(votes) > 1 {
+		r.Detail += fmt.Sprintf(", disagreement: %s", votesText(votes))
+	}
+	if recent {
+		r.Detail += fmt.Sprintf(", switched %s ago (seen by %s)", now.Sub(p.lastSwitch).Round(time.Millisecond), strings.Join(seen, ", "))
+	}
+	return r
+}
+
+// seenBy lists the Sentinels that published the switch to master. Called
+// with p.mu held.
+func (p *sentinelMaster) seenBy(master string) []string {
+	for i := len(p.switches) - 1; i >= 0; i-- {
+		if p.switches[i].new == master {
+			return p.switches[i].seenBy
+		}
+	}
+	return nil
+}
+
+// majority returns the address most Sentinels report (ties by address).
+func majority(votes map[string]int) (string, int) {
+	best, n := "", 0
+	for a, v := range votes {
+		if v > n || (v == n && a < best) {
+			best, n = a, v
+		}
+	}
+	return best, n
+}
+
+func votesText(votes map[string]int) string {
+	s := make([]string, 0, len(votes))
+	for a, v := range votes {
+		s = append(s, fmt.Sprintf("%s×%d", a, v))
+	}
+	sort.Strings(s)
+	return strings.Join(s, " ")
+}
