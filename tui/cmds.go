@@ -1,0 +1,201 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/timeline"
+)
+
+// Messages carrying the results of the commands below back to Update.
+type (
+	eventsMsg struct {
+		events []timeline.Event
+		closed bool
+	}
+	listMsg struct {
+		faults []inject.Armed
+		err    error
+	}
+	previewMsg struct {
+		req     inject.Request
+		preview inject.Preview
+		err     error
+	}
+	armedMsg struct {
+		op    int
+		armed inject.Armed
+		err   error
+	}
+	revertedMsg struct {
+		op        int
+		faults    []inject.Armed
+		err       error
+		quitAfter bool
+	}
+	orphansMsg struct {
+		faults []inject.Armed
+		err    error
+	}
+	exportedMsg struct {
+		path string
+		err  error
+	}
+	noteMsg   struct{ err error }
+	clockMsg  struct{}
+	secondMsg struct{}
+)
+
+// eventBatch bounds how many queued events one message carries, so a burst
+// is drawn once instead of once per event.
+const eventBatch = 512
+
+// waitEvents reads the next events from the Recorder subscription. Update
+// re-arms it after each batch, so exactly one read is ever outstanding.
+func waitEvents(ch <-chan timeline.Event) tea.Cmd {
+	return func() tea.Msg {
+		e, ok := <-ch
+		if !ok {
+			return eventsMsg{closed: true}
+		}
+		batch := []timeline.Event{e}
+		for len(batch) < eventBatch {
+			select {
+			case e, ok := <-ch:
+				if !ok {
+					return eventsMsg{events: batch, closed: true}
+				}
+				batch = append(batch, e)
+			default:
+				return eventsMsg{events: batch}
+			}
+		}
+		return eventsMsg{events: batch}
+	}
+}
+
+// call runs f with a deadline and gives up waiting when it passes, even if
+// f ignores its context: the screen must never wait on a hung host.
+func call[T any](timeout time.Duration, f func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := f(ctx)
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, fmt.Errorf("no answer within %s", timeout)
+	}
+}
+
+func (m *Model) listCmd() tea.Cmd {
+	f, t := m.opts.Faults, m.opts.ListTimeout
+	if f == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		l, err := call(t, func(context.Context) ([]inject.Armed, error) { return f.List(true) })
+		return listMsg{faults: l, err: err}
+	}
+}
+
+func (m *Model) orphansCmd() tea.Cmd {
+	f, t := m.opts.Faults, m.opts.ListTimeout
+	return func() tea.Msg {
+		l, err := call(t, func(context.Context) ([]inject.Armed, error) { return f.Orphans() })
+		return orphansMsg{faults: l, err: err}
+	}
+}
+
+func (m *Model) previewCmd(req inject.Request) tea.Cmd {
+	f, t := m.opts.Faults, m.opts.PreviewTimeout
+	return func() tea.Msg {
+		p, err := call(t, func(ctx context.Context) (inject.Preview, error) { return f.Preview(ctx, req) })
+		return previewMsg{req: req, preview: p, err: err}
+	}
+}
+
+func (m *Model) armCmd(op int, req inject.Request) tea.Cmd {
+	f, t := m.opts.Faults, m.opts.ActionTimeout
+	return func() tea.Msg {
+		a, err := call(t, func(ctx context.Context) (inject.Armed, error) { return f.Arm(ctx, req) })
+		return armedMsg{op: op, armed: a, err: err}
+	}
+}
+
+func (m *Model) revertCmd(op int, ids []string, quitAfter bool) tea.Cmd {
+	f, t := m.opts.Faults, m.opts.ActionTimeout
+	return func() tea.Msg {
+		var out []inject.Armed
+		var errs []error
+		for _, id := range ids {
+			a, err := call(t, func(ctx context.Context) (inject.Armed, error) { return f.Revert(ctx, id) })
+			if err != nil {
+				errs = append(errs, fmt.Errorf("revert %s: %w", id, err))
+				continue
+			}
+			out = append(out, a)
+		}
+		return revertedMsg{op: op, faults: out, err: joinErrs(errs), quitAfter: quitAfter}
+	}
+}
+
+func (m *Model) revertAllCmd(op int, quitAfter bool) tea.Cmd {
+	f, t := m.opts.Faults, m.opts.ActionTimeout
+	return func() tea.Msg {
+		l, err := call(t, func(ctx context.Context) ([]inject.Armed, error) { return f.RevertAll(ctx) })
+		return revertedMsg{op: op, faults: l, err: err, quitAfter: quitAfter}
+	}
+}
+
+func (m *Model) exportCmd() tea.Cmd {
+	export, t := m.opts.Export, m.opts.ActionTimeout
+	return func() tea.Msg {
+		p, err := call(t, func(context.Context) (string, error) { return export() })
+		return exportedMsg{path: p, err: err}
+	}
+}
+
+func (m *Model) noteCmd(text string) tea.Cmd {
+	rec := m.opts.Recorder
+	return func() tea.Msg {
+		rec.Record(timeline.NewEvent(timeline.Note, "tui", "%s", text))
+		return noteMsg{}
+	}
+}
+
+// clockCmd wakes the status bar at the next minute boundary.
+func (m *Model) clockCmd() tea.Cmd {
+	now := m.c.Now()
+	next := now.Truncate(time.Minute).Add(time.Minute)
+	return tea.Tick(next.Sub(now), func(time.Time) tea.Msg { return clockMsg{} })
+}
+
+// secondCmd drives TTL countdowns; it runs only while something is armed
+// or in flight.
+func secondCmd() tea.Cmd {
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return secondMsg{} })
+}
+
+func joinErrs(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return fmt.Errorf("%w (and %d more)", errs[0], len(errs)-1)
+}

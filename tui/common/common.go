@@ -1,0 +1,35 @@
+// Package common holds what every pane of the gameday TUI shares: the
+// styles, the key map, the clock and the size of the area a pane draws in,
+// and the Component contract panes implement.
+package common
+
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/tui/keys"
+)
+
+// Common is passed by value to every pane; panes keep their own copy and
+// get a fresh one on every resize.
+type Common struct {
+	Styles *Styles
+	Keys   *keys.KeyMap
+	// Now is the clock every pane reads (fixed in golden tests).
+	Now func() time.Time
+	// Width and Height are the outer size of the pane, borders included.
+	Width, Height int
+	// ReadOnly hides every arming and reverting action (spectator screen).
+	ReadOnly bool
+}
+
+// Component is the contract every pane and dialog fulfils: a Bubble Tea
+// model that knows its own key bindings (for the generated help) and can be
+// told how much room it has.
+type Component interface {
+	tea.Model
+	help.KeyMap
+	SetSize(width, height int)
+}

@@ -1,0 +1,151 @@
+package dialog
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/tui/common"
+)
+
+// ArmMsg asks the root to arm exactly Request (IKnow set when the operator
+// acknowledged a majority blast radius).
+type ArmMsg struct{ Request inject.Request }
+
+// Confirm shows the exact plan per host and the blast-radius verdict before
+// anything is armed. While the preview is in flight it says so; a majority
+// blast radius needs an extra, separate acknowledgement before y works.
+type Confirm struct {
+	c       common.Common
+	req     inject.Request
+	preview *inject.Preview
+	err     error
+	iknow   bool
+	offset  int
+	warn    string
+}
+
+// NewConfirm returns a Confirm waiting for the preview of req.
+func NewConfirm(c common.Common, req inject.Request) *Confirm {
+	return &Confirm{c: c, req: req}
+}
+
+// SetPreview gives the dialog the preview (or why there is none).
+func (d *Confirm) SetPreview(p inject.Preview, err error) {
+	if err != nil {
+		d.err = err
+		return
+	}
+	d.preview = &p
+}
+
+// Request is the request being confirmed.
+func (d *Confirm) Request() inject.Request { return d.req }
+
+// Update implements Dialog.
+func (d *Confirm) Update(msg tea.Msg) (Dialog, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return d, nil
+	}
+	k := d.c.Keys
+	d.warn = ""
+	switch {
+	case key.Matches(km, k.Back):
+		return d, closeCmd
+	case key.Matches(km, k.Up):
+		d.offset = max(0, d.offset-1)
+	case key.Matches(km, k.Down):
+		d.offset++
+	case d.preview == nil:
+		return d, nil
+	case key.Matches(km, k.IKnow) && d.preview.Majority:
+		d.iknow = !d.iknow
+	case key.Matches(km, k.Confirm):
+		if d.preview.Majority && !d.iknow {
+			d.warn = "this takes down a majority: press i to acknowledge first"
+			return d, nil
+		}
+		req := d.req
+		req.IKnow = d.preview.Majority && d.iknow
+		return d, msgCmd(ArmMsg{Request: req})
+	}
+	return d, nil
+}
+
+// Bindings implements Dialog.
+func (d *Confirm) Bindings() []key.Binding {
+	k := d.c.Keys
+	bs := []key.Binding{}
+	if d.preview != nil {
+		bs = append(bs, k.Confirm)
+		if d.preview.Majority {
+			bs = append(bs, k.IKnow)
+		}
+	}
+	return append(bs, withHelp(k.Up, "scroll"), withHelp(k.Back, "cancel, arm nothing"))
+}
+
+// View implements Dialog.
+func (d *Confirm) View() string {
+	s := d.c.Styles
+	r := d.req
+	head := []string{
+		fmt.Sprintf("fault   %s", r.Kind),
+		fmt.Sprintf("hosts   %s", strings.Join(r.Hosts, ", ")),
+		fmt.Sprintf("params  %s", common.Params(r.Params)),
+		fmt.Sprintf("ttl     %s (the host's guard reverts it then, even if gameday is gone)", r.TTL),
+		"",
+	}
+	var plan []string
+	switch {
+	case d.err != nil:
+		plan = append(plan, s.Error.Render("error: cannot preview: "+d.err.Error()), "nothing was armed")
+	case d.preview == nil:
+		plan = append(plan, s.Pending.Render("pending: computing the plan…"))
+	default:
+		for _, h := range d.preview.Hosts {
+			plan = append(plan, s.Title.Render("on "+h.Host+":"))
+			for _, step := range h.Inject {
+				plan = append(plan, "  inject  "+step)
+			}
+			for _, step := range h.Verify {
+				plan = append(plan, "  verify  "+step)
+			}
+			for _, step := range h.Revert {
+				plan = append(plan, "  revert  "+step)
+			}
+		}
+	}
+	// The plan scrolls; the header and the verdict always show.
+	room := max(3, d.c.Height-len(head)-12)
+	d.offset = max(0, min(d.offset, len(plan)-room))
+	if len(plan) > room {
+		more := len(plan) - d.offset - room
+		plan = plan[d.offset : d.offset+room]
+		if more > 0 {
+			plan = append(plan, s.Dim.Render(fmt.Sprintf("… %d more lines (↓)", more)))
+		}
+	}
+	body := append(head, plan...)
+	if d.preview != nil {
+		verdict := "blast radius: " + d.preview.BlastRadius
+		if d.preview.Majority {
+			box := "[ ]"
+			if d.iknow {
+				box = "[x]"
+			}
+			body = append(body, "", s.Warning.Render("MAJORITY — "+verdict),
+				box+" I know this takes down a majority (press i)")
+		} else {
+			body = append(body, "", verdict)
+		}
+	}
+	if d.warn != "" {
+		body = append(body, s.Warning.Render(d.warn))
+	}
+	return box(d.c, "Arm "+r.Kind+"? This is the exact plan", body, d.Bindings())
+}

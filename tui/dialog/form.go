@@ -1,0 +1,125 @@
+package dialog
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/tui/common"
+)
+
+// DefaultTTL is the form's TTL: long enough for a drill, short enough that
+// a forgotten fault is gone by the next coffee.
+const DefaultTTL = 5 * time.Minute
+
+// FormDoneMsg carries the request the form describes.
+type FormDoneMsg struct{ Request inject.Request }
+
+// Form asks for a kind's parameters, prefilled with their defaults, and the
+// TTL. Validation of the values is inject's: Preview reports it.
+type Form struct {
+	c      common.Common
+	kind   inject.KindInfo
+	hosts  []string
+	fields []textinput.Model
+	names  []string
+	helps  []string
+	focus  int
+	warn   string
+}
+
+// NewForm returns the form for kind on hosts.
+func NewForm(c common.Common, kind inject.KindInfo, hosts []string) *Form {
+	f := &Form{c: c, kind: kind, hosts: hosts}
+	add := func(name, def, help string) {
+		in := newInput()
+		in.Prompt = ""
+		in.SetValue(def)
+		in.Width = 24
+		f.fields = append(f.fields, in)
+		f.names = append(f.names, name)
+		f.helps = append(f.helps, help)
+	}
+	for _, p := range kind.Params {
+		add(p.Name, p.Default, p.Help)
+	}
+	add("ttl", DefaultTTL.String(), "the host's guard reverts the fault after this long")
+	f.fields[0].Focus()
+	return f
+}
+
+// Update implements Dialog.
+func (f *Form) Update(msg tea.Msg) (Dialog, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return f, nil
+	}
+	move := 0
+	switch km.Type {
+	case tea.KeyEsc:
+		return f, closeCmd
+	case tea.KeyUp, tea.KeyShiftTab:
+		move = -1
+	case tea.KeyDown, tea.KeyTab:
+		move = 1
+	case tea.KeyEnter:
+		return f, f.submit()
+	}
+	if move != 0 {
+		f.fields[f.focus].Blur()
+		f.focus = (f.focus + move + len(f.fields)) % len(f.fields)
+		return f, f.fields[f.focus].Focus()
+	}
+	var cmd tea.Cmd
+	f.fields[f.focus], cmd = f.fields[f.focus].Update(msg)
+	return f, cmd
+}
+
+func (f *Form) submit() tea.Cmd {
+	req := inject.Request{Kind: f.kind.Name, Hosts: f.hosts, Params: map[string]string{}}
+	for i, in := range f.fields {
+		v := strings.TrimSpace(in.Value())
+		if f.names[i] == "ttl" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				f.warn = fmt.Sprintf("ttl %q is not a positive duration such as 5m or 90s", v)
+				return nil
+			}
+			req.TTL = d
+			continue
+		}
+		req.Params[f.names[i]] = v
+	}
+	return msgCmd(FormDoneMsg{Request: req})
+}
+
+// Bindings implements Dialog.
+func (f *Form) Bindings() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("down"), key.WithHelp("↑/↓", "field")),
+		withHelp(f.c.Keys.Select, "next: review the plan"),
+		withHelp(f.c.Keys.Back, "cancel"),
+	}
+}
+
+// View implements Dialog.
+func (f *Form) View() string {
+	s := f.c.Styles
+	body := []string{"hosts: " + strings.Join(f.hosts, ", "), ""}
+	for i, in := range f.fields {
+		cur := "  "
+		if i == f.focus {
+			cur = "> "
+		}
+		body = append(body, fmt.Sprintf("%s%-10s %s %s", cur, f.names[i], common.Fit(in.View(), 26), s.Dim.Render(f.helps[i])))
+	}
+	if f.warn != "" {
+		body = append(body, "", s.Warning.Render(f.warn))
+	}
+	return box(f.c, "Arm "+f.kind.Name+": parameters", body, f.Bindings())
+}

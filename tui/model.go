@@ -1,0 +1,216 @@
+// Package tui is gameday's war-room terminal UI: live probes beside the
+// fault palette, armed faults with their countdowns, and the timeline. It
+// holds no domain logic: numbers come from probe.window events, actions go
+// through Faults (inject), history is the Recorder's events.
+package tui
+
+import (
+	"sort"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/timeline"
+	"github.com/gameday-dev/gameday/tui/common"
+	"github.com/gameday-dev/gameday/tui/dialog"
+	"github.com/gameday-dev/gameday/tui/keys"
+	"github.com/gameday-dev/gameday/tui/panes/armed"
+	"github.com/gameday-dev/gameday/tui/panes/palette"
+	"github.com/gameday-dev/gameday/tui/panes/probes"
+	"github.com/gameday-dev/gameday/tui/panes/statusbar"
+	tlpane "github.com/gameday-dev/gameday/tui/panes/timeline"
+)
+
+// Options wires the TUI to the rest of gameday.
+type Options struct {
+	// Inventory supplies the hosts of the picker and the name in the status
+	// bar.
+	Inventory *targets.Inventory
+	// Faults arms and reverts; nil makes the screen read-only.
+	Faults Faults
+	// Kinds is the palette, in order (inject.Kinds()).
+	Kinds []inject.KindInfo
+	// Events is a Recorder subscription's channel: everything the screen
+	// shows about probes and history comes from it.
+	Events <-chan timeline.Event
+	// Recorder receives notes; nil disables them.
+	Recorder Recorder
+	// Export writes the markdown timeline now and returns its path; nil
+	// disables the export key.
+	Export func() (string, error)
+	// JournalPath is shown in the status bar.
+	JournalPath string
+	// Probes are shown as pending rows until their first reading.
+	Probes []probes.Known
+	// ReadOnly hides every arming and reverting key (spectator screen).
+	ReadOnly bool
+	// Now is the clock (default time.Now); tests fix it.
+	Now func() time.Time
+	// PreviewTimeout, ActionTimeout and ListTimeout bound each call into
+	// Faults (defaults 15 s, 2 min, 5 s). A call that overruns is reported
+	// as an error and the screen moves on.
+	PreviewTimeout, ActionTimeout, ListTimeout time.Duration
+}
+
+// Outcome is what happened to armed faults when the TUI quit.
+type Outcome struct {
+	// Reverted is set when the operator chose to revert everything first.
+	Reverted bool
+	// LeftArmed lists the faults left to their TTL guards.
+	LeftArmed []inject.Armed
+}
+
+// pane is what the root needs of each of the four focusable panes.
+type pane interface {
+	common.Component
+	Focus(bool)
+	SetCommon(common.Common)
+}
+
+// Focus order of the panes.
+const (
+	paneProbes = iota
+	panePalette
+	paneArmed
+	paneTimeline
+	paneCount
+)
+
+// Model is the root model: it routes messages and lays the panes out.
+type Model struct {
+	opts     Options
+	c        common.Common
+	probes   *probes.Model
+	palette  *palette.Model
+	armed    *armed.Model
+	timeline *tlpane.Model
+	status   *statusbar.Model
+	panes    [paneCount]pane
+	focus    int
+	dialog   dialog.Dialog
+	pending  map[int]string
+	nextOp   int
+	ticking  bool
+	lastList time.Time
+	outcome  Outcome
+	updates  uint64
+}
+
+// New returns the root model. Run it with tea.NewProgram(m, tea.WithAltScreen()).
+func New(o Options) *Model {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Faults == nil {
+		o.ReadOnly = true
+	}
+	if o.PreviewTimeout == 0 {
+		o.PreviewTimeout = 15 * time.Second
+	}
+	if o.ActionTimeout == 0 {
+		o.ActionTimeout = 2 * time.Minute
+	}
+	if o.ListTimeout == 0 {
+		o.ListTimeout = 5 * time.Second
+	}
+	c := common.Common{
+		Styles:   common.DefaultStyles(),
+		Keys:     keys.DefaultKeyMap(o.ReadOnly),
+		Now:      o.Now,
+		ReadOnly: o.ReadOnly,
+	}
+	if o.Recorder == nil {
+		c.Keys.Note.SetEnabled(false)
+	}
+	if o.Export == nil {
+		c.Keys.Export.SetEnabled(false)
+	}
+	m := &Model{opts: o, c: c, pending: map[int]string{}}
+	m.probes = probes.New(c, o.Probes)
+	m.palette = palette.New(c, o.Kinds)
+	m.armed = armed.New(c)
+	m.timeline = tlpane.New(c)
+	m.status = statusbar.New(c)
+	m.status.Journal = o.JournalPath
+	if o.Inventory != nil {
+		m.status.Inventory = o.Inventory.Name
+	}
+	m.panes = [paneCount]pane{m.probes, m.palette, m.armed, m.timeline}
+	m.setFocus(panePalette)
+	return m
+}
+
+// Init starts the event subscription, the minute clock, and (unless
+// read-only) the first ledger reads: active faults, and orphans of a dead
+// session to offer for revert.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.clockCmd()}
+	if m.opts.Events != nil {
+		cmds = append(cmds, waitEvents(m.opts.Events))
+	}
+	if m.opts.Faults != nil {
+		cmds = append(cmds, m.listCmd())
+		if !m.opts.ReadOnly {
+			cmds = append(cmds, m.orphansCmd())
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// Outcome reports what quitting did with armed faults.
+func (m *Model) Outcome() Outcome { return m.outcome }
+
+// Updates counts Update calls; the idle test uses it to show nothing ticks
+// when nothing moves.
+func (m *Model) Updates() uint64 { return m.updates }
+
+func (m *Model) setFocus(i int) {
+	m.focus = (i + paneCount) % paneCount
+	for j, p := range m.panes {
+		p.Focus(j == m.focus)
+	}
+}
+
+// beginOp records an operation in flight, shown as pending in the Armed
+// pane until its result arrives.
+func (m *Model) beginOp(desc string) int {
+	m.nextOp++
+	m.pending[m.nextOp] = desc
+	m.syncPending()
+	return m.nextOp
+}
+
+func (m *Model) endOp(op int) {
+	delete(m.pending, op)
+	m.syncPending()
+}
+
+func (m *Model) syncPending() {
+	ops := make([]int, 0, len(m.pending))
+	for op := range m.pending {
+		ops = append(ops, op)
+	}
+	sort.Ints(ops)
+	lines := make([]string, len(ops))
+	for i, op := range ops {
+		lines[i] = m.pending[op]
+	}
+	m.armed.SetPending(lines)
+}
+
+// moving tells whether a per-second redraw is needed: TTLs count down,
+// operations are in flight.
+func (m *Model) moving() bool {
+	return m.armed.Count() > 0 || len(m.pending) > 0
+}
+
+// startTicking starts the one-second tick if it is needed and not running.
+func (m *Model) startTicking() tea.Cmd {
+	if m.ticking || !m.moving() {
+		return nil
+	}
+	m.ticking = true
+	return secondCmd()
+}

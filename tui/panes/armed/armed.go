@@ -1,0 +1,136 @@
+// Package armed is the Armed faults pane: each fault the ledger lists as
+// active, with its hosts, parameters, age and the countdown to its TTL
+// guard, plus the operations still in flight.
+package armed
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/tui/common"
+)
+
+// RevertMsg asks the root to revert one fault.
+type RevertMsg struct{ ID string }
+
+// RevertAllMsg asks the root to confirm, then revert every armed fault.
+type RevertAllMsg struct{}
+
+// Model is the Armed faults pane.
+type Model struct {
+	c       common.Common
+	faults  []inject.Armed
+	pending []string // operations in flight, e.g. "arming latency on redis-1"
+	cursor  int
+	offset  int
+	focused bool
+}
+
+// New returns an empty pane.
+func New(c common.Common) *Model { return &Model{c: c} }
+
+// SetCommon updates the shared state (size, clock, styles).
+func (m *Model) SetCommon(c common.Common) { m.c = c }
+
+// SetSize implements common.Component.
+func (m *Model) SetSize(w, h int) { m.c.Width, m.c.Height = w, h }
+
+// Focus marks the pane as the one receiving keys.
+func (m *Model) Focus(on bool) { m.focused = on }
+
+// SetFaults replaces the list with the ledger's active faults.
+func (m *Model) SetFaults(f []inject.Armed) {
+	m.faults = append(m.faults[:0:0], f...)
+	sort.SliceStable(m.faults, func(i, j int) bool { return m.faults[i].ArmedAt.Before(m.faults[j].ArmedAt) })
+	if m.cursor >= len(m.faults) {
+		m.cursor = max(0, len(m.faults)-1)
+	}
+}
+
+// SetPending replaces the lines describing operations in flight.
+func (m *Model) SetPending(p []string) { m.pending = p }
+
+// Faults returns the faults shown.
+func (m *Model) Faults() []inject.Armed { return m.faults }
+
+// Count is how many faults are armed.
+func (m *Model) Count() int { return len(m.faults) }
+
+// Init implements tea.Model.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Update moves the cursor and turns revert keys into messages for the root.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || !m.focused {
+		return m, nil
+	}
+	switch {
+	case key.Matches(km, m.c.Keys.Up):
+		m.cursor = max(0, m.cursor-1)
+	case key.Matches(km, m.c.Keys.Down):
+		m.cursor = max(0, min(len(m.faults)-1, m.cursor+1))
+	case key.Matches(km, m.c.Keys.Revert):
+		if len(m.faults) > 0 {
+			id := m.faults[m.cursor].ID
+			return m, func() tea.Msg { return RevertMsg{ID: id} }
+		}
+	case key.Matches(km, m.c.Keys.RevertAll):
+		if len(m.faults) > 0 {
+			return m, func() tea.Msg { return RevertAllMsg{} }
+		}
+	}
+	return m, nil
+}
+
+// View implements tea.Model.
+func (m *Model) View() string {
+	s := m.c.Styles
+	inner := m.c.Width - 2
+	visible := max(0, m.c.Height-3-len(m.pending))
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if visible > 0 && m.cursor >= m.offset+visible {
+		m.offset = m.cursor - visible + 1
+	}
+	const wID, wKind, wAge, wTTL, wState = 8, 10, 7, 7, 9
+	rest := inner - (wID + wKind + wAge + wTTL + wState + 5)
+	wHosts := max(8, rest/2)
+	wParams := max(0, rest-wHosts-1)
+	cols := func(id, kind, hosts, params, age, ttl, state string) string {
+		return common.Fit(id, wID) + " " + common.Fit(kind, wKind) + " " + common.Fit(hosts, wHosts) + " " +
+			common.Fit(params, wParams) + " " + common.Fit(age, wAge) + " " + common.Fit(ttl, wTTL) + " " + common.Fit(state, wState)
+	}
+	body := []string{s.Header.Render(cols("ID", "KIND", "HOSTS", "PARAMS", "AGE", "TTL", "STATE"))}
+	now := m.c.Now()
+	for i := m.offset; i < len(m.faults) && i < m.offset+visible; i++ {
+		f := m.faults[i]
+		line := cols(f.ID, f.Request.Kind, strings.Join(f.Request.Hosts, ","), common.Params(f.Request.Params),
+			common.Duration(now.Sub(f.ArmedAt)), common.Duration(f.Deadline.Sub(now)), string(f.State))
+		if m.focused && i == m.cursor {
+			line = s.Selected.Render(common.Fit(line, inner))
+		}
+		body = append(body, line)
+	}
+	for _, p := range m.pending {
+		body = append(body, s.Pending.Render("pending: "+p))
+	}
+	if len(m.faults) == 0 && len(m.pending) == 0 {
+		body = append(body, s.Dim.Render("nothing armed"))
+	}
+	return s.Frame(fmt.Sprintf("Armed  %d", len(m.faults)), body, m.c.Width, m.c.Height, m.focused)
+}
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding {
+	return []key.Binding{m.c.Keys.Up, m.c.Keys.Down, m.c.Keys.Revert, m.c.Keys.RevertAll}
+}
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

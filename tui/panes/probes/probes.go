@@ -1,0 +1,204 @@
+// Package probes is the Probes pane: one row per probe and target with its
+// current value, a sparkline of the last minutes, the threshold and a
+// status word. It only shows what probe.window events carry.
+package probes
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	gp "github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/timeline"
+	"github.com/gameday-dev/gameday/tui/common"
+	"github.com/gameday-dev/gameday/tui/sparkline"
+)
+
+// History is how many readings each row keeps for its sparkline: ten
+// minutes at the default one reading per second. It bounds memory however
+// long the session runs.
+const History = 600
+
+// FlashFor is how long a row stays highlighted after a Sentinel switch.
+const FlashFor = 5 * time.Second
+
+// FlashDoneMsg ends a row's flash; it only asks for a redraw.
+type FlashDoneMsg struct{}
+
+// row is one probe on one target.
+type row struct {
+	key        string
+	reading    gp.Reading
+	hist       *sparkline.Ring
+	flashUntil time.Time
+	switched   string // "old → new" while flashing
+}
+
+// Model is the Probes pane.
+type Model struct {
+	c       common.Common
+	rows    []*row
+	byKey   map[string]*row
+	cursor  int
+	offset  int
+	focused bool
+	scratch []float64
+}
+
+// Known is a probe the pane shows as pending before its first reading.
+type Known struct {
+	Probe, Target string
+	Thresholds    []string
+}
+
+// New returns the pane with a pending row for each probe known in advance.
+func New(c common.Common, known []Known) *Model {
+	m := &Model{c: c, byKey: map[string]*row{}}
+	for _, in := range known {
+		r := m.row(in.Probe, in.Target)
+		r.reading.Status = gp.StatusPending
+		r.reading.Threshold = strings.Join(in.Thresholds, ", ")
+	}
+	return m
+}
+
+func (m *Model) row(probe, target string) *row {
+	k := probe + "\x00" + target
+	if r, ok := m.byKey[k]; ok {
+		return r
+	}
+	r := &row{key: k, hist: sparkline.NewRing(History)}
+	r.reading.Probe, r.reading.Target = probe, target
+	m.byKey[k] = r
+	m.rows = append(m.rows, r)
+	sort.SliceStable(m.rows, func(i, j int) bool { return m.rows[i].key < m.rows[j].key })
+	return r
+}
+
+// SetCommon updates the shared state (size, clock, styles).
+func (m *Model) SetCommon(c common.Common) { m.c = c }
+
+// SetSize implements common.Component.
+func (m *Model) SetSize(w, h int) { m.c.Width, m.c.Height = w, h }
+
+// Focus marks the pane as the one receiving keys.
+func (m *Model) Focus(on bool) { m.focused = on }
+
+// Init implements tea.Model.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Update takes probe windows and Sentinel switches from the timeline and
+// moves the cursor when focused.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case common.EventsMsg:
+		var cmd tea.Cmd
+		for _, e := range msg.Events {
+			if c := m.apply(e); c != nil {
+				cmd = c
+			}
+		}
+		return m, cmd
+	case tea.KeyMsg:
+		if !m.focused {
+			return m, nil
+		}
+		switch {
+		case key.Matches(msg, m.c.Keys.Up):
+			m.cursor = max(0, m.cursor-1)
+		case key.Matches(msg, m.c.Keys.Down):
+			m.cursor = min(len(m.rows)-1, m.cursor+1)
+		}
+	}
+	return m, nil
+}
+
+func (m *Model) apply(e timeline.Event) tea.Cmd {
+	switch e.Kind {
+	case timeline.ProbeWindow:
+		var rd gp.Reading
+		if err := e.Decode(&rd); err != nil || rd.Probe == "" {
+			return nil
+		}
+		r := m.row(rd.Probe, rd.Target)
+		if rd.Threshold == "" {
+			rd.Threshold = r.reading.Threshold
+		}
+		r.reading = rd
+		if rd.Status != gp.StatusError && rd.Status != gp.StatusPending {
+			r.hist.Push(rd.Value)
+		}
+	case timeline.SentinelSwitch:
+		until := e.Time.Add(FlashFor)
+		flashed := false
+		for _, r := range m.rows {
+			if r.reading.Probe != "sentinel.master" || !switchMatches(e, r.reading.Target) {
+				continue
+			}
+			r.flashUntil = until
+			r.switched = e.String("old") + " → " + e.String("new")
+			if nw := e.String("new"); nw != "" {
+				r.reading.Master = nw
+			}
+			flashed = true
+		}
+		if flashed {
+			wait := until.Sub(m.c.Now())
+			if wait <= 0 {
+				return nil
+			}
+			return tea.Tick(wait, func(time.Time) tea.Msg { return FlashDoneMsg{} })
+		}
+	}
+	return nil
+}
+
+// switchMatches tells whether a sentinel.switch event concerns target.
+// Producers name the service in Data["service"] or Data["target"]; an event
+// naming neither concerns every Sentinel row.
+func switchMatches(e timeline.Event, target string) bool {
+	for _, k := range []string{"target", "service"} {
+		if s := e.String(k); s != "" {
+			return s == target || strings.HasPrefix(target, s+" ") || strings.HasPrefix(s, target)
+		}
+	}
+	return true
+}
+
+// Moving reports whether a row is flashing, so the root knows a redraw is
+// still due.
+func (m *Model) Moving() bool {
+	now := m.c.Now()
+	for _, r := range m.rows {
+		if now.Before(r.flashUntil) {
+			return true
+		}
+	}
+	return false
+}
+
+// Counts returns how many rows are ok, breaching, erroring and pending.
+func (m *Model) Counts() (ok, breach, errs, pending int) {
+	for _, r := range m.rows {
+		switch r.reading.Status {
+		case gp.StatusOK:
+			ok++
+		case gp.StatusBreach:
+			breach++
+		case gp.StatusError:
+			errs++
+		default:
+			pending++
+		}
+	}
+	return
+}
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.c.Keys.Up, m.c.Keys.Down} }
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

@@ -1,0 +1,178 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/tui/common"
+	"github.com/gameday-dev/gameday/tui/dialog"
+	"github.com/gameday-dev/gameday/tui/panes/armed"
+	"github.com/gameday-dev/gameday/tui/panes/palette"
+	"github.com/gameday-dev/gameday/tui/panes/probes"
+)
+
+// Update is a router: it handles size, time, focus, dialogs and quitting,
+// hands pane-owned messages to their pane, and leaves the arming flow to
+// the handlers in flow.go.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.updates++
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case eventsMsg:
+		return m, m.onEvents(msg)
+	case clockMsg:
+		return m, m.clockCmd()
+	case secondMsg:
+		return m, m.onSecond()
+	case probes.FlashDoneMsg:
+		return m, nil // only a redraw is due
+	case tea.KeyMsg:
+		return m, m.onKey(msg)
+	}
+	if cmd, ok := m.onFlow(msg); ok {
+		return m, cmd
+	}
+	if m.dialog != nil {
+		var cmd tea.Cmd
+		m.dialog, cmd = m.dialog.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// onEvents hands a batch of timeline events to the panes that show them,
+// reads the ledger again when a fault changed, and re-arms the
+// subscription read.
+func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	if len(msg.events) > 0 {
+		em := common.EventsMsg{Events: msg.events}
+		_, c1 := m.probes.Update(em)
+		_, c2 := m.timeline.Update(em)
+		cmds = append(cmds, c1, c2)
+		for _, e := range msg.events {
+			if strings.HasPrefix(string(e.Kind), "fault.") {
+				cmds = append(cmds, m.listCmd())
+				break
+			}
+		}
+	}
+	if !msg.closed {
+		cmds = append(cmds, waitEvents(m.opts.Events))
+	}
+	return tea.Batch(cmds...)
+}
+
+// onSecond redraws countdowns and keeps ticking only while needed. When a
+// TTL has run out it reads the ledger again (at most every 5 s), in case
+// the guard's revert was not reported as an event.
+func (m *Model) onSecond() tea.Cmd {
+	if !m.moving() {
+		m.ticking = false
+		return nil
+	}
+	now := m.c.Now()
+	var cmds []tea.Cmd
+	for _, f := range m.armed.Faults() {
+		if now.After(f.Deadline) && now.Sub(m.lastList) > 5*time.Second {
+			m.lastList = now
+			cmds = append(cmds, m.listCmd())
+			break
+		}
+	}
+	return tea.Batch(append(cmds, secondCmd())...)
+}
+
+// onKey routes a key: to the open dialog, else global keys, else the
+// focused pane.
+func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	if m.dialog != nil {
+		var cmd tea.Cmd
+		m.dialog, cmd = m.dialog.Update(msg)
+		return cmd
+	}
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case m.tooSmall():
+		return nil
+	case key.Matches(msg, k.Help):
+		m.dialog = dialog.NewHelp(m.dialogCommon())
+		return nil
+	case key.Matches(msg, k.NextPane):
+		m.setFocus(m.focus + 1)
+		return nil
+	case key.Matches(msg, k.PrevPane):
+		m.setFocus(m.focus - 1)
+		return nil
+	case key.Matches(msg, k.Note):
+		m.dialog = dialog.NewNote(m.dialogCommon())
+		return nil
+	case key.Matches(msg, k.Export):
+		m.status.Message = "exporting the timeline…"
+		return m.exportCmd()
+	case key.Matches(msg, k.RevertAll) && m.focus != paneArmed:
+		// R works from any pane: it is the big red button.
+		return func() tea.Msg { return armed.RevertAllMsg{} }
+	}
+	_, cmd := m.panes[m.focus].Update(msg)
+	return cmd
+}
+
+// onFlow handles the messages of the arming, reverting, note, export and
+// quit flows. It reports false for messages it does not know.
+func (m *Model) onFlow(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case dialog.CloseMsg:
+		m.dialog = nil
+	case palette.ChooseMsg:
+		return m.onChoose(msg), true
+	case dialog.PickedMsg:
+		m.dialog = dialog.NewForm(m.dialogCommon(), msg.Kind, msg.Hosts)
+	case dialog.FormDoneMsg:
+		return m.onFormDone(msg), true
+	case previewMsg:
+		m.onPreview(msg)
+	case dialog.ArmMsg:
+		return m.onArm(msg), true
+	case armedMsg:
+		return m.onArmed(msg), true
+	case armed.RevertMsg:
+		return m.onRevert(msg), true
+	case armed.RevertAllMsg:
+		m.onRevertAll()
+	case revertAllConfirmedMsg:
+		return m.onRevertAllConfirmed(), true
+	case revertedMsg:
+		return m.onReverted(msg), true
+	case listMsg:
+		return m.onList(msg), true
+	case orphansMsg:
+		m.onOrphans(msg)
+	case revertOrphansMsg:
+		return m.onRevertOrphans(msg), true
+	case dialog.NoteMsg:
+		m.dialog = nil
+		return m.noteCmd(msg.Text), true
+	case noteMsg:
+	case exportedMsg:
+		m.onExported(msg)
+	case quitRevertMsg:
+		return m.onQuitRevert(), true
+	case quitLeaveMsg:
+		m.outcome.LeftArmed = m.armed.Faults()
+		return tea.Quit, true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// dialogCommon is the Common a dialog gets: the whole screen.
+func (m *Model) dialogCommon() common.Common { return m.c }
