@@ -1,0 +1,389 @@
+package lab_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labtest"
+)
+
+// proxyAddr is the address clients use for a Redis lab node.
+func proxyAddr(t *testing.T, l *lab.Lab, node string) string {
+	t.Helper()
+	ns, err := lab.NewClient(l.Inventory().Lab.Control).Nodes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range ns {
+		if n.Name == node {
+			return n.ProxyAddr
+		}
+	}
+	t.Fatalf("no node %s", node)
+	return ""
+}
+
+// ping PINGs addr once with a fresh connection and returns how long it took.
+func ping(addr string, timeout time.Duration) (time.Duration, error) {
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: timeout, ReadTimeout: timeout, MaxRetries: -1, PoolSize: 1})
+	defer c.Close()
+	began := time.Now()
+	err := c.Ping(context.Background()).Err()
+	return time.Since(began), err
+}
+
+func do(t *testing.T, c *lab.Client, actions ...lab.Action) {
+	t.Helper()
+	res, err := c.Do(context.Background(), false, actions...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lab.FirstError(res); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eventually polls cond every 100 ms until it holds or d passes.
+func eventually(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not happen within %s (last: %s)", what, d, state)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestControlNetworkFaults shares one lab between faults that leave it as
+// they found it.
+func TestControlNetworkFaults(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+	c := lab.NewClient(l.Inventory().Lab.Control)
+
+	t.Run("cut and heal a redis node", func(t *testing.T) {
+		addr := proxyAddr(t, l, "redis-3")
+		if _, err := ping(addr, time.Second); err != nil {
+			t.Fatalf("PING through redis-3's proxy before the cut: %v", err)
+		}
+		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-3"})
+		if _, err := ping(addr, time.Second); err == nil {
+			t.Fatal("PING through redis-3's proxy succeeded while it was cut")
+		}
+		do(t, c, lab.Action{Op: lab.OpHeal, Node: "redis-3"})
+		if _, err := ping(addr, time.Second); err != nil {
+			t.Fatalf("PING through redis-3's proxy after heal: %v", err)
+		}
+	})
+
+	t.Run("latency toxic slows everyone talking to the node", func(t *testing.T) {
+		addr := proxyAddr(t, l, "redis-2")
+		tox := &lab.Toxic{Name: "gameday-latency", Type: "latency", Attributes: map[string]any{"latency": 300, "jitter": 0}}
+		do(t, c, lab.Action{Op: lab.OpToxicAdd, Node: "redis-2", Toxic: tox})
+		if d, err := ping(addr, 3*time.Second); err != nil || d < 300*time.Millisecond {
+			t.Fatalf("PING with a 300ms latency toxic took %s (err %v); want >= 300ms", d, err)
+		}
+		do(t, c, lab.Action{Op: lab.OpToxicRemove, Node: "redis-2", Toxic: &lab.Toxic{Name: "gameday-latency"}})
+		if d, err := ping(addr, 3*time.Second); err != nil || d >= 300*time.Millisecond {
+			t.Fatalf("PING after removing the toxic took %s (err %v); want < 300ms", d, err)
+		}
+		// Removing again is fine: reverts are idempotent.
+		do(t, c, lab.Action{Op: lab.OpToxicRemove, Node: "redis-2", Toxic: &lab.Toxic{Name: "gameday-latency"}})
+	})
+
+	t.Run("guard fires and reverts a cut", func(t *testing.T) {
+		addr := proxyAddr(t, l, "redis-2")
+		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-2"})
+		g, err := c.ArmGuard(context.Background(), "guard-heal", 500*time.Millisecond, lab.Action{Op: lab.OpHeal, Node: "redis-2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Expires.IsZero() {
+			t.Fatal("armed guard has no expiry")
+		}
+		if gs, _ := c.Guards(context.Background()); len(gs) != 1 || gs[0].ID != "guard-heal" {
+			t.Fatalf("armed guards = %+v, want guard-heal", gs)
+		}
+		if _, err := ping(addr, 300*time.Millisecond); err == nil {
+			t.Fatal("PING succeeded through a cut proxy")
+		}
+		eventually(t, 5*time.Second, "guard healing redis-2", func() (bool, string) {
+			_, err := ping(addr, 300*time.Millisecond)
+			return err == nil, errString(err)
+		})
+		fired := readFired(t, l.Dir())
+		if len(fired) == 0 || fired[len(fired)-1].ID != "guard-heal" || fired[len(fired)-1].Reason != "ttl" || !fired[len(fired)-1].Results[0].OK {
+			t.Fatalf("guards-fired.jsonl = %+v; want guard-heal fired by ttl", fired)
+		}
+		if st, err := os.Stat(filepath.Join(l.Dir(), "guards-fired.jsonl")); err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("guards-fired.jsonl mode %v (%v), want 0600", st.Mode(), err)
+		}
+		if gs, _ := c.Guards(context.Background()); len(gs) != 0 {
+			t.Fatalf("guards after firing = %+v, want none", gs)
+		}
+	})
+
+	t.Run("cancelled guard does not fire", func(t *testing.T) {
+		addr := proxyAddr(t, l, "redis-3")
+		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-3"})
+		if _, err := c.ArmGuard(context.Background(), "guard-cancel", 300*time.Millisecond, lab.Action{Op: lab.OpHeal, Node: "redis-3"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.CancelGuard(context.Background(), "guard-cancel"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.CancelGuard(context.Background(), "guard-cancel"); err != nil {
+			t.Fatalf("cancelling twice: %v", err)
+		}
+		time.Sleep(600 * time.Millisecond)
+		if _, err := ping(addr, 300*time.Millisecond); err == nil {
+			t.Fatal("a cancelled guard healed redis-3")
+		}
+		do(t, c, lab.Action{Op: lab.OpHeal, Node: "redis-3"})
+	})
+
+	t.Run("kafka broker cut and heal", func(t *testing.T) {
+		broker := l.Inventory().Services.Kafka[0].Brokers[0]
+		reach := func() error {
+			cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.DialTimeout(time.Second), kgo.RequestRetries(0), kgo.RetryTimeout(time.Second))
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return cl.Ping(ctx)
+		}
+		if err := reach(); err != nil {
+			t.Fatalf("kafka-1 unreachable before the cut: %v", err)
+		}
+		do(t, c, lab.Action{Op: lab.OpCut, Node: "kafka-1"})
+		if err := reach(); err == nil {
+			t.Fatal("kafka-1 answered while cut")
+		}
+		ns, _ := c.Nodes(context.Background())
+		if n := node(ns, "kafka-1"); !n.Cut {
+			t.Fatalf("nodes report kafka-1 %+v, want cut", n)
+		}
+		do(t, c, lab.Action{Op: lab.OpHeal, Node: "kafka-1"})
+		if err := reach(); err != nil {
+			t.Fatalf("kafka-1 unreachable after heal: %v", err)
+		}
+	})
+
+	t.Run("pause and continue", func(t *testing.T) {
+		addr := proxyAddr(t, l, "redis-3")
+		do(t, c, lab.Action{Op: lab.OpSignal, Node: "redis-3", Signal: "STOP"})
+		ns, _ := c.Nodes(context.Background())
+		if n := node(ns, "redis-3"); n.State != lab.StatePaused {
+			t.Fatalf("redis-3 state %q after STOP, want paused", n.State)
+		}
+		if _, err := ping(addr, 300*time.Millisecond); err == nil {
+			t.Fatal("a SIGSTOPped redis answered PING")
+		}
+		do(t, c, lab.Action{Op: lab.OpSignal, Node: "redis-3", Signal: "CONT"})
+		if _, err := ping(addr, time.Second); err != nil {
+			t.Fatalf("redis-3 after CONT: %v", err)
+		}
+	})
+
+	t.Run("bad actions", func(t *testing.T) {
+		cases := map[string]struct {
+			action lab.Action
+			want   string
+		}{
+			"unknown node":         {lab.Action{Op: lab.OpCut, Node: "redis-9"}, `no lab node named "redis-9"`},
+			"unknown op":           {lab.Action{Op: "explode", Node: "redis-1"}, `unknown op "explode"`},
+			"unknown signal":       {lab.Action{Op: lab.OpSignal, Node: "redis-1", Signal: "WINCH"}, "unknown signal"},
+			"toxic on a sentinel":  {lab.Action{Op: lab.OpToxicAdd, Node: "sentinel-1", Toxic: &lab.Toxic{Name: "x", Type: "latency"}}, "has no proxy"},
+			"kill a kfake broker":  {lab.Action{Op: lab.OpSignal, Node: "kafka-1", Signal: "KILL"}, "supports only cut and heal"},
+			"file outside the lab": {lab.Action{Op: lab.OpRemoveFile, Path: "/etc/hostname"}, "outside the lab dir"},
+			"unknown toxic type":   {lab.Action{Op: lab.OpToxicAdd, Node: "redis-1", Toxic: &lab.Toxic{Name: "x", Type: "gremlins"}}, "gremlins"},
+			"faketime off":         {lab.Action{Op: lab.OpFaketime, Node: "redis-1", Offset: "-60s"}, "does not run under libfaketime"},
+		}
+		for name, tc := range cases {
+			t.Run(name, func(t *testing.T) {
+				res, err := c.Do(context.Background(), false, tc.action, lab.Action{Op: lab.OpCut, Node: "redis-1"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res[0].OK || !strings.Contains(res[0].Error, tc.want) {
+					t.Fatalf("result %+v; want an error containing %q", res[0], tc.want)
+				}
+				if !res[1].Skipped {
+					t.Fatalf("the action after a failure ran: %+v", res[1])
+				}
+			})
+		}
+		if _, err := c.ArmGuard(context.Background(), "forever", 0, lab.Action{Op: lab.OpHeal, Node: "redis-1"}); err == nil {
+			t.Fatal("a guard without a TTL was accepted")
+		}
+	})
+}
+
+func node(ns []lab.NodeStatus, name string) lab.NodeStatus {
+	for _, n := range ns {
+		if n.Name == name {
+			return n
+		}
+	}
+	return lab.NodeStatus{}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+func readFired(t *testing.T, dir string) []lab.FiredGuard {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "guards-fired.jsonl"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []lab.FiredGuard
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var fg lab.FiredGuard
+		if err := json.Unmarshal(sc.Bytes(), &fg); err != nil {
+			t.Fatalf("guards-fired.jsonl: %v", err)
+		}
+		out = append(out, fg)
+	}
+	return out
+}
+
+// TestKillMasterFailsOverAndRejoins is the kill fault's round trip: the
+// Sentinels elect a new master, and the old one, started again, rejoins as
+// a replica.
+func TestKillMasterFailsOverAndRejoins(t *testing.T) {
+	l := labtest.Start(t, lab.Options{})
+	inv := l.Inventory()
+	c := lab.NewClient(inv.Lab.Control)
+	old := agreed(sentinelMasters(t, inv))
+	oldAddr := proxyAddr(t, l, "redis-1")
+	if old != oldAddr {
+		t.Fatalf("master at start is %s, want redis-1 (%s)", old, oldAddr)
+	}
+	res, err := c.Do(context.Background(), false, lab.Action{Op: lab.OpSignal, Node: "redis-1", Signal: "KILL"})
+	if err != nil || !res[0].OK {
+		t.Fatalf("kill redis-1: %v %+v", err, res)
+	}
+	ns, _ := c.Nodes(context.Background())
+	if n := node(ns, "redis-1"); n.State != lab.StateStopped {
+		t.Fatalf("redis-1 is %s after KILL", n.State)
+	}
+	eventually(t, 20*time.Second, "sentinel failover", func() (bool, string) {
+		ms := sentinelMasters(t, inv)
+		m := agreed(ms)
+		return m != "" && m != old, strings.Join(ms, " ")
+	})
+	do(t, c, lab.Action{Op: lab.OpStart, Node: "redis-1"})
+	eventually(t, 20*time.Second, "old master rejoining as a replica", func() (bool, string) {
+		rc := redis.NewClient(&redis.Options{Addr: oldAddr, DialTimeout: time.Second, ReadTimeout: time.Second})
+		defer rc.Close()
+		info, err := rc.Info(context.Background(), "replication").Result()
+		if err != nil {
+			return false, err.Error()
+		}
+		return strings.Contains(info, "role:slave") && strings.Contains(info, "master_link_status:up"), strings.ReplaceAll(info, "\r\n", " ")
+	})
+}
+
+// TestStopLeavesNothingAndRevertsGuards proves Stop runs the reverts of
+// armed guards and leaves no process behind.
+func TestStopLeavesNothingAndRevertsGuards(t *testing.T) {
+	dir := t.TempDir()
+	l, err := lab.Start(context.Background(), lab.Options{Dir: dir, NoKafka: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := lab.NewClient(l.Inventory().Lab.Control)
+	filler := filepath.Join(dir, "redis-2", "gameday-filler")
+	if err := os.WriteFile(filler, make([]byte, 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ArmGuard(context.Background(), "disk", time.Hour, lab.Action{Op: lab.OpRemoveFile, Path: filler}); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := c.Nodes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	for _, n := range ns {
+		if n.Kind != lab.KindKafka && n.PID > 0 {
+			if err := syscallKill0(n.PID); err == nil {
+				t.Errorf("%s (pid %d) is still alive after Stop", n.Name, n.PID)
+			}
+		}
+	}
+	if left := lab.ProcessesIn(dir); len(left) > 0 {
+		t.Fatalf("processes %v still run in the lab dir", left)
+	}
+	if _, err := os.Stat(filler); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the guarded filler file survived Stop: %v", err)
+	}
+	fired := readFired(t, dir)
+	if len(fired) != 1 || fired[0].Reason != "lab stopped" {
+		t.Fatalf("guards-fired.jsonl = %+v; want disk fired because the lab stopped", fired)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "guards.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("guards.json still lists guards after Stop: %v", err)
+	}
+}
+
+// TestOrphanGuardsRunAtStart: guards a dead lab left in guards.json are
+// reverted by the next lab in the same dir.
+func TestOrphanGuardsRunAtStart(t *testing.T) {
+	dir := t.TempDir()
+	filler := filepath.Join(dir, "old-filler")
+	if err := os.WriteFile(filler, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	orphans := []lab.Guard{{ID: "left-behind", TTL: lab.Duration(time.Minute), Actions: []lab.Action{{Op: lab.OpRemoveFile, Path: filler}}}}
+	b, _ := json.Marshal(orphans)
+	if err := os.WriteFile(filepath.Join(dir, "guards.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.Start(context.Background(), lab.Options{Dir: dir, NoRedis: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Stop()
+	if _, err := os.Stat(filler); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the orphan guard's revert did not run: %v", err)
+	}
+	fired := readFired(t, dir)
+	if len(fired) != 1 || fired[0].ID != "left-behind" || fired[0].Reason != "lab restarted" {
+		t.Fatalf("guards-fired.jsonl = %+v", fired)
+	}
+}
+
+// syscallKill0 reports whether pid exists (signal 0 probes without
+// signalling).
+func syscallKill0(pid int) error { return syscall.Kill(pid, 0) }
