@@ -31,5 +31,17 @@ func (s *Set) addKafka(svc targets.Kafka, opts Options, add func(Probe, Config))
 			}
 		}
 	}
+	cfg, ok, err = resolve(svc.Name, "latency", svc.Probes["latency"], Config{}, []string{"p99 < 250ms"}, opts)
+	if err != nil {
+		return err
+	}
+	if ok {
+		cfg = withErrorBudget(cfg)
+		sc, err := saramaConfig(svc, cfg.Timeout, opts.ClientName)
+		if err != nil {
+			return err
+		}
+		add(newKafkaLatency(svc, cfg, sc), cfg)
+	}
 	return nil
 }

@@ -81,9 +81,17 @@ func (p *openProbe) Run(ctx context.Context, emit func(Reading)) {
 
 // runStart retries p.start until it succeeds (true) or ctx ends (false).
 func (p *openProbe) runStart(ctx context.Context, emit func(Reading)) bool {
+	return retryStart(ctx, p.name, p.target, p.cfg, p.start, emit)
+}
+
+// retryStart runs start (bounded by 5 timeouts) until it succeeds (true)
+// or ctx ends (false), emitting an error Reading each report interval
+// meanwhile: a target that is down at start-up is a measurement, not a
+// reason for the probe to give up.
+func retryStart(ctx context.Context, name, target string, cfg Config, start func(context.Context) error, emit func(Reading)) bool {
 	for {
-		sctx, cancel := context.WithTimeout(ctx, 5*p.cfg.Timeout)
-		err := p.start(sctx)
+		sctx, cancel := context.WithTimeout(ctx, 5*cfg.Timeout)
+		err := start(sctx)
 		cancel()
 		if err == nil {
 			return true
@@ -91,11 +99,11 @@ func (p *openProbe) runStart(ctx context.Context, emit func(Reading)) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		emit(fill(Reading{Status: StatusError, Detail: oneLine(err)}, p.name, p.target, p.cfg))
+		emit(fill(Reading{Status: StatusError, Detail: oneLine(err)}, name, target, cfg))
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(p.cfg.Report):
+		case <-time.After(cfg.Report):
 		}
 	}
 }
@@ -109,12 +117,19 @@ func (p *openProbe) classOf(err error) string {
 
 // reading turns window statistics into a Reading.
 func (p *openProbe) reading(now time.Time, st Stats) Reading {
+	return fill(windowReading(now, st, p.headline), p.name, p.target, p.cfg)
+}
+
+// windowReading turns window statistics into a Reading whose Value is
+// headline's (default: p99 in ms); a window in which nothing succeeded is
+// an error, since latency cannot be measured.
+func windowReading(now time.Time, st Stats, headline func(Stats) (float64, string)) Reading {
 	r := Reading{
 		Time: now, Count: st.Count, Errors: st.Errors, ErrorClasses: st.Classes,
 		P50: st.P50, P90: st.P90, P99: st.P99, Max: st.Max,
 	}
-	if p.headline != nil {
-		r.Value, r.Unit = p.headline(st)
+	if headline != nil {
+		r.Value, r.Unit = headline(st)
 	} else {
 		r.Value, r.Unit = st.P99, "ms"
 	}
@@ -128,7 +143,7 @@ func (p *openProbe) reading(now time.Time, st Stats) Reading {
 	default:
 		r.Detail = fmt.Sprintf("%d requests, %.1f%% ok, p99 %s", st.Count, st.SuccessPercent(), formatValue(st.P99, "ms"))
 	}
-	return fill(r, p.name, p.target, p.cfg)
+	return r
 }
 
 // classifyGeneric names the classes every network probe shares.
