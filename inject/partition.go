@@ -96,6 +96,13 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 			}
 			body = append(body, tb.cmd+" -w -I OUTPUT 1 "+Quote("-m", "comment", "--comment", comment, "-j", chOut))
 		}
+		family := map[string]string{"iptables": "ip", "ip6tables": "ip6"}[tb.cmd]
+		marker := stateFile(t.ID, "newtable-"+family)
+		// iptables-nft creates the filter table on first use and leaves it
+		// behind; remember whether it was there, so revert can remove a
+		// table only gameday made and the host is left as it was.
+		body = append([]string{statePrelude,
+			`if ` + tb.cmd + ` -V 2>/dev/null | grep -q nf_tables && command -v nft >/dev/null 2>&1 && ! nft list table ` + family + ` filter >/dev/null 2>&1; then : > ` + marker + `; fi`}, body...)
 		script := "set -e\n" + lines(body...)
 		if opt {
 			script = "command -v ip6tables >/dev/null 2>&1 || exit 0\n" + script
@@ -120,6 +127,11 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 				present = append(present, tb.cmd+` -w -C `+jump+` || exit 1`)
 			}
 		}
+		revert = append(revert, lines(statePrelude,
+			`if [ -f `+marker+` ]; then`,
+			`  nft list table `+family+` filter 2>/dev/null | grep -qvE '^[[:space:]]*(table ip6? filter \{|chain (INPUT|FORWARD|OUTPUT) \{|type filter hook [a-z]+ priority filter; policy accept;|\}|)$' || nft delete table `+family+` filter 2>/dev/null`,
+			`  rm -f `+marker,
+			`fi`))
 	}
 	return ShellPlan{
 		Detect: []Step{{Name: "check iptables", Script: `command -v iptables >/dev/null 2>&1 || { echo "iptables is not installed" >&2; exit 3; }`, Fail: "%s"}},
