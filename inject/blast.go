@@ -43,7 +43,9 @@ func serviceGroups(inv *targets.Inventory) []serviceGroup {
 		}
 		sort.Strings(roles)
 		for _, r := range roles {
-			if len(byRole[r]) < len(hosts) {
+			// A role held by one host (the current master) is not a
+			// quorum group: taking it down is what failover is for.
+			if n := len(byRole[r]); n >= 2 && n < len(hosts) {
 				gs = append(gs, serviceGroup{name: fmt.Sprintf("%s nodes of %s service %q", r, typ, name), hosts: byRole[r]})
 			}
 		}

@@ -78,7 +78,7 @@ func (f *ClockDrift) LabPlan(t PlanTarget) (LabPlan, error) {
 		sign = ""
 	}
 	return LabPlan{
-		Inject: []LabStep{{Op: LabFaketime, Node: t.Host.Name, Offset: sign + secs(f.Offset) + "s"}},
+		Inject: []LabStep{{Op: LabFaketime, Node: t.Host.Name, Offset: sign + strconv.FormatFloat(f.Offset.Seconds(), 'f', -1, 64) + "s"}},
 		Revert: []LabStep{{Op: LabFaketime, Node: t.Host.Name, Offset: "+0"}},
 	}, nil
 }

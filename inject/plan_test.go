@@ -103,7 +103,7 @@ func TestLabPlans(t *testing.T) {
 		"kill":            {kind: "kill", wantInject: "lab signal redis-1 SIGKILL", wantRevert: "lab start redis-1"},
 		"pause":           {kind: "pause", wantInject: "lab signal redis-1 SIGSTOP", wantRevert: "lab signal redis-1 SIGCONT"},
 		"stop":            {kind: "stop", wantInject: "lab stop redis-1", wantRevert: "lab start redis-1"},
-		"clock":           {kind: "clock-drift", params: map[string]string{"offset": "-2s"}, wantInject: "lab faketime redis-1 offset -2.000s", wantRevert: "lab faketime redis-1 offset +0"},
+		"clock":           {kind: "clock-drift", params: map[string]string{"offset": "-2s"}, wantInject: "lab faketime redis-1 offset -2s", wantRevert: "lab faketime redis-1 offset +0"},
 		"disk-fill":       {kind: "disk-fill", wantInject: "lab shell redis-1", wantRevert: "lab remove-file redis-1 /tmp/lab/redis-1/.gameday-fill-0123abcd"},
 	}
 	for name, tc := range tests {
