@@ -56,7 +56,7 @@ func fixtureKnown() []probes.Known {
 	return []probes.Known{{Probe: "cassandra.quorum", Target: "lab-cassandra", Thresholds: []string{"success >= 99.9%"}}}
 }
 
-// fixtureEvents returns two minutes of probe windows for seven probes and a
+// fixtureEvents returns ten minutes of probe windows for seven probes and a
 // handful of timeline events, all at fixed times ending at t0.
 func fixtureEvents() []timeline.Event {
 	type spec struct {
@@ -80,11 +80,11 @@ func fixtureEvents() []timeline.Event {
 		e.Seq = seq
 		evs = append(evs, e)
 	}
-	add(timeline.Event{Time: t0.Add(-125 * time.Second), Kind: timeline.SessionStart, Source: "tui", Summary: "session started"})
-	for i := 120; i >= 1; i-- {
+	add(timeline.Event{Time: t0.Add(-605 * time.Second), Kind: timeline.SessionStart, Source: "tui", Summary: "session started"})
+	for i := 600; i >= 1; i-- {
 		at := t0.Add(-time.Duration(i) * time.Second)
 		for k, s := range specs {
-			v := s.base + s.amp*math.Sin(float64(i)/7+float64(k))
+			v := s.base + s.amp*math.Sin(float64(i)/50+float64(k))
 			r := gp.Reading{Time: at, Probe: s.probe, Target: s.target, Status: gp.StatusOK, Value: v, Unit: s.unit, Threshold: s.thr}
 			if i < 30 {
 				r.Status = s.status

@@ -93,7 +93,7 @@ func (m *Model) onRevertAll() {
 		return
 	}
 	k := m.c.Keys
-	body := []string{fmt.Sprintf("Revert all %d armed faults now?", m.armed.Count())}
+	body := []string{fmt.Sprintf("Revert %s now?", plural(m.armed.Count(), "armed fault", "armed faults"))}
 	for _, f := range m.armed.Faults() {
 		body = append(body, fmt.Sprintf("  %s  %s on %s", f.ID, f.Request.Kind, strings.Join(f.Request.Hosts, ",")))
 	}
@@ -165,7 +165,7 @@ func (m *Model) onOrphans(msg orphansMsg) {
 
 func (m *Model) onRevertOrphans(msg revertOrphansMsg) tea.Cmd {
 	m.dialog = nil
-	op := m.beginOp(fmt.Sprintf("reverting %d orphaned faults", len(msg.ids)))
+	op := m.beginOp("reverting " + plural(len(msg.ids), "orphaned fault", "orphaned faults"))
 	return tea.Batch(m.revertCmd(op, msg.ids, false), m.startTicking())
 }
 
@@ -185,13 +185,13 @@ func (m *Model) quit() tea.Cmd {
 		return tea.Quit
 	}
 	k := m.c.Keys
-	body := []string{fmt.Sprintf("%d faults are armed:", m.armed.Count())}
+	body := []string{plural(m.armed.Count(), "fault is", "faults are") + " armed:"}
 	for _, f := range m.armed.Faults() {
 		body = append(body, fmt.Sprintf("  %s  %-10s on %s  guard reverts in %s",
 			f.ID, f.Request.Kind, strings.Join(f.Request.Hosts, ","), common.Duration(f.Deadline.Sub(m.c.Now()))))
 	}
 	if len(m.pending) > 0 {
-		body = append(body, fmt.Sprintf("%d operations are still in flight.", len(m.pending)))
+		body = append(body, plural(len(m.pending), "operation is", "operations are")+" still in flight.")
 	}
 	m.dialog = dialog.NewChoice(m.dialogCommon(), "Quit with faults armed?", body,
 		dialog.Option{Key: dialog.WithHelp(k.Revert, "revert all, then quit"), Msg: quitRevertMsg{}},
@@ -204,4 +204,12 @@ func (m *Model) onQuitRevert() tea.Cmd {
 	op := m.beginOp("reverting all faults before quitting")
 	m.status.Message = "reverting all faults before quitting…"
 	return tea.Batch(m.revertAllCmd(op, true), m.startTicking())
+}
+
+// plural formats n with the singular or plural noun: "1 fault", "2 faults".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -78,6 +78,15 @@ func start(t *testing.T, m tea.Model, w, h int) *screen {
 	return &screen{TestModel: tm}
 }
 
+// FinalModelAfterQuit quits the program and returns the model it ended with.
+func (sc *screen) FinalModelAfterQuit(t *testing.T) *Model {
+	t.Helper()
+	if err := sc.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	return sc.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+}
+
 // waitFor waits until the screen has drawn every one of subs, at any time
 // since it started.
 func waitFor(t *testing.T, sc *screen, subs ...string) {
@@ -116,10 +125,7 @@ func press(tm *screen, ks ...string) {
 
 func finalView(t *testing.T, tm *screen) string {
 	t.Helper()
-	if err := tm.Quit(); err != nil {
-		t.Fatal(err)
-	}
-	return tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).View()
+	return tm.FinalModelAfterQuit(t).View()
 }
 
 // step sends keys, then waits until the screen shows every string in until.

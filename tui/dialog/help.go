@@ -43,7 +43,7 @@ func Lines(c common.Common, km *keys.KeyMap) []string {
 			if km.Dangerous(b) {
 				mark, danger = c.Styles.Dangerous.Render(" !"), true
 			}
-			out = append(out, mark+" "+common.Fit(c.Styles.StatusKey.Render(b.Help().Key), 10)+" "+b.Help().Desc)
+			out = append(out, mark+" "+common.Fit(c.Styles.StatusKey.Render(b.Help().Key), 10)+" "+keys.Describe(b))
 		}
 	}
 	if danger {

@@ -41,44 +41,83 @@ type KeyMap struct {
 // DefaultKeyMap returns the key map; with readOnly every binding that arms
 // or reverts a fault is disabled, so it neither fires nor shows in help.
 func DefaultKeyMap(readOnly bool) *KeyMap {
+	b := func(help, short string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, short))
+	}
 	k := &KeyMap{
-		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
-		PrevPane: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show or hide this help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit (asks what to do with armed faults)")),
-		Note:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "write a note onto the timeline")),
-		Export:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export the markdown timeline now")),
+		NextPane: b("tab", "next pane", "tab"),
+		PrevPane: b("shift+tab", "prev pane", "shift+tab"),
+		Help:     b("?", "help", "?"),
+		Quit:     b("q", "quit", "q", "ctrl+c"),
+		Note:     b("n", "note", "n"),
+		Export:   b("e", "export", "e"),
 
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "move up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "move down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "oldest")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "newest (follow)")),
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+u"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+d"),
+		Top:      b("g", "oldest", "home", "g"),
+		Bottom:   b("G", "follow", "end", "G"),
 
-		Arm:       key.NewBinding(key.WithKeys("a", "enter"), key.WithHelp("a/enter", "arm the selected fault: pick hosts, set parameters, confirm")),
-		Revert:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "revert the selected armed fault")),
-		RevertAll: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "revert every armed fault (asks once)")),
+		Arm:       b("a/enter", "arm", "a", "enter"),
+		Revert:    b("r", "revert", "r"),
+		RevertAll: b("R", "revert all", "R"),
 
-		Select:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "accept")),
-		Toggle:  key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "toggle the host")),
-		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter hosts by name, tag or role")),
-		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel / close")),
-		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes: arm exactly this plan")),
-		IKnow:   key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "I know it takes down a majority")),
-		Leave:   key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "leave faults to their TTL guards")),
+		Select:  b("enter", "accept", "enter"),
+		Toggle:  b("space", "toggle host", " "),
+		Filter:  b("/", "filter", "/"),
+		Back:    b("esc", "cancel", "esc"),
+		Confirm: b("y", "yes, arm", "y"),
+		IKnow:   b("i", "I know", "i"),
+		Leave:   b("l", "leave armed", "l"),
 	}
 	if readOnly {
-		for _, b := range k.arming() {
+		for _, b := range k.actions() {
 			b.SetEnabled(false)
 		}
 	}
 	return k
 }
 
-// arming lists the bindings that change the system under test.
-func (k *KeyMap) arming() []*key.Binding {
-	return []*key.Binding{&k.Arm, &k.Revert, &k.RevertAll, &k.Confirm, &k.IKnow}
+// long explains each binding in the help overlay and the docs, keyed by
+// the binding's help key; the short help text is for footers.
+var long = map[string]string{
+	"tab":       "move to the next pane",
+	"shift+tab": "move to the previous pane",
+	"?":         "show or hide this help",
+	"q":         "quit; with faults armed, asks: revert all first, or leave them to their TTL guards",
+	"n":         "write a note onto the timeline",
+	"e":         "export the markdown timeline now",
+	"↑/k":       "move up, or scroll the timeline back",
+	"↓/j":       "move down, or scroll the timeline forward",
+	"pgup":      "page up",
+	"pgdn":      "page down",
+	"g":         "jump to the oldest event",
+	"G":         "jump to the newest event and follow",
+	"a/enter":   "arm the selected fault: pick hosts, set parameters, confirm the plan",
+	"r":         "revert the selected armed fault",
+	"R":         "revert every armed fault (asks once)",
+	"enter":     "accept (picker: go on to the parameters; form: review the plan)",
+	"space":     "toggle the host under the cursor in the picker",
+	"/":         "filter the picker's hosts by name, tag:x or role:x",
+	"esc":       "cancel or close; nothing is armed",
+	"y":         "yes: arm exactly the plan shown",
+	"i":         "acknowledge that the fault takes down a majority of a service",
+	"l":         "leave armed faults to their TTL guards",
+}
+
+// Describe returns the long description of b for help and docs.
+func Describe(b key.Binding) string {
+	if d, ok := long[b.Help().Key]; ok {
+		return d
+	}
+	return b.Help().Desc
+}
+
+// actions lists the bindings that change the system under test or decide
+// what happens to armed faults: a spectator screen has none of them.
+func (k *KeyMap) actions() []*key.Binding {
+	return []*key.Binding{&k.Arm, &k.Revert, &k.RevertAll, &k.Confirm, &k.IKnow, &k.Leave}
 }
 
 // Dangerous tells whether b arms a fault; help marks such keys and they

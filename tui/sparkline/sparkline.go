@@ -14,6 +14,7 @@ type Ring struct {
 	vals  []float64
 	next  int
 	count int
+	total uint64 // values ever pushed: fixes bucket boundaries in time
 }
 
 // NewRing returns a Ring holding the last capacity values.
@@ -28,6 +29,7 @@ func NewRing(capacity int) *Ring {
 func (r *Ring) Push(v float64) {
 	r.vals[r.next] = v
 	r.next = (r.next + 1) % len(r.vals)
+	r.total++
 	if r.count < len(r.vals) {
 		r.count++
 	}
@@ -47,6 +49,36 @@ func (r *Ring) Last(dst []float64, n int) []float64 {
 	}
 	for i := 0; i < n; i++ {
 		dst = append(dst, r.vals[(start+i)%len(r.vals)])
+	}
+	return dst
+}
+
+// Buckets appends to dst at most width values, each the largest of per
+// consecutive values, oldest first. Bucket boundaries are fixed by how many
+// values were ever pushed, so the picture does not shimmer as new values
+// arrive; only the newest bucket grows.
+func (r *Ring) Buckets(dst []float64, width, per int) []float64 {
+	if r.count == 0 || width <= 0 {
+		return dst
+	}
+	per = max(per, 1)
+	first := r.total - uint64(r.count) // absolute index of the oldest value
+	newest := (r.total - 1) / uint64(per)
+	lo := first / uint64(per)
+	if newest+1 > uint64(width) && newest+1-uint64(width) > lo {
+		lo = newest + 1 - uint64(width)
+	}
+	start := len(dst)
+	for b := lo; b <= newest; b++ {
+		dst = append(dst, 0)
+	}
+	from := max(first, lo*uint64(per))
+	for i := from; i < r.total; i++ {
+		v := r.vals[(uint64(r.next)+uint64(len(r.vals))-(r.total-i))%uint64(len(r.vals))]
+		j := start + int(i/uint64(per)-lo)
+		if i%uint64(per) == 0 || i == from || v > dst[j] {
+			dst[j] = v
+		}
 	}
 	return dst
 }

@@ -12,9 +12,9 @@ import (
 
 // Fixed column widths; the sparkline and the detail share what is left.
 const (
-	wStatus    = 8
-	wProbe     = 17
-	wTarget    = 14
+	wStatus    = 7
+	wProbe     = 16
+	wTarget    = 18
 	wValue     = 15
 	wThreshold = 16
 	wDetailMin = 20
@@ -74,15 +74,19 @@ func (m *Model) View() string {
 		return b.String()
 	}
 	trendTitle := ""
+	per := 1
 	if trend > 0 {
-		trendTitle = fmt.Sprintf("LAST %s", common.Duration(timeSpan(trend)))
+		// Every width shows the same ten minutes; narrow ones by taking the
+		// worst value of several seconds per cell.
+		per = (History + trend - 1) / trend
+		trendTitle = "LAST " + common.Duration(History*time.Second)
 	}
 	body = append(body, s.Header.Render(cols("STATUS", "PROBE", "TARGET", "VALUE", trendTitle, "THRESHOLD", "DETAIL")))
 	now := m.c.Now()
 	for i := m.offset; i < len(m.rows) && i < m.offset+visible; i++ {
 		r := m.rows[i]
 		rd := r.reading
-		m.scratch = r.hist.Last(m.scratch[:0], trend)
+		m.scratch = r.hist.Buckets(m.scratch[:0], trend, per)
 		det := rd.Detail
 		flashing := now.Before(r.flashUntil)
 		if flashing {
@@ -104,12 +108,6 @@ func (m *Model) View() string {
 	ok, br, er, pe := m.Counts()
 	title := fmt.Sprintf("Probes  %d ok · %d BREACH · %d error · %d pending", ok, br, er, pe)
 	return s.Frame(title, body, m.c.Width, m.c.Height, m.focused)
-}
-
-// timeSpan is how much history a sparkline of width cells covers at one
-// reading per second.
-func timeSpan(width int) (d time.Duration) {
-	return time.Duration(min(width, History)) * time.Second
 }
 
 // value is the headline of a reading: the agreed master for Sentinel rows,
