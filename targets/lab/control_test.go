@@ -387,3 +387,44 @@ func TestOrphanGuardsRunAtStart(t *testing.T) {
 // syscallKill0 reports whether pid exists (signal 0 probes without
 // signalling).
 func syscallKill0(pid int) error { return syscall.Kill(pid, 0) }
+
+// TestFaketimeRefusedClearly: Debian 12's redis-server deadlocks under
+// libfaketime; the lab must say so in one sentence instead of hanging.
+func TestFaketimeRefusedClearly(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"); err != nil {
+		t.Skip("libfaketime is not installed (scripts/deps.sh installs it)")
+	}
+	dir := t.TempDir()
+	l, err := lab.Start(context.Background(), lab.Options{Dir: dir, NoKafka: true, Faketime: true})
+	if err == nil {
+		// A redis-server that works under libfaketime: its clock must
+		// then really move with the offset.
+		defer l.Stop()
+		clockMoves(t, l)
+		return
+	}
+	if !strings.Contains(err.Error(), "libfaketime") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error %q; want one sentence naming libfaketime", err)
+	}
+	if left := lab.ProcessesIn(dir); len(left) > 0 {
+		t.Fatalf("processes %v left after a refused start", left)
+	}
+}
+
+// clockMoves sets a -1h offset on redis-2 and expects its TIME to follow.
+func clockMoves(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	c := lab.NewClient(l.Inventory().Lab.Control)
+	rc := redis.NewClient(&redis.Options{Addr: proxyAddr(t, l, "redis-2")})
+	defer rc.Close()
+	do(t, c, lab.Action{Op: lab.OpFaketime, Node: "redis-2", Offset: "-3600"})
+	now, err := rc.Time(context.Background()).Result()
+	if err != nil || time.Until(now) > -59*time.Minute {
+		t.Fatalf("redis-2 TIME = %v (%v) with a -1h offset", now, err)
+	}
+	do(t, c, lab.Action{Op: lab.OpFaketime, Node: "redis-2", Offset: "+0"})
+	now, err = rc.Time(context.Background()).Result()
+	if err != nil || time.Until(now) < -time.Minute {
+		t.Fatalf("redis-2 TIME = %v (%v) after the offset was reverted", now, err)
+	}
+}

@@ -1,10 +1,15 @@
 package lab
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // libfaketimePath is Debian's libfaketime preload library.
@@ -41,6 +46,34 @@ func writeOffset(file, offset string) error {
 	}
 	if err := os.WriteFile(file, []byte(offset+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write faketime offset %s: %w", offset, err)
+	}
+	return nil
+}
+
+// errFaketimeHangs is why the lab's Faketime option fails on Debian 12.
+var errFaketimeHangs = errors.New("redis-server hangs at load under libfaketime " +
+	"(libfaketime 0.9.10 initialises inside jemalloc's own initialisation and deadlocks), " +
+	"so the lab cannot run Redis under libfaketime and clock-drift is unavailable in the lab; start it without --faketime")
+
+// checkFaketime runs `redis-server --version` under libfaketime and fails
+// with one sentence if it does not finish: on Debian 12 the jemalloc-linked
+// binary deadlocks before main, and a lab started anyway would hang.
+func (f *faketime) check(dir string) error {
+	env, file, err := f.setup(dir, "faketime-check")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(file)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, redisServerBin, "--version")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return errFaketimeHangs
+		}
+		return fmt.Errorf("redis-server under libfaketime: %w", err)
 	}
 	return nil
 }

@@ -29,8 +29,9 @@ type Options struct {
 	// NoKafka and NoRedis leave a part out (tests that need only one).
 	NoKafka, NoRedis bool
 	// Faketime runs Redis and Sentinel under libfaketime so clock-drift
-	// faults can move one node's clock. Off by default: see docs/lab.md
-	// for why Debian's jemalloc-linked redis-server hangs under it.
+	// faults can move one node's clock. Start checks first that
+	// redis-server survives libfaketime; Debian 12's does not (see
+	// docs/lab.md), and Start then fails with one clear sentence.
 	Faketime bool
 	// Progress, when set, receives one line per start-up step.
 	Progress func(string)
@@ -198,6 +199,9 @@ func (l *Lab) startRedis() error {
 			return fmt.Errorf("the lab's Faketime option needs %s (Debian package libfaketime)", libfaketimePath)
 		}
 		ft = &faketime{lib: libfaketimePath}
+		if err := ft.check(o.Dir); err != nil {
+			return err
+		}
 	}
 	var proxyAddrs []string
 	for i := range 3 {
