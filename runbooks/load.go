@@ -365,7 +365,7 @@ func (d *decoder) inject(e entry, field string, injects map[string]bool, main bo
 	}
 	if h, ok := m["hosts"]; ok {
 		for i, n := range d.list(h.value, join(field, "hosts")) {
-			host := d.scalar(n, index(join(field, "hosts"), i))
+			host := d.selector(n, index(join(field, "hosts"), i))
 			if host == "" && !d.failed() {
 				d.fail(n, index(join(field, "hosts"), i), "must not be empty")
 			}
@@ -404,6 +404,22 @@ func (d *decoder) inject(e entry, field string, injects map[string]bool, main bo
 		d.fail(e.key, field, "rollback steps cannot inject faults")
 	}
 	return in
+}
+
+// selector reads a host selector. Inside a flow mapping the YAML parser
+// reads "role:master" as a one-key mapping; it is put back together, since
+// that is what the author wrote.
+func (d *decoder) selector(n ast.Node, field string) string {
+	n = d.unwrap(n, field)
+	mv, ok := n.(*ast.MappingValueNode)
+	if m, isMap := n.(*ast.MappingNode); isMap && len(m.Values) == 1 {
+		mv, ok = m.Values[0], true
+	}
+	if !ok {
+		return d.scalar(n, field)
+	}
+	key := d.scalar(mv.Key, field)
+	return key + ":" + d.scalar(mv.Value, field)
 }
 
 func (d *decoder) expect(e entry, field string) *Expect {
@@ -462,7 +478,7 @@ func firstLine(s string) string {
 	return line
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -1,0 +1,210 @@
+package runbooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// HostResolver turns an inject step's host selectors into inventory host
+// names when the step runs. masters maps each sentinel.master target to the
+// master address Sentinel agrees on at that moment (empty before the first
+// reading).
+type HostResolver interface {
+	ResolveHosts(ctx context.Context, selectors []string, masters map[string]string) ([]string, error)
+}
+
+// InventoryHosts resolves selectors against an inventory. Host names,
+// "tag:X" and "role:X" select as targets.Inventory.Select does, except
+// "role:master" and "role:replica" on Redis nodes: the inventory's roles
+// were true when it was written, but a failover moves the master, so these
+// follow the master Sentinel reports now.
+type InventoryHosts struct {
+	Inv *targets.Inventory
+	// HTTP is used to ask the lab's Toxiproxy which address each proxy
+	// listens on (Sentinel reports the lab's masters by proxy address).
+	// Nil means a client with a 5 s timeout.
+	HTTP *http.Client
+}
+
+// Dynamic roles, resolved from Sentinel's view rather than the inventory.
+const (
+	roleMaster  = "role:master"
+	roleReplica = "role:replica"
+)
+
+// ResolveHosts implements HostResolver.
+func (h InventoryHosts) ResolveHosts(ctx context.Context, selectors []string, masters map[string]string) ([]string, error) {
+	var out []string
+	for _, sel := range selectors {
+		var names []string
+		var err error
+		if (sel == roleMaster || sel == roleReplica) && len(masters) > 0 {
+			names, err = h.redisRole(ctx, sel, masters)
+		} else {
+			var hosts []targets.Host
+			hosts, err = h.Inv.Select(sel)
+			for _, host := range hosts {
+				names = append(names, host.Name)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("hosts %q: %w", sel, err)
+		}
+		for _, n := range names {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// redisRole returns the Redis nodes that are master (or replicas) now.
+func (h InventoryHosts) redisRole(ctx context.Context, sel string, masters map[string]string) ([]string, error) {
+	var out []string
+	for _, svc := range h.Inv.Services.Redis {
+		master, ok := masterOf(svc, masters)
+		if !ok {
+			continue
+		}
+		nodes := h.redisNodes(svc)
+		host, err := h.hostAt(ctx, nodes, master)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", svc.Name, err)
+		}
+		for _, n := range nodes {
+			if (sel == roleMaster) == (n.Name == host) {
+				out = append(out, n.Name)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no Redis node is %s now", strings.TrimPrefix(sel, "role:"))
+	}
+	return out, nil
+}
+
+// masterOf finds the master reported for svc: readings name the service,
+// possibly with a suffix; a single deployment takes the single master.
+func masterOf(svc targets.Redis, masters map[string]string) (string, bool) {
+	for target, addr := range masters {
+		if target == svc.Name || strings.HasPrefix(target, svc.Name+"/") || strings.HasPrefix(target, svc.Name+" ") {
+			return addr, true
+		}
+	}
+	if len(masters) == 1 {
+		for _, addr := range masters {
+			return addr, true
+		}
+	}
+	return "", false
+}
+
+// redisNodes returns the hosts of svc that run Redis itself (not only a
+// Sentinel): those the inventory gives a master or replica role, or a lab
+// node of kind redis.
+func (h InventoryHosts) redisNodes(svc targets.Redis) []targets.Host {
+	var out []targets.Host
+	for _, name := range svc.Hosts {
+		host, ok := h.Inv.Host(name)
+		if !ok {
+			continue
+		}
+		if slices.Contains(host.Roles, "master") || slices.Contains(host.Roles, "replica") ||
+			(host.Lab != nil && host.Lab.Kind == "redis") {
+			out = append(out, host)
+		}
+	}
+	return out
+}
+
+// hostAt returns the node whose address is addr ("ip:port", as Sentinel
+// reports it): a lab node by its proxy's or its own listen address, any
+// other host by its IP when only one node has that IP.
+func (h InventoryHosts) hostAt(ctx context.Context, nodes []targets.Host, addr string) (string, error) {
+	var proxies map[string]string
+	for _, n := range nodes {
+		if n.Lab == nil {
+			continue
+		}
+		if n.Lab.Listen == addr {
+			return n.Name, nil
+		}
+		if n.Lab.Proxy != "" && proxies == nil && h.Inv.Lab != nil && h.Inv.Lab.Toxiproxy != "" {
+			var err error
+			if proxies, err = h.proxyListens(ctx); err != nil {
+				return "", err
+			}
+		}
+		if n.Lab.Proxy != "" && sameAddr(proxies[n.Lab.Proxy], addr) {
+			return n.Name, nil
+		}
+	}
+	ip, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("Sentinel's master address %q is not host:port", addr)
+	}
+	var match []string
+	for _, n := range nodes {
+		if n.Address == ip {
+			match = append(match, n.Name)
+		}
+	}
+	if len(match) == 1 {
+		return match[0], nil
+	}
+	return "", fmt.Errorf("the master Sentinel reports (%s) matches %d Redis hosts of the inventory; cannot tell which to target", addr, len(match))
+}
+
+// proxyListens asks Toxiproxy for each proxy's listen address.
+func (h InventoryHosts) proxyListens(ctx context.Context) (map[string]string, error) {
+	client := h.HTTP
+	if client == nil {
+		client = &http.Client{Timeout: 5 * time.Second}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+h.Inv.Lab.Toxiproxy+"/proxies", nil)
+	if err != nil {
+		return nil, fmt.Errorf("ask Toxiproxy for its proxies: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ask Toxiproxy for its proxies: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("ask Toxiproxy for its proxies: %s", resp.Status)
+	}
+	var body map[string]struct {
+		Listen string `json:"listen"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("read Toxiproxy's proxies: %w", err)
+	}
+	out := make(map[string]string, len(body))
+	for name, p := range body {
+		out[name] = p.Listen
+	}
+	return out, nil
+}
+
+// sameAddr compares host:port addresses, treating a listen address on all
+// interfaces ("[::]:7000", ":7000") as matching any host on that port.
+func sameAddr(listen, addr string) bool {
+	if listen == "" {
+		return false
+	}
+	if listen == addr {
+		return true
+	}
+	lh, lp, err1 := net.SplitHostPort(listen)
+	_, ap, err2 := net.SplitHostPort(addr)
+	return err1 == nil && err2 == nil && lp == ap && (lh == "" || lh == "::" || lh == "0.0.0.0")
+}
