@@ -26,9 +26,12 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		PerHost: map[string]*HostEntry{}}
 	for _, hp := range p.hosts {
 		r.Hosts = append(r.Hosts, hp.host.Name)
-		e := &HostEntry{Guard: hp.guard, Status: "planned"}
+		e := &HostEntry{Target: hp.host, Guard: hp.guard, Status: "planned"}
 		if hp.lab != nil {
 			e.Lab, e.LabRevert = true, hp.lab.Revert
+			if m.inv.Lab != nil {
+				e.LabControl = m.inv.Lab.Control
+			}
 		} else {
 			e.Revert, e.VerifyGone = hp.shell.Revert, hp.shell.VerifyGone
 		}

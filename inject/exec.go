@@ -12,10 +12,7 @@ import (
 // runStep runs one shell step on h and turns a non-zero exit into one
 // sentence: the step's Fail sentence, or its name with stderr's first line.
 func (m *Manager) runStep(ctx context.Context, h targets.Host, s Step) error {
-	if m.runner == nil {
-		return fmt.Errorf("host %s: no way to reach it (no SSH runner configured)", h.Name)
-	}
-	res, err := m.runner.Run(ctx, h, s.Script)
+	res, err := m.hostRunner().Run(ctx, h, s.Script)
 	if err != nil {
 		return fmt.Errorf("host %s: %s: %w", h.Name, s.Name, err)
 	}
@@ -43,8 +40,33 @@ func firstLine(s string) string {
 	return oneLine(s)
 }
 
+// hostRunner returns the Runner for SSH hosts, making the SSH pool on
+// first use: a revert from the ledger alone may meet hosts the inventory
+// does not list.
+func (m *Manager) hostRunner() Runner {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.runner == nil {
+		m.runner = defaultRunner(m.inv)
+	}
+	return m.runner
+}
+
+// labFor returns the controller for a ledger entry's lab node: this
+// inventory's lab, or the one recorded when the fault was armed.
+func (m *Manager) labFor(e *HostEntry) LabController {
+	if m.lab != nil || e.LabControl == "" {
+		return m.lab
+	}
+	return NewLabController(e.LabControl)
+}
+
 // runLab runs lab steps: local scripts here, the rest through the lab.
 func (m *Manager) runLab(ctx context.Context, h targets.Host, keepGoing bool, steps []LabStep) error {
+	return m.runLabWith(ctx, m.lab, h, keepGoing, steps)
+}
+
+func (m *Manager) runLabWith(ctx context.Context, lc LabController, h targets.Host, keepGoing bool, steps []LabStep) error {
 	var firstErr error
 	keep := func(err error) bool {
 		if err != nil && firstErr == nil {
@@ -58,10 +80,10 @@ func (m *Manager) runLab(ctx context.Context, h targets.Host, keepGoing bool, st
 			return true
 		}
 		var err error
-		if m.lab == nil {
+		if lc == nil {
 			err = errNoLab
 		} else {
-			err = m.lab.Do(ctx, keepGoing, batch...)
+			err = lc.Do(ctx, keepGoing, batch...)
 		}
 		batch = nil
 		if err != nil {

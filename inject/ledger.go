@@ -9,6 +9,8 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	"github.com/gameday-dev/gameday/targets"
 )
 
 // Record is one fault as the ledger stores it: everything a later process
@@ -34,6 +36,11 @@ type Record struct {
 // HostEntry is one host's part of a fault: its exact revert plan, its guard
 // and its last status.
 type HostEntry struct {
+	// Target is the host as the inventory described it when armed (SSH
+	// settings, no secrets), so a revert works without that inventory.
+	Target targets.Host `json:"target"`
+	// LabControl is the lab control API that holds the guard, for lab nodes.
+	LabControl string    `json:"lab_control,omitempty"`
 	Lab        bool      `json:"lab,omitempty"`
 	Guard      string    `json:"guard"`
 	Revert     []Step    `json:"revert,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
@@ -27,6 +28,7 @@ type Manager struct {
 	local       Runner
 	hostTimeout time.Duration
 	session     Session
+	mu          sync.Mutex // guards runner's lazy creation
 }
 
 // Option configures a Manager.
@@ -68,22 +70,10 @@ func NewManager(inv *targets.Inventory, rec *timeline.Recorder, ledgerPath strin
 	for _, o := range opts {
 		o(m)
 	}
-	if m.runner == nil && hasSSHHosts(inv) {
-		m.runner = defaultRunner(inv)
-	}
 	if m.lab == nil && inv.Lab != nil && inv.Lab.Control != "" {
 		m.lab = defaultLab(inv)
 	}
 	return m, nil
-}
-
-func hasSSHHosts(inv *targets.Inventory) bool {
-	for _, h := range inv.Hosts {
-		if h.Lab == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // Ledger returns the Manager's ledger.
@@ -91,6 +81,8 @@ func (m *Manager) Ledger() *Ledger { return m.ledger }
 
 // Close releases pooled connections. It does not revert anything.
 func (m *Manager) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.runner != nil {
 		return m.runner.Close()
 	}

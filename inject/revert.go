@@ -69,9 +69,12 @@ func (m *Manager) revertHosts(ctx context.Context, r *Record) error {
 	for _, name := range names {
 		h, ok := m.inv.Host(name)
 		if !ok {
-			// The ledger outlives inventories; a host gone from this one
-			// is still reachable by its name over SSH.
-			h = targets.Host{Name: name, Address: name}
+			// The ledger outlives inventories: revert with the host as it
+			// was when armed.
+			h = r.PerHost[name].Target
+			if h.Name == "" {
+				h = targets.Host{Name: name, Address: name}
+			}
 		}
 		hps = append(hps, hostPlan{host: h})
 	}
@@ -99,13 +102,14 @@ func (m *Manager) revertHost(ctx context.Context, id string, h targets.Host, e *
 		if h.Lab == nil {
 			h.Lab = &targets.LabNode{}
 		}
+		lc := m.labFor(e)
 		checkpoint()
-		if err := m.runLab(ctx, h, true, e.LabRevert); err != nil {
+		if err := m.runLabWith(ctx, lc, h, true, e.LabRevert); err != nil {
 			return err
 		}
 		checkpoint()
-		if m.lab != nil {
-			if err := m.lab.CancelGuard(ctx, e.Guard); err != nil {
+		if lc != nil {
+			if err := lc.CancelGuard(ctx, e.Guard); err != nil {
 				return fmt.Errorf("host %s: cancel the lab guard: %w", h.Name, err)
 			}
 		}
@@ -215,7 +219,10 @@ func (m *Manager) refreshExpired(ctx context.Context, all []*Record) {
 				continue
 			}
 			h, ok := m.inv.Host(name)
-			if !ok || m.runner == nil {
+			if !ok {
+				h = e.Target
+			}
+			if h.Name == "" {
 				expired = false
 				continue
 			}
@@ -229,10 +236,12 @@ func (m *Manager) refreshExpired(ctx context.Context, all []*Record) {
 		}
 		for name, e := range r.PerHost {
 			if e.Touched && !e.Lab {
-				if h, ok := m.inv.Host(name); ok {
-					// Remove the guard's marker and state files.
-					m.runStep(ctx, h, guardCancelStep(r.ID))
+				h, ok := m.inv.Host(name)
+				if !ok {
+					h = e.Target
 				}
+				// Remove the guard's marker and state files.
+				m.runStep(ctx, h, guardCancelStep(r.ID))
 			}
 			e.Touched, e.Status = false, "expired: the TTL guard reverted it"
 		}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/timeline"
+)
+
+// InjectOptions are the inputs of `gameday inject`.
+type InjectOptions struct {
+	IO        *IOStreams
+	Kind      string
+	Hosts     []string // names or selectors (tag:x, role:x), before expansion
+	Params    []string // k=v
+	TTL       time.Duration
+	DryRun    bool
+	IKnow     bool
+	Inventory string
+	Journal   string
+}
+
+// NewCmdInject builds `gameday inject`. runF, when set, receives the parsed
+// options instead of arming anything (tests).
+func NewCmdInject(io *IOStreams, runF func(*InjectOptions) error) *cobra.Command {
+	opts := &InjectOptions{IO: io}
+	var kinds []string
+	for _, k := range inject.Kinds() {
+		kinds = append(kinds, k.Name)
+	}
+	cmd := &cobra.Command{
+		Use:   "inject KIND --host H[,H…] [--param k=v …] -i inventory.yaml",
+		Short: "Arm one fault on hosts of an inventory, with a ledger entry and a TTL guard",
+		Long: `gameday inject arms one fault (` + strings.Join(kinds, ", ") + `) on the
+given hosts. Before any command runs the fault is written to the ledger; every
+host gets a guard that reverts the fault when its TTL runs out, even if gameday
+dies or loses the host. A fault that takes down a majority of a service's nodes
+is refused unless --i-know. See docs/faults.md for each kind's params.`,
+		Example: `  gameday inject partition --host db1 --param direction=in --ttl 5m -i inventory.yaml
+  gameday inject latency --host role:broker --param delay=200ms --dry-run -i inventory.yaml
+  gameday inject kill --host redis-1 -i ~/.local/state/gameday/lab/inventory.yaml`,
+		ValidArgs: kinds,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("inject needs exactly one fault KIND (%s), got %d arguments", strings.Join(kinds, ", "), len(args))}
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Kind = args[0]
+			if len(opts.Hosts) == 0 {
+				return &ExitError{Code: ExitBadInput, Err: errors.New("--host is required: name the hosts (or tag:x, role:x) to arm the fault on")}
+			}
+			if opts.Inventory == "" {
+				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says what the hosts are")}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return injectRun(opts)
+		},
+	}
+	cmd.Flags().StringSliceVarP(&opts.Hosts, "host", "H", nil, "hosts to fault: names, tag:NAME or role:NAME (comma-separated or repeated)")
+	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "a parameter of the kind as key=value (repeatable)")
+	cmd.Flags().DurationVar(&opts.TTL, "ttl", inject.DefaultTTL, "time to live: the hosts' guards revert the fault after it (at most 24h)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the exact plan for every host and change nothing")
+	cmd.Flags().BoolVar(&opts.IKnow, "i-know", false, "confirm a fault that takes down a majority of a service's nodes")
+	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml describing the hosts")
+	cmd.Flags().StringVar(&opts.Journal, "journal", "", "also append the fault's timeline events to this journal (.jsonl)")
+	return cmd
+}
+
+// parseParams turns k=v flags into a map, refusing a flag without "=".
+func parseParams(kvs []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--param %q: want key=value", kv)
+		}
+		m[strings.TrimSpace(k)] = v
+	}
+	return m, nil
+}
+
+// openManager loads the inventory (optional for revert and faults) and
+// returns a Manager recording onto a journal when one is given.
+func openManager(invPath, journal string) (*inject.Manager, *targets.Inventory, func(), error) {
+	inv := &targets.Inventory{}
+	if invPath != "" {
+		var err error
+		if inv, err = targets.Load(invPath); err != nil {
+			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
+		}
+	}
+	var rec *timeline.Recorder
+	var j *timeline.Journal
+	if journal != "" {
+		var err error
+		if j, err = timeline.OpenJournal(journal); err != nil {
+			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
+		}
+		rec = timeline.NewRecorder(timeline.WithSink(j))
+	}
+	m, err := inject.NewManager(inv, rec, "")
+	if err != nil {
+		if j != nil {
+			j.Close()
+		}
+		return nil, nil, nil, err
+	}
+	closeAll := func() {
+		m.Close()
+		if rec != nil {
+			rec.Close()
+			j.Close()
+		}
+	}
+	return m, inv, closeAll, nil
+}
+
+// interruptible returns a context cancelled by SIGINT or SIGTERM: the
+// Manager then rolls back what it armed.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func injectRun(opts *InjectOptions) error {
+	params, err := parseParams(opts.Params)
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	m, inv, closeAll, err := openManager(opts.Inventory, opts.Journal)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	hosts, err := inv.Select(strings.Join(opts.Hosts, ","))
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("--host: %w", err)}
+	}
+	req := inject.Request{Kind: opts.Kind, Params: params, TTL: opts.TTL, IKnow: opts.IKnow}
+	for _, h := range hosts {
+		req.Hosts = append(req.Hosts, h.Name)
+	}
+	ctx, cancel := interruptible()
+	defer cancel()
+	if opts.DryRun {
+		p, err := m.Preview(ctx, req)
+		if err != nil {
+			return &ExitError{Code: ExitBadInput, Err: err}
+		}
+		return inject.WritePlan(opts.IO.Out, p)
+	}
+	if _, err := m.Preview(ctx, req); err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	a, err := m.Arm(ctx, req)
+	if errors.Is(err, inject.ErrNeedsConfirm) {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	if a.ID != "" {
+		writeHosts(opts.IO, a)
+	}
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("arming %s failed (fault %s, rolled back): %w", opts.Kind, a.ID, err)}
+	}
+	fmt.Fprintf(opts.IO.Out, "armed %s: %s on %s; the guards revert it at %s (in %s)\nrevert it with: gameday revert %s\n",
+		a.ID, a.Request.Kind, strings.Join(a.Request.Hosts, ", "), a.Deadline.Local().Format("15:04:05"), a.Request.TTL, a.ID)
+	return nil
+}
+
+// writeHosts prints each host's status of a fault, one line per host.
+func writeHosts(io *IOStreams, a inject.Armed) {
+	names := make([]string, 0, len(a.PerHost))
+	for h := range a.PerHost {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	for _, h := range names {
+		fmt.Fprintf(io.Out, "  %s: %s\n", h, a.PerHost[h])
+	}
+}
