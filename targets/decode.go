@@ -276,7 +276,7 @@ func (d *decoder) entries(n ast.Node, path string) ([]entry, bool) {
 		}
 		kp := nodePos(mv.Key)
 		if first, dup := seen[key]; dup {
-			d.r.at(kp, joinPath(path, key), "set twice (first at line %d)", first.Line)
+			d.r.at(kp, keyPath(path, key), "set twice (first at line %d)", first.Line)
 			continue
 		}
 		seen[key] = kp
@@ -331,14 +331,18 @@ func (d *decoder) keyText(k ast.Node, path string) (string, bool) {
 
 func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) {
 	es, ok := d.entries(n, path)
+	fields := structFields(v.Type())
 	if !ok {
+		if path == "" {
+			d.r.at(nodePos(n), path, "the top level must be a mapping of %s; got %s", strings.Join(fields.names, ", "), describe(n, false))
+			return
+		}
 		d.r.at(nodePos(n), path, "want a mapping of fields, got %s", describe(n, false))
 		return
 	}
-	fields := structFields(v.Type())
 	for _, e := range es {
 		f, ok := fields.byName[e.key]
-		p := joinPath(path, e.key)
+		p := keyPath(path, e.key)
 		if !ok && path == "" && strings.HasPrefix(e.key, "x-") {
 			// Top-level "x-" keys hold anchors to share (as in Compose files).
 			d.resolve(e.value, p)
@@ -370,7 +374,7 @@ func (d *decoder) decodeMap(n ast.Node, v reflect.Value, path string) {
 		v.Set(reflect.MakeMap(v.Type()))
 	}
 	for _, e := range es {
-		p := joinPath(path, e.key)
+		p := keyPath(path, e.key)
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.decode(e.value, elem, p, "")
 		d.r.pos[p] = e.keyPos // a map entry is known by its key (a probe name)

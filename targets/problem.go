@@ -3,6 +3,7 @@ package targets
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -34,7 +35,8 @@ func (p Problem) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(p.Msg)
-	return b.String()
+	// One problem is one line, whatever bytes the file held.
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(b.String())
 }
 
 // Problems is every problem found in one inventory file. Loading reports
@@ -118,6 +120,20 @@ func joinPath(path, name string) string {
 		return name
 	}
 	return path + "." + name
+}
+
+// keyPath appends a key written by the user to a path, quoted when it is
+// not a plain name so that the path stays one readable line.
+func keyPath(path, key string) string {
+	for _, r := range key {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return joinPath(path, strconv.Quote(key))
+		}
+	}
+	if key == "" {
+		return joinPath(path, `""`)
+	}
+	return joinPath(path, key)
 }
 
 // indexPath appends a list index to a path.

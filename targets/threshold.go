@@ -114,7 +114,7 @@ func ParseThreshold(s string) (Threshold, error) {
 	num, unit := rest[:j], strings.TrimSpace(rest[j:])
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return t, fmt.Errorf("threshold %q: %q is not a number", s, num)
+		return t, fmt.Errorf("threshold %q: want a number after %s, got %q", s, t.Op, rest)
 	}
 	t.Value = v
 	if err := t.checkUnit(unit); err != nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // LabKinds are the kinds of lab node a lab host may stand for.
@@ -15,7 +16,7 @@ var LabKinds = []string{"redis", "sentinel", "kafka", "cassandra", "toxiproxy"}
 // between hosts and services, address forms and secret references.
 func validate(inv *Inventory, r *report) {
 	v := &validator{inv: inv, r: r}
-	if len(inv.Hosts) == 0 && len(inv.Services.Kafka)+len(inv.Services.Cassandra)+len(inv.Services.Redis) == 0 && !r.failed("") {
+	if len(inv.Hosts) == 0 && len(inv.Services.Kafka)+len(inv.Services.Cassandra)+len(inv.Services.Redis) == 0 && !r.failed("") && !r.suggested["hosts"] && !r.suggested["services"] {
 		r.at(Pos{Line: 1, Col: 1}, "", "the inventory lists no hosts and no services")
 	}
 	v.ssh("ssh", inv.SSH, "")
@@ -84,9 +85,23 @@ func (v *validator) name(path, name, what string) {
 	switch {
 	case strings.TrimSpace(name) == "":
 		v.problem(path+".name", "missing; every %s needs a name", what)
-	case strings.ContainsAny(name, ", \t:"):
+	case !plainWord(name):
 		v.problem(path+".name", "%q contains a space, comma or colon; %s names are plain words such as redis-1", name, what)
 	}
+}
+
+// plainWord reports whether s is non-empty and free of spaces, control
+// characters, commas and colons (the selector syntax).
+func plainWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) || r == ',' || r == ':' {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *validator) address(path, addr string) {
@@ -100,7 +115,7 @@ func (v *validator) address(path, addr string) {
 
 func (v *validator) labels(path string, labels []string) {
 	for i, l := range labels {
-		if strings.TrimSpace(l) == "" || strings.ContainsAny(l, ", \t:") {
+		if !plainWord(l) {
 			v.problem(indexPath(path, i), "%q is not a valid label; use a plain word such as primary", l)
 		}
 	}
@@ -206,6 +221,9 @@ func checkHostPort(hp string) error {
 	if err != nil {
 		if !strings.Contains(hp, ":") {
 			return fmt.Errorf("%q has no port", hp)
+		}
+		if strings.Count(hp, ":") > 1 && !strings.HasPrefix(hp, "[") {
+			return fmt.Errorf("%q is not host:port (an IPv6 address goes in brackets: [::1]:9092)", hp)
 		}
 		return fmt.Errorf("%q is not host:port", hp)
 	}

@@ -77,7 +77,7 @@ func (v *validator) serviceHosts(s service) {
 func (v *validator) probes(s service) {
 	known := ProbeNames[s.kind]
 	for _, name := range sortedKeys(s.probes) {
-		p := s.path + ".probes." + name
+		p := keyPath(s.path+".probes", name)
 		if !slices.Contains(known, name) {
 			v.problem(p, "%s has no probe %q%s (its probes: %s)", s.kind, name, didYouMean(name, known), strings.Join(known, ", "))
 			continue

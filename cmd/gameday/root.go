@@ -23,6 +23,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 		NewCmdVersion(io, nil),
 		NewCmdLab(io, nil),
 		NewCmdExport(io, nil),
+		NewCmdCheck(io, nil),
 	)
 	return cmd
 }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// CheckOptions are the inputs of `gameday check`.
+type CheckOptions struct {
+	IO        *IOStreams
+	Inventory string
+	Timeout   time.Duration
+	JSON      bool
+	// CheckHost overrides how hosts are reached (nil: targets.CheckHost).
+	CheckHost targets.HostCheck
+}
+
+// NewCmdCheck builds `gameday check`.
+func NewCmdCheck(io *IOStreams, runF func(*CheckOptions) error) *cobra.Command {
+	opts := &CheckOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Validate an inventory, reach every service and host, print a readiness table",
+		Long: `gameday check loads the inventory (every problem is reported as
+file:line:col: field: message, exit status 2), then reaches every service
+and host in parallel: each Redis Sentinel and the master it names, Kafka
+metadata, a Cassandra session, each host's SSH banner (or, for lab nodes,
+its process and listen address). Exit status 0 when everything answers,
+1 otherwise. See docs/inventory.md.`,
+		Example: `  gameday check -i inventory.yaml
+  gameday check -i inventory.yaml --timeout 5s --json`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return checkRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory file (required)")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 3*time.Second, "time allowed for each service and host")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object per line instead of a table")
+	_ = cmd.MarkFlagRequired("inventory")
+	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
+	return cmd
+}
+
+// checkRow is the JSON form of one readiness row.
+type checkRow struct {
+	Item      string  `json:"item"`
+	Kind      string  `json:"kind"`
+	Address   string  `json:"address"`
+	Status    string  `json:"status"`
+	LatencyMS float64 `json:"latency_ms"`
+	Detail    string  `json:"detail,omitempty"`
+}
+
+func checkRun(opts *CheckOptions) error {
+	inv, err := targets.Load(opts.Inventory)
+	if err != nil {
+		var ps targets.Problems
+		if errors.As(err, &ps) {
+			// One line per problem, exactly as the loader words them.
+			fmt.Fprintln(opts.IO.ErrOut, ps.Error())
+			return &ExitError{Code: ExitBadInput}
+		}
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	if opts.Timeout <= 0 {
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("--timeout must be positive, got %s", opts.Timeout)}
+	}
+	rows := targets.Reach(context.Background(), inv, targets.ReachOptions{Timeout: opts.Timeout, CheckHost: opts.CheckHost})
+	failed := 0
+	for _, r := range rows {
+		if !r.OK {
+			failed++
+		}
+	}
+	if opts.JSON {
+		err = writeCheckJSON(opts.IO, rows)
+	} else {
+		err = writeCheckTable(opts.IO, rows, failed)
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return &ExitError{Code: ExitFailed}
+	}
+	return nil
+}
+
+func status(r targets.Readiness) string {
+	if r.OK {
+		return "ok"
+	}
+	return "FAIL"
+}
+
+func writeCheckJSON(io *IOStreams, rows []targets.Readiness) error {
+	enc := json.NewEncoder(io.Out)
+	for _, r := range rows {
+		row := checkRow{Item: r.Item, Kind: r.Kind, Address: r.Address, Status: status(r),
+			LatencyMS: float64(r.Latency.Microseconds()) / 1000, Detail: r.Detail}
+		if err := enc.Encode(row); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+	}
+	return nil
+}
+
+func writeCheckTable(io *IOStreams, rows []targets.Readiness, failed int) error {
+	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ITEM\tKIND\tADDRESS\tSTATUS\tLATENCY\tDETAIL")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Item, r.Kind, r.Address, status(r),
+			r.Latency.Round(100*time.Microsecond), oneLine(r.Detail))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	if failed == 0 {
+		fmt.Fprintf(io.Out, "all %d reachable\n", len(rows))
+	} else {
+		fmt.Fprintf(io.Out, "%d of %d unreachable\n", failed, len(rows))
+	}
+	return nil
+}
+
+// oneLine keeps a multi-line driver error on its table row.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,149 @@
+package targets
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// brokenCases maps each file in testdata/broken to the exact problems it
+// must produce, in order.
+var brokenCases = map[string][]string{
+	"aliases": {
+		`aliases.yaml:4:10: hosts[0].ssh: alias *undefined refers to no anchor defined before it`,
+	},
+	"duplicate_key": {
+		`duplicate_key.yaml:4:5: hosts[0].name: set twice (first at line 2)`,
+	},
+	"empty": {
+		`empty.yaml:1:1: the file is empty; an inventory needs hosts or services`,
+	},
+	"jumps": {
+		`jumps.yaml:4:17: hosts[0].ssh.jump: a host cannot be its own jump host`,
+		`jumps.yaml:7:17: hosts[1].ssh.jump: jump hosts form a loop through c`,
+		`jumps.yaml:10:17: hosts[2].ssh.jump: jump hosts form a loop through b`,
+		`jumps.yaml:13:17: hosts[3].ssh.jump: "ops@bastion:ssh": port "ssh" is not a number`,
+	},
+	"lab_node": {
+		`lab_node.yaml:3:12: lab.control: "localhost" has no port`,
+		`lab_node.yaml:6:17: hosts[0].lab.kind: unknown lab node kind "rediss"; did you mean "redis"? (want one of redis, sentinel, kafka, cassandra, toxiproxy)`,
+		`lab_node.yaml:6:30: hosts[0].lab.pid: -1 is not a process id`,
+		`lab_node.yaml:6:42: hosts[0].lab.listen: "127.0.0.1" has no port`,
+		`lab_node.yaml:8:11: hosts[1].lab.kind: missing; want one of redis, sentinel, kafka, cassandra, toxiproxy`,
+	},
+	"names": {
+		`names.yaml:4:5: hosts[1].name: missing; every host needs a name`,
+		`names.yaml:5:11: hosts[2].name: "a" already names hosts[0] (line 2); host names must be unique`,
+		`names.yaml:7:11: hosts[3].name: "b c" contains a space, comma or colon; host names are plain words such as redis-1`,
+		`names.yaml:9:5: hosts[4].address: missing; a host needs an address (or a lab block)`,
+		`names.yaml:13:18: services.redis[0].hosts[1]: no host named "dd" in hosts; did you mean "d"?`,
+		`names.yaml:13:22: services.redis[0].hosts[2]: no host named "zzz" in hosts`,
+		`names.yaml:16:13: services.redis[1].name: "r" already names services.redis[0] (line 12); redis service names must be unique`,
+	},
+	"nothing": {
+		`nothing.yaml:1:1: the inventory lists no hosts and no services`,
+	},
+	"ports": {
+		`ports.yaml:4:17: hosts[0].ssh.port: 70000 is not a port; want 1–65535`,
+		`ports.yaml:6:14: hosts[1].address: "10.0.0.2:22" includes a port; the address is a host name or IP, put the SSH port in ssh.port`,
+		`ports.yaml:10:35: services.redis[0].sentinels[1]: "10.0.0.2" has no port; want host:port, e.g. redis-1:26379`,
+		`ports.yaml:10:47: services.redis[0].sentinels[2]: "10.0.0.3:abc": port "abc" is not a number; want host:port, e.g. redis-1:26379`,
+		`ports.yaml:10:63: services.redis[0].sentinels[3]: "10.0.0.4:0": port 0 is out of range 1–65535; want host:port, e.g. redis-1:26379`,
+		`ports.yaml:14:33: services.kafka[0].brokers[1]: "::1:9092" is not host:port (an IPv6 address goes in brackets: [::1]:9092); want host:port, e.g. kafka-1:9092`,
+	},
+	"probes": {
+		`probes.yaml:7:9: services.redis[0].probes.mastr: redis has no probe "mastr"; did you mean "master"? (its probes: latency, master, integrity)`,
+		`probes.yaml:9:17: services.redis[0].probes.latency.rate: want a rate such as 10/s or 600/m, got string "fast"`,
+		`probes.yaml:10:21: services.redis[0].probes.latency.interval: duration 2 needs a unit, such as 2ms or 2s`,
+		`probes.yaml:11:20: services.redis[0].probes.latency.timeout: duration -1s is negative`,
+		`probes.yaml:13:15: services.redis[0].probes.latency.thresholds[0]: threshold "p99 < 50": p99 is a latency; give a duration unit, e.g. p99 < 50ms`,
+		`probes.yaml:14:15: services.redis[0].probes.latency.thresholds[1]: threshold "succes >= 99%": unknown metric "succes"; did you mean "success"? (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, master)`,
+		`probes.yaml:15:15: services.redis[0].probes.latency.thresholds[2]: threshold "master: flapping": the only "name: value" form is "master: stable"`,
+		`probes.yaml:16:15: services.redis[0].probes.latency.thresholds[3]: threshold "success >= 120%": 120% is not between 0% and 100%`,
+		`probes.yaml:17:15: services.redis[0].probes.latency.thresholds[4]: threshold "lag <= 10ms": lag is a plain count and takes no unit (got "ms")`,
+		`probes.yaml:18:15: services.redis[0].probes.latency.thresholds[5]: threshold "p99 50ms": want a comparison (<, <=, >, >=, ==, !=) after p99`,
+	},
+	"secrets": {
+		`secrets.yaml:6:17: services.redis[0].password: inline secrets are not allowed; write a reference instead: env:NAME (an environment variable) or file:PATH (a file holding only the secret)`,
+		`secrets.yaml:7:26: services.redis[0].sentinel_password: env: reference needs a variable name of letters, digits and _ (not starting with a digit)`,
+		`secrets.yaml:9:7: services.cassandra[0].username: missing; a password needs a username`,
+	},
+	"services_required": {
+		`services_required.yaml:3:7: services.redis[0].master: missing; give the Sentinel master name, e.g. mymaster`,
+		`services_required.yaml:3:7: services.redis[0].sentinels: missing; give at least one sentinel, e.g. [redis-1:26379]`,
+		`services_required.yaml:6:16: services.kafka[0].brokers: missing; give at least one broker, e.g. [kafka-1:9092]`,
+		`services_required.yaml:8:7: services.cassandra[0].contact_points: missing; give at least one contact point, e.g. [cassandra-1:9042]`,
+		`services_required.yaml:9:17: services.cassandra[0].keyspace: "1bad" is not a CQL identifier (a letter, then letters, digits or _, at most 48)`,
+		`services_required.yaml:10:14: services.cassandra[0].table: "my-table" is not a CQL identifier (a letter, then letters, digits or _, at most 48)`,
+	},
+	"syntax": {
+		`syntax.yaml:3:14: invalid YAML: sequence end token ']' not found`,
+	},
+	"top_level_list": {
+		`top_level_list.yaml:1:1: the top level must be a mapping of name, ssh, hosts, services, lab; got a list`,
+	},
+	"two_documents": {
+		`two_documents.yaml:4:1: the file holds 2 YAML documents; an inventory is exactly one`,
+	},
+	"unknown_field": {
+		`unknown_field.yaml:2:1: hots: unknown field; did you mean "hosts"?`,
+	},
+	"unknown_nested_field": {
+		`unknown_nested_field.yaml:3:5: hosts[0].adress: unknown field; did you mean "address"?`,
+		`unknown_nested_field.yaml:5:7: hosts[0].ssh.prot: unknown field; did you mean "port"?`,
+		`unknown_nested_field.yaml:6:7: hosts[0].ssh.colour: unknown field; known fields here are user, port, identity_file, known_hosts, jump`,
+	},
+	"wrong_types": {
+		`wrong_types.yaml:4:17: hosts[0].ssh.port: want a whole number, got string "twenty-two"`,
+		`wrong_types.yaml:5:11: hosts[0].tags: want a list, got string "redis"`,
+		`wrong_types.yaml:11:21: services.cassandra[0].create_table: want true or false, got string "yes"`,
+	},
+}
+
+func TestLoadBroken(t *testing.T) {
+	files, err := filepath.Glob("testdata/broken/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if _, ok := brokenCases[strings.TrimSuffix(filepath.Base(f), ".yaml")]; !ok {
+			t.Errorf("fixture %s has no case in brokenCases", f)
+		}
+	}
+	for name, want := range brokenCases {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "broken", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			inv, err := Parse(name+".yaml", data)
+			if err == nil {
+				t.Fatalf("Parse succeeded (%+v), want %d problems", inv, len(want))
+			}
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("error %T is not Problems: %v", err, err)
+			}
+			if len(ps) != len(want) {
+				t.Errorf("got %d problems, want %d", len(ps), len(want))
+			}
+			if got := err.Error(); got != strings.Join(want, "\n") {
+				t.Errorf("problems:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// TestInlineSecretNeverEchoed guards the rule that no secret reaches a
+// message: the inline password is in the file, never in the error.
+func TestInlineSecretNeverEchoed(t *testing.T) {
+	_, err := Load("testdata/broken/secrets.yaml")
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("error echoes the inline secret: %v", err)
+	}
+}
