@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,17 +36,36 @@ func (f *faketime) setup(dir, name string) (env []string, file string, err error
 	}, file, nil
 }
 
-// writeOffset sets a node's clock offset, e.g. "-60s" or "+0".
-func writeOffset(file, offset string) error {
+// faketimeOffset turns an offset as gameday writes it ("-60s", "+2m30s",
+// "+0", or plain seconds "-90") into libfaketime's relative form: signed
+// seconds, which every libfaketime version reads.
+func faketimeOffset(offset string) (string, error) {
 	offset = strings.TrimSpace(offset)
-	if offset == "" {
-		offset = "+0"
+	if offset == "" || offset == "0" || offset == "+0" || offset == "-0" {
+		return "+0", nil
 	}
-	if offset[0] != '+' && offset[0] != '-' {
-		offset = "+" + offset
+	var secs float64
+	if d, err := time.ParseDuration(offset); err == nil {
+		secs = d.Seconds()
+	} else if f, ferr := strconv.ParseFloat(offset, 64); ferr == nil {
+		secs = f
+	} else {
+		return "", fmt.Errorf("faketime offset %q: want a signed duration such as -60s or +2m", offset)
 	}
-	if err := os.WriteFile(file, []byte(offset+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write faketime offset %s: %w", offset, err)
+	return strconv.FormatFloat(secs, 'f', -1, 64), nil
+}
+
+// writeOffset sets a node's clock offset.
+func writeOffset(file, offset string) error {
+	v, err := faketimeOffset(offset)
+	if err != nil {
+		return err
+	}
+	if v[0] != '-' && v[0] != '+' {
+		v = "+" + v
+	}
+	if err := os.WriteFile(file, []byte(v+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write faketime offset %s: %w", v, err)
 	}
 	return nil
 }
