@@ -370,7 +370,7 @@ func (d *decoder) decodeMap(n ast.Node, v reflect.Value, path string) {
 		d.r.at(nodePos(n), path, "want a mapping, got %s", describe(n, false))
 		return
 	}
-	if v.IsNil() {
+	if v.IsNil() && len(es) > 0 {
 		v.Set(reflect.MakeMap(v.Type()))
 	}
 	for _, e := range es {
@@ -387,6 +387,9 @@ func (d *decoder) decodeSlice(n ast.Node, v reflect.Value, path, hint string) {
 	if !ok {
 		d.r.at(nodePos(n), path, "want a list, got %s", describe(n, false))
 		return
+	}
+	if len(seq.Values) == 0 {
+		return // nil, as if absent: "hosts: []" and no hosts mean the same
 	}
 	s := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
 	for i, item := range seq.Values {

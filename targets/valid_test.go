@@ -73,3 +73,21 @@ func TestDecodedValues(t *testing.T) {
 		t.Errorf("b = %+v, want merged ssh and its own tags", b)
 	}
 }
+
+// TestExampleInventoryLoads keeps the documented example honest.
+func TestExampleInventoryLoads(t *testing.T) {
+	inv, err := Load("../examples/inventory.yaml")
+	if err != nil {
+		t.Fatalf("examples/inventory.yaml does not load:\n%v", err)
+	}
+	k3, _ := inv.Host("kafka-3")
+	if !reflect.DeepEqual(k3.Tags, []string{"kafka", "az-b"}) || !reflect.DeepEqual(k3.Roles, []string{"broker"}) {
+		t.Errorf("kafka-3 = %+v, want its own tags and the merged roles", k3)
+	}
+	if got := inv.Services.Kafka[0].Probes["latency"].Rate; got != 10 {
+		t.Errorf("kafka latency rate = %v, want 10", got)
+	}
+	if n := len(inv.ServicesOf("redis-1")); n != 1 {
+		t.Errorf("ServicesOf(redis-1) has %d services, want 1", n)
+	}
+}
