@@ -1,0 +1,190 @@
+package inject_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labtest"
+)
+
+// labNode returns the lab's current status of node name.
+func labNode(t *testing.T, l *lab.Lab, name string) lab.NodeStatus {
+	t.Helper()
+	for _, n := range l.Nodes() {
+		if n.Name == name {
+			return n
+		}
+	}
+	t.Fatalf("no lab node %s", name)
+	return lab.NodeStatus{}
+}
+
+// masterByProxy asks the first Sentinel that answers for the master's
+// address and maps it back to the node whose proxy it is.
+func masterByProxy(t *testing.T, l *lab.Lab) string {
+	t.Helper()
+	for _, addr := range l.Inventory().Services.Redis[0].Sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: addr, DialTimeout: time.Second, ReadTimeout: time.Second})
+		m, err := sc.GetMasterAddrByName(context.Background(), lab.MasterName).Result()
+		sc.Close()
+		if err != nil {
+			continue
+		}
+		hp := net.JoinHostPort(m[0], m[1])
+		for _, n := range l.Nodes() {
+			if n.ProxyAddr == hp {
+				return n.Name
+			}
+		}
+	}
+	return ""
+}
+
+func procState(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])[0]
+}
+
+func labManager(t *testing.T, l *lab.Lab) *inject.Manager {
+	t.Helper()
+	m, err := inject.NewManager(l.Inventory(), nil, filepath.Join(t.TempDir(), "ledger.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := m.RevertAll(context.Background()); err != nil {
+			t.Errorf("RevertAll at cleanup: %v", err)
+		}
+		m.Close()
+	})
+	return m
+}
+
+// TestLabFaults runs the lab's faults one after another on one lab: a lab
+// start is the expensive part.
+func TestLabFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the lab (Redis, Sentinels, Toxiproxy)")
+	}
+	l := labtest.Start(t, lab.Options{NoKafka: true})
+	m := labManager(t, l)
+	ctx := context.Background()
+
+	t.Run("latency through Toxiproxy", func(t *testing.T) {
+		replica := "redis-2"
+		if masterByProxy(t, l) == replica {
+			replica = "redis-3"
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: labNode(t, l, replica).ProxyAddr, ReadTimeout: 5 * time.Second})
+		defer rdb.Close()
+		ping := func() time.Duration {
+			start := time.Now()
+			if err := rdb.Ping(ctx).Err(); err != nil {
+				t.Fatalf("PING through the proxy: %v", err)
+			}
+			return time.Since(start)
+		}
+		ping()
+		const delay = 300 * time.Millisecond
+		a, err := m.Arm(ctx, inject.Request{Kind: "latency", Hosts: []string{replica}, Params: map[string]string{"delay": delay.String()}, TTL: time.Minute})
+		if err != nil {
+			t.Fatalf("Arm latency: %v", err)
+		}
+		if d := ping(); d < delay {
+			t.Errorf("PING through the proxy took %s with a %s latency toxic", d, delay)
+		}
+		if _, err := m.Revert(ctx, a.ID); err != nil {
+			t.Fatalf("Revert: %v", err)
+		}
+		if d := ping(); d >= delay {
+			t.Errorf("PING still takes %s after revert", d)
+		}
+		if tox := labNode(t, l, replica).Toxics; len(tox) != 0 {
+			t.Errorf("toxics left on %s: %v", replica, tox)
+		}
+	})
+
+	t.Run("pause then revert", func(t *testing.T) {
+		replica := "redis-3"
+		if masterByProxy(t, l) == replica {
+			replica = "redis-2"
+		}
+		n := labNode(t, l, replica)
+		a, err := m.Arm(ctx, inject.Request{Kind: "pause", Hosts: []string{replica}, TTL: time.Minute})
+		if err != nil {
+			t.Fatalf("Arm pause: %v", err)
+		}
+		if st := procState(n.PID); st != "T" {
+			t.Errorf("paused %s (pid %d) is in state %q, want T", replica, n.PID, st)
+		}
+		if _, err := m.Revert(ctx, a.ID); err != nil {
+			t.Fatalf("Revert: %v", err)
+		}
+		if st := procState(n.PID); st != "S" && st != "R" {
+			t.Errorf("%s is in state %q after revert, want S or R", replica, st)
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: n.Listen})
+		defer rdb.Close()
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			t.Errorf("%s does not answer PING after revert: %v", replica, err)
+		}
+	})
+
+	t.Run("kill the master fails over and the old master rejoins", func(t *testing.T) {
+		old := masterByProxy(t, l)
+		if old == "" {
+			t.Fatal("the Sentinels name no master")
+		}
+		oldPID := labNode(t, l, old).PID
+		start := time.Now()
+		a, err := m.Arm(ctx, inject.Request{Kind: "kill", Hosts: []string{old}, TTL: 2 * time.Minute})
+		if err != nil {
+			t.Fatalf("Arm kill: %v", err)
+		}
+		if procState(oldPID) != "" && procState(oldPID) != "Z" {
+			t.Errorf("killed master %s (pid %d) still runs", old, oldPID)
+		}
+		var now string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			if now = masterByProxy(t, l); now != "" && now != old {
+				break
+			}
+		}
+		if now == "" || now == old {
+			t.Fatalf("no failover within 30s of killing %s (Sentinels say %q)", old, now)
+		}
+		failedOver := time.Since(start)
+		if _, err := m.Revert(ctx, a.ID); err != nil {
+			t.Fatalf("Revert: %v", err)
+		}
+		reverted := time.Since(start)
+		rdb := redis.NewClient(&redis.Options{Addr: labNode(t, l, old).ProxyAddr})
+		defer rdb.Close()
+		var info string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			info, _ = rdb.Info(ctx, "replication").Result()
+			if strings.Contains(info, "role:slave") {
+				break
+			}
+		}
+		if !strings.Contains(info, "role:slave") {
+			t.Errorf("old master %s did not rejoin as a replica within 30s:\n%s", old, info)
+		}
+		t.Logf("killed %s, Sentinels promoted %s after %s, revert done after %s, %s rejoined as a replica after %s",
+			old, now, failedOver.Round(time.Millisecond), reverted.Round(time.Millisecond), old, time.Since(start).Round(time.Millisecond))
+	})
+}
