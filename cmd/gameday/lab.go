@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -134,6 +135,7 @@ func labUpRun(opts *LabOptions) error {
 	}
 	defer l.Stop()
 	fmt.Fprintf(out, "inventory: %s\n", l.InventoryPath())
+	printLabNodes(opts.IO, l.Nodes())
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	printLabHealth(opts.IO, l.Health(hctx))
 	cancel()
@@ -155,6 +157,20 @@ func stopLab(io *IOStreams, l *lab.Lab) error {
 	}
 	fmt.Fprintln(io.Out, "lab: stopped, no process left")
 	return nil
+}
+
+// printLabNodes prints one row per lab node: what faults can target.
+func printLabNodes(io *IOStreams, nodes []lab.NodeStatus) {
+	tw := tabwriter.NewWriter(io.Out, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tKIND\tPID\tSTATE\tCLIENTS USE\tLISTENS ON")
+	for _, n := range nodes {
+		addr := n.Listen
+		if n.ProxyAddr != "" {
+			addr = n.ProxyAddr + " (proxy " + n.Proxy + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", n.Name, n.Kind, n.PID, n.State, addr, n.Listen)
+	}
+	tw.Flush()
 }
 
 // printLabHealth prints one line per part of the lab.

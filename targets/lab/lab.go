@@ -119,12 +119,26 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	if err := claimPidfile(opts.Dir); err != nil {
 		return nil, err
 	}
-	l := &Lab{opts: opts, sp: newSpawner()}
-	if err := l.start(ctx); err != nil {
+	var l *Lab
+	for attempt := 1; ; attempt++ {
+		l = &Lab{opts: opts, sp: newSpawner()}
+		err := l.start(ctx)
+		if err == nil {
+			break
+		}
 		l.Stop()
-		return nil, err
+		// Redis ports are chosen free, then released before redis-server
+		// binds them; a parallel test can take one in between. Try again
+		// with fresh ports.
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			return nil, err
+		}
+		opts.Progress(fmt.Sprintf("lab: %v; retrying with fresh ports", err))
+		if err := claimPidfile(opts.Dir); err != nil {
+			return nil, err
+		}
 	}
-	opts.Progress(fmt.Sprintf("lab: all green in %s; inventory %s", time.Since(began).Round(10*time.Millisecond), l.InventoryPath()))
+	opts.Progress(fmt.Sprintf("lab: all green in %s", time.Since(began).Round(10*time.Millisecond)))
 	return l, nil
 }
 
@@ -189,7 +203,7 @@ func (l *Lab) start(ctx context.Context) error {
 // nodes and Sentinels.
 func (l *Lab) startRedis() error {
 	o := l.opts
-	ports, err := freePorts(6)
+	ports, err := pickPorts(6)
 	if err != nil {
 		return err
 	}
@@ -262,6 +276,9 @@ func (l *Lab) waitGreen(ctx context.Context) error {
 				last = "redis: " + h.Problem
 				for _, c := range append(append([]*child{}, l.redis...), l.sentinels...) {
 					if _, st := c.status(); st == StateStopped {
+						if logSays(c.logPath, "Address already in use") {
+							return fmt.Errorf("%s: %w", c.name, errPortTaken)
+						}
 						return fmt.Errorf("%s exited during start-up; see %s", c.name, c.logPath)
 					}
 				}
@@ -288,6 +305,15 @@ func (l *Lab) waitGreen(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// errPortTaken is a node losing its port to another process at start-up.
+var errPortTaken = errors.New("its port was taken by another process")
+
+// logSays reports whether a node's log contains s.
+func logSays(path, s string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && strings.Contains(string(b), s)
 }
 
 func (l *Lab) lastHealth() RedisHealth { return l.started }

@@ -5,19 +5,6 @@ import (
 	"net"
 )
 
-// freePort asks the kernel for a free loopback port. The port is released
-// before it is used, so another process could take it in between; on
-// loopback in a lab that window is small enough, and a clash shows up as a
-// clear start-up error naming the node.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free loopback port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // freePorts returns n distinct free loopback ports. All listeners stay open
 // until every port is chosen so the kernel cannot hand out one port twice.
 func freePorts(n int) ([]int, error) {
@@ -38,3 +25,7 @@ func freePorts(n int) ([]int, error) {
 	}
 	return ports, nil
 }
+
+// pickPorts chooses the Redis and Sentinel ports; tests replace it to
+// provoke a port clash.
+var pickPorts = freePorts

@@ -2,13 +2,11 @@ package lab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -196,31 +194,4 @@ func infoField(info, key string) string {
 		}
 	}
 	return ""
-}
-
-// waitRedisUp waits until a node answers PING on its own address.
-func waitRedisUp(ctx context.Context, c *child) error {
-	rc := redisClient(c.listen)
-	defer rc.Close()
-	for {
-		if err := rc.Ping(ctx).Err(); err == nil {
-			return nil
-		}
-		if _, st := c.status(); st == StateStopped {
-			return fmt.Errorf("%s exited at start-up; see %s", c.name, c.logPath)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s did not answer PING on %s: %w", c.name, c.listen, context.Cause(ctx))
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-var errNotReady = errors.New("not ready")
-
-func portOf(addr string) int {
-	_, p, _ := net.SplitHostPort(addr)
-	n, _ := strconv.Atoi(p)
-	return n
 }
