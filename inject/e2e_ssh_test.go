@@ -106,7 +106,7 @@ func TestHostStateSurvivesInjectAndRevert(t *testing.T) {
 		{"ip6tables", "-A", "INPUT", "-s", "2001:db8::/32", "-j", "DROP"},
 		{"tc", "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "tbf", "rate", "500mbit", "burst", "64kb", "latency", "50ms"},
 		{"tc", "qdisc", "add", "dev", "lo", "root", "pfifo", "limit", "500"},
-		{"ip", "link", "add", "gdfree0", "type", "dummy"},
+		{"ip", "link", "add", "gdfree0", "type", "veth", "peer", "name", "gdfree1"},
 		{"ip", "link", "set", "gdfree0", "up"},
 	} {
 		bed.Exec(h1, argv...)

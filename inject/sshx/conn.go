@@ -171,11 +171,17 @@ func (p *Pool) handshake(ctx context.Context, s *settings) (*ssh.Client, error) 
 	}
 }
 
-// remoteCommand reads the script from stdin into a variable and runs it
-// with stdin from /dev/null, so that a command in the script that reads
-// stdin cannot swallow the rest of the script (as with plain `sh -s`). It
-// is a constant: no argument is interpolated, so nothing needs quoting.
-const remoteCommand = `sh -c 's=$(cat) || exit 125; exec sh -c "$s" gameday </dev/null'`
+// remoteCommand makes the remote shell read the script from stdin: no
+// argument is interpolated, so nothing needs quoting.
+const remoteCommand = "sh -s"
+
+// wrapScript makes the script one brace group with stdin from /dev/null.
+// The shell parses a whole group before running any of it, so a command in
+// the script that reads stdin finds /dev/null instead of swallowing the
+// rest of the script, as it would under plain `sh -s`.
+func wrapScript(script string) string {
+	return "{\n" + script + "\n} </dev/null\n"
+}
 
 // run runs script in a new session. started tells whether the script may
 // have begun, so that a failure before that point can be retried safely.
@@ -209,7 +215,7 @@ func (c *conn) run(ctx context.Context, s *settings, script string) (res Result,
 		}
 		defer sess.Close()
 		var stdout, stderr bytes.Buffer
-		sess.Stdin = strings.NewReader(script)
+		sess.Stdin = strings.NewReader(wrapScript(script))
 		sess.Stdout, sess.Stderr = &stdout, &stderr
 		if err := sess.Start(cmd); err != nil {
 			r.err = fmt.Errorf("starting the remote shell: %w", err)

@@ -37,6 +37,8 @@ func TestRunReportsOutputAndExitStatus(t *testing.T) {
 		"stdin is not the script": {script: "cat\necho after", stdout: "after\n"},
 		"quotes survive":          {script: `printf '%s|' "a b" 'c'"'"'d' '$HOME'`, stdout: `a b|c'd|$HOME|`},
 		"killed by a signal":      {script: "kill -9 $$", exit: 137},
+		"exit ends the script":    {script: "echo a\nexit 4\necho b", stdout: "a\n", exit: 4},
+		"here-document last":      {script: "cat <<'EOF'\n}\nEOF", stdout: "}\n"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

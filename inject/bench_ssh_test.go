@@ -1,0 +1,109 @@
+package inject_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/inject/nshost"
+	"github.com/gameday-dev/gameday/inject/sshx"
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// timedRunner runs scripts through the SSH pool and adds up, per host, the
+// time its scripts took: a host's share of an arm or a revert.
+type timedRunner struct {
+	pool *sshx.Pool
+	mu   sync.Mutex
+	per  map[string]time.Duration
+}
+
+func (r *timedRunner) Run(ctx context.Context, h targets.Host, script string) (inject.Result, error) {
+	start := time.Now()
+	res, err := r.pool.Run(ctx, h, script)
+	took := time.Since(start)
+	r.mu.Lock()
+	r.per[h.Name] += took
+	r.mu.Unlock()
+	return inject.Result(res), err
+}
+
+func (r *timedRunner) Close() error { return r.pool.Close() }
+
+// take returns the per-host times since the last take, in milliseconds.
+func (r *timedRunner) take() []float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ms []float64
+	for _, d := range r.per {
+		ms = append(ms, float64(d)/float64(time.Millisecond))
+	}
+	r.per = map[string]time.Duration{}
+	return ms
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2]
+}
+
+// BenchmarkFanoutPartition20 arms one partition on 20 namespace hosts in
+// parallel over pooled SSH connections, then reverts it; it reports the
+// wall time of each and the median host's share.
+func BenchmarkFanoutPartition20(b *testing.B) {
+	bed := nshost.New(b, 20, nshost.Options{})
+	inv := bed.Inventory()
+	var names []string
+	for _, h := range inv.Hosts {
+		names = append(names, h.Name)
+	}
+	runner := &timedRunner{pool: sshx.New(inv, sshx.Config{}), per: map[string]time.Duration{}}
+	m := newManager(b, inv, inject.WithRunner(runner))
+	req := inject.Request{Kind: "partition", Hosts: names, TTL: 5 * time.Minute,
+		Params: map[string]string{"peers": "192.0.2.10", "direction": "both"}}
+	ctx := context.Background()
+	// Connections are pooled: open them before timing, as a session would
+	// have them open by the time the operator arms anything.
+	for _, o := range runner.pool.RunAll(ctx, inv.Hosts, "true") {
+		if o.Err != nil {
+			b.Fatalf("warm-up: %v", o.Err)
+		}
+	}
+	runner.take()
+
+	var armWall, revertWall time.Duration
+	var armHost, revertHost []float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		a, err := m.Arm(ctx, req)
+		if err != nil {
+			b.Fatalf("Arm: %v", err)
+		}
+		mid := time.Now()
+		armHost = append(armHost, runner.take()...)
+		if _, err := m.Revert(ctx, a.ID); err != nil {
+			b.Fatalf("Revert: %v", err)
+		}
+		revertWall += time.Since(mid)
+		armWall += mid.Sub(start)
+		revertHost = append(revertHost, runner.take()...)
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(float64(armWall.Milliseconds())/n, "arm-wall-ms")
+	b.ReportMetric(float64(revertWall.Milliseconds())/n, "revert-wall-ms")
+	b.ReportMetric(median(armHost), "arm-host-median-ms")
+	b.ReportMetric(median(revertHost), "revert-host-median-ms")
+	for _, h := range bed.Hosts {
+		if hasGamedayRules(bed, h) {
+			b.Fatalf("%s still has gameday's rules after the last revert", h.Name)
+		}
+	}
+}
