@@ -100,11 +100,13 @@ func fixtureEvents() []timeline.Event {
 		}
 		switch i {
 		case 60:
-			e := timeline.NewEvent(timeline.FaultArmed, "inject", "latency delay=500ms armed on kafka-1").With("id", "f-0001").With("kind", "latency")
+			e := timeline.NewEvent(timeline.FaultArmed, "inject", "latency delay=500ms armed on kafka-1").
+				WithData(timeline.FaultData{FaultID: "f-0001", Kind: "latency", Hosts: []string{"kafka-1"}, Params: map[string]string{"delay": "500ms"}})
 			e.Time, e.Host = at, "kafka-1"
 			add(e)
 		case 30:
-			e := timeline.NewEvent(timeline.ProbeBreach, "probes", "kafka.lag lab-kafka lab-group/orders breached: lag 1210 > 1000")
+			e := timeline.NewEvent(timeline.ProbeBreach, "probes", "kafka.lag lab-kafka lab-group/orders breached: lag 1210 > 1000").
+				WithData(gp.Reading{Probe: "kafka.lag", Target: "lab-kafka lab-group/orders", Status: gp.StatusBreach, Value: 1210, Unit: "msgs"})
 			e.Time = at
 			add(e)
 		case 20:
@@ -187,7 +189,8 @@ func (f *fakeFaults) Arm(ctx context.Context, req inject.Request) (inject.Armed,
 	a := inject.Armed{ID: fmt.Sprintf("f-%04d", f.n), Request: req, State: inject.StateArmed, ArmedAt: f.now(), Deadline: f.now().Add(req.TTL), PerHost: map[string]string{}}
 	f.active[a.ID] = a
 	f.mu.Unlock()
-	f.rec.Record(timeline.NewEvent(timeline.FaultArmed, "inject", "%s armed on %s", req.Kind, strings.Join(req.Hosts, ",")).With("id", a.ID).With("kind", req.Kind))
+	f.rec.Record(timeline.NewEvent(timeline.FaultArmed, "inject", "%s armed on %s", req.Kind, strings.Join(req.Hosts, ",")).
+		WithData(timeline.FaultData{FaultID: a.ID, Kind: req.Kind, Hosts: req.Hosts, Params: req.Params}))
 	return a, nil
 }
 
@@ -201,7 +204,8 @@ func (f *fakeFaults) Revert(_ context.Context, id string) (inject.Armed, error) 
 		return inject.Armed{ID: id, State: inject.StateReverted}, nil
 	}
 	a.State = inject.StateReverted
-	f.rec.Record(timeline.NewEvent(timeline.FaultReverted, "inject", "%s reverted on %s", a.Request.Kind, strings.Join(a.Request.Hosts, ",")).With("id", id).With("kind", a.Request.Kind))
+	f.rec.Record(timeline.NewEvent(timeline.FaultReverted, "inject", "%s reverted on %s", a.Request.Kind, strings.Join(a.Request.Hosts, ",")).
+		WithData(timeline.FaultData{FaultID: id, Kind: a.Request.Kind, Hosts: a.Request.Hosts}))
 	return a, nil
 }
 

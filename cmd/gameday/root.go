@@ -19,6 +19,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
 	cmd.SetIn(io.In)
+	addTUI(cmd, io, nil)
 	cmd.AddCommand(
 		NewCmdVersion(io, nil),
 		NewCmdLab(io, nil),

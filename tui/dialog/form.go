@@ -93,7 +93,9 @@ func (f *Form) submit() tea.Cmd {
 			req.TTL = d
 			continue
 		}
-		req.Params[f.names[i]] = v
+		if v != "" { // empty means "not set": the kind decides
+			req.Params[f.names[i]] = v
+		}
 	}
 	return msgCmd(FormDoneMsg{Request: req})
 }

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/timeline"
+	"github.com/gameday-dev/gameday/tui"
+	probespane "github.com/gameday-dev/gameday/tui/panes/probes"
+)
+
+// TUIOptions are the inputs of the root command's default action,
+// `gameday -i inventory.yaml`.
+type TUIOptions struct {
+	IO        *IOStreams
+	Inventory string
+	ReadOnly  bool
+	// StateDir holds the session journal and the ledger ("" for the
+	// default state directory).
+	StateDir string
+}
+
+// addTUI makes the root command open the TUI when given an inventory.
+// runF, when set, receives the parsed options instead (tests).
+func addTUI(cmd *cobra.Command, io *IOStreams, runF func(*TUIOptions) error) {
+	opts := &TUIOptions{IO: io}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Inventory, "inventory", "i", "", "open the TUI against this inventory.yaml")
+	f.BoolVar(&opts.ReadOnly, "read-only", false, "spectator screen: probes and timeline only, no arming or reverting keys")
+	f.StringVar(&opts.StateDir, "state-dir", "", "where the session journal and the fault ledger live (default $XDG_STATE_HOME/gameday)")
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		if opts.Inventory == "" {
+			return c.Help()
+		}
+		if runF != nil {
+			return runF(opts)
+		}
+		return tuiRun(opts)
+	}
+}
+
+func tuiRun(opts *TUIOptions) error {
+	inv, err := targets.Load(opts.Inventory)
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	return openTUI(opts.IO, inv, opts.StateDir, opts.ReadOnly)
+}
+
+func init() {
+	// Bare `gameday lab` opens the TUI on the lab it started.
+	labOpenTUI = func(io *IOStreams, l *lab.Lab) error {
+		return openTUI(io, l.Inventory(), "", false)
+	}
+}
+
+// openTUI runs a TUI session on inv: a fresh session journal, the probes,
+// the fault manager, and the screen. It returns when the operator quits,
+// after closing the journal and writing its markdown timeline next to it.
+func openTUI(stdio *IOStreams, inv *targets.Inventory, stateDir string, readOnly bool) (err error) {
+	// Nothing may print onto the screen while the TUI owns it.
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(os.Stderr)
+
+	sess, err := timeline.OpenSession(stateDir, timeline.SessionInfo{Source: "tui", Inventory: inv.Name})
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the session journal: %w", err)}
+	}
+	rec := sess.Recorder
+	sub := rec.Subscribe(8192)
+	reason := "quit"
+	defer func() {
+		sub.Close()
+		if cerr := sess.Close(reason); cerr != nil && err == nil {
+			err = &ExitError{Code: ExitFailed, Err: fmt.Errorf("close the session journal: %w", cerr)}
+		}
+		md, werr := writeSessionMarkdown(sess.Path)
+		if werr != nil {
+			fmt.Fprintf(stdio.ErrOut, "gameday: write the timeline: %v\n", werr)
+			return
+		}
+		fmt.Fprintf(stdio.Out, "journal:  %s\ntimeline: %s\n", sess.Path, md)
+	}()
+
+	var mgr *inject.Manager
+	if !readOnly {
+		ledger := ""
+		if stateDir != "" {
+			ledger = filepath.Join(stateDir, "ledger.jsonl")
+		}
+		if mgr, err = inject.NewManager(inv, rec, ledger); err != nil {
+			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the fault ledger: %w", err)}
+		}
+		defer mgr.Close()
+	}
+
+	set, err := probes.NewSet(inv, rec, probes.Options{})
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	probesDone := make(chan struct{})
+	go func() { defer close(probesDone); set.Run(ctx) }()
+	defer func() { cancel(); <-probesDone }()
+
+	var known []probespane.Known
+	for _, p := range set.Probes() {
+		known = append(known, probespane.Known{Probe: p.Probe, Target: p.Target, Thresholds: p.Thresholds})
+	}
+	o := tui.Options{
+		Inventory:   inv,
+		Kinds:       inject.Kinds(),
+		Events:      sub.C(),
+		Recorder:    rec,
+		JournalPath: sess.Path,
+		Probes:      known,
+		ReadOnly:    readOnly,
+		Export: func() (string, error) {
+			if err := rec.Flush(); err != nil {
+				return "", err
+			}
+			return writeSessionMarkdown(sess.Path)
+		},
+	}
+	if mgr != nil {
+		o.Faults = mgr
+	}
+	model := tui.New(o)
+	if _, err := tea.NewProgram(model, tea.WithAltScreen(), tea.WithInput(stdio.In), tea.WithOutput(stdio.Out)).Run(); err != nil {
+		reason = "error"
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("terminal UI: %w", err)}
+	}
+	if mgr != nil {
+		reason = finishFaults(stdio, mgr, model.Outcome())
+	}
+	return nil
+}
+
+// finishFaults settles this session's faults after the screen closed. The
+// operator chose in the quit dialog; a screen that ended without that
+// choice (a signal) reverts what this session armed, since an interrupted
+// game day must not leave faults behind.
+func finishFaults(stdio *IOStreams, mgr *inject.Manager, out tui.Outcome) string {
+	switch {
+	case out.Reverted:
+		fmt.Fprintln(stdio.Out, "every armed fault was reverted before quitting")
+		return "quit after reverting every fault"
+	case len(out.LeftArmed) > 0:
+		for _, f := range out.LeftArmed {
+			fmt.Fprintf(stdio.Out, "left armed: %s %s on %s; its guard reverts it at %s (or: gameday revert %s)\n",
+				f.ID, f.Request.Kind, strings.Join(f.Request.Hosts, ","), f.Deadline.Format(time.TimeOnly), f.ID)
+		}
+		return "quit leaving faults to their TTL guards"
+	}
+	ours, err := sessionFaults(mgr)
+	if err != nil || len(ours) == 0 {
+		return "quit"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var errs []error
+	for _, f := range ours {
+		if _, err := mgr.Revert(ctx, f.ID); err != nil {
+			errs = append(errs, fmt.Errorf("revert %s: %w", f.ID, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintf(stdio.ErrOut, "gameday: %v; the TTL guards still revert them\n", err)
+		return "interrupted; revert failed"
+	}
+	fmt.Fprintf(stdio.Out, "interrupted: reverted %d fault(s) this session armed\n", len(ours))
+	return "interrupted; faults reverted"
+}
+
+// sessionFaults lists the active faults this process armed: the active
+// ones that are not another session's orphans.
+func sessionFaults(mgr *inject.Manager) ([]inject.Armed, error) {
+	active, err := mgr.List(true)
+	if err != nil {
+		return nil, err
+	}
+	orphans, err := mgr.Orphans()
+	if err != nil {
+		return nil, err
+	}
+	other := map[string]bool{}
+	for _, o := range orphans {
+		other[o.ID] = true
+	}
+	var ours []inject.Armed
+	for _, a := range active {
+		if !other[a.ID] {
+			ours = append(ours, a)
+		}
+	}
+	return ours, nil
+}
+
+// writeSessionMarkdown writes the markdown timeline of the journal at path
+// next to it (same name, .md) and returns its path.
+func writeSessionMarkdown(path string) (string, error) {
+	events, warns, err := timeline.LoadJournal(path)
+	if err != nil {
+		return "", err
+	}
+	md := strings.TrimSuffix(path, filepath.Ext(path)) + ".md"
+	f, err := os.OpenFile(md, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	werr := timeline.WriteMarkdown(f, events, timeline.ReportOptions{Journal: path, Warnings: warns})
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return "", fmt.Errorf("write %s: %w", md, werr)
+	}
+	return md, nil
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/timeline"
+)
+
+func TestTUIFlags(t *testing.T) {
+	tests := map[string]struct {
+		args []string
+		want TUIOptions
+		help bool
+	}{
+		"inventory":            {args: []string{"-i", "inv.yaml"}, want: TUIOptions{Inventory: "inv.yaml"}},
+		"read-only spectator":  {args: []string{"--inventory", "inv.yaml", "--read-only"}, want: TUIOptions{Inventory: "inv.yaml", ReadOnly: true}},
+		"state dir":            {args: []string{"-i", "inv.yaml", "--state-dir", "/tmp/s"}, want: TUIOptions{Inventory: "inv.yaml", StateDir: "/tmp/s"}},
+		"no inventory is help": {args: nil, help: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			io, _, out, _ := testStreams()
+			var got *TUIOptions
+			cmd := &cobra.Command{Use: "gameday", Example: "  gameday -i inventory.yaml"}
+			cmd.SetOut(io.Out)
+			addTUI(cmd, io, func(o *TUIOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if tc.help {
+				if got != nil || !strings.Contains(out.String(), "gameday -i inventory.yaml") {
+					t.Fatalf("bare gameday: ran %v, printed %q; want the help", got, out.String())
+				}
+				return
+			}
+			if got == nil {
+				t.Fatal("the TUI was not run")
+			}
+			got.IO = nil
+			if *got != tc.want {
+				t.Fatalf("options %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRootOpensTheTUI(t *testing.T) {
+	io, _, _, _ := testStreams()
+	root := NewCmdRoot(io)
+	for _, name := range []string{"inventory", "read-only", "state-dir"} {
+		if root.Flags().Lookup(name) == nil {
+			t.Errorf("gameday has no --%s flag", name)
+		}
+	}
+	if root.RunE == nil {
+		t.Error("bare gameday does nothing")
+	}
+}
+
+func TestTUIBadInventoryIsOneSentence(t *testing.T) {
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "inventory.yaml")
+	if err := os.WriteFile(inv, []byte("name: x\nhosts:\n  - name: a\n    adress: 1.2.3.4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	io, _, _, errOut := testStreams()
+	code := run([]string{"-i", inv, "--state-dir", dir}, io)
+	if code != ExitBadInput {
+		t.Fatalf("exit %d, want %d; stderr %q", code, ExitBadInput, errOut.String())
+	}
+	msg := errOut.String()
+	if !strings.Contains(msg, "inventory.yaml:") || strings.Contains(msg, "goroutine") {
+		t.Fatalf("stderr %q: want a file:line message and no stack", msg)
+	}
+}
+
+func TestWriteSessionMarkdownNextToJournal(t *testing.T) {
+	dir := t.TempDir()
+	sess, err := timeline.OpenSession(dir, timeline.SessionInfo{Source: "tui", Inventory: "lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Recorder.Record(timeline.NewEvent(timeline.Note, "tui", "hello from the war room"))
+	if err := sess.Close("quit"); err != nil {
+		t.Fatal(err)
+	}
+	md, err := writeSessionMarkdown(sess.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSuffix(sess.Path, ".jsonl") + ".md"; md != want {
+		t.Fatalf("markdown at %s, want %s", md, want)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "hello from the war room") {
+		t.Fatalf("markdown lacks the note:\n%s", b)
+	}
+	st, err := os.Stat(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("markdown mode %v, want 0600", st.Mode().Perm())
+	}
+}
