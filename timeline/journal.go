@@ -20,6 +20,8 @@ type Journal struct {
 	buf  []byte
 }
 
+var _ BatchSink = (*Journal)(nil)
+
 // OpenJournal opens (creating if needed) the journal at path for appending.
 // A journal left cut off mid-line by a crash is first terminated with a
 // newline, so that the next event starts a line of its own and only the torn
@@ -84,29 +86,53 @@ func (j *Journal) Path() string { return j.path }
 // secret are dropped (see Redact); a Data value JSON cannot encode (NaN, a
 // channel) is replaced by a data_error entry rather than losing the event.
 func (j *Journal) Append(e Event) error {
-	e.Data = Redact(e.Data)
-	line, err := json.Marshal(e)
-	if err != nil {
-		e.Data = map[string]any{"data_error": err.Error()}
-		if line, err = json.Marshal(e); err != nil {
-			return fmt.Errorf("journal %s: encode event %d: %w", j.path, e.Seq, err)
-		}
+	return j.AppendBatch([]Event{e})
+}
+
+// AppendBatch writes evs, one line each, with a single write and a single
+// fsync: the Recorder's group commit under load.
+func (j *Journal) AppendBatch(evs []Event) error {
+	if len(evs) == 0 {
+		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {
 		return fmt.Errorf("journal %s: append after close", j.path)
 	}
-	// One write per line: with O_APPEND a concurrent reader or a crash sees
-	// whole lines or one torn tail, never interleaved fragments.
-	j.buf = append(append(j.buf[:0], line...), '\n')
+	j.buf = j.buf[:0]
+	for _, e := range evs {
+		line, err := encodeLine(e)
+		if err != nil {
+			return fmt.Errorf("journal %s: %w", j.path, err)
+		}
+		j.buf = append(append(j.buf, line...), '\n')
+	}
+	// One write: with O_APPEND a concurrent reader or a crash sees whole
+	// lines or one torn tail, never interleaved fragments.
 	if _, err := j.f.Write(j.buf); err != nil {
-		return fmt.Errorf("journal %s: write event %d: %w", j.path, e.Seq, err)
+		return fmt.Errorf("journal %s: write events %d-%d: %w", j.path, evs[0].Seq, evs[len(evs)-1].Seq, err)
 	}
 	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("journal %s: fsync event %d: %w", j.path, e.Seq, err)
+		return fmt.Errorf("journal %s: fsync events %d-%d: %w", j.path, evs[0].Seq, evs[len(evs)-1].Seq, err)
+	}
+	if cap(j.buf) > 1<<20 {
+		j.buf = nil // do not keep a burst's buffer for the rest of the session
 	}
 	return nil
+}
+
+func encodeLine(e Event) ([]byte, error) {
+	e.Data = Redact(e.Data)
+	line, err := json.Marshal(e)
+	if err == nil {
+		return line, nil
+	}
+	e.Data = map[string]any{"data_error": err.Error()}
+	if line, err = json.Marshal(e); err != nil {
+		return nil, fmt.Errorf("encode event %d: %w", e.Seq, err)
+	}
+	return line, nil
 }
 
 // Close closes the file. Close the Recorder feeding the journal first, so

@@ -12,6 +12,18 @@ type Sink interface {
 	Append(Event) error
 }
 
+// BatchSink is a Sink that can also store several events at once, durably
+// and in order. The Recorder hands it everything queued since its last call,
+// so that one fsync covers a burst instead of one per event.
+type BatchSink interface {
+	Sink
+	AppendBatch([]Event) error
+}
+
+// maxBatch bounds one AppendBatch, so that a long backlog is written (and
+// Sync waiters released) in steps rather than all at the end.
+const maxBatch = 4096
+
 // Recorder stamps events and fans them out. Record never blocks on a
 // subscriber or on the disk: each subscriber has a bounded channel and drops
 // (and counts) what it cannot take, while the sink is fed by its own goroutine
@@ -136,19 +148,35 @@ func (r *Recorder) drain() {
 			<-r.wake
 			continue
 		}
-		for _, e := range batch {
-			if err := r.sink.Append(e); err != nil {
-				r.errs.Store(&err)
-			}
-			r.mu.Lock()
-			r.sinkOK = e.Seq
-			r.synced.Broadcast()
-			r.mu.Unlock()
-		}
+		r.store(batch)
 		clear(batch) // let the events' Data be collected
 		r.mu.Lock()
 		r.spare = batch
 		r.mu.Unlock()
+	}
+}
+
+// store hands batch to the sink, in groups when it is a BatchSink, and
+// releases Sync waiters as each group is durable.
+func (r *Recorder) store(batch []Event) {
+	bs, isBatch := r.sink.(BatchSink)
+	for len(batch) > 0 {
+		n := 1
+		var err error
+		if isBatch {
+			n = min(len(batch), maxBatch)
+			err = bs.AppendBatch(batch[:n])
+		} else {
+			err = r.sink.Append(batch[0])
+		}
+		if err != nil {
+			r.errs.Store(&err)
+		}
+		r.mu.Lock()
+		r.sinkOK = batch[n-1].Seq
+		r.synced.Broadcast()
+		r.mu.Unlock()
+		batch = batch[n:]
 	}
 }
 

@@ -133,6 +133,38 @@ func TestRecorderSyncWaitsForJournal(t *testing.T) {
 	assertAllInOrder(t, "journal after Sync", got, n)
 }
 
+// With the journal as its sink the Recorder commits bursts in groups; every
+// event still lands once, in order, one per line.
+func TestRecorderJournalGroupCommit(t *testing.T) {
+	const producers, perProducer = 4, 5_000
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRecorder(WithSink(j))
+	waitOrFail(t, "producers", func() {
+		var wg sync.WaitGroup
+		for p := range producers {
+			wg.Go(func() {
+				for i := range perProducer {
+					r.Record(NewEvent(Note, "operator", "p%d #%d", p, i))
+				}
+			})
+		}
+		wg.Wait()
+	})
+	waitOrFail(t, "Close", r.Close)
+	if err := errors.Join(r.Err(), j.Close()); err != nil {
+		t.Fatal(err)
+	}
+	got, warns, err := LoadJournal(path)
+	if err != nil || len(warns) > 0 {
+		t.Fatal(err, warns)
+	}
+	assertAllInOrder(t, "journal", got, producers*perProducer)
+}
+
 func TestRecorderFlushReportsSinkError(t *testing.T) {
 	boom := errors.New("disk full")
 	r := NewRecorder(WithSink(&slowSink{err: boom}))
