@@ -34,7 +34,7 @@ type ReachOptions struct {
 
 // Reach contacts every service and every host of the inventory in
 // parallel, each under its own timeout, and returns one row per endpoint:
-// services first, then hosts, in inventory order.
+// services first, then the lab's endpoints, then hosts, in inventory order.
 func Reach(ctx context.Context, inv *Inventory, opts ReachOptions) []Readiness {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 3 * time.Second
@@ -54,6 +54,11 @@ func Reach(ctx context.Context, inv *Inventory, opts ReachOptions) []Readiness {
 	for _, s := range inv.Services.Cassandra {
 		jobs = append(jobs, reachJob{Readiness{Item: "cassandra/" + s.Name, Kind: "cassandra", Address: strings.Join(s.ContactPoints, ",")},
 			func(ctx context.Context) []Readiness { return []Readiness{CheckCassandra(ctx, s)} }})
+	}
+	if inv.Lab != nil && (inv.Lab.Control != "" || inv.Lab.Toxiproxy != "") {
+		lab := *inv.Lab
+		jobs = append(jobs, reachJob{Readiness{Item: "lab", Kind: "lab", Address: lab.Control},
+			func(ctx context.Context) []Readiness { return CheckLab(ctx, lab) }})
 	}
 	for _, h := range inv.Hosts {
 		jobs = append(jobs, reachJob{Readiness{Item: h.Name, Kind: "host", Address: h.Address},

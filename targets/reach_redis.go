@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 
@@ -48,29 +49,29 @@ func CheckRedis(ctx context.Context, s Redis) []Readiness {
 		}()
 	}
 	wg.Wait()
-	master := ""
-	seen := map[string]bool{}
+	var named []string
 	for _, m := range masters {
-		if m != "" && !seen[m] {
-			seen[m] = true
-			if master == "" {
-				master = m
-			}
+		if m != "" && !slices.Contains(named, m) {
+			named = append(named, m)
 		}
 	}
-	if len(seen) > 1 {
+	row := Readiness{Item: item, Kind: "redis master", Address: strings.Join(named, ",")}
+	switch {
+	case len(named) == 0:
+		row.Detail = "no sentinel named a master"
+		return append(rows, row)
+	case len(named) > 1:
+		// Probes and failover would each follow a different master.
 		for i := range rows {
 			if rows[i].OK {
 				rows[i].OK = false
 				rows[i].Detail += " (sentinels disagree)"
 			}
 		}
-	}
-	row := Readiness{Item: item, Kind: "redis master", Address: master}
-	if master == "" {
-		row.Detail = "no sentinel named a master"
+		row.Detail = "sentinels disagree on the master: " + strings.Join(named, ", ")
 		return append(rows, row)
 	}
+	master := named[0]
 	row = timed(row, func() (string, error) {
 		c := redis.NewClient(&redis.Options{Addr: master, Password: pass, MaxRetries: -1, DisableIdentity: true})
 		defer c.Close()

@@ -123,7 +123,7 @@ func writeCheckTable(io *IOStreams, rows []targets.Readiness, failed int) error 
 	fmt.Fprintln(tw, "ITEM\tKIND\tADDRESS\tSTATUS\tLATENCY\tDETAIL")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Item, r.Kind, r.Address, status(r),
-			r.Latency.Round(100*time.Microsecond), oneLine(r.Detail))
+			fmt.Sprintf("%.1fms", float64(r.Latency.Microseconds())/1000), oneLine(r.Detail))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
