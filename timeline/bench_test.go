@@ -86,3 +86,20 @@ func BenchmarkLoadJournal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecorderSync is one durable record: Record then Sync, the price
+// a producer pays before an action that must not precede its record.
+func BenchmarkRecorderSync(b *testing.B) {
+	j, err := OpenJournal(filepath.Join(b.TempDir(), "bench.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	r := NewRecorder(WithSink(j))
+	defer r.Close()
+	e := NewEvent(FaultArming, "inject", "arming latency on redis-1")
+	for b.Loop() {
+		r.Record(e)
+		r.Sync()
+	}
+}

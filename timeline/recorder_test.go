@@ -72,18 +72,7 @@ func TestRecorderStalledSubscriberNeverBlocksProducers(t *testing.T) {
 		}
 	}()
 
-	waitOrFail(t, "producers", func() {
-		var wg sync.WaitGroup
-		for p := range producers {
-			wg.Go(func() {
-				for i := range perProducer {
-					r.Record(NewEvent(ProbeWindow, "probe", "p%d #%d", p, i))
-				}
-			})
-		}
-		wg.Wait()
-	})
-	waitOrFail(t, "Close", r.Close)
+	produceAndClose(t, r, producers, perProducer)
 	<-reading
 
 	if got := stalled.Dropped(); got != total-stalledBuf {
@@ -107,6 +96,24 @@ func assertAllInOrder(t *testing.T, who string, got []Event, n int) {
 			t.Fatalf("%s: event %d has Seq %d, not in order", who, i, e.Seq)
 		}
 	}
+}
+
+// produceAndClose records producers × perProducer events from concurrent
+// goroutines, then closes r; it fails the test if either blocks.
+func produceAndClose(t *testing.T, r *Recorder, producers, perProducer int) {
+	t.Helper()
+	waitOrFail(t, "producers", func() {
+		var wg sync.WaitGroup
+		for p := range producers {
+			wg.Go(func() {
+				for i := range perProducer {
+					r.Record(NewEvent(ProbeWindow, "probe", "p%d #%d", p, i))
+				}
+			})
+		}
+		wg.Wait()
+	})
+	waitOrFail(t, "Close", r.Close)
 }
 
 // The journal behind a slow sink still receives every event, in order, and
@@ -143,18 +150,7 @@ func TestRecorderJournalGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := NewRecorder(WithSink(j))
-	waitOrFail(t, "producers", func() {
-		var wg sync.WaitGroup
-		for p := range producers {
-			wg.Go(func() {
-				for i := range perProducer {
-					r.Record(NewEvent(Note, "operator", "p%d #%d", p, i))
-				}
-			})
-		}
-		wg.Wait()
-	})
-	waitOrFail(t, "Close", r.Close)
+	produceAndClose(t, r, producers, perProducer)
 	if err := errors.Join(r.Err(), j.Close()); err != nil {
 		t.Fatal(err)
 	}
