@@ -180,7 +180,7 @@ func (l *Lab) do(a Action) (int, error) {
 		return 0, c.stop(5 * time.Second)
 	case OpToxicAdd, OpToxicRemove, OpCut, OpHeal:
 		if c.proxy == "" {
-			return pid(), fmt.Errorf("%s: %s has no proxy (only redis-N nodes do)", a.Op, a.Node)
+			return pid(), fmt.Errorf("%s: %s has no proxy", a.Op, a.Node)
 		}
 		switch a.Op {
 		case OpToxicAdd:

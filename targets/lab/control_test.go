@@ -77,20 +77,22 @@ func TestControlNetworkFaults(t *testing.T) {
 	l := labtest.Start(t, lab.Options{})
 	c := lab.NewClient(l.Inventory().Lab.Control)
 
-	t.Run("cut and heal a redis node", func(t *testing.T) {
-		addr := proxyAddr(t, l, "redis-3")
-		if _, err := ping(addr, time.Second); err != nil {
-			t.Fatalf("PING through redis-3's proxy before the cut: %v", err)
-		}
-		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-3"})
-		if _, err := ping(addr, time.Second); err == nil {
-			t.Fatal("PING through redis-3's proxy succeeded while it was cut")
-		}
-		do(t, c, lab.Action{Op: lab.OpHeal, Node: "redis-3"})
-		if _, err := ping(addr, time.Second); err != nil {
-			t.Fatalf("PING through redis-3's proxy after heal: %v", err)
-		}
-	})
+	for _, n := range []string{"redis-3", "sentinel-3"} {
+		t.Run("cut and heal "+n, func(t *testing.T) {
+			addr := proxyAddr(t, l, n)
+			if _, err := ping(addr, time.Second); err != nil {
+				t.Fatalf("PING through %s's proxy before the cut: %v", n, err)
+			}
+			do(t, c, lab.Action{Op: lab.OpCut, Node: n})
+			if _, err := ping(addr, time.Second); err == nil {
+				t.Fatalf("PING through %s's proxy succeeded while it was cut", n)
+			}
+			do(t, c, lab.Action{Op: lab.OpHeal, Node: n})
+			if _, err := ping(addr, time.Second); err != nil {
+				t.Fatalf("PING through %s's proxy after heal: %v", n, err)
+			}
+		})
+	}
 
 	t.Run("latency toxic slows everyone talking to the node", func(t *testing.T) {
 		addr := proxyAddr(t, l, "redis-2")
@@ -211,7 +213,7 @@ func TestControlNetworkFaults(t *testing.T) {
 			"unknown node":         {lab.Action{Op: lab.OpCut, Node: "redis-9"}, `no lab node named "redis-9"`},
 			"unknown op":           {lab.Action{Op: "explode", Node: "redis-1"}, `unknown op "explode"`},
 			"unknown signal":       {lab.Action{Op: lab.OpSignal, Node: "redis-1", Signal: "WINCH"}, "unknown signal"},
-			"toxic on a sentinel":  {lab.Action{Op: lab.OpToxicAdd, Node: "sentinel-1", Toxic: &lab.Toxic{Name: "x", Type: "latency"}}, "has no proxy"},
+			"toxic on a broker":    {lab.Action{Op: lab.OpToxicAdd, Node: "kafka-2", Toxic: &lab.Toxic{Name: "x", Type: "latency"}}, "supports only cut and heal"},
 			"kill a kfake broker":  {lab.Action{Op: lab.OpSignal, Node: "kafka-1", Signal: "KILL"}, "supports only cut and heal"},
 			"file outside the lab": {lab.Action{Op: lab.OpRemoveFile, Path: "/etc/hostname"}, "outside the lab dir"},
 			"unknown toxic type":   {lab.Action{Op: lab.OpToxicAdd, Node: "redis-1", Toxic: &lab.Toxic{Name: "x", Type: "gremlins"}}, "gremlins"},

@@ -50,7 +50,7 @@ func (l *Lab) buildInventory() *targets.Inventory {
 		for _, c := range l.sentinels {
 			inv.Hosts = append(inv.Hosts, l.host(c, KindSentinel))
 			svc.Hosts = append(svc.Hosts, c.name)
-			svc.Sentinels = append(svc.Sentinels, c.listen)
+			svc.Sentinels = append(svc.Sentinels, c.proxyAddr)
 		}
 		inv.Services.Redis = append(inv.Services.Redis, svc)
 	}

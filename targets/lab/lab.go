@@ -161,7 +161,7 @@ func (l *Lab) start(ctx context.Context) error {
 		if err := l.startRedis(); err != nil {
 			return err
 		}
-		o.Progress(fmt.Sprintf("redis: 3 nodes behind toxiproxy and 3 sentinels started (quorum 2, down-after %s, failover-timeout %s)", o.DownAfter, o.FailoverTimeout))
+		o.Progress(fmt.Sprintf("redis: 3 nodes and 3 sentinels started, each behind its toxiproxy proxy (quorum 2, down-after %s, failover-timeout %s)", o.DownAfter, o.FailoverTimeout))
 	}
 	if !o.NoKafka {
 		k, err := startKafka()
@@ -217,9 +217,13 @@ func (l *Lab) startRedis() error {
 			return err
 		}
 	}
+	// One proxy per node, Sentinels included: proxy i fronts ports[i].
 	var proxyAddrs []string
-	for i := range 3 {
+	for i := range 6 {
 		name := fmt.Sprintf("redis-%d", i+1)
+		if i >= 3 {
+			name = fmt.Sprintf("sentinel-%d", i-2)
+		}
 		addr, err := l.px.add(name, fmt.Sprintf("127.0.0.1:%d", ports[i]))
 		if err != nil {
 			return err
@@ -244,11 +248,12 @@ func (l *Lab) startRedis() error {
 	for i := range 3 {
 		name := fmt.Sprintf("sentinel-%d", i+1)
 		port := ports[3+i]
-		conf := sentinelConfig(port, filepath.Join(o.Dir, name), proxyAddrs[0], o.DownAfter, o.FailoverTimeout)
+		conf := sentinelConfig(port, filepath.Join(o.Dir, name), proxyAddrs[0], proxyAddrs[3+i], o.DownAfter, o.FailoverTimeout)
 		c, err := newRedisChild(o.Dir, name, KindSentinel, conf, fmt.Sprintf("127.0.0.1:%d", port), ft)
 		if err != nil {
 			return err
 		}
+		c.proxy, c.proxyAddr = name, proxyAddrs[3+i]
 		l.sentinels = append(l.sentinels, c)
 	}
 	for _, c := range append(append([]*child{}, l.redis...), l.sentinels...) {

@@ -55,11 +55,15 @@ func redisConfig(listenPort int, dataDir, proxyAddr, masterProxy string) string 
 	return b.String()
 }
 
-// sentinelConfig monitors the master through its proxy address.
-func sentinelConfig(port int, dataDir, masterProxy string, downAfter, failoverTimeout time.Duration) string {
+// sentinelConfig monitors the master through its proxy address and
+// announces the Sentinel's own proxy, so other Sentinels reach it — and
+// vote with it — only through the proxy that stands for its network.
+func sentinelConfig(port int, dataDir, masterProxy, ownProxy string, downAfter, failoverTimeout time.Duration) string {
 	mh, mp, _ := net.SplitHostPort(masterProxy)
+	ah, ap, _ := net.SplitHostPort(ownProxy)
 	var b strings.Builder
 	fmt.Fprintf(&b, "bind 127.0.0.1\nport %d\nprotected-mode no\ndaemonize no\n", port)
+	fmt.Fprintf(&b, "sentinel announce-ip %s\nsentinel announce-port %s\n", ah, ap)
 	fmt.Fprintf(&b, "dir %s\nlogfile \"\"\n", dataDir)
 	fmt.Fprintf(&b, "sentinel monitor %s %s %s 2\n", MasterName, mh, mp)
 	fmt.Fprintf(&b, "sentinel down-after-milliseconds %s %d\n", MasterName, downAfter.Milliseconds())
@@ -135,7 +139,7 @@ func redisHealth(ctx context.Context, sentinels, nodes []*child, wantReplicas in
 	h := RedisHealth{Sentinels: map[string]string{}}
 	agreed := ""
 	for i, s := range sentinels {
-		sc := redis.NewSentinelClient(&redis.Options{Addr: s.listen, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
+		sc := redis.NewSentinelClient(&redis.Options{Addr: s.proxyAddr, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
 		addr, err := sc.GetMasterAddrByName(ctx, MasterName).Result()
 		others := 0
 		if err == nil {
