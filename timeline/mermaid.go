@@ -31,7 +31,7 @@ func (m *mdWriter) gantt() {
 	}
 	if len(r.Breaches) > 0 {
 		m.printf("    section Breaches\n")
-		for i, b := range r.Breaches {
+		for i, b := range r.Breaches[:min(len(r.Breaches), maxGanttBreaches)] {
 			end := b.To
 			if end == nil {
 				end = &r.Duration
@@ -40,7 +40,14 @@ func (m *mdWriter) gantt() {
 		}
 	}
 	m.printf("```\n\n")
+	if n := len(r.Breaches) - maxGanttBreaches; n > 0 {
+		m.printf("The chart shows the first %d breaches; %d more are in the event table.\n\n", maxGanttBreaches, n)
+	}
 }
+
+// maxGanttBreaches keeps a flapping probe from turning the chart into a wall
+// of bars that no longer renders legibly.
+const maxGanttBreaches = 100
 
 // span renders "START, END" for a gantt task, at least a second long so
 // that Mermaid draws it.

@@ -323,6 +323,32 @@ func TestReportChartsShape(t *testing.T) {
 	}
 }
 
+func TestGanttCapsBreaches(t *testing.T) {
+	var evs []Event
+	for i := range 2 * (maxGanttBreaches + 20) {
+		kind := ProbeBreach
+		if i%2 == 1 {
+			kind = ProbeRecovered
+		}
+		evs = append(evs, Event{Seq: uint64(i + 1), Time: t0.Add(time.Duration(i) * time.Second), Kind: kind,
+			Data: map[string]any{"probe": "redis.latency", "target": "redis"}})
+	}
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, evs, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if n := strings.Count(out, ":active, b"); n != maxGanttBreaches {
+		t.Errorf("gantt has %d breach bars, want %d", n, maxGanttBreaches)
+	}
+	if !strings.Contains(out, "The chart shows the first 100 breaches; 20 more are in the event table.") {
+		t.Error("the chart does not say that breaches were left out")
+	}
+	if got := len(BuildReport(evs, ReportOptions{}).Breaches); got != maxGanttBreaches+20 {
+		t.Errorf("report has %d breach spans, want all %d", got, maxGanttBreaches+20)
+	}
+}
+
 func TestRel(t *testing.T) {
 	tests := map[string]struct {
 		s    Seconds
