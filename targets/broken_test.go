@@ -25,6 +25,7 @@ var brokenCases = map[string][]string{
 		`jumps.yaml:7:17: hosts[1].ssh.jump: jump hosts form a loop through c`,
 		`jumps.yaml:10:17: hosts[2].ssh.jump: jump hosts form a loop through b`,
 		`jumps.yaml:13:17: hosts[3].ssh.jump: "ops@bastion:ssh": port "ssh" is not a number`,
+		`jumps.yaml:18:17: hosts[5].ssh.jump: no host named "bastoin" in hosts; did you mean "bastion"? (a machine outside the inventory is written user@host:port)`,
 	},
 	"lab_node": {
 		`lab_node.yaml:3:12: lab.control: "localhost" has no port`,
@@ -32,6 +33,9 @@ var brokenCases = map[string][]string{
 		`lab_node.yaml:6:30: hosts[0].lab.pid: -1 is not a process id`,
 		`lab_node.yaml:6:42: hosts[0].lab.listen: "127.0.0.1" has no port`,
 		`lab_node.yaml:8:11: hosts[1].lab.kind: missing; want one of redis, sentinel, kafka, cassandra, toxiproxy`,
+	},
+	"merge_self": {
+		`merge_self.yaml:2:3: hosts[0]: merge key << includes the mapping it is part of`,
 	},
 	"names": {
 		`names.yaml:4:5: hosts[1].name: missing; every host needs a name`,

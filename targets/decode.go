@@ -27,10 +27,19 @@ var (
 	secretRefType = reflect.TypeOf(SecretRef(""))
 )
 
+// maxValues bounds how many values one file may expand to through
+// aliases, so an alias bomb costs an error, not minutes of CPU.
+const maxValues = 200_000
+
 type decoder struct {
 	r       *report
 	anchors map[string]ast.Node
 	depth   int
+	values  int
+	// merged caches each mapping's expanded entries; merging marks the
+	// mappings being expanded, to catch a merge key that includes itself.
+	merged  map[ast.Node][]entry
+	merging map[ast.Node]bool
 }
 
 // nodePos is where a node starts; a mapping starts at its first key (its
@@ -100,6 +109,12 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path, hint string) {
 	}
 	n, forceStr := d.resolve(n, path)
 	if n == nil {
+		return
+	}
+	if d.values++; d.values > maxValues {
+		if d.values == maxValues+1 {
+			d.r.at(nodePos(n), path, "the file expands to more than %d values through aliases", maxValues)
+		}
 		return
 	}
 	d.r.pos[path] = nodePos(n)
@@ -310,10 +325,20 @@ func (d *decoder) mergeEntries(n ast.Node, path string) []entry {
 		}
 		return out
 	}
+	if es, done := d.merged[n]; done {
+		return es
+	}
+	if d.merging[n] {
+		d.r.at(nodePos(n), path, "merge key << includes the mapping it is part of")
+		return nil
+	}
+	d.merging[n] = true
 	es, ok := d.entries(n, path)
+	delete(d.merging, n)
 	if !ok {
 		d.r.at(nodePos(n), path, "merge key << wants a mapping, got %s", describe(n, false))
 	}
+	d.merged[n] = es
 	return es
 }
 

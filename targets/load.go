@@ -32,7 +32,7 @@ func Parse(name string, data []byte) (*Inventory, error) {
 	inv := &Inventory{Path: name}
 	body := parseYAML(r, data)
 	if body != nil {
-		d := &decoder{r: r, anchors: map[string]ast.Node{}}
+		d := &decoder{r: r, anchors: map[string]ast.Node{}, merged: map[ast.Node][]entry{}, merging: map[ast.Node]bool{}}
 		d.decode(body, reflect.ValueOf(inv).Elem(), "", "")
 		validate(inv, r)
 	}

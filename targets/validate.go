@@ -138,6 +138,13 @@ func (v *validator) ssh(path string, s SSH, self string) {
 	if _, ok := v.inv.Host(s.Jump); ok {
 		return
 	}
+	// A bare word close to a host name is a typo more often than a DNS name.
+	if !strings.ContainsAny(s.Jump, ".:@") {
+		if m := suggest(s.Jump, v.inv.hostNames()); m != "" {
+			v.problem(path+".jump", "no host named %q in hosts; did you mean %q? (a machine outside the inventory is written user@host:port)", s.Jump, m)
+			return
+		}
+	}
 	if err := checkJump(s.Jump); err != nil {
 		v.problem(path+".jump", "%v", err)
 	}
