@@ -25,6 +25,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 		NewCmdLab(io, nil),
 		NewCmdExport(io, nil),
 		NewCmdCheck(io, nil),
+		NewCmdInject(io, nil), NewCmdRevert(io, nil), NewCmdFaults(io, nil),
 	)
 	return cmd
 }
