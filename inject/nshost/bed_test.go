@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/inject/nshost"
+	"github.com/gameday-dev/gameday/targets"
 )
 
 func TestBedHostsTalkOnlyAmongThemselvesAndVanishAfterTheTest(t *testing.T) {
@@ -30,6 +31,13 @@ func TestBedHostsTalkOnlyAmongThemselvesAndVanishAfterTheTest(t *testing.T) {
 			if routes := bed.Exec(h, "ip", "-4", "route", "show"); strings.Contains(routes, "default") {
 				t.Fatalf("%s has a default route; bed traffic must stay inside: %s", h.Name, routes)
 			}
+		}
+		inv, err := targets.Load(bed.WriteInventory())
+		if err != nil {
+			t.Fatalf("the bed's inventory does not load: %v", err)
+		}
+		if len(inv.Hosts) != 2 || inv.Hosts[1].Address != h2.Addr || inv.SSH.KnownHosts != bed.KnownHosts {
+			t.Fatalf("loaded inventory %+v does not describe the bed", inv)
 		}
 		// host1 reaches host2's Redis across the hub bridge.
 		out := bed.Exec(h1, "redis-cli", "-h", h2.Addr, "-p", "6379", "PING")

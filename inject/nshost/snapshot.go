@@ -75,3 +75,18 @@ func (b *Bed) Signal(h *Host, comm string, sig syscall.Signal) int {
 func (b *Bed) ExecHost(h *Host, argv ...string) (string, error) {
 	return run(append([]string{"nsenter", "-t", strconv.Itoa(h.SSHDPid()), "-n", "-m"}, argv...)...)
 }
+
+// Cmdlines returns the command lines of every process in host h's network
+// namespace (daemons, sessions, guards left running), NULs as spaces.
+func (b *Bed) Cmdlines(h *Host) []string {
+	out, _ := run("ip", "netns", "pids", h.NS)
+	var cmds []string
+	for _, f := range strings.Fields(out) {
+		c, err := os.ReadFile("/proc/" + f + "/cmdline")
+		if err != nil || len(c) == 0 {
+			continue
+		}
+		cmds = append(cmds, strings.TrimSpace(strings.ReplaceAll(string(c), "\x00", " ")))
+	}
+	return cmds
+}

@@ -1,0 +1,24 @@
+package nshost
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/goccy/go-yaml"
+)
+
+// WriteInventory writes Inventory() as inventory.yaml in the bed's
+// directory (0600) and returns its path, for tests that run the gameday
+// binary with -i.
+func (b *Bed) WriteInventory() string {
+	b.tb.Helper()
+	data, err := yaml.Marshal(b.Inventory())
+	if err != nil {
+		b.tb.Fatalf("nshost: inventory: %v", err)
+	}
+	path := filepath.Join(b.Dir, "inventory.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.tb.Fatalf("nshost: inventory: %v", err)
+	}
+	return path
+}
