@@ -19,7 +19,11 @@ import (
 type hypothesis struct {
 	conds  []*condTrack
 	allows []startedAllowance
-	end    time.Time // set by finish: later readings are ignored
+	// from is when judging began (zero: not yet). Readings before it only
+	// set the state that carries into the judged period: a system warming
+	// up before its steady state was confirmed is not a deviation.
+	from time.Time
+	end  time.Time // set by finish: later readings are ignored
 }
 
 type startedAllowance struct {
@@ -58,6 +62,17 @@ func newHypothesis(conds []Condition) *hypothesis {
 		h.conds = append(h.conds, &condTrack{cond: c, targets: map[string]*targetTrack{}})
 	}
 	return h
+}
+
+// judgeFrom starts judging at t (only the first call counts).
+func (h *hypothesis) judgeFrom(t time.Time) {
+	if h.from.IsZero() {
+		h.from = t
+	}
+}
+
+func (h *hypothesis) judging(t time.Time) bool {
+	return !h.from.IsZero() && !t.Before(h.from)
 }
 
 // allow starts the allowances of a step at t.
@@ -107,6 +122,9 @@ func (h *hypothesis) observe(r probes.Reading) {
 		}
 		holds, measured, has := c.cond.Expr.check(r)
 		t.violating = !holds
+		if !h.judging(r.Time) {
+			continue
+		}
 		if !has {
 			t.unmeasured++
 			continue
@@ -122,10 +140,12 @@ func (h *hypothesis) observe(r probes.Reading) {
 func (h *hypothesis) observeMaster(c *condTrack, t *targetTrack, r probes.Reading) {
 	t.violating = r.Status == probes.StatusError || r.Master == ""
 	if t.violating {
-		t.unmeasured++
+		if h.judging(r.Time) {
+			t.unmeasured++
+		}
 		return
 	}
-	if t.master != "" && r.Master != t.master {
+	if t.master != "" && r.Master != t.master && h.judging(r.Time) {
 		t.changes = append(t.changes, t.master+" → "+r.Master)
 		_, _, allowed, _ := h.matching(c.cond.Probe, t.target, r.Time)
 		if t.excusedChangesUse < allowed {
@@ -140,10 +160,13 @@ func (h *hypothesis) observeMaster(c *condTrack, t *targetTrack, r probes.Readin
 // close charges the time since t's last reading, up to now, to its
 // violation totals.
 func (h *hypothesis) close(c *condTrack, t *targetTrack, now time.Time) {
-	if t.readings == 0 || !t.violating || !now.After(t.last) {
+	if t.readings == 0 || !t.violating || h.from.IsZero() || !now.After(t.last) || !now.After(h.from) {
 		return
 	}
 	from, to := t.last, now
+	if from.Before(h.from) {
+		from = h.from
+	}
 	first, _, _, any := h.matching(c.cond.Probe, t.target, to)
 	if !any || !first.Before(to) {
 		t.outside += to.Sub(from)
@@ -195,6 +218,10 @@ func (h *hypothesis) results() ([]timeline.ConditionResult, string) {
 			}
 		}
 		switch {
+		case h.from.IsZero():
+			res.Held = false
+			res.Worst = "not judged"
+			why = append(why, "the run ended before its steady state was confirmed")
 		case len(c.targets) == 0:
 			res.Held = false
 			res.Worst = "no readings"

@@ -242,7 +242,7 @@ func (d *decoder) probeCondition(n ast.Node, field, probe, target, cond string, 
 	if d.failed() {
 		return Condition{}
 	}
-	c := Condition{Probe: probe, Target: target, Pos: pos(n)}
+	c := Condition{Probe: probe, Target: target, Pos: pos(n), field: field}
 	if !probeNameRE.MatchString(probe) {
 		d.fail(n, field, "%q is not a probe name such as redis.latency", probe)
 		return c
@@ -280,7 +280,7 @@ func (d *decoder) step(n ast.Node, field string, injects map[string]bool, main b
 	if d.failed() {
 		return Step{}
 	}
-	s := Step{Pos: pos(n)}
+	s := Step{Pos: pos(n), field: field}
 	for _, a := range actions {
 		if _, ok := m[string(a)]; !ok {
 			continue
@@ -430,6 +430,9 @@ func (d *decoder) expect(e entry, field string) *Expect {
 	probe := d.required(m, "probe", e.key, field, "name the probe to watch, such as sentinel.master")
 	cond := d.required(m, "condition", e.key, field, "write what to wait for, such as \"changed\" or \"lag < 100\"")
 	x := &Expect{Condition: d.probeCondition(at(m, "condition", e.key), join(field, "condition"), probe, d.optional(m, "target", field), cond, useExpect)}
+	// Problems found later (an unknown probe or target) are about the
+	// whole expect, not its condition text.
+	x.Condition.Pos, x.Condition.field = pos(e.value), field
 	if w, ok := m["within"]; ok {
 		x.Within = d.duration(w, join(field, "within"))
 	} else {
@@ -448,6 +451,7 @@ func (d *decoder) allowance(n ast.Node, field string) Allowance {
 		Target: d.optional(m, "target", field),
 		For:    d.optDuration(m, "for", field, 0),
 		Pos:    pos(n),
+		field:  field,
 	}
 	if c, ok := m["changes"]; ok {
 		a.Changes = d.count(c, join(field, "changes"))

@@ -225,6 +225,13 @@ func (m *monitor) masters() map[string]string {
 	return out
 }
 
+// judgeFrom starts judging the hypothesis at t.
+func (m *monitor) judgeFrom(t time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.hyp.judgeFrom(t)
+}
+
 // allow starts a step's allowances at t.
 func (m *monitor) allow(list []Allowance, t time.Time) {
 	m.mu.Lock()

@@ -37,6 +37,9 @@ type Condition struct {
 	Target string // "" for every target of the probe
 	Expr   Expr
 	Pos    targets.Pos
+	// field is the path of this item in the file ("steps[2]"), for
+	// problems found after loading.
+	field string
 }
 
 // String returns the condition as a person would write it.
@@ -81,6 +84,9 @@ const (
 type Step struct {
 	Action Action
 	Pos    targets.Pos
+	// field is the path of this item in the file ("steps[2]"), for
+	// problems found after loading.
+	field string
 
 	WaitSteady *WaitSteady
 	Inject     *Inject
@@ -134,4 +140,7 @@ type Allowance struct {
 	For     time.Duration
 	Changes int
 	Pos     targets.Pos
+	// field is the path of this item in the file ("steps[2]"), for
+	// problems found after loading.
+	field string
 }

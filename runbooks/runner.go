@@ -146,11 +146,20 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// runSteps runs steps in order until one fails or ctx ends.
+// runSteps runs steps in order until one fails or ctx ends. The
+// hypothesis is judged from the end of the first wait-steady, or from the
+// first step that is neither a wait-steady nor a note: what the system did
+// before its steady state was confirmed is not a deviation.
 func (r *Runner) runSteps(ctx context.Context, steps []Step) error {
-	for i := range steps {
+	for i, s := range steps {
+		if s.Action != ActionWaitSteady && s.Action != ActionNote {
+			r.mon.judgeFrom(time.Now())
+		}
 		if err := r.runStep(ctx, steps, i, false); err != nil {
 			return err
+		}
+		if s.Action == ActionWaitSteady {
+			r.mon.judgeFrom(time.Now())
 		}
 	}
 	return ctx.Err()

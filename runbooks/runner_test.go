@@ -81,6 +81,7 @@ func hasNote(evs []timeline.Event, text string) bool {
 func TestRunnerVerdicts(t *testing.T) {
 	cases := map[string]struct {
 		file       string
+		warmup     time.Duration
 		verdict    string
 		reason     string // substring
 		conditions []timeline.ConditionResult
@@ -89,6 +90,17 @@ func TestRunnerVerdicts(t *testing.T) {
 		"latency breach inside its allowance holds": {
 			file: "latency-held.yaml", verdict: timeline.VerdictHeld,
 			conditions: []timeline.ConditionResult{{Condition: "redis.latency p99 < 50ms", Held: true, Worst: "p99 600ms"}},
+			armedKinds: []string{"latency"},
+		},
+		"slow warm-up before the steady state is not judged": {
+			file: "latency-held.yaml", warmup: 300 * time.Millisecond, verdict: timeline.VerdictHeld,
+			conditions: []timeline.ConditionResult{{Condition: "redis.latency p99 < 50ms", Held: true, Worst: "p99 600ms"}},
+			armedKinds: []string{"latency"},
+		},
+		"breach longer than its allowance deviates": {
+			file: "latency-short-allowance.yaml", verdict: timeline.VerdictDeviated,
+			reason:     "more than the 100ms allowed",
+			conditions: []timeline.ConditionResult{{Condition: "redis.latency p99 < 50ms", Held: false, Worst: "p99 600ms"}},
 			armedKinds: []string{"latency"},
 		},
 		"latency breach without allowance deviates": {
@@ -122,7 +134,9 @@ func TestRunnerVerdicts(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			res, w, evs := worldRun(t, tc.file, context.Background(), nil)
+			res, w, evs := worldRun(t, tc.file, context.Background(), func(_ *Runner, w *world) {
+				w.warmUntil = time.Now().Add(tc.warmup)
+			})
 			if res.Verdict != tc.verdict || !strings.Contains(res.Reason, tc.reason) {
 				t.Errorf("verdict %s (%s), want %s (…%s…)", res.Verdict, res.Reason, tc.verdict, tc.reason)
 			}

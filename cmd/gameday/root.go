@@ -26,6 +26,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 		NewCmdExport(io, nil),
 		NewCmdCheck(io, nil),
 		NewCmdInject(io, nil), NewCmdRevert(io, nil), NewCmdFaults(io, nil),
+		NewCmdRun(io, nil),
 	)
 	return cmd
 }

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/runbooks"
+	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/timeline"
+)
+
+// RunOptions are the inputs of `gameday run`.
+type RunOptions struct {
+	IO        *IOStreams
+	Runbook   string
+	Inventory string
+	Report    string // "" for beside the journal
+	Journal   string // "" for a new session journal in the state directory
+	// Signals delivers interrupts; nil means SIGINT and SIGTERM (tests
+	// pass their own channel).
+	Signals chan os.Signal
+}
+
+// NewCmdRun builds `gameday run`. runF, when set, receives the parsed
+// options instead of running anything (tests).
+func NewCmdRun(io *IOStreams, runF func(*RunOptions) error) *cobra.Command {
+	opts := &RunOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "run RUNBOOK -i INVENTORY [--report timeline.md] [--journal journal.jsonl]",
+		Short: "Run a runbook headless; the exit status is its verdict",
+		Long: `gameday run executes a runbook (see docs/runbooks.md) against an inventory:
+it starts the inventory's probes, runs the steps with a line of progress each,
+judges the hypothesis from the probe readings and always runs the rollback,
+which reverts every fault the run armed. It writes the session journal and the
+markdown report and prints their paths.
+
+Exit status: 0 the hypothesis held, 1 it deviated, 2 bad input, 3 aborted (an
+abort condition, a failed step, Ctrl-C, or a rollback that could not revert).
+Ctrl-C stops the current step and starts the rollback; pressing it again does
+not skip the rollback.`,
+		Example: `  gameday run examples/redis-failover.yaml -i ~/.local/state/gameday/lab/inventory.yaml
+  gameday run drill.yaml -i inventory.yaml --journal drill.jsonl --report drill.md`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("run needs exactly one RUNBOOK file, got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Runbook = args[0]
+			if opts.Inventory == "" {
+				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says which hosts and services the runbook runs on")}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml describing the hosts and services")
+	cmd.Flags().StringVar(&opts.Report, "report", "", "write the markdown report here (default: beside the journal, .md)")
+	cmd.Flags().StringVar(&opts.Journal, "journal", "", "append the session's events to this journal (default: a new one in the state directory)")
+	return cmd
+}
+
+func runRun(opts *RunOptions) error {
+	rb, err := runbooks.Load(opts.Runbook)
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	inv, err := targets.Load(opts.Inventory)
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	set, err := probes.NewSet(inv, nil, probes.Options{})
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	var expected []runbooks.ProbeKey
+	for _, p := range set.Probes() {
+		expected = append(expected, runbooks.ProbeKey{Probe: p.Probe, Target: p.Target})
+	}
+	if err := rb.Check(inv, expected); err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+
+	session, err := openRunSession(opts.Journal, inv, rb)
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
+	rec := session.Recorder
+	// The probes record onto the session, so they are built again now that
+	// it exists; the first Set only listed them for the check above.
+	if set, err = probes.NewSet(inv, rec, probes.Options{}); err != nil {
+		session.Close("failed")
+		return err
+	}
+	m, err := inject.NewManager(inv, rec, "")
+	if err != nil {
+		session.Close("failed")
+		return err
+	}
+	defer m.Close()
+
+	probeCtx, stopProbes := context.WithCancel(context.Background())
+	probesDone := make(chan struct{})
+	go func() {
+		defer close(probesDone)
+		set.Run(probeCtx)
+	}()
+
+	runCtx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	stopSignals := watchInterrupts(opts, interrupt)
+	out := opts.IO.Out
+	fmt.Fprintf(out, "runbook %s on %s (journal %s)\n", rb.Name, inventoryName(inv), session.Path)
+	runner := &runbooks.Runner{
+		Runbook:  rb,
+		Faults:   m,
+		Recorder: rec,
+		Hosts:    runbooks.InventoryHosts{Inv: inv},
+		Expected: expected,
+		Progress: func(line string) { fmt.Fprintln(out, line) },
+	}
+	res, err := runner.Run(runCtx)
+	stopSignals()
+	stopProbes()
+	<-probesDone
+	if err != nil {
+		session.Close("failed")
+		return err
+	}
+	if cerr := session.Close(res.Verdict); cerr != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: journal: %v\n", cerr)
+	}
+
+	report, rerr := writeRunReport(session.Path, opts.Report)
+	printVerdict(opts.IO, res, session.Path, report)
+	if rerr != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "gameday: report: %v\n", rerr)
+	}
+	return verdictExit(res)
+}
+
+// openRunSession opens the session journal: a new one in the state
+// directory, or the file the operator named (appended to).
+func openRunSession(path string, inv *targets.Inventory, rb *runbooks.Runbook) (*timeline.Session, error) {
+	info := timeline.SessionInfo{Source: "run", Inventory: inventoryName(inv), Runbook: rb.Name, Title: rb.Name}
+	if path == "" {
+		return timeline.OpenSession("", info)
+	}
+	j, err := timeline.OpenJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	rec := timeline.NewRecorder(timeline.WithSink(j))
+	rec.Record(timeline.NewEvent(timeline.SessionStart, info.Source, "session started").
+		With("inventory", info.Inventory).With("runbook", info.Runbook).With("title", info.Title))
+	return &timeline.Session{Recorder: rec, Journal: j, Path: j.Path()}, nil
+}
+
+func inventoryName(inv *targets.Inventory) string {
+	if inv.Name != "" {
+		return inv.Name
+	}
+	return filepath.Base(inv.Path)
+}
+
+// watchInterrupts cancels the run at the first SIGINT/SIGTERM and, at every
+// later one, tells the operator the rollback is still running: it must not
+// be skipped, so no second signal ends the process. The returned func stops
+// watching.
+func watchInterrupts(opts *RunOptions, interrupt context.CancelFunc) func() {
+	sigs := opts.Signals
+	if sigs == nil {
+		sigs = make(chan os.Signal, 4)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	}
+	done := make(chan struct{})
+	go func() {
+		first := true
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				if first {
+					first = false
+					fmt.Fprintln(opts.IO.ErrOut, "interrupted: stopping the current step and rolling back")
+					interrupt()
+					continue
+				}
+				fmt.Fprintln(opts.IO.ErrOut, "rollback in progress, please wait")
+			}
+		}
+	}()
+	return func() {
+		if opts.Signals == nil {
+			signal.Stop(sigs)
+		}
+		close(done)
+	}
+}
+
+// writeRunReport writes the markdown report of this session (the events
+// from its session.start on: an appended journal holds earlier ones) and
+// returns its path.
+func writeRunReport(journal, report string) (string, error) {
+	if report == "" {
+		report = strings.TrimSuffix(journal, filepath.Ext(journal)) + ".md"
+	}
+	events, warns, err := timeline.LoadJournal(journal)
+	if err != nil {
+		return report, err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Kind == timeline.SessionStart {
+			events = events[i:]
+			break
+		}
+	}
+	f, err := os.OpenFile(report, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return report, err
+	}
+	werr := timeline.WriteMarkdown(f, events, timeline.ReportOptions{Journal: journal, Warnings: warns})
+	return report, errors.Join(werr, f.Close())
+}
+
+// printVerdict prints the verdict, each condition and where the files are.
+func printVerdict(io *IOStreams, res runbooks.Result, journal, report string) {
+	fmt.Fprintf(io.Out, "verdict: %s%s\n", res.Verdict, prefixedReason(res.Reason))
+	for _, c := range res.Conditions {
+		mark := "held"
+		if !c.Held {
+			mark = "DEVIATED"
+		}
+		fmt.Fprintf(io.Out, "  %-8s %s (worst: %s)\n", mark, c.Condition, c.Worst)
+	}
+	if res.RollbackErr != nil {
+		fmt.Fprintf(io.ErrOut, "gameday: the rollback could not revert every fault: %v\nrevert them with: gameday revert --all\n", res.RollbackErr)
+	}
+	fmt.Fprintf(io.Out, "journal: %s\nreport: %s\n", journal, report)
+}
+
+func prefixedReason(r string) string {
+	if r == "" {
+		return ""
+	}
+	return " (" + r + ")"
+}
+
+// verdictExit maps a result to the exit status scripts rely on.
+func verdictExit(res runbooks.Result) error {
+	switch {
+	case res.RollbackErr != nil || res.Verdict == timeline.VerdictAborted:
+		return &ExitError{Code: ExitAborted}
+	case res.Verdict == timeline.VerdictDeviated:
+		return &ExitError{Code: ExitFailed}
+	}
+	return nil
+}
