@@ -28,7 +28,7 @@ func Load(path string) (*Inventory, error) {
 // name used in problem messages. On failure the error is a Problems holding
 // every problem found, sorted by position.
 func Parse(name string, data []byte) (*Inventory, error) {
-	r := &report{file: name, pos: map[string]Pos{}, suggested: map[string]bool{}}
+	r := &report{file: name, pos: map[string]Pos{}, failedAt: map[string]bool{}, suggested: map[string]bool{}}
 	inv := &Inventory{Path: name}
 	body := parseYAML(r, data)
 	if body != nil {

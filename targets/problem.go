@@ -77,6 +77,8 @@ type report struct {
 	file  string
 	pos   map[string]Pos
 	probs Problems
+	// failedAt holds the fields that have a problem ("" for the file).
+	failedAt map[string]bool
 	// suggested are fields an unknown key was probably meant to be.
 	suggested map[string]bool
 }
@@ -84,6 +86,7 @@ type report struct {
 // at records a problem at an explicit position.
 func (r *report) at(p Pos, field, format string, args ...any) {
 	r.probs = append(r.probs, Problem{File: r.file, Pos: p, Field: field, Msg: fmt.Sprintf(format, args...)})
+	r.failedAt[field] = true
 }
 
 // add records a problem at the position of field, or of its nearest

@@ -15,7 +15,12 @@ var LabKinds = []string{"redis", "sentinel", "kafka", "cassandra", "toxiproxy"}
 // validate checks what the decoder cannot: required fields, references
 // between hosts and services, address forms and secret references.
 func validate(inv *Inventory, r *report) {
-	v := &validator{inv: inv, r: r}
+	v := &validator{inv: inv, r: r, byName: map[string]Host{}}
+	for _, h := range inv.Hosts {
+		if _, dup := v.byName[h.Name]; !dup {
+			v.byName[h.Name] = h
+		}
+	}
 	if len(inv.Hosts) == 0 && len(inv.Services.Kafka)+len(inv.Services.Cassandra)+len(inv.Services.Redis) == 0 && !r.failed("") && !r.suggested["hosts"] && !r.suggested["services"] {
 		r.at(Pos{Line: 1, Col: 1}, "", "the inventory lists no hosts and no services")
 	}
@@ -31,6 +36,9 @@ func validate(inv *Inventory, r *report) {
 type validator struct {
 	inv *Inventory
 	r   *report
+	// byName indexes hosts (the first of a duplicated name), so checks stay
+	// linear in the size of the file.
+	byName map[string]Host
 }
 
 // problem reports unless the decoder already reported at that field or
@@ -45,12 +53,14 @@ func (v *validator) problem(field, format string, args ...any) {
 
 // failed reports whether a problem was recorded at field or an ancestor.
 func (r *report) failed(field string) bool {
-	for _, p := range r.probs {
-		if p.Field == field || strings.HasPrefix(field, p.Field+".") || strings.HasPrefix(field, p.Field+"[") || p.Field == "" {
+	for path := field; ; path = parentPath(path) {
+		if r.failedAt[path] {
 			return true
 		}
+		if path == "" {
+			return false
+		}
 	}
-	return false
 }
 
 func (v *validator) hosts() {
@@ -135,7 +145,7 @@ func (v *validator) ssh(path string, s SSH, self string) {
 		v.problem(path+".jump", "a host cannot be its own jump host")
 		return
 	}
-	if _, ok := v.inv.Host(s.Jump); ok {
+	if _, ok := v.byName[s.Jump]; ok {
 		return
 	}
 	// A bare word close to a host name is a typo more often than a DNS name.
@@ -183,7 +193,7 @@ func (v *validator) jumpCycles() {
 		seen := map[string]bool{h.Name: true}
 		cur := h
 		for {
-			next, ok := v.inv.Host(v.inv.SSHFor(cur).Jump)
+			next, ok := v.byName[v.inv.SSHFor(cur).Jump]
 			if !ok {
 				break
 			}

@@ -68,7 +68,7 @@ func (v *validator) serviceHosts(s service) {
 	}
 	names := v.inv.hostNames()
 	for i, h := range s.hosts {
-		if _, ok := v.inv.Host(h); !ok {
+		if _, ok := v.byName[h]; !ok {
 			v.problem(indexPath(s.path+".hosts", i), "no host named %q in hosts%s", h, didYouMean(h, names))
 		}
 	}
