@@ -58,9 +58,10 @@ func analyzeFaults(evs []Event, start, end time.Time) []FaultReport {
 		}
 		l.absorb(e, fe)
 	}
+	latency := latencyProbes(evs)
 	reps := make([]FaultReport, 0, len(lives))
 	for _, l := range lives {
-		reps = append(reps, l.finish(evs, start, end))
+		reps = append(reps, l.finish(evs, start, end, latency))
 	}
 	return reps
 }
@@ -104,7 +105,8 @@ func (l *faultLife) absorb(e Event, fe faultEvent) {
 	}
 }
 
-// params lists fault parameters sorted by name, without secrets.
+// params lists the fault parameters that are set, sorted by name, without
+// secrets.
 func params(m map[string]any) []Param {
 	ps := []Param{}
 	for k, v := range Redact(m) {
@@ -117,13 +119,16 @@ func params(m map[string]any) []Param {
 		default:
 			s = fmt.Sprint(v)
 		}
+		if s == "" || s == "<nil>" {
+			continue // an unset optional parameter says nothing
+		}
 		ps = append(ps, Param{Name: ScrubText(k), Value: ScrubText(s)})
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
 	return ps
 }
 
-func (l *faultLife) finish(evs []Event, start, end time.Time) FaultReport {
+func (l *faultLife) finish(evs []Event, start, end time.Time, latency []string) FaultReport {
 	rep := l.rep
 	if rep.Params == nil {
 		rep.Params = []Param{}
@@ -132,6 +137,10 @@ func (l *faultLife) finish(evs []Event, start, end time.Time) FaultReport {
 		rep.Hosts = []string{}
 	}
 	rep.Breached = []string{}
+	rep.Latency = make([]LatencyImpact, len(latency))
+	for i, p := range latency {
+		rep.Latency[i].Probe = p
+	}
 	on := l.armed
 	if on.IsZero() {
 		on = l.arming
@@ -235,7 +244,16 @@ func impact(rep *FaultReport, evs []Event, on, until, start time.Time) {
 		if !ok || !overlaps {
 			continue
 		}
-		m := Measure{Probe: r.name(), At: secondsOf(e.Time.Sub(start))}
+		at := secondsOf(e.Time.Sub(start))
+		m := Measure{Probe: r.name(), At: at}
+		if li := latencyOf(rep, m.Probe); li != nil {
+			switch {
+			case r.Status == "error":
+				li.Unmeasured++
+			case r.P99 > 0 && (li.WorstP99 == nil || r.P99 > *li.WorstP99):
+				li.WorstP99, li.At = ptr(r.P99), ptr(at)
+			}
+		}
 		if r.P99 > 0 && (rep.WorstP99 == nil || r.P99 > rep.WorstP99.Value) {
 			m.Value = r.P99
 			rep.WorstP99 = ptr(m)
@@ -256,6 +274,35 @@ func impact(rep *FaultReport, evs []Event, on, until, start time.Time) {
 			}
 		}
 	}
+}
+
+func latencyOf(rep *FaultReport, probe string) *LatencyImpact {
+	for i := range rep.Latency {
+		if rep.Latency[i].Probe == probe {
+			return &rep.Latency[i]
+		}
+	}
+	return nil
+}
+
+// latencyProbes names, sorted, the probes that report a p99 somewhere in
+// the journal.
+func latencyProbes(evs []Event) []string {
+	seen := map[string]bool{}
+	for _, e := range evs {
+		if e.Kind != ProbeWindow {
+			continue
+		}
+		if r, ok := readingOf(e); ok && r.P99 > 0 {
+			seen[r.name()] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func ptr[T any](v T) *T { return &v }

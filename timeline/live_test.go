@@ -27,7 +27,7 @@ func TestReportSameLiveAndReloaded(t *testing.T) {
 	fault := func(k timeline.Kind, s float64) timeline.Event {
 		e := timeline.NewEvent(k, "inject", "%s latency on redis-1", k).
 			With("fault_id", "f-1").With("kind", "latency").With("hosts", []string{"redis-1"}).
-			With("params", map[string]string{"delay": "500ms", "password": "hunter2"}).With("ttl", "10m0s")
+			With("params", map[string]string{"delay": "500ms", "password": "hunter2", "pattern": ""}).With("ttl", "10m0s")
 		e.Time = at(s)
 		return e
 	}

@@ -64,7 +64,7 @@ func (m *mdWriter) header() {
 	if !r.Start.IsZero() {
 		m.printf("| Date | %s |\n", r.Start.Format("2006-01-02"))
 		m.printf("| Start | %s UTC |\n", r.Start.Format("15:04:05"))
-		m.printf("| Duration | %s |\n", r.Duration.Duration())
+		m.printf("| Duration | %s |\n", r.Duration.Duration().Round(100*time.Millisecond))
 	}
 	m.printf("| Inventory | %s |\n", orDash(cell(r.Inventory)))
 	if r.Runbook != "" {
@@ -156,7 +156,7 @@ func (m *mdWriter) faults() {
 		}
 		m.printf("| Time to recover | %s |\n", recover)
 		m.printf("| Probes breached | %s |\n", orDash(cell(strings.Join(f.Breached, ", "))))
-		m.printf("| Worst p99 | %s |\n", measure(f.WorstP99, "%.1f ms"))
+		m.printf("| Worst p99 | %s |\n", latency(f.Latency))
 		m.printf("| Max lag | %s |\n", measure(f.MaxLag, "%.0f messages"))
 		m.printf("| Min QUORUM success | %s |\n", measure(f.MinQuorum, "%.2f %%"))
 		m.printf("| Master changes | %d |\n\n", f.MasterChanges)
@@ -213,6 +213,27 @@ func rel(s Seconds, ms bool) string {
 		return fmt.Sprintf("+%d:%02d:%s", h, mnt, secs)
 	}
 	return fmt.Sprintf("+%d:%s", mnt, secs)
+}
+
+// latency renders each latency probe's worst p99 during a fault:
+// "redis.latency redis 512.0 ms (+0:34), 3 windows not measurable; …".
+func latency(ls []LatencyImpact) string {
+	var parts []string
+	for _, l := range ls {
+		var p string
+		if l.WorstP99 != nil {
+			p = fmt.Sprintf("%s %.1f ms (%s)", cell(l.Probe), *l.WorstP99, rel(*l.At, false))
+		} else if l.Unmeasured > 0 {
+			p = cell(l.Probe) + " no measurement"
+		}
+		if l.Unmeasured > 0 {
+			p += fmt.Sprintf(", %d windows not measurable", l.Unmeasured)
+		}
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return orDash(strings.Join(parts, "; "))
 }
 
 func measure(v *Measure, format string) string {

@@ -105,10 +105,23 @@ type FaultReport struct {
 	Breached      []string `json:"breached"`
 	// Impact covers the fault from ArmedAt until it ended or, when later,
 	// until recovery.
-	WorstP99      *Measure `json:"worst_p99_ms"`
-	MaxLag        *Measure `json:"max_lag"`
-	MinQuorum     *Measure `json:"min_quorum_success_pct"`
-	MasterChanges int      `json:"master_changes"`
+	WorstP99 *Measure `json:"worst_p99_ms"`
+	// Latency breaks WorstP99 down by probe, for every probe that reports
+	// a p99 anywhere in the journal, sorted by probe.
+	Latency       []LatencyImpact `json:"latency"`
+	MaxLag        *Measure        `json:"max_lag"`
+	MinQuorum     *Measure        `json:"min_quorum_success_pct"`
+	MasterChanges int             `json:"master_changes"`
+}
+
+// LatencyImpact is one latency probe during a fault: its worst p99, and how
+// many of its windows could not measure at all (a dead node measures nothing,
+// which is worse than slow).
+type LatencyImpact struct {
+	Probe      string   `json:"probe"`
+	WorstP99   *float64 `json:"worst_p99_ms"` // nil: no window measured
+	At         *Seconds `json:"at_s"`
+	Unmeasured int      `json:"unmeasured_windows"`
 }
 
 // Param is one fault parameter.

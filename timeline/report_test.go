@@ -189,6 +189,9 @@ func TestReportFaultAnalysis(t *testing.T) {
 
 	check("kill detect", kill.TimeToDetect, sec(2))
 	check("kill recover", kill.TimeToRecover, sec(4))
+	if len(kill.Latency) != 2 || kill.Latency[1].Probe != "redis.latency redis" || kill.Latency[1].Unmeasured != 5 {
+		t.Errorf("kill fault latency = %+v, want redis.latency with 5 unmeasurable windows", kill.Latency)
+	}
 	if kill.MasterChanges != 1 || kill.MaxLag == nil || kill.MaxLag.Value != 760 || kill.State != "reverted" {
 		t.Errorf("kill fault = %+v, lag %+v", kill, kill.MaxLag)
 	}
