@@ -95,16 +95,6 @@ func (b *Bed) addHost(h *Host, i int) error {
 			return err
 		}
 	}
-	// Hosts start with the filter tables' built-in chains, as any host
-	// with a firewall has; iptables-nft would otherwise create them on
-	// first use and leave them, empty, after the last rule goes.
-	for _, restore := range []string{"iptables-restore", "ip6tables-restore"} {
-		cmd := exec.Command("ip", "netns", "exec", h.NS, restore)
-		cmd.Stdin = strings.NewReader("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s in %s: %w: %s", restore, h.NS, err, out)
-		}
-	}
 	return nil
 }
 

@@ -63,6 +63,17 @@ func (p *Pool) expand(path string) string {
 	return path
 }
 
+// invPath resolves a path written in the inventory: ~ against the home
+// directory, a relative path against the inventory file's directory (not
+// wherever gameday happens to run).
+func (p *Pool) invPath(path string) string {
+	path = p.expand(path)
+	if !filepath.IsAbs(path) && p.inv != nil && p.inv.Path != "" {
+		return filepath.Join(filepath.Dir(p.inv.Path), path)
+	}
+	return path
+}
+
 // loadSSHConfig parses the ssh_config files once.
 func (p *Pool) loadSSHConfig() ([]*ssh_config.Config, error) {
 	p.sc.once.Do(func() {
@@ -188,7 +199,7 @@ func (p *Pool) resolve(h targets.Host, allowJump bool) (*settings, error) {
 	s := &settings{name: name, user: usr, addr: net.JoinHostPort(hostname, port)}
 
 	if id := first(h.SSH.IdentityFile, def.IdentityFile); id != "" {
-		s.identities, s.explicitIdentity = []string{p.expand(id)}, true
+		s.identities, s.explicitIdentity = []string{p.invPath(id)}, true
 	} else {
 		ids, err := p.scGetAll(alias, "IdentityFile")
 		if err != nil {
@@ -206,7 +217,7 @@ func (p *Pool) resolve(h targets.Host, allowJump bool) (*settings, error) {
 	}
 
 	if kh := first(h.SSH.KnownHosts, def.KnownHosts); kh != "" {
-		s.knownHosts = p.expand(kh)
+		s.knownHosts = p.invPath(kh)
 	} else {
 		scKH, err := p.scGet(alias, "UserKnownHostsFile")
 		if err != nil {
