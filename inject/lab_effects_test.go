@@ -144,6 +144,40 @@ func TestLabFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("the lab's guard reverts a partition when its TTL runs out", func(t *testing.T) {
+		replica := "redis-2"
+		if masterByProxy(t, l) == replica {
+			replica = "redis-3"
+		}
+		a, err := m.Arm(ctx, inject.Request{Kind: "partition", Hosts: []string{replica}, TTL: 2 * time.Second})
+		if err != nil {
+			t.Fatalf("Arm partition: %v", err)
+		}
+		if !labNode(t, l, replica).Cut {
+			t.Fatalf("%s is not cut after arming", replica)
+		}
+		for deadline := time.Now().Add(6 * time.Second); labNode(t, l, replica).Cut && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if labNode(t, l, replica).Cut {
+			t.Fatalf("%s still cut 6s after a 2s TTL", replica)
+		}
+		time.Sleep(time.Until(a.Deadline))
+		list, err := m.List(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state := inject.State("missing")
+		for _, f := range list {
+			if f.ID == a.ID {
+				state = f.State
+			}
+		}
+		if state != inject.StateExpired {
+			t.Errorf("fault %s is %s after its guard fired, want expired", a.ID, state)
+		}
+	})
+
 	t.Run("kill the master fails over and the old master rejoins", func(t *testing.T) {
 		old := masterByProxy(t, l)
 		if old == "" {

@@ -148,8 +148,8 @@ func (f *Partition) LabPlan(t PlanTarget) (LabPlan, error) {
 	if len(f.Peers) > 0 || f.Direction != DirBoth {
 		return LabPlan{}, fmt.Errorf("partition: lab node %s can only be cut off from everyone in both directions (leave out peers and direction)", t.Host.Name)
 	}
-	if err := labNode(t); err != nil {
-		return LabPlan{}, err
+	if t.Host.Lab == nil {
+		return LabPlan{}, fmt.Errorf("host %s is not a lab node", t.Host.Name)
 	}
 	n := t.Host.Name
 	return LabPlan{Inject: []LabStep{{Op: LabCut, Node: n}}, Revert: []LabStep{{Op: LabHeal, Node: n}}}, nil

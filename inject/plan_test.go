@@ -22,6 +22,7 @@ func planInventory() *targets.Inventory {
 			{Name: "sentinel-1", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "sentinel"}},
 			{Name: "sentinel-2", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "sentinel"}},
 			{Name: "sentinel-3", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "sentinel"}},
+			{Name: "kafka-1", Address: "127.0.0.1", Lab: &targets.LabNode{Kind: "kafka"}},
 		},
 		Services: targets.Services{
 			Cassandra: []targets.Cassandra{{Name: "main", Hosts: []string{"db1", "db2", "db3"}}},
@@ -96,15 +97,18 @@ func TestLabPlans(t *testing.T) {
 		wantInject string
 		wantRevert string
 		wantErr    string
+		host       string
 	}{
-		"latency toxic":   {kind: "latency", params: map[string]string{"delay": "300ms"}, wantInject: "lab toxic-add redis-1 gameday-0123abcd latency downstream", wantRevert: "lab toxic-remove redis-1 gameday-0123abcd"},
-		"partition cut":   {kind: "partition", wantInject: "lab cut redis-1", wantRevert: "lab heal redis-1"},
-		"one-way refused": {kind: "partition", params: map[string]string{"direction": "in"}, wantErr: "can only be cut off from everyone"},
-		"kill":            {kind: "kill", wantInject: "lab signal redis-1 SIGKILL", wantRevert: "lab start redis-1"},
-		"pause":           {kind: "pause", wantInject: "lab signal redis-1 SIGSTOP", wantRevert: "lab signal redis-1 SIGCONT"},
-		"stop":            {kind: "stop", wantInject: "lab stop redis-1", wantRevert: "lab start redis-1"},
-		"clock":           {kind: "clock-drift", params: map[string]string{"offset": "-2s"}, wantInject: "lab faketime redis-1 offset -2s", wantRevert: "lab faketime redis-1 offset +0"},
-		"disk-fill":       {kind: "disk-fill", wantInject: "lab shell redis-1", wantRevert: "lab remove-file redis-1 /tmp/lab/redis-1/.gameday-fill-0123abcd"},
+		"latency toxic":      {kind: "latency", params: map[string]string{"delay": "300ms"}, wantInject: "lab toxic-add redis-1 gameday-0123abcd latency downstream", wantRevert: "lab toxic-remove redis-1 gameday-0123abcd"},
+		"partition cut":      {kind: "partition", wantInject: "lab cut redis-1", wantRevert: "lab heal redis-1"},
+		"one-way refused":    {kind: "partition", params: map[string]string{"direction": "in"}, wantErr: "can only be cut off from everyone"},
+		"kill":               {kind: "kill", wantInject: "lab signal redis-1 SIGKILL", wantRevert: "lab start redis-1"},
+		"pause":              {kind: "pause", wantInject: "lab signal redis-1 SIGSTOP", wantRevert: "lab signal redis-1 SIGCONT"},
+		"stop":               {kind: "stop", wantInject: "lab stop redis-1", wantRevert: "lab start redis-1"},
+		"clock":              {kind: "clock-drift", params: map[string]string{"offset": "-2s"}, wantInject: "lab faketime redis-1 offset -2s", wantRevert: "lab faketime redis-1 offset +0"},
+		"kafka kill refused": {kind: "kill", host: "kafka-1", wantErr: "kfake broker inside the lab process: only partition works on it"},
+		"kafka cut":          {kind: "partition", host: "kafka-1", wantInject: "lab cut kafka-1", wantRevert: "lab heal kafka-1"},
+		"disk-fill":          {kind: "disk-fill", wantInject: "lab shell redis-1", wantRevert: "lab remove-file redis-1 /tmp/lab/redis-1/.gameday-fill-0123abcd"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -112,7 +116,11 @@ func TestLabPlans(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lp, err := f.LabPlan(PlanTarget{ID: "0123abcd", Host: redis1, Inv: inv, TTL: time.Minute})
+			h := redis1
+			if tc.host != "" {
+				h, _ = inv.Host(tc.host)
+			}
+			lp, err := f.LabPlan(PlanTarget{ID: "0123abcd", Host: h, Inv: inv, TTL: time.Minute})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("LabPlan error = %v, want %q", err, tc.wantErr)

@@ -110,9 +110,14 @@ func (s Selector) runningStep(host string) Step {
 // gone); it skips the command name, which may hold spaces.
 const procState = `st=$(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null | cut -d' ' -f1)`
 
+// labNode checks that the host is a lab node with a process of its own to
+// signal, stop or start.
 func labNode(t PlanTarget) error {
-	if t.Host.Lab == nil {
+	switch {
+	case t.Host.Lab == nil:
 		return fmt.Errorf("host %s is not a lab node", t.Host.Name)
+	case t.Host.Lab.Kind == "kafka":
+		return fmt.Errorf("lab node %s is a kfake broker inside the lab process: only partition works on it", t.Host.Name)
 	}
 	return nil
 }
