@@ -22,7 +22,9 @@ func CheckCassandra(ctx context.Context, c Cassandra) Readiness {
 		cluster.ConnectTimeout = timeout
 		cluster.NumConns = 1
 		cluster.RetryPolicy = &gocql.SimpleRetryPolicy{NumRetries: 0}
-		cluster.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 0, Interval: timeout}
+		// MaxRetries counts attempts: with 0 the driver's pool never dials
+		// and files a nil connection (then panics in Pick), so 1 it is.
+		cluster.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1, Interval: timeout}
 		if c.LocalDC != "" {
 			cluster.PoolConfig.HostSelectionPolicy = gocql.DCAwareRoundRobinPolicy(c.LocalDC)
 		}
