@@ -62,6 +62,11 @@ func NewSet(inv *targets.Inventory, rec *timeline.Recorder, opts Options) (*Set,
 			return nil, err
 		}
 	}
+	for _, svc := range inv.Services.Cassandra {
+		if err := s.addCassandra(svc, opts, add); err != nil {
+			return nil, err
+		}
+	}
 	sort.SliceStable(s.entries, func(i, j int) bool {
 		a, b := s.entries[i].probe, s.entries[j].probe
 		if a.Name() != b.Name() {
