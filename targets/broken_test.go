@@ -82,6 +82,9 @@ var brokenCases = map[string][]string{
 		`services_required.yaml:9:17: services.cassandra[0].keyspace: "1bad" is not a CQL identifier (a letter, then letters, digits or _, at most 48)`,
 		`services_required.yaml:10:14: services.cassandra[0].table: "my-table" is not a CQL identifier (a letter, then letters, digits or _, at most 48)`,
 	},
+	"str_tag": {
+		`str_tag.yaml:5:22: hosts[0].ssh.port: want a whole number, got string "22" (tagged !!str)`,
+	},
 	"syntax": {
 		`syntax.yaml:3:14: invalid YAML: sequence end token ']' not found`,
 	},

@@ -86,6 +86,8 @@ func (d *decoder) resolve(n ast.Node, path string) (ast.Node, bool) {
 				return nil, false
 			}
 			n = target
+		case *ast.MappingKeyNode: // "? key" explicit-key syntax
+			n = v.Value
 		case *ast.TagNode:
 			if v.Start != nil && v.Start.Value == "!!str" {
 				forceStr = true
@@ -122,6 +124,11 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path, hint string) {
 		return // an empty value leaves the zero value; validation decides if that is allowed
 	}
 	t := v.Type()
+	if forceStr && t.Kind() != reflect.String && t != durationType && hint != "rate" {
+		text, _ := scalarText(n)
+		d.r.at(nodePos(n), path, "want %s, got string %q (tagged !!str)", kindWord(t), text)
+		return
+	}
 	switch {
 	case t == durationType:
 		d.decodeDuration(n, v, path)
@@ -150,17 +157,17 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path, hint string) {
 		}
 		v.SetString(s)
 	case reflect.Int:
-		d.decodeInt(n, v, path, forceStr)
+		d.decodeInt(n, v, path)
 	case reflect.Float64:
 		f, ok := number(n)
-		if !ok || forceStr {
+		if !ok {
 			d.r.at(nodePos(n), path, "want a number, got %s", describe(n, false))
 			return
 		}
 		v.SetFloat(f)
 	case reflect.Bool:
 		b, ok := n.(*ast.BoolNode)
-		if !ok || forceStr {
+		if !ok {
 			d.r.at(nodePos(n), path, "want true or false, got %s", describe(n, false))
 			return
 		}
@@ -171,9 +178,9 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path, hint string) {
 	}
 }
 
-func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string, forceStr bool) {
+func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) {
 	in, ok := n.(*ast.IntegerNode)
-	if !ok || forceStr {
+	if !ok {
 		d.r.at(nodePos(n), path, "want a whole number, got %s", describe(n, false))
 		return
 	}
@@ -449,6 +456,21 @@ func structFields(t reflect.Type) fieldSet {
 		fs.names = append(fs.names, name)
 	}
 	return fs
+}
+
+// kindWord names what a Go type wants, for messages.
+func kindWord(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list"
+	}
+	return "a mapping"
 }
 
 // scalarText is a scalar's text as written (so "version: 3.6" stays

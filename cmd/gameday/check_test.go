@@ -279,3 +279,15 @@ func TestCheckFlags(t *testing.T) {
 		t.Errorf("missing -i: err = %v", err)
 	}
 }
+
+func TestCheckBadTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "inventory.yaml")
+	if err := os.WriteFile(path, []byte("hosts:\n  - {name: a, address: 127.0.0.1}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	io, _, out, errOut := testStreams()
+	code := run([]string{"check", "-i", path, "--timeout", "0s"}, io)
+	if code != ExitBadInput || errOut.String() != "gameday: --timeout must be positive, got 0s\n" || out.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q, stdout %q; want 2 and one sentence", code, errOut, out)
+	}
+}
