@@ -27,6 +27,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 		NewCmdCheck(io, nil),
 		NewCmdInject(io, nil), NewCmdRevert(io, nil), NewCmdFaults(io, nil),
 		NewCmdRun(io, nil),
+		NewCmdProbe(io, nil),
 	)
 	return cmd
 }
