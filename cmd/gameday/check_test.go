@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/gameday-dev/gameday/targets/lab"
 )
 
 // freePort returns a loopback port nobody listens on right now.
@@ -289,5 +291,29 @@ func TestCheckBadTimeout(t *testing.T) {
 	code := run([]string{"check", "-i", path, "--timeout", "0s"}, io)
 	if code != ExitBadInput || errOut.String() != "gameday: --timeout must be positive, got 0s\n" || out.Len() != 0 {
 		t.Fatalf("exit %d, stderr %q, stdout %q; want 2 and one sentence", code, errOut, out)
+	}
+}
+
+// TestCheckLabInventory runs check on the inventory `gameday lab up`
+// writes, against the running lab: the generated file must validate and
+// every node must be reachable.
+func TestCheckLabInventory(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, err := lab.Start(ctx, lab.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Stop() })
+	io, _, out, errOut := testStreams()
+	code := run([]string{"check", "-i", l.InventoryPath(), "--timeout", "5s"}, io)
+	if code != ExitOK {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	rows := tableRows(t, out.String())
+	for _, key := range []string{"redis-1 lab redis", "sentinel-3 lab sentinel", "kafka-1 lab kafka", "lab toxiproxy", "lab lab control"} {
+		if rows[key][0] != "ok" {
+			t.Errorf("row %q = %v, want ok\n%s", key, rows[key], out)
+		}
 	}
 }
