@@ -53,6 +53,10 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 		}
 		addr := fmt.Sprintf("%s.%d", o.Subnet, i)
 		data := filepath.Join(dir, "data")
+		if err := c.mountData(o, data); err != nil {
+			c.Stop()
+			return nil, err
+		}
 		yaml := filepath.Join(dir, "cassandra.yaml")
 		conf := fmt.Sprintf(cassandraYAML, token(i-1, o.Nodes), strings.Join(seeds, ","), addr, addr,
 			cassandraStoragePort, CassandraPort, data, dir, dir, dir, dir)

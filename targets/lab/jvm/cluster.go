@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -25,6 +26,11 @@ type Options struct {
 	Subnet string
 	// Faketime runs every node under libfaketime (clock-drift target).
 	Faketime bool
+	// TmpfsMB, when set, mounts a tmpfs of that many MiB on every node's
+	// data dir, so that a disk-fill fault fills a small filesystem of the
+	// node's own. It needs root; run it inside a private mount namespace
+	// (unshare -m) to keep the mounts out of the machine's view.
+	TmpfsMB int
 	// Progress receives one line per node as it starts.
 	Progress func(string)
 }
@@ -43,7 +49,8 @@ func (o *Options) defaults(heap int) {
 
 // Cluster is a running set of nodes.
 type Cluster struct {
-	Nodes []*Node
+	Nodes  []*Node
+	mounts []string
 }
 
 // Stop stops every node and waits until all are gone.
@@ -54,6 +61,28 @@ func (c *Cluster) Stop() {
 		go func() { defer wg.Done(); n.Stop(20 * time.Second) }()
 	}
 	wg.Wait()
+	for _, m := range c.mounts {
+		_ = syscall.Unmount(m, syscall.MNT_DETACH)
+	}
+	c.mounts = nil
+}
+
+// mountData mounts a tmpfs of o.TmpfsMB on dir when asked.
+func (c *Cluster) mountData(o Options, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if o.TmpfsMB <= 0 {
+		return nil
+	}
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("a tmpfs data dir needs root (mount); start without it or as root")
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%dm,mode=0755", o.TmpfsMB)); err != nil {
+		return fmt.Errorf("mount a %d MiB tmpfs on %s: %w", o.TmpfsMB, dir, err)
+	}
+	c.mounts = append(c.mounts, dir)
+	return nil
 }
 
 // Node returns the node called name, or nil.

@@ -52,6 +52,10 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 			return nil, err
 		}
 		addr := fmt.Sprintf("%s.%d", o.Subnet, i)
+		if err := c.mountData(o, filepath.Join(dir, "data")); err != nil {
+			c.Stop()
+			return nil, err
+		}
 		props := filepath.Join(dir, "server.properties")
 		conf := fmt.Sprintf(kafkaProps, i, strings.Join(voters, ","),
 			addr, KafkaPort, addr, kafkaControllerPort, addr, KafkaPort,
