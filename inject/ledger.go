@@ -108,7 +108,15 @@ func (l *Ledger) Put(r *Record) error {
 		if _, err := f.Write(b); err != nil {
 			return err
 		}
-		return f.Sync()
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		if st, err := f.Stat(); err == nil && st.Size() > compactAbove {
+			// The record is already durable; a failed compaction only
+			// leaves a longer file.
+			_ = l.compact(f)
+		}
+		return nil
 	})
 }
 
@@ -169,15 +177,87 @@ func (l *Ledger) Get(id string) (*Record, error) {
 	return nil, fmt.Errorf("no fault %q in the ledger %s", oneLine(id), l.path)
 }
 
+// locked runs fn on the ledger file while holding an exclusive flock on a
+// separate lock file: compaction replaces the ledger file by rename, and a
+// lock on the file itself would then guard a file nobody reads any more.
 func (l *Ledger) locked(fn func(*os.File) error) error {
+	lk, err := os.OpenFile(l.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lk.Close()
+	if err := syscall.Flock(int(lk.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer syscall.Flock(int(lk.Fd()), syscall.LOCK_UN)
 	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("lock: %w", err)
-	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return fn(f)
+}
+
+// compactAbove is the ledger size past which Put rewrites it with one line
+// per fault; finished faults older than keepFinished are dropped then.
+const (
+	compactAbove = 4 << 20
+	keepFinished = 30 * 24 * time.Hour
+)
+
+// compact rewrites the ledger (under the lock, via a synced temporary file
+// and a rename) keeping the newest line of every fault still of interest.
+func (l *Ledger) compact(f *os.File) error {
+	if _, err := f.Seek(0, 0); err != nil {
+		return err
+	}
+	latest := map[string][]byte{}
+	var order []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for sc.Scan() {
+		var r Record
+		if json.Unmarshal(sc.Bytes(), &r) != nil || r.ID == "" {
+			continue
+		}
+		if _, seen := latest[r.ID]; !seen {
+			order = append(order, r.ID)
+		}
+		if !r.Active() && time.Since(r.Updated) > keepFinished {
+			latest[r.ID] = nil
+			continue
+		}
+		latest[r.ID] = append([]byte(nil), sc.Bytes()...)
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(l.path), ".ledger-*.jsonl")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	for _, id := range order {
+		if b := latest[id]; b != nil {
+			w.Write(b)
+			w.WriteByte('\n')
+		}
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), l.path)
 }

@@ -189,3 +189,36 @@ func TestLedgerSkipsATornLastLine(t *testing.T) {
 		t.Errorf("Load with a bad middle line: %v, want an error naming line 2", err)
 	}
 }
+
+func TestLedgerCompactsKeepingEveryActiveFault(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.jsonl")
+	l, _ := OpenLedger(path)
+	old := time.Now().Add(-60 * 24 * time.Hour)
+	l.Put(&Record{ID: "0ld00000", Kind: "loss", State: StateReverted, Updated: old})
+	l.Put(&Record{ID: "ac71ve00", Kind: "loss", State: StateArmed, Updated: old})
+	pad := strings.Repeat("x", 64<<10)
+	for i := 0; i < 80; i++ { // 80 × 64 KiB passes the compaction size
+		l.Put(&Record{ID: "busy0000", Kind: "loss", State: StateArmed, Updated: time.Now(), Error: pad + itoa(i)})
+	}
+	st, _ := os.Stat(path)
+	if st.Size() > compactAbove {
+		t.Errorf("ledger is %d bytes after passing %d: not compacted", st.Size(), compactAbove)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("compacted ledger mode %v, want 0600", st.Mode().Perm())
+	}
+	all, err := l.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range all {
+		ids = append(ids, r.ID)
+		if r.ID == "busy0000" && !strings.HasSuffix(r.Error, "79") {
+			t.Errorf("busy0000 is not its newest version after compaction")
+		}
+	}
+	if strings.Join(ids, ",") != "ac71ve00,busy0000" && strings.Join(ids, ",") != "busy0000,ac71ve00" {
+		t.Errorf("faults after compaction = %v, want the active ac71ve00 and busy0000 (the old finished one dropped)", ids)
+	}
+}

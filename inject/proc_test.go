@@ -12,7 +12,7 @@ import (
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // startProcess starts argv and kills it at cleanup.
-func startProcess(t *testing.T, argv ...string) *exec.Cmd {
+func startProcess(t testing.TB, argv ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	if err := cmd.Start(); err != nil {
