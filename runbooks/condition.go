@@ -92,12 +92,20 @@ func (e Expr) String() string {
 }
 
 // check evaluates a comparison or "master: stable" on r. has is false when
-// r does not measure the metric (nothing succeeded in the window).
+// r does not measure the metric. A reading in error measured nothing but
+// its failures: "success < 90%" can still be judged from its counts, while
+// its lag or p99 fields are zeros that must not read as "lag 0 holds".
 func (e Expr) check(r probes.Reading) (holds bool, measured string, has bool) {
-	if r.Status == probes.StatusError {
+	if r.Status == probes.StatusError && !(countsFailures(e.Threshold.Metric) && r.Count > 0) {
 		return false, "", false
 	}
 	return probes.Threshold{Threshold: e.Threshold}.Check(r)
+}
+
+// countsFailures reports whether metric is computed from a window's request
+// and error counts, which an error reading still has.
+func countsFailures(metric string) bool {
+	return metric == "success" || metric == "errors"
 }
 
 // measuredValue reads the number back from a measured text such as "p99

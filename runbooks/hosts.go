@@ -2,15 +2,13 @@ package runbooks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/lab"
 )
 
 // HostResolver turns an inject step's host selectors into inventory host
@@ -25,13 +23,10 @@ type HostResolver interface {
 // "tag:X" and "role:X" select as targets.Inventory.Select does, except
 // "role:master" and "role:replica" on Redis nodes: the inventory's roles
 // were true when it was written, but a failover moves the master, so these
-// follow the master Sentinel reports now.
+// follow the master Sentinel reports now. For a lab inventory the lab's
+// control API says which address stands for which node.
 type InventoryHosts struct {
 	Inv *targets.Inventory
-	// HTTP is used to ask the lab's Toxiproxy which address each proxy
-	// listens on (Sentinel reports the lab's masters by proxy address).
-	// Nil means a client with a 5 s timeout.
-	HTTP *http.Client
 }
 
 // Dynamic roles, resolved from Sentinel's view rather than the inventory.
@@ -127,10 +122,11 @@ func (h InventoryHosts) redisNodes(svc targets.Redis) []targets.Host {
 }
 
 // hostAt returns the node whose address is addr ("ip:port", as Sentinel
-// reports it): a lab node by its proxy's or its own listen address, any
-// other host by its IP when only one node has that IP.
+// reports it): a lab node by the address its clients use (its proxy) or
+// its own listen address, any other host by its IP when only one node has
+// that IP.
 func (h InventoryHosts) hostAt(ctx context.Context, nodes []targets.Host, addr string) (string, error) {
-	var proxies map[string]string
+	var clientAddrs map[string]string
 	for _, n := range nodes {
 		if n.Lab == nil {
 			continue
@@ -138,13 +134,13 @@ func (h InventoryHosts) hostAt(ctx context.Context, nodes []targets.Host, addr s
 		if n.Lab.Listen == addr {
 			return n.Name, nil
 		}
-		if n.Lab.Proxy != "" && proxies == nil && h.Inv.Lab != nil && h.Inv.Lab.Toxiproxy != "" {
+		if clientAddrs == nil {
 			var err error
-			if proxies, err = h.proxyListens(ctx); err != nil {
+			if clientAddrs, err = labClientAddrs(ctx, h.Inv); err != nil {
 				return "", err
 			}
 		}
-		if n.Lab.Proxy != "" && sameAddr(proxies[n.Lab.Proxy], addr) {
+		if clientAddrs[n.Name] == addr {
 			return n.Name, nil
 		}
 	}
@@ -164,47 +160,20 @@ func (h InventoryHosts) hostAt(ctx context.Context, nodes []targets.Host, addr s
 	return "", fmt.Errorf("the master Sentinel reports (%s) matches %d Redis hosts of the inventory; cannot tell which to target", addr, len(match))
 }
 
-// proxyListens asks Toxiproxy for each proxy's listen address.
-func (h InventoryHosts) proxyListens(ctx context.Context) (map[string]string, error) {
-	client := h.HTTP
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+h.Inv.Lab.Toxiproxy+"/proxies", nil)
+// labClientAddrs asks the lab which address each node's clients use (the
+// lab's Sentinels announce its Redis nodes by those), by node name.
+func labClientAddrs(ctx context.Context, inv *targets.Inventory) (map[string]string, error) {
+	c, err := lab.ClientFor(inv)
 	if err != nil {
-		return nil, fmt.Errorf("ask Toxiproxy for its proxies: %w", err)
+		return map[string]string{}, nil // not a running lab: match by address only
 	}
-	resp, err := client.Do(req)
+	nodes, err := c.Nodes(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("ask Toxiproxy for its proxies: %w", err)
+		return nil, fmt.Errorf("ask the lab for its nodes' addresses: %w", err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("ask Toxiproxy for its proxies: %s", resp.Status)
-	}
-	var body map[string]struct {
-		Listen string `json:"listen"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("read Toxiproxy's proxies: %w", err)
-	}
-	out := make(map[string]string, len(body))
-	for name, p := range body {
-		out[name] = p.Listen
+	out := make(map[string]string, len(nodes))
+	for _, n := range nodes {
+		out[n.Name] = n.ProxyAddr
 	}
 	return out, nil
-}
-
-// sameAddr compares host:port addresses, treating a listen address on all
-// interfaces ("[::]:7000", ":7000") as matching any host on that port.
-func sameAddr(listen, addr string) bool {
-	if listen == "" {
-		return false
-	}
-	if listen == addr {
-		return true
-	}
-	lh, lp, err1 := net.SplitHostPort(listen)
-	_, ap, err2 := net.SplitHostPort(addr)
-	return err1 == nil && err2 == nil && lp == ap && (lh == "" || lh == "::" || lh == "0.0.0.0")
 }

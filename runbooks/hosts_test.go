@@ -11,21 +11,18 @@ import (
 )
 
 func TestResolveHosts(t *testing.T) {
-	// The lab's Sentinels report masters by proxy address; Toxiproxy says
-	// which proxy listens where.
-	px := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/proxies" {
+	// The lab's Sentinels report masters by the address clients use (the
+	// node's proxy); the lab's control API says which that is.
+	ctl := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/nodes" {
 			http.NotFound(w, r)
 			return
 		}
-		w.Write([]byte(`{"redis-1":{"listen":"127.0.0.1:8001"},"redis-2":{"listen":"127.0.0.1:8002"},"redis-3":{"listen":"[::]:8003"}}`))
+		w.Write([]byte(`[{"name":"redis-1","proxy_addr":"127.0.0.1:8001"},{"name":"redis-2","proxy_addr":"127.0.0.1:8002"},{"name":"redis-3","proxy_addr":"127.0.0.1:8003"}]`))
 	}))
-	defer px.Close()
+	defer ctl.Close()
 	lab := worldInventory()
-	lab.Lab = &targets.Lab{Toxiproxy: strings.TrimPrefix(px.URL, "http://")}
-	for i := range lab.Hosts[:3] {
-		lab.Hosts[i].Lab.Proxy = lab.Hosts[i].Name
-	}
+	lab.Lab = &targets.Lab{Control: strings.TrimPrefix(ctl.URL, "http://")}
 	plain := worldInventory()
 	for i := range plain.Hosts {
 		plain.Hosts[i].Lab = nil
