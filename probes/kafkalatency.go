@@ -126,6 +126,11 @@ func (p *kafkaLatency) start(ctx context.Context) (err error) {
 	if p.producer, err = sarama.NewSyncProducerFromClient(p.prodClient); err != nil {
 		return fmt.Errorf("kafka %s producer: %w", p.svc.Name, err)
 	}
+	// Warm up: the first message pays for metadata and connections.
+	warm := &sarama.ProducerMessage{Topic: p.topic, Value: sarama.StringEncoder("gameday-canary warm-up")}
+	if _, _, err := p.producer.SendMessage(warm); err != nil {
+		return fmt.Errorf("produce to canary topic %s: %w", p.topic, err)
+	}
 	return ctx.Err()
 }
 

@@ -45,6 +45,12 @@ func newRedisLatency(svc targets.Redis, cfg Config, opts Options) *openProbe {
 			ContextTimeoutEnabled: true,
 			PoolSize:              max(10, int(cfg.Rate)),
 		})
+		// Warm up: the first command asks the Sentinels for the master
+		// and dials it, which is set-up cost, not the latency of Redis.
+		if err := client.Ping(ctx).Err(); err != nil {
+			_ = client.Close()
+			return fmt.Errorf("redis %s: %w", svc.Name, err)
+		}
 		return nil
 	}
 	p.do = func(ctx context.Context) error {

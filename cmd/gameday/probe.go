@@ -218,7 +218,7 @@ func newProbeLine(r probes.Reading) probeLine {
 	if measured {
 		l.Value = &r.Value
 	}
-	if r.Count > r.Errors {
+	if r.P99 > 0 { // latency probes only: no latency is 0 µs
 		l.P50, l.P99 = &r.P50, &r.P99
 	}
 	if r.Count > 0 {
