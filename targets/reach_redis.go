@@ -31,7 +31,7 @@ func CheckRedis(ctx context.Context, s Redis) []Readiness {
 		go func() {
 			defer wg.Done()
 			rows[i] = timed(Readiness{Item: item, Kind: "sentinel", Address: addr}, func() (string, error) {
-				c := redis.NewSentinelClient(&redis.Options{Addr: addr, Password: sentinelPass, MaxRetries: -1, DisableIdentity: true})
+				c := redis.NewSentinelClient(&redis.Options{Addr: addr, Password: sentinelPass, MaxRetries: -1, DialerRetries: 1, DisableIdentity: true})
 				defer c.Close()
 				got, err := c.GetMasterAddrByName(ctx, s.Master).Result()
 				if err != nil {
@@ -73,7 +73,7 @@ func CheckRedis(ctx context.Context, s Redis) []Readiness {
 	}
 	master := named[0]
 	row = timed(row, func() (string, error) {
-		c := redis.NewClient(&redis.Options{Addr: master, Password: pass, MaxRetries: -1, DisableIdentity: true})
+		c := redis.NewClient(&redis.Options{Addr: master, Password: pass, MaxRetries: -1, DialerRetries: 1, DisableIdentity: true})
 		defer c.Close()
 		pong, err := c.Ping(ctx).Result()
 		if err != nil {

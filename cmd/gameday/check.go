@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/targets"
@@ -78,6 +79,9 @@ func checkRun(opts *CheckOptions) error {
 	if opts.Timeout <= 0 {
 		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("--timeout must be positive, got %s", opts.Timeout)}
 	}
+	// go-redis logs failed dials to stderr on its own; the table already
+	// says so on the row, in one line.
+	redis.SetLogger(quietLogger{})
 	rows := targets.Reach(context.Background(), inv, targets.ReachOptions{Timeout: opts.Timeout, CheckHost: opts.CheckHost})
 	failed := 0
 	for _, r := range rows {
@@ -135,6 +139,11 @@ func writeCheckTable(io *IOStreams, rows []targets.Readiness, failed int) error 
 	}
 	return nil
 }
+
+// quietLogger drops go-redis's internal log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // oneLine keeps a multi-line driver error on its table row.
 func oneLine(s string) string {

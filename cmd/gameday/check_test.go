@@ -104,7 +104,7 @@ func startCheckCluster(t *testing.T) checkCluster {
 }
 
 // inventory writes an inventory for the cluster plus extra YAML lines.
-func (c checkCluster) inventory(t *testing.T, extraHosts, extraServices string) string {
+func (c checkCluster) inventory(t *testing.T, extraHosts, extraRedis, extraServices string) string {
 	t.Helper()
 	yaml := fmt.Sprintf(`name: check-test
 hosts:
@@ -120,12 +120,12 @@ services:
       hosts: [box]
       sentinels: [%s]
       master: mymaster
-  kafka:
+%s  kafka:
     - name: events
       brokers: [%s]
       topics: [orders]
       groups: [billing]
-%s`, c.sshPort, os.Getpid(), c.redisAddr, extraHosts, c.sentinelAddr, strings.Join(c.kafka, ", "), extraServices)
+%s`, c.sshPort, os.Getpid(), c.redisAddr, extraHosts, c.sentinelAddr, extraRedis, strings.Join(c.kafka, ", "), extraServices)
 	path := filepath.Join(t.TempDir(), "inventory.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func tableRows(t *testing.T, out string) map[string][2]string {
 
 func TestCheckAllReachable(t *testing.T) {
 	c := startCheckCluster(t)
-	path := c.inventory(t, "", "")
+	path := c.inventory(t, "", "", "")
 	io, _, out, errOut := testStreams()
 	code := run([]string{"check", "-i", path, "--timeout", "5s"}, io)
 	if code != ExitOK {
@@ -194,6 +194,7 @@ func TestCheckUnreachableFails(t *testing.T) {
 	closed := freePort(t)
 	path := c.inventory(t,
 		fmt.Sprintf("  - name: dead-lab\n    lab: {kind: sentinel, listen: 127.0.0.1:%d}\n", closed),
+		fmt.Sprintf("    - name: gone\n      sentinels: [127.0.0.1:%d]\n      master: mymaster\n", closed),
 		fmt.Sprintf("  cassandra:\n    - name: ledger\n      contact_points: [127.0.0.1:%d]\n      keyspace: gameday\n", closed))
 	io, _, out, errOut := testStreams()
 	start := time.Now()
@@ -218,7 +219,7 @@ func TestCheckUnreachableFails(t *testing.T) {
 			t.Errorf("FAIL row %s has no detail", row.Item)
 		}
 	}
-	for item, want := range map[string]string{"cassandra/ledger": "FAIL", "dead-lab": "FAIL", "box": "ok", "kafka/events": "ok", "redis/cache": "ok"} {
+	for item, want := range map[string]string{"cassandra/ledger": "FAIL", "dead-lab": "FAIL", "redis/gone": "FAIL", "box": "ok", "kafka/events": "ok", "redis/cache": "ok"} {
 		if status[item] != want {
 			t.Errorf("%s: status %q, want %q (all: %v)", item, status[item], want, status)
 		}
