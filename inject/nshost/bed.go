@@ -129,10 +129,8 @@ func (b *Bed) setup(id string, n int, opts Options) error {
 		}
 	}
 	for _, h := range b.Hosts {
-		if opts.SudoUser != "" {
-			if err := b.addSudoUser(h, opts.SudoUser); err != nil {
-				return err
-			}
+		if err := b.writeEtc(h, opts.SudoUser); err != nil {
+			return err
 		}
 		if err := b.startSSHD(h); err != nil {
 			return err
