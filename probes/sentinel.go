@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +20,8 @@ import (
 var sentinelChannels = []string{"+switch-master", "+sdown", "+odown", "+failover-end"}
 
 // switchMemory is how long a +switch-master is remembered for
-// de-duplication: every Sentinel publishes the same switch.
+// de-duplication: every Sentinel publishes the same switch, within
+// seconds of each other.
 const switchMemory = time.Minute
 
 // sentinelMaster is the sentinel.master probe: which address every
@@ -134,10 +136,14 @@ func (p *sentinelMaster) onEvent(at time.Time, sentinel, channel, payload string
 // sentinel is "poll") and records it unless it is already on the timeline.
 func (p *sentinelMaster) switched(at time.Time, sentinel, old, new string) {
 	p.mu.Lock()
-	for i := range p.switches {
-		s := &p.switches[i]
-		if s.old == old && s.new == new && at.Sub(s.at) < switchMemory {
-			s.seenBy = append(s.seenBy, sentinel)
+	// A duplicate is the latest switch seen again (by another Sentinel)
+	// while it still stands; A→B, B→A, A→B are three switches.
+	if n := len(p.switches); n > 0 {
+		last := &p.switches[n-1]
+		if last.old == old && last.new == new && p.master == new && at.Sub(last.at) < switchMemory {
+			if !slices.Contains(last.seenBy, sentinel) {
+				last.seenBy = append(last.seenBy, sentinel)
+			}
 			p.mu.Unlock()
 			return
 		}
