@@ -227,7 +227,7 @@ func (d *decoder) decodeDuration(n ast.Node, v reflect.Value, path string) {
 // decodeRate accepts a plain number of requests per second or "N/s",
 // "N/m" ("600/m" is 10 per second).
 func (d *decoder) decodeRate(n ast.Node, v reflect.Value, path string) {
-	if f, ok := number(n); ok {
+	if f, ok := number(n); ok && !math.IsInf(f, 0) {
 		v.SetFloat(f)
 		return
 	}
