@@ -1,8 +1,10 @@
 package nshost_test
 
 import (
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +76,30 @@ func TestBedHostsTalkOnlyAmongThemselvesAndVanishAfterTheTest(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", bedRef.Hosts[0].Addr+":22", 300*time.Millisecond); err == nil {
 		t.Errorf("host1's sshd still reachable after teardown")
+	}
+}
+
+func TestSweepRemovesOnlyBedsOfDeadProcesses(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("nshost: network namespaces need root (run the tests as root)")
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	orphan := fmt.Sprintf("gd-%d-1-hub", dead.Process.Pid)
+	live := fmt.Sprintf("gd-%d-999-1", os.Getpid())
+	for _, ns := range []string{orphan, live} {
+		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add %s: %v: %s", ns, err, out)
+		}
+		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	}
+	nshost.Sweep()
+	if _, err := os.Stat("/run/netns/" + orphan); !os.IsNotExist(err) {
+		t.Errorf("sweep left %s, whose process is gone", orphan)
+	}
+	if _, err := os.Stat("/run/netns/" + live); err != nil {
+		t.Errorf("sweep removed %s of a live process: %v", live, err)
 	}
 }

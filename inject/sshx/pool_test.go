@@ -80,6 +80,21 @@ func TestHostKeysAreCheckedStrictly(t *testing.T) {
 		}
 	})
 
+	t.Run("changed key refused even when accepting new ones", func(t *testing.T) {
+		kh := writeFile(t, h1.Addr+" "+strings.SplitN(h2.HostKeyLine, " ", 2)[1]+"\n")
+		inv := withKnownHosts(bed.Inventory(), kh)
+		cfg := isolated(t)
+		cfg.AcceptNew = true
+		pool := sshx.New(inv, cfg)
+		defer pool.Close()
+		if _, err := pool.Run(context.Background(), inv.Hosts[0], "true"); err == nil || !strings.Contains(err.Error(), "refusing to connect") {
+			t.Fatalf("err = %v, want the changed-key refusal", err)
+		}
+		if b, _ := os.ReadFile(kh); strings.Count(string(b), "\n") != 1 {
+			t.Fatalf("known_hosts was modified:\n%s", b)
+		}
+	})
+
 	t.Run("unknown host refused", func(t *testing.T) {
 		kh := writeFile(t, h2.HostKeyLine+"\n")
 		inv := withKnownHosts(bed.Inventory(), kh)
