@@ -13,6 +13,7 @@ package nshost
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -88,6 +89,15 @@ func New(tb testing.TB, n int, opts Options) *Bed {
 	}
 	if n < 1 || n > 250 {
 		tb.Fatalf("nshost: %d hosts asked for; a bed holds 1 to 250", n)
+	}
+	need := map[string]string{"ip": "iproute2", "/usr/sbin/sshd": "openssh-server", "ssh-keygen": "openssh-client", "nsenter": "util-linux"}
+	if opts.Redis {
+		need["/usr/bin/redis-server"] = "redis-server"
+	}
+	for bin, pkg := range need {
+		if _, err := exec.LookPath(bin); err != nil {
+			tb.Fatalf("nshost: %s is missing; install Debian's %s (scripts/deps.sh does)", bin, pkg)
+		}
 	}
 	Sweep()
 	dir := tb.TempDir()
