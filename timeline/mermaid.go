@@ -85,13 +85,13 @@ func (m *mdWriter) p99() {
 		return
 	}
 	for _, s := range m.r.P99 {
-		step := s.Step.Duration()
-		first, last := s.Points[0].At.Duration(), s.Points[len(s.Points)-1].At.Duration()
-		n := int((last-first+step/2)/step) + 1
+		firstP, lastP := s.Points[0], s.Points[len(s.Points)-1]
+		first, last := float64(firstP.At), float64(lastP.At)
+		n := lastP.step - firstP.step + 1
 		filled := make([]bool, n)
 		raw := make([]float64, n)
 		for _, p := range s.Points {
-			i := int((p.At.Duration() - first + step/2) / step)
+			i := p.step - firstP.step
 			raw[i], filled[i] = p.Value, true
 		}
 		values := make([]string, n)
@@ -103,12 +103,12 @@ func (m *mdWriter) p99() {
 		}
 		if len(values) == 1 { // a line needs two points
 			values = append(values, values[0])
-			last += step
+			last += float64(s.Step)
 		}
 		m.printf("```mermaid\nxychart-beta\n")
 		m.printf("    title \"p99 of %s (ms)\"\n", quoteless(s.Probe))
 		m.printf("    x-axis \"seconds since start\" %s --> %s\n",
-			chartNumber(first.Seconds()), chartNumber(last.Seconds()))
+			chartNumber(first), chartNumber(last))
 		m.printf("    y-axis \"p99 (ms)\"\n")
 		m.printf("    line [%s]\n```\n\n", strings.Join(values, ", "))
 	}

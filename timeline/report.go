@@ -156,6 +156,7 @@ type Series struct {
 type Point struct {
 	At    Seconds `json:"at_s"`
 	Value float64 `json:"value"`
+	step  int     // index of the step, exact where At is rounded
 }
 
 // BuildReport analyses events (in any order: they are sorted by time, then

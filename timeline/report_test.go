@@ -372,3 +372,29 @@ func TestRel(t *testing.T) {
 		})
 	}
 }
+
+func TestSeriesStep(t *testing.T) {
+	tests := map[string]struct {
+		span time.Duration
+		max  int
+		want time.Duration
+	}{
+		"empty":                 {0, 60, time.Second},
+		"short":                 {30 * time.Second, 60, time.Second},
+		"exactly 60 points":     {59 * time.Second, 60, time.Second},
+		"one more than fits":    {60 * time.Second, 60, 2 * time.Second},
+		"an hour":               {time.Hour, 60, 61 * time.Second},
+		"the longest time span": {1<<63 - 1, 60, (time.Duration(1<<63-1) / 59).Truncate(time.Second)},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := seriesStep(t0, t0.Add(tc.span), tc.max)
+			if got != tc.want {
+				t.Errorf("seriesStep(%v, %d) = %v, want %v", tc.span, tc.max, got, tc.want)
+			}
+			if n := tc.span/got + 1; n > time.Duration(tc.max) {
+				t.Errorf("%v steps of %v make %d points, more than %d", tc.span, got, n, tc.max)
+			}
+		})
+	}
+}

@@ -11,11 +11,10 @@ func seriesStep(start, end time.Time, max int) time.Duration {
 	if max < 2 {
 		max = 2
 	}
-	span := end.Sub(start)
-	step := (span + time.Duration(max-2)) / time.Duration(max-1) // ceiling
-	step = step.Truncate(time.Second)
-	for step < time.Second || int(span/step)+1 > max {
-		step += time.Second
+	span := end.Sub(start) // saturates: no overflow below
+	step := (span / time.Duration(max-1)).Truncate(time.Second)
+	for step < time.Second || span/step+1 > time.Duration(max) {
+		step += time.Second // at most a couple of rounds after truncating
 	}
 	return step
 }
@@ -58,7 +57,7 @@ func p99Series(evs []Event, start, end time.Time, max int) []Series {
 		slices.Sort(idx)
 		s := Series{Probe: n, Step: secondsOf(step), Points: make([]Point, 0, len(idx))}
 		for _, i := range idx {
-			s.Points = append(s.Points, Point{At: secondsOf(time.Duration(i) * step), Value: buckets[n][i]})
+			s.Points = append(s.Points, Point{At: secondsOf(time.Duration(i) * step), Value: buckets[n][i], step: i})
 		}
 		out = append(out, s)
 	}
