@@ -26,7 +26,6 @@ func worldRun(t *testing.T, file string, ctx context.Context, tune func(*Runner,
 	t.Cleanup(rec.Close)
 	all := rec.Subscribe(1 << 16)
 	w := newWorld()
-	w.feed(t, rec, 20*time.Millisecond)
 	var lines []string
 	var mu sync.Mutex
 	r := &Runner{
@@ -37,8 +36,9 @@ func worldRun(t *testing.T, file string, ctx context.Context, tune func(*Runner,
 		Progress: func(s string) { mu.Lock(); lines = append(lines, s); mu.Unlock() },
 	}
 	if tune != nil {
-		tune(r, w)
+		tune(r, w) // before the world starts reporting, which reads it
 	}
+	w.feed(t, rec, 20*time.Millisecond)
 	res, err := r.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
