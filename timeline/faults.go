@@ -149,6 +149,13 @@ func (l *faultLife) finish(evs []Event, start, end time.Time, latency []string) 
 		on = l.first
 	}
 	rep.ArmedAt = offset(on, start)
+	// Effects can begin as soon as the inject commands run, before verify
+	// confirms the fault (over SSH that gap can be seconds): detection and
+	// impact count from the start of arming.
+	from := l.arming
+	if from.IsZero() || from.After(on) {
+		from = on
+	}
 	off := end
 	if !l.ended.IsZero() {
 		off = l.ended
@@ -161,12 +168,12 @@ func (l *faultLife) finish(evs []Event, start, end time.Time, latency []string) 
 
 	breached := map[string]bool{}
 	for _, e := range evs {
-		if e.Time.Before(on) || e.Time.After(off) || !isAlarm(e) {
+		if e.Time.Before(from) || e.Time.After(off) || !isAlarm(e) {
 			continue
 		}
 		probe, _, _ := statusChange(e)
 		if rep.TimeToDetect == nil {
-			rep.TimeToDetect = offset(e.Time, on)
+			rep.TimeToDetect = offset(e.Time, from)
 			rep.DetectedBy = probe
 		}
 		breached[probe] = true
@@ -185,7 +192,7 @@ func (l *faultLife) finish(evs []Event, start, end time.Time, latency []string) 
 			impactEnd = end
 		}
 	}
-	impact(&rep, evs, on, impactEnd, start)
+	impact(&rep, evs, from, impactEnd, start)
 	return rep
 }
 

@@ -92,19 +92,20 @@ type FaultReport struct {
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
 	// ArmedAt is when it was in place (or when arming began, if it never
-	// was); EndedAt when it was reverted or expired.
+	// was); EndedAt when it was reverted, expired, or failed to arm.
 	ArmedAt *Seconds `json:"armed_at_s"`
 	EndedAt *Seconds `json:"ended_at_s"`
-	// TimeToDetect runs from ArmedAt to the first breach (or probe error)
-	// before the fault ended; DetectedBy names that probe.
+	// TimeToDetect runs from the start of arming (when the inject commands
+	// began) to the first breach (or probe error) before the fault ended;
+	// DetectedBy names that probe.
 	TimeToDetect *Seconds `json:"time_to_detect_s"`
 	DetectedBy   string   `json:"detected_by,omitempty"`
 	// TimeToRecover runs from EndedAt to the first moment every probe that
 	// breached during the fault is ok again (0 when they already were).
 	TimeToRecover *Seconds `json:"time_to_recover_s"`
 	Breached      []string `json:"breached"`
-	// Impact covers the fault from ArmedAt until it ended or, when later,
-	// until recovery.
+	// Impact covers the fault from the start of arming until it ended or,
+	// when later, until recovery.
 	WorstP99 *Measure `json:"worst_p99_ms"`
 	// Latency breaks WorstP99 down by probe, for every probe that reports
 	// a p99 anywhere in the journal, sorted by probe.

@@ -177,7 +177,7 @@ func TestReportFaultAnalysis(t *testing.T) {
 	}
 	check("latency armed", lat.ArmedAt, sec(20))
 	check("latency reverted", lat.EndedAt, sec(50))
-	check("latency detect", lat.TimeToDetect, sec(2))
+	check("latency detect", lat.TimeToDetect, sec(2.5)) // from arming at 19.5
 	check("latency recover", lat.TimeToRecover, sec(4))
 	if lat.DetectedBy != "redis.latency redis" || lat.WorstP99 == nil || lat.WorstP99.Value != 518 ||
 		lat.MinQuorum == nil || lat.MinQuorum.Value != 99.5 || lat.MasterChanges != 0 {
@@ -187,7 +187,7 @@ func TestReportFaultAnalysis(t *testing.T) {
 		t.Errorf("params = %s, want sorted and without the password", got)
 	}
 
-	check("kill detect", kill.TimeToDetect, sec(2))
+	check("kill detect", kill.TimeToDetect, sec(2.2))
 	check("kill recover", kill.TimeToRecover, sec(4))
 	if len(kill.Latency) != 2 || kill.Latency[1].Probe != "redis.latency redis" || kill.Latency[1].Unmeasured != 5 {
 		t.Errorf("kill fault latency = %+v, want redis.latency with 5 unmeasurable windows", kill.Latency)
