@@ -76,25 +76,22 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 		// ip6tables is optional for "all" on hosts without IPv6 tooling.
 		opt := tb.cmd == "ip6tables" && len(addrs) == 0
 		var body []string
-		if f.Direction != DirOut {
-			body = append(body, tb.cmd+" -w -N "+Quote(chIn))
+		for _, side := range []struct {
+			skip           Direction
+			chain, hook    string
+			ifFlag, ipFlag string
+		}{{DirOut, chIn, "INPUT", "-i", "-s"}, {DirIn, chOut, "OUTPUT", "-o", "-d"}} {
+			if f.Direction == side.skip {
+				continue
+			}
+			body = append(body, tb.cmd+" -w -N "+Quote(side.chain))
 			if len(tb.peers) == 0 {
-				body = append(body, tb.cmd+" -w -A "+Quote(chIn, "!", "-i", "lo", "-j", "DROP"))
+				body = append(body, tb.cmd+" -w -A "+Quote(side.chain, "!", side.ifFlag, "lo", "-j", "DROP"))
 			}
 			for _, p := range tb.peers {
-				body = append(body, tb.cmd+" -w -A "+Quote(chIn, "-s", p, "-j", "DROP"))
+				body = append(body, tb.cmd+" -w -A "+Quote(side.chain, side.ipFlag, p, "-j", "DROP"))
 			}
-			body = append(body, tb.cmd+" -w -I INPUT 1 "+Quote("-m", "comment", "--comment", comment, "-j", chIn))
-		}
-		if f.Direction != DirIn {
-			body = append(body, tb.cmd+" -w -N "+Quote(chOut))
-			if len(tb.peers) == 0 {
-				body = append(body, tb.cmd+" -w -A "+Quote(chOut, "!", "-o", "lo", "-j", "DROP"))
-			}
-			for _, p := range tb.peers {
-				body = append(body, tb.cmd+" -w -A "+Quote(chOut, "-d", p, "-j", "DROP"))
-			}
-			body = append(body, tb.cmd+" -w -I OUTPUT 1 "+Quote("-m", "comment", "--comment", comment, "-j", chOut))
+			body = append(body, tb.cmd+" -w -I "+side.hook+" 1 "+Quote("-m", "comment", "--comment", comment, "-j", side.chain))
 		}
 		family := map[string]string{"iptables": "ip", "ip6tables": "ip6"}[tb.cmd]
 		marker := stateFile(t.ID, "newtable-"+family)
