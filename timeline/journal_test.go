@@ -371,3 +371,25 @@ func TestOpenSession(t *testing.T) {
 		t.Errorf("start %v / end %v lack inventory, runbook or reason", got[0].Data, got[2].Data)
 	}
 }
+
+func TestLatestSession(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := LatestSession(dir); err == nil || !strings.Contains(err.Error(), "no session journal in") {
+		t.Errorf("empty state dir: err = %v", err)
+	}
+	var last string
+	for _, at := range []time.Time{t0.Add(time.Hour), t0, t0.Add(time.Hour)} {
+		s, err := OpenSession(dir, SessionInfo{}, WithClock(func() time.Time { return at }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close("done")
+		if at.After(t0) {
+			last = s.Path
+		}
+	}
+	got, err := LatestSession(dir)
+	if err != nil || got != last || !strings.HasSuffix(got, "-2.jsonl") {
+		t.Errorf("LatestSession = %s, %v; want %s (the second session of the latest second)", got, err, last)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -37,6 +38,24 @@ const sessionStamp = "2006-01-02T150405Z"
 // now under the state directory dir: DIR/sessions/2026-11-25T083000Z.jsonl.
 func NewSessionJournalPath(dir string, now time.Time) string {
 	return filepath.Join(dir, "sessions", now.UTC().Format(sessionStamp)+".jsonl")
+}
+
+// LatestSession returns the journal of the most recent session under the
+// state directory dir, by the UTC stamp in its name.
+func LatestSession(dir string) (string, error) {
+	sessions := filepath.Join(dir, "sessions")
+	paths, err := filepath.Glob(filepath.Join(sessions, "*.jsonl"))
+	if err != nil {
+		return "", fmt.Errorf("list sessions: %w", err)
+	}
+	if len(paths) == 0 {
+		return "", fmt.Errorf("no session journal in %s", sessions)
+	}
+	// Compare without the extension, so that "…Z-2" (a second session in
+	// the same second) sorts after "…Z".
+	return slices.MaxFunc(paths, func(a, b string) int {
+		return strings.Compare(strings.TrimSuffix(a, ".jsonl"), strings.TrimSuffix(b, ".jsonl"))
+	}), nil
 }
 
 // SessionInfo describes a session for its session.start event.

@@ -17,6 +17,7 @@ import (
 type ExportOptions struct {
 	IO      *IOStreams
 	Journal string // the session's .jsonl file
+	Last    bool   // export the most recent session in the state directory
 	Output  string // "" or "-": standard output
 	Format  string // "markdown" or "json"
 	Title   string // replaces the title from the journal
@@ -27,7 +28,7 @@ type ExportOptions struct {
 func NewCmdExport(io *IOStreams, runF func(*ExportOptions) error) *cobra.Command {
 	opts := &ExportOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "export JOURNAL",
+		Use:   "export {JOURNAL | --last}",
 		Short: "Write the markdown timeline (or its JSON) of a session journal",
 		Long: `gameday export reads a session journal (a .jsonl file in the state
 directory, ~/.local/state/gameday/sessions by default) and writes the report a
@@ -35,15 +36,21 @@ team pastes into its wiki: verdict, hypothesis, each fault with its time to
 detect and time to recover, Mermaid charts and the full event table. A journal
 cut short by a crash still exports, with a warning. See docs/report.md.`,
 		Example: `  gameday export ~/.local/state/gameday/sessions/2026-11-25T083000Z.jsonl -o timeline.md
+  gameday export --last -o timeline.md      # the most recent session
   gameday export journal.jsonl --format json | jq '.faults[].time_to_recover_s'`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("export needs exactly one JOURNAL file, got %d arguments", len(args))}
+			switch {
+			case opts.Last && len(args) > 0:
+				return &ExitError{Code: ExitBadInput, Err: errors.New("give a JOURNAL file or --last, not both")}
+			case !opts.Last && len(args) != 1:
+				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("export needs exactly one JOURNAL file (or --last), got %d arguments", len(args))}
 			}
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			opts.Journal = args[0]
+			if len(args) == 1 {
+				opts.Journal = args[0]
+			}
 			if opts.Format != "markdown" && opts.Format != "json" {
 				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("--format %q: must be markdown or json", opts.Format)}
 			}
@@ -56,11 +63,21 @@ cut short by a crash still exports, with a warning. See docs/report.md.`,
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the report to this file instead of standard output")
 	cmd.Flags().StringVar(&opts.Format, "format", "markdown", "report format: markdown or json")
 	cmd.Flags().StringVar(&opts.Title, "title", "", "report title (default: from the journal)")
+	cmd.Flags().BoolVar(&opts.Last, "last", false, "export the most recent session in the state directory")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"markdown", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
 func exportRun(opts *ExportOptions) error {
+	if opts.Last {
+		dir, err := timeline.StateDir()
+		if err == nil {
+			opts.Journal, err = timeline.LatestSession(dir)
+		}
+		if err != nil {
+			return &ExitError{Code: ExitBadInput, Err: err}
+		}
+	}
 	events, warns, err := timeline.LoadJournal(opts.Journal)
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: journalError(opts.Journal, err)}

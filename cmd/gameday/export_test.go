@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gameday-dev/gameday/timeline"
 )
 
 const (
@@ -28,13 +31,21 @@ func TestNewCmdExport(t *testing.T) {
 			args: []string{"j.jsonl", "-o", "t.json", "--format", "json", "--title", "Drill"},
 			want: ExportOptions{Journal: "j.jsonl", Output: "t.json", Format: "json", Title: "Drill"},
 		},
+		"last session": {
+			args: []string{"--last", "-o", "t.md"},
+			want: ExportOptions{Last: true, Output: "t.md", Format: "markdown"},
+		},
+		"journal and --last": {
+			args:    []string{"j.jsonl", "--last"},
+			wantErr: "give a JOURNAL file or --last, not both",
+		},
 		"unknown format": {
 			args:    []string{"j.jsonl", "--format", "xml"},
 			wantErr: `--format "xml": must be markdown or json`,
 		},
 		"no journal": {
 			args:    nil,
-			wantErr: "export needs exactly one JOURNAL file, got 0 arguments",
+			wantErr: "export needs exactly one JOURNAL file (or --last), got 0 arguments",
 		},
 	}
 	for name, tc := range tests {
@@ -163,5 +174,33 @@ func TestExportToFile(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(dest))
 	if len(entries) != 1 {
 		t.Errorf("directory holds %d entries, want only the report (no temporary file left)", len(entries))
+	}
+}
+
+func TestExportLast(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	ios, _, out, errOut := testStreams()
+	if code := run([]string{"export", "--last"}, ios); code != ExitBadInput ||
+		errOut.String() != "gameday: no session journal in "+filepath.Join(state, "gameday", "sessions")+"\n" {
+		t.Fatalf("no sessions: exit %d, stderr %q", code, errOut)
+	}
+	base := time.Date(2026, 11, 25, 8, 30, 0, 0, time.UTC)
+	for i, title := range []string{"older drill", "latest drill"} {
+		at := base.Add(time.Duration(i) * time.Minute)
+		s, err := timeline.OpenSession("", timeline.SessionInfo{Title: title}, timeline.WithClock(func() time.Time { return at }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close("done"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ios, _, out, errOut = testStreams()
+	if code := run([]string{"export", "--last"}, ios); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.HasPrefix(out.String(), "# latest drill\n") {
+		t.Errorf("exported %.40q, want the latest session", out)
 	}
 }
