@@ -136,9 +136,12 @@ func TestCrashAnywhereThenRevertAllLeavesHostsAsTheyWere(t *testing.T) {
 
 	// Every checkpoint of arming, until an arm runs past the last one.
 	armPoints := 0
+	var armTook, revertTook time.Duration
 	for n := 1; n < 100; n++ {
+		start := time.Now()
 		killed, out, err := g.run(n, arm...)
 		if !killed {
+			armTook = time.Since(start)
 			if err != nil {
 				t.Fatalf("arm with crash point %d: %v\n%s", n, err, out)
 			}
@@ -154,8 +157,10 @@ func TestCrashAnywhereThenRevertAllLeavesHostsAsTheyWere(t *testing.T) {
 		if _, out, err := g.run(0, arm...); err != nil {
 			t.Fatalf("arm: %v\n%s", err, out)
 		}
+		start := time.Now()
 		killed, out, err := g.run(n, revertAll...)
 		if !killed {
+			revertTook = time.Since(start)
 			if err != nil {
 				t.Fatalf("revert with crash point %d: %v\n%s", n, err, out)
 			}
@@ -164,27 +169,28 @@ func TestCrashAnywhereThenRevertAllLeavesHostsAsTheyWere(t *testing.T) {
 		revertPoints++
 		settle("killed at revert checkpoint " + strconv.Itoa(n))
 	}
-	// kill -9 from outside at random moments of arming and of reverting.
+	// kill -9 from outside at random moments within an arm's and a
+	// revert's usual duration.
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0))
-	t.Logf("random kill delays from seed %d", seed)
-	for i := 0; i < 6; i++ {
-		delay := time.Duration(rng.IntN(1500)) * time.Millisecond
-		cmd, _ := g.start(0, arm...)
+	t.Logf("random kill delays from seed %d; a whole arm takes %s, a revert %s", seed, armTook, revertTook)
+	killDuring := func(took time.Duration, args ...string) time.Duration {
+		delay := time.Duration(rng.Int64N(int64(took) + 1))
+		cmd, _ := g.start(0, args...)
 		time.Sleep(delay)
 		cmd.Process.Kill()
 		cmd.Wait()
+		return delay
+	}
+	for i := 0; i < 10; i++ {
+		delay := killDuring(armTook, arm...)
 		settle("kill -9 " + delay.String() + " into an arm")
 	}
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 8; i++ {
 		if _, out, err := g.run(0, arm...); err != nil {
 			t.Fatalf("arm: %v\n%s", err, out)
 		}
-		delay := time.Duration(rng.IntN(800)) * time.Millisecond
-		cmd, _ := g.start(0, revertAll...)
-		time.Sleep(delay)
-		cmd.Process.Kill()
-		cmd.Wait()
+		delay := killDuring(revertTook, revertAll...)
 		settle("kill -9 " + delay.String() + " into a revert")
 	}
 	t.Logf("%d arm checkpoints, %d revert checkpoints, %d settled points in all, %d with a fault left in place", armPoints, revertPoints, points, dirty)
