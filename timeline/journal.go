@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -34,16 +35,35 @@ func openJournal(path string, flags int) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create journal directory: %w", err)
 	}
+	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
 	j := &Journal{f: f, path: path}
-	if err := j.prepare(); err != nil {
+	err = j.prepare()
+	if err == nil && errors.Is(statErr, fs.ErrNotExist) {
+		err = syncDir(filepath.Dir(path))
+	}
+	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	return j, nil
+}
+
+// syncDir makes a new file's directory entry durable: without it a crash
+// can lose the whole journal even though every event in it was fsync'd.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("journal directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("journal directory %s: fsync: %w", dir, err)
+	}
+	return nil
 }
 
 // prepare tightens a pre-existing file's mode and repairs a torn last line.
