@@ -41,6 +41,8 @@ func TestProxyJumpReachesAHostOnlyTheJumpHostCanReach(t *testing.T) {
 	cases := map[string]struct {
 		host      func(inv *targets.Inventory) targets.Host
 		sshConfig string
+		// noInventory reaches the host as a ledger would, without inv.
+		noInventory bool
 	}{
 		"inventory jump by host name": {host: func(inv *targets.Inventory) targets.Host {
 			h := inv.Hosts[1]
@@ -51,6 +53,11 @@ func TestProxyJumpReachesAHostOnlyTheJumpHostCanReach(t *testing.T) {
 			h := inv.Hosts[1]
 			h.SSH.Jump = "root@" + jump.Addr + ":22"
 			return h
+		}},
+		"portable host, no inventory": {noInventory: true, host: func(inv *targets.Inventory) targets.Host {
+			h := inv.Hosts[1]
+			h.SSH.Jump = "host1"
+			return sshx.Portable(inv, h)
 		}},
 		"ssh_config ProxyJump on a Host alias": {sshConfig: scPath, host: func(inv *targets.Inventory) targets.Host {
 			return targets.Host{Name: "inner-by-alias", Address: "inner"}
@@ -63,9 +70,12 @@ func TestProxyJumpReachesAHostOnlyTheJumpHostCanReach(t *testing.T) {
 			if tc.sshConfig != "" {
 				c.SSHConfig = tc.sshConfig
 			}
+			h := tc.host(inv)
+			if tc.noInventory {
+				inv = nil
+			}
 			pool := sshx.New(inv, c)
 			defer pool.Close()
-			h := tc.host(inv)
 			for i := 0; i < 2; i++ {
 				res, err := pool.Run(context.Background(), h, hostAddr)
 				if err != nil {

@@ -249,9 +249,16 @@ func (p *Pool) resolve(h targets.Host, allowJump bool) (*settings, error) {
 	if strings.Contains(jump, ",") {
 		return nil, fmt.Errorf("host %s: ProxyJump %q chains several hops; gameday supports one", name, jump)
 	}
-	jh, err := p.jumpHost(jump)
+	jh, inInventory, err := p.jumpHost(jump)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", name, err)
+	}
+	if !inInventory {
+		// A jump written as [user@]host[:port] has no settings of its own
+		// in the inventory: it is reached with the target's key and
+		// known_hosts file, the usual bastion setup.
+		jh.SSH.IdentityFile = first(h.SSH.IdentityFile, def.IdentityFile)
+		jh.SSH.KnownHosts = first(h.SSH.KnownHosts, def.KnownHosts)
 	}
 	if s.jump, err = p.resolve(jh, false); err != nil {
 		return nil, fmt.Errorf("host %s: jump host: %w", name, err)
@@ -260,17 +267,14 @@ func (p *Pool) resolve(h targets.Host, allowJump bool) (*settings, error) {
 	return s, nil
 }
 
-// jumpHost turns a ProxyJump value into a host: an inventory host by name,
-// or "[user@]host[:port]".
-func (p *Pool) jumpHost(jump string) (targets.Host, error) {
+// jumpHost turns a ProxyJump value into a host: an inventory host by name
+// (inInventory), or "[user@]host[:port]".
+func (p *Pool) jumpHost(jump string) (h targets.Host, inInventory bool, err error) {
 	if p.inv != nil {
-		for _, h := range p.inv.Hosts {
-			if h.Name == jump {
-				return h, nil
-			}
+		if h, ok := p.inv.Host(jump); ok {
+			return h, true, nil
 		}
 	}
-	var h targets.Host
 	rest := jump
 	if i := strings.LastIndex(rest, "@"); i >= 0 {
 		h.SSH.User, rest = rest[:i], rest[i+1:]
@@ -278,15 +282,15 @@ func (p *Pool) jumpHost(jump string) (targets.Host, error) {
 	if host, port, err := net.SplitHostPort(rest); err == nil {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 {
-			return h, fmt.Errorf("jump host %q: port %q is not a number from 1 to 65535", jump, port)
+			return h, false, fmt.Errorf("jump host %q: port %q is not a number from 1 to 65535", jump, port)
 		}
 		rest, h.SSH.Port = host, n
 	}
 	if rest == "" {
-		return h, fmt.Errorf("jump host %q has no host name", jump)
+		return h, false, fmt.Errorf("jump host %q has no host name", jump)
 	}
 	h.Name, h.Address = rest, rest
-	return h, nil
+	return h, false, nil
 }
 
 func portString(n int) string {

@@ -87,3 +87,22 @@ Host chained
 		})
 	}
 }
+
+func TestPortableCarriesWhatTheInventoryKnew(t *testing.T) {
+	inv := &targets.Inventory{
+		Path: "/srv/gd/inventory.yaml",
+		SSH:  targets.SSH{User: "ops", IdentityFile: "keys/id", KnownHosts: "~/kh", Jump: "bastion"},
+		Hosts: []targets.Host{
+			{Name: "bastion", Address: "10.0.0.1", SSH: targets.SSH{Port: 2022}},
+			{Name: "db1", Address: "10.0.0.5", SSH: targets.SSH{User: "root"}},
+		},
+	}
+	got := Portable(inv, inv.Hosts[1])
+	want := targets.SSH{User: "root", IdentityFile: "/srv/gd/keys/id", KnownHosts: filepath.Join(os.Getenv("HOME"), "kh"), Jump: "ops@10.0.0.1:2022"}
+	if got.SSH != want {
+		t.Fatalf("Portable(db1).SSH = %+v, want %+v", got.SSH, want)
+	}
+	if b := Portable(inv, inv.Hosts[0]); b.SSH.Jump != "" {
+		t.Fatalf("the jump host got a jump itself: %+v", b.SSH)
+	}
+}
