@@ -393,3 +393,32 @@ func TestLatestSession(t *testing.T) {
 		t.Errorf("LatestSession = %s, %v; want %s (the second session of the latest second)", got, err, last)
 	}
 }
+
+func TestSplitSessions(t *testing.T) {
+	ev := func(k Kind) Event { return Event{Kind: k} }
+	tests := map[string]struct {
+		kinds []Kind
+		want  []int // sizes of the parts
+	}{
+		"empty":                 {nil, nil},
+		"one session":           {[]Kind{SessionStart, Note, SessionEnd}, []int{3}},
+		"two sessions":          {[]Kind{SessionStart, Note, SessionEnd, SessionStart, SessionEnd}, []int{3, 2}},
+		"events before a start": {[]Kind{Note, SessionStart, Note}, []int{1, 2}},
+		"no start at all":       {[]Kind{Note, Note}, []int{2}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var evs []Event
+			for _, k := range tc.kinds {
+				evs = append(evs, ev(k))
+			}
+			var sizes []int
+			for _, p := range SplitSessions(evs) {
+				sizes = append(sizes, len(p))
+			}
+			if !reflect.DeepEqual(sizes, tc.want) {
+				t.Errorf("parts %v, want %v", sizes, tc.want)
+			}
+		})
+	}
+}

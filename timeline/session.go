@@ -136,3 +136,21 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
+
+// SplitSessions cuts events (in journal order) at each session.start, for
+// journals that several runs appended to. Events before the first
+// session.start belong to the first part.
+func SplitSessions(events []Event) [][]Event {
+	var parts [][]Event
+	from := 0
+	for i, e := range events {
+		if e.Kind == SessionStart && i > from {
+			parts = append(parts, events[from:i])
+			from = i
+		}
+	}
+	if from < len(events) {
+		parts = append(parts, events[from:])
+	}
+	return parts
+}

@@ -18,6 +18,7 @@ type ExportOptions struct {
 	IO      *IOStreams
 	Journal string // the session's .jsonl file
 	Last    bool   // export the most recent session in the state directory
+	All     bool   // report every session of an appended journal together
 	Output  string // "" or "-": standard output
 	Format  string // "markdown" or "json"
 	Title   string // replaces the title from the journal
@@ -64,6 +65,7 @@ cut short by a crash still exports, with a warning. See docs/report.md.`,
 	cmd.Flags().StringVar(&opts.Format, "format", "markdown", "report format: markdown or json")
 	cmd.Flags().StringVar(&opts.Title, "title", "", "report title (default: from the journal)")
 	cmd.Flags().BoolVar(&opts.Last, "last", false, "export the most recent session in the state directory")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "when several runs appended to the journal, report them together instead of only the last")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"markdown", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -84,6 +86,10 @@ func exportRun(opts *ExportOptions) error {
 	}
 	for _, w := range warns {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
+	}
+	if parts := timeline.SplitSessions(events); len(parts) > 1 && !opts.All {
+		events = parts[len(parts)-1]
+		fmt.Fprintf(opts.IO.ErrOut, "%s holds %d sessions; exporting the last one (--all reports them together)\n", opts.Journal, len(parts))
 	}
 	report := timeline.BuildReport(events, timeline.ReportOptions{
 		Title: opts.Title, Journal: opts.Journal, Warnings: warns,

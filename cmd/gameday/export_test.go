@@ -28,8 +28,8 @@ func TestNewCmdExport(t *testing.T) {
 			want: ExportOptions{Journal: "j.jsonl", Format: "markdown"},
 		},
 		"output, format and title": {
-			args: []string{"j.jsonl", "-o", "t.json", "--format", "json", "--title", "Drill"},
-			want: ExportOptions{Journal: "j.jsonl", Output: "t.json", Format: "json", Title: "Drill"},
+			args: []string{"j.jsonl", "-o", "t.json", "--format", "json", "--title", "Drill", "--all"},
+			want: ExportOptions{Journal: "j.jsonl", Output: "t.json", Format: "json", Title: "Drill", All: true},
 		},
 		"last session": {
 			args: []string{"--last", "-o", "t.md"},
@@ -202,5 +202,41 @@ func TestExportLast(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "# latest drill\n") {
 		t.Errorf("exported %.40q, want the latest session", out)
+	}
+}
+
+// A journal that two runs appended to exports the last run, unless --all.
+func TestExportAppendedJournal(t *testing.T) {
+	one, err := os.ReadFile(exportFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "appended.jsonl")
+	second := `{"seq":1,"time":"2026-11-25T09:00:00Z","kind":"session.start","source":"run","summary":"session started","data":{"title":"second run"}}` + "\n"
+	if err := os.WriteFile(path, append(one, second...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		args      []string
+		wantTitle string
+		wantNote  bool
+	}{
+		"last session by default": {[]string{"export", path}, "# second run\n", true},
+		"all sessions with --all": {[]string{"export", path, "--all"}, "# Redis latency game day\n", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ios, _, out, errOut := testStreams()
+			if code := run(tc.args, ios); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !strings.HasPrefix(out.String(), tc.wantTitle) {
+				t.Errorf("report starts %.40q, want %q", out, tc.wantTitle)
+			}
+			note := path + " holds 2 sessions; exporting the last one (--all reports them together)\n"
+			if got := errOut.String() == note; got != tc.wantNote {
+				t.Errorf("stderr = %q, want the note: %v", errOut, tc.wantNote)
+			}
+		})
 	}
 }
