@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,16 +131,13 @@ func (m *Manager) plan(req Request, id string) (*plan, error) {
 		return nil, errors.New("no hosts given: name at least one inventory host")
 	}
 	p := &plan{id: id, fault: f, ttl: ttl}
-	seen := map[string]bool{}
-	for _, name := range req.Hosts {
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		h, ok := m.inv.Host(name)
-		if !ok {
-			return nil, fmt.Errorf("no host named %q in the inventory", oneLine(name))
-		}
+	// Hosts may be names or selectors (tag:x, role:x); Select names the
+	// part that matches nothing, with a did-you-mean.
+	hosts, err := m.inv.Select(strings.Join(req.Hosts, ","))
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hosts {
 		t := PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl}
 		hp := hostPlan{host: h, guard: id}
 		if h.Lab != nil {
@@ -175,6 +173,10 @@ func (m *Manager) Preview(ctx context.Context, req Request) (Preview, error) {
 	}
 	pv := Preview{Request: req, BlastRadius: p.verdict, Majority: p.majority}
 	pv.Request.TTL = p.ttl
+	pv.Request.Hosts = nil
+	for _, hp := range p.hosts {
+		pv.Request.Hosts = append(pv.Request.Hosts, hp.host.Name)
+	}
 	for _, hp := range p.hosts {
 		pv.Hosts = append(pv.Hosts, hp.preview(p))
 	}

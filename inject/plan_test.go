@@ -168,3 +168,27 @@ func TestBlastRadius(t *testing.T) {
 		})
 	}
 }
+
+func TestPreviewExpandsSelectorsAndChangesNothing(t *testing.T) {
+	path := t.TempDir() + "/ledger.jsonl"
+	m, err := NewManager(planInventory(), nil, path, WithRunner(LocalRunner{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.Preview(t.Context(), Request{Kind: "partition", Hosts: []string{"role:cassandra"}, Params: map[string]string{"direction": "in"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(p.Request.Hosts, ","); got != "db1,db2,db3" {
+		t.Errorf("role:cassandra expanded to %q, want db1,db2,db3", got)
+	}
+	if !p.Majority || p.Request.TTL != DefaultTTL || len(p.Hosts) != 3 || len(p.Hosts[0].Guard) != 1 || len(p.Hosts[0].Inject) == 0 {
+		t.Errorf("preview = %+v, want a majority verdict, the default TTL and a guarded plan per host", p)
+	}
+	if all, _ := m.List(false); len(all) != 0 {
+		t.Errorf("Preview wrote the ledger: %+v", all)
+	}
+	if _, err := m.Preview(t.Context(), Request{Kind: "kill", Hosts: []string{"role:casandra"}}); err == nil || !strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("a misspelt selector gave %v, want a did-you-mean", err)
+	}
+}

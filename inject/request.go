@@ -25,7 +25,7 @@ type KindInfo struct {
 // Request asks for one fault on one or more hosts.
 type Request struct {
 	Kind   string
-	Hosts  []string          // inventory host names
+	Hosts  []string          // inventory host names or selectors (tag:x, role:x)
 	Params map[string]string // kind-specific, validated by the kind
 	TTL    time.Duration     // 0 means the default (10 min); never unlimited
 	// IKnow confirms a fault whose blast radius takes down a majority of a
@@ -99,8 +99,10 @@ var ErrNeedsConfirm = errors.New("fault takes down a majority of a service's nod
 // names the service and the counts and matches ErrNeedsConfirm.
 type blastError struct{ verdict string }
 
+// Error names the service, the counts and the way to confirm.
 func (e *blastError) Error() string {
 	return "refused: the fault " + e.verdict + "; confirm with --i-know"
 }
 
+// Unwrap makes the refusal match ErrNeedsConfirm.
 func (e *blastError) Unwrap() error { return ErrNeedsConfirm }
