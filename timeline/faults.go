@@ -141,20 +141,19 @@ func (l *faultLife) finish(evs []Event, start, end time.Time, latency []string) 
 	for i, p := range latency {
 		rep.Latency[i].Probe = p
 	}
-	on := l.armed
-	if on.IsZero() {
-		on = l.arming
-	}
-	if on.IsZero() {
-		on = l.first
-	}
-	rep.ArmedAt = offset(on, start)
 	// Effects can begin as soon as the inject commands run, before verify
 	// confirms the fault (over SSH that gap can be seconds): detection and
 	// impact count from the start of arming.
 	from := l.arming
-	if from.IsZero() || from.After(on) {
-		from = on
+	if from.IsZero() || !l.armed.IsZero() && from.After(l.armed) {
+		from = l.armed
+	}
+	if from.IsZero() {
+		from = l.first
+	}
+	rep.ArmingAt = offset(from, start)
+	if !l.armed.IsZero() {
+		rep.ArmedAt = offset(l.armed, start)
 	}
 	off := end
 	if !l.ended.IsZero() {

@@ -128,7 +128,11 @@ func (m *mdWriter) faults() {
 			ps[j] = "`" + cell(p.Name+"="+p.Value) + "`"
 		}
 		m.printf("| Parameters | %s |\n", orDash(strings.Join(ps, " ")))
-		m.printf("| Armed | %s |\n", m.at(f.ArmedAt))
+		if f.ArmedAt != nil {
+			m.printf("| Armed | %s |\n", m.at(f.ArmedAt))
+		} else {
+			m.printf("| Armed | never — arming began at %s |\n", m.at(f.ArmingAt))
+		}
 		switch {
 		case f.EndedAt != nil:
 			m.printf("| %s | %s |\n", capitalize(f.State), m.at(f.EndedAt))

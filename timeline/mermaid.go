@@ -26,7 +26,7 @@ func (m *mdWriter) gantt() {
 			if end == nil {
 				end = &r.Duration
 			}
-			m.printf("    %s :crit, f%d, %s\n", taskName(f.Kind+" "+strings.Join(f.Hosts, ",")), i+1, m.span(*f.ArmedAt, *end))
+			m.printf("    %s :crit, f%d, %s\n", taskName(f.Kind+" "+strings.Join(f.Hosts, ",")), i+1, m.span(*f.ArmingAt, *end))
 		}
 	}
 	if len(r.Breaches) > 0 {

@@ -91,10 +91,13 @@ type FaultReport struct {
 	// "armed" when the journal ends with it in place.
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
-	// ArmedAt is when it was in place (or when arming began, if it never
-	// was); EndedAt when it was reverted, expired, or failed to arm.
-	ArmedAt *Seconds `json:"armed_at_s"`
-	EndedAt *Seconds `json:"ended_at_s"`
+	// ArmingAt is when its inject commands began (the first event of the
+	// fault if arming was not recorded), ArmedAt when verify saw it in place
+	// (nil if it never was), EndedAt when it was reverted, expired, or
+	// failed to arm.
+	ArmingAt *Seconds `json:"arming_at_s"`
+	ArmedAt  *Seconds `json:"armed_at_s"`
+	EndedAt  *Seconds `json:"ended_at_s"`
 	// TimeToDetect runs from the start of arming (when the inject commands
 	// began) to the first breach (or probe error) before the fault ended;
 	// DetectedBy names that probe.

@@ -196,6 +196,9 @@ func TestReportFaultAnalysis(t *testing.T) {
 		t.Errorf("kill fault = %+v, lag %+v", kill, kill.MaxLag)
 	}
 	check("disk failed", disk.EndedAt, sec(95.2))
+	check("disk arming", disk.ArmingAt, sec(95))
+	check("disk armed", disk.ArmedAt, nil)
+	check("latency arming", lat.ArmingAt, sec(19.5))
 	if disk.State != "failed" || disk.Error != "fallocate: No space left on device" || disk.TimeToDetect != nil {
 		t.Errorf("disk fault = %+v", disk)
 	}
