@@ -26,7 +26,7 @@ func (p *kafkaLag) Target() string { return p.target }
 
 func (p *kafkaLag) Run(ctx context.Context, emit func(Reading)) {
 	defer p.conn.close()
-	poll(ctx, p.Name(), p.target, p.cfg, p.measure, emit)
+	poll(ctx, p.Name(), p.target, p.cfg, p.measure, emit, nil)
 }
 
 // measure computes the lag once. sarama calls take no context; its own

@@ -66,10 +66,11 @@ type Options struct {
 }
 
 // poll runs f every interval until ctx is done, each call bounded by
-// timeout. A call that overruns (a driver that ignores its context) is
-// reported as an error Reading and no new call is started until it
-// returns, so a hung target never piles up goroutines.
-func poll(ctx context.Context, name, target string, cfg Config, f func(ctx context.Context) Reading, emit func(Reading)) {
+// timeout, and at once whenever wake (which may be nil) fires. A call that
+// overruns (a driver that ignores its context) is reported as an error
+// Reading and no new call is started until it returns, so a hung target
+// never piles up goroutines.
+func poll(ctx context.Context, name, target string, cfg Config, f func(ctx context.Context) Reading, emit func(Reading), wake <-chan struct{}) {
 	tick := time.NewTicker(cfg.Interval)
 	defer tick.Stop()
 	var busy chan struct{}
@@ -110,6 +111,7 @@ func poll(ctx context.Context, name, target string, cfg Config, f func(ctx conte
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-wake:
 		}
 	}
 }

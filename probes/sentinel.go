@@ -17,7 +17,8 @@ import (
 )
 
 // sentinelChannels are the Sentinel events the probe subscribes to.
-var sentinelChannels = []string{"+switch-master", "+sdown", "+odown", "+failover-end"}
+// -odown tells when a master Sentinel thought down is reachable again.
+var sentinelChannels = []string{"+switch-master", "+sdown", "+odown", "-odown", "+failover-end"}
 
 // switchMemory is how long a +switch-master is remembered for
 // de-duplication: every Sentinel publishes the same switch, within
@@ -35,9 +36,14 @@ type sentinelMaster struct {
 	rec  *timeline.Recorder
 	opts Options
 
+	// wake makes the poll measure at once after a switch or an +odown, so
+	// the verdict changes with the event instead of up to a second later.
+	wake chan struct{}
+
 	mu         sync.Mutex
 	master     string    // last known agreed master
 	lastSwitch time.Time // when the master last changed
+	odown      time.Time // when a Sentinel declared the master objectively down (zero: not down)
 	switches   []seenSwitch
 }
 
@@ -49,7 +55,7 @@ type seenSwitch struct {
 }
 
 func newSentinelMaster(svc targets.Redis, cfg Config, rec *timeline.Recorder, opts Options) *sentinelMaster {
-	return &sentinelMaster{svc: svc, cfg: cfg, rec: rec, opts: opts}
+	return &sentinelMaster{svc: svc, cfg: cfg, rec: rec, opts: opts, wake: make(chan struct{}, 1)}
 }
 
 func (p *sentinelMaster) Name() string   { return "sentinel.master" }
@@ -83,7 +89,7 @@ func (p *sentinelMaster) Run(ctx context.Context, emit func(Reading)) {
 		}()
 	}
 	defer wg.Wait()
-	poll(ctx, p.Name(), p.Target(), p.cfg, func(ctx context.Context) Reading { return p.measure(ctx, clients) }, emit)
+	poll(ctx, p.Name(), p.Target(), p.cfg, func(ctx context.Context) Reading { return p.measure(ctx, clients) }, emit, p.wake)
 }
 
 // subscribe listens to one Sentinel's events until ctx is done; go-redis
@@ -123,6 +129,29 @@ func (p *sentinelMaster) onEvent(at time.Time, sentinel, channel, payload string
 	if !strings.Contains(" "+payload+" ", " "+p.svc.Master+" ") {
 		return
 	}
+	// "master <name> <ip> <port> ...": the master itself went (or came
+	// back from) objectively down.
+	if len(f) >= 4 && f[0] == "master" && f[1] == p.svc.Master {
+		switch channel {
+		case "+odown":
+			addr := net.JoinHostPort(f[2], f[3])
+			p.mu.Lock()
+			// A late +odown about the master a switch already replaced is
+			// old news.
+			current := p.master == "" || p.master == addr
+			if current && p.odown.IsZero() {
+				p.odown = at
+			}
+			p.mu.Unlock()
+			if current {
+				p.nudge()
+			}
+		case "-odown":
+			p.mu.Lock()
+			p.odown = time.Time{}
+			p.mu.Unlock()
+		}
+	}
 	if p.rec != nil {
 		p.rec.Record(timeline.Event{
 			Time: at, Kind: timeline.SentinelEvent, Source: "probe:" + p.Name(),
@@ -155,8 +184,9 @@ func (p *sentinelMaster) switched(at time.Time, sentinel, old, new string) {
 		}
 	}
 	p.switches = append(kept, seenSwitch{old: old, new: new, at: at, seenBy: []string{sentinel}})
-	p.master, p.lastSwitch = new, at
+	p.master, p.lastSwitch, p.odown = new, at, time.Time{}
 	p.mu.Unlock()
+	p.nudge()
 	if p.rec == nil {
 		return
 	}
@@ -170,6 +200,14 @@ func (p *sentinelMaster) switched(at time.Time, sentinel, old, new string) {
 		Data: map[string]any{"service": p.svc.Name, "master_name": p.svc.Master,
 			"old": old, "new": new, "sentinel": sentinel},
 	})
+}
+
+// nudge asks the poll loop for a reading now.
+func (p *sentinelMaster) nudge() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
 }
 
 // measure asks every Sentinel for the master's address.
@@ -226,12 +264,16 @@ func (p *sentinelMaster) measure(ctx context.Context, clients []*redis.SentinelC
 	}
 	recent := !p.lastSwitch.IsZero() && now.Sub(p.lastSwitch) < p.cfg.Window
 	seen := p.seenBy(master)
+	odown := p.odown
 	p.mu.Unlock()
 
-	r.Stable = agree == len(clients) && len(votes) == 1 && !recent
+	r.Stable = agree == len(clients) && len(votes) == 1 && !recent && odown.IsZero()
 	r.Detail = fmt.Sprintf("master %s, %d/%d agree", master, agree, len(clients))
 	if len(votes) > 1 {
 		r.Detail += fmt.Sprintf(", disagreement: %s", votesText(votes))
+	}
+	if !odown.IsZero() {
+		r.Detail += fmt.Sprintf(", objectively down for %s", now.Sub(odown).Round(time.Millisecond))
 	}
 	if recent {
 		r.Detail += fmt.Sprintf(", switched %s ago (seen by %s)", now.Sub(p.lastSwitch).Round(time.Millisecond), strings.Join(seen, ", "))

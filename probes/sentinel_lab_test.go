@@ -2,7 +2,10 @@ package probes
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -49,7 +52,7 @@ func TestSentinelFailoverInLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	go set.Run(ctx)
 
@@ -67,7 +70,9 @@ func TestSentinelFailoverInLab(t *testing.T) {
 
 	var sw timeline.Event
 	var sawFailure, recovered, masterBreach bool
-	deadline := time.After(40 * time.Second)
+	// Sentinel itself may need long: in TILT mode (its timer jumped on a
+	// loaded machine) it waits 30 s before it acts.
+	deadline := time.After(75 * time.Second)
 	for sw.Kind == "" || !sawFailure || !recovered || !masterBreach {
 		select {
 		case ev := <-sub.C():
@@ -90,8 +95,8 @@ func TestSentinelFailoverInLab(t *testing.T) {
 				recovered = true
 			}
 		case <-deadline:
-			t.Fatalf("after the kill: switch event %v, sentinel.master breach %v, redis.latency failure seen %v, recovered %v; latest %+v",
-				sw.Kind != "", masterBreach, sawFailure, recovered, set.Latest())
+			t.Fatalf("after the kill: switch event %v, sentinel.master breach %v, redis.latency failure seen %v, recovered %v; latest %+v\nsentinel-1.log ends:\n%s",
+				sw.Kind != "", masterBreach, sawFailure, recovered, set.Latest(), logTail(filepath.Join(l.Dir(), "sentinel-1.log"), 20))
 		}
 	}
 	if sw.String("old") != before.Master || sw.String("new") == before.Master || sw.String("new") == "" {
@@ -104,6 +109,16 @@ func TestSentinelFailoverInLab(t *testing.T) {
 		r := latestOf(set, "sentinel.master")
 		return r.Status == StatusOK && r.Master == sw.String("new") && int(r.Value) == len(inv.Services.Redis[0].Sentinels)
 	})
+}
+
+// logTail returns the last n lines of a lab log, for failure messages.
+func logTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // waitFor polls cond every 50 ms until it holds or d passes.

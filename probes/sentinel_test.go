@@ -62,3 +62,36 @@ func TestSentinelSwitchDedupe(t *testing.T) {
 		t.Errorf("first switch seen by %v, want all three Sentinels kept", seen)
 	}
 }
+
+// TestSentinelOdownMakesMasterUnstable checks that +odown of the current
+// master breaks "master: stable" until a switch or -odown, and that a late
+// +odown about a replaced master is ignored.
+func TestSentinelOdownMakesMasterUnstable(t *testing.T) {
+	p := newSentinelMaster(targets.Redis{Name: "r", Master: "mymaster"}, Config{Window: time.Second}, nil, Options{})
+	p.master = "127.0.0.1:7001"
+	now := time.Now()
+	steps := []struct {
+		channel, payload string
+		down             bool
+	}{
+		{"+odown", "master mymaster 127.0.0.1 7009 #quorum 2/2", false}, // not the current master
+		{"+odown", "master mymaster 127.0.0.1 7001 #quorum 2/2", true},
+		{"-odown", "master mymaster 127.0.0.1 7001", false},
+		{"+odown", "master mymaster 127.0.0.1 7001 #quorum 2/2", true},
+		{"+switch-master", "mymaster 127.0.0.1 7001 127.0.0.1 7002", false},
+	}
+	for i, s := range steps {
+		p.onEvent(now, "s1", s.channel, s.payload)
+		p.mu.Lock()
+		down := !p.odown.IsZero()
+		p.mu.Unlock()
+		if down != s.down {
+			t.Fatalf("step %d (%s %s): objectively down = %v, want %v", i, s.channel, s.payload, down, s.down)
+		}
+	}
+	select {
+	case <-p.wake:
+	default:
+		t.Fatal("no poll was woken by +odown or the switch")
+	}
+}

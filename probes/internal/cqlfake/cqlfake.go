@@ -1,15 +1,17 @@
 // Package cqlfake is an in-process CQL server (native protocol v4) for
 // tests of the cassandra.quorum probe: it answers a driver's connection
-// set-up (OPTIONS, STARTUP, REGISTER, system.local, system.peers, schema
-// queries) and the probe's canary statements — CREATE TABLE, an INSERT of
-// (id text, v bigint) and a SELECT of v by id — from a map, and can be told
-// to delay every answer or to fail with Unavailable, ReadTimeout or
-// WriteTimeout. It is built on the server in
-// github.com/datastax/go-cassandra-native-protocol/client.
+// set-up (OPTIONS, STARTUP, REGISTER, USE, system.local, system.peers,
+// schema queries) and the probe's canary statements — CREATE TABLE, an
+// INSERT of (id text, v bigint) and a SELECT of v by id — from a map, and
+// can be told to delay every answer or to fail with Unavailable,
+// ReadTimeout or WriteTimeout. Frames are encoded and decoded by
+// github.com/datastax/go-cassandra-native-protocol; the connection handling
+// is this package's own (the library's test server races on close).
 package cqlfake
 
 import (
-	"context"
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -19,12 +21,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/datastax/go-cassandra-native-protocol/client"
 	"github.com/datastax/go-cassandra-native-protocol/datatype"
 	"github.com/datastax/go-cassandra-native-protocol/frame"
 	"github.com/datastax/go-cassandra-native-protocol/message"
 	"github.com/datastax/go-cassandra-native-protocol/primitive"
-	"github.com/rs/zerolog"
 )
 
 // Fault kinds a Server can answer canary statements with.
@@ -48,66 +48,115 @@ type Fault struct {
 
 // Server is a running fake.
 type Server struct {
-	srv  *client.CqlServer
-	addr string
+	ln    net.Listener
+	codec frame.Codec
+	wg    sync.WaitGroup
 
 	mu       sync.Mutex
+	closed   bool
+	conns    map[*conn]struct{}
 	fault    Fault
 	rows     map[string][]byte // id → v (bigint, encoded)
-	prepared map[string]string // prepared id → normalised query
-	eventsTo []*client.CqlServerConnection
+	prepared map[string]bool   // prepared ids (the normalised query)
+	eventsTo []*conn
 
 	executed atomic.Int64
 	failed   atomic.Int64
 }
 
+// conn is one client connection; writes are serialised, answers to
+// concurrent requests may leave in any order (stream ids tell them apart).
+type conn struct {
+	nc  net.Conn
+	wmu sync.Mutex
+}
+
+func (c *conn) send(codec frame.Codec, f *frame.Frame) error {
+	var b bytes.Buffer
+	if err := codec.EncodeFrame(f, &b); err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err := c.nc.Write(b.Bytes())
+	return err
+}
+
 // Start starts a fake on a free loopback port. Close it when done.
 func Start() (*Server, error) {
-	// The library logs every connection through zerolog's global logger.
-	zerolog.SetGlobalLevel(zerolog.Disabled)
-	addr, err := freeAddr()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cqlfake: listen: %w", err)
 	}
-	s := &Server{addr: addr, rows: map[string][]byte{}, prepared: map[string]string{}}
-	s.srv = client.NewCqlServer(addr, nil)
-	s.srv.RequestHandlers = []client.RequestHandler{
-		client.HeartbeatHandler,
-		client.HandshakeHandler,
-		client.NewSetKeyspaceHandler(func(string) {}),
-		s.register,
-		s.schema,
-		client.NewSystemTablesHandler("gameday-fake", "dc1"),
-		s.canary,
-	}
-	s.srv.AcceptTimeout = 500 * time.Millisecond
-	if err := s.srv.Start(context.Background()); err != nil {
-		return nil, fmt.Errorf("cqlfake: %w", err)
-	}
-	// The library hands every accepted connection to Accept callers over a
-	// channel and blocks the accept loop until someone takes it: take them.
-	go func() {
-		for !s.srv.IsClosed() {
-			_, _ = s.srv.AcceptAny()
-		}
-	}()
+	s := &Server{ln: ln, codec: frame.NewCodec(), conns: map[*conn]struct{}{},
+		rows: map[string][]byte{}, prepared: map[string]bool{}}
+	s.wg.Add(1)
+	go s.accept()
 	return s, nil
 }
 
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("cqlfake: find a free port: %w", err)
+func (s *Server) accept() {
+	defer s.wg.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		c := &conn{nc: nc}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.serve(c)
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+}
+
+// serve reads requests and answers each in its own goroutine, so that a
+// delayed answer does not hold up the others on the connection.
+func (s *Server) serve(c *conn) {
+	defer s.wg.Done()
+	var handlers sync.WaitGroup
+	defer handlers.Wait()
+	defer func() {
+		c.nc.Close()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
+	r := bufio.NewReader(c.nc)
+	for {
+		req, err := s.codec.DecodeFrame(r)
+		if err != nil {
+			return
+		}
+		handlers.Add(1)
+		go func() {
+			defer handlers.Done()
+			_ = c.send(s.codec, s.answer(req, c))
+		}()
+	}
 }
 
 // Addr is the server's host:port.
-func (s *Server) Addr() string { return s.addr }
+func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// Close stops the server and drops every connection.
-func (s *Server) Close() error { return s.srv.Close() }
+// Close stops the server, drops every connection and waits for them.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.nc.Close()
+	}
+	s.mu.Unlock()
+	err := s.ln.Close()
+	s.wg.Wait()
+	return err
+}
 
 // SetFault changes how canary statements are answered from now on.
 func (s *Server) SetFault(f Fault) {
@@ -116,8 +165,7 @@ func (s *Server) SetFault(f Fault) {
 	s.mu.Unlock()
 }
 
-// Executed counts the canary statements answered or failed so far, and
-// Failed those failed on purpose.
+// Executed counts the canary statements answered or failed so far.
 func (s *Server) Executed() int64 { return s.executed.Load() }
 
 // Failed counts the canary statements failed on purpose.
@@ -127,66 +175,126 @@ func (s *Server) Failed() int64 { return s.failed.Load() }
 // server's own address) to every connection that registered for events,
 // as a Cassandra node does when it sees a peer change state.
 func (s *Server) NotifyStatus(up bool) error {
-	host, port, _ := net.SplitHostPort(s.addr)
-	var p int32
-	fmt.Sscan(port, &p)
+	addr := s.ln.Addr().(*net.TCPAddr)
 	typ := primitive.StatusChangeTypeDown
 	if up {
 		typ = primitive.StatusChangeTypeUp
 	}
 	s.mu.Lock()
-	conns := append([]*client.CqlServerConnection(nil), s.eventsTo...)
+	conns := append([]*conn(nil), s.eventsTo...)
 	s.mu.Unlock()
 	if len(conns) == 0 {
 		return fmt.Errorf("cqlfake: no connection registered for events")
 	}
 	for _, c := range conns {
 		ev := frame.NewFrame(primitive.ProtocolVersion4, -1,
-			&message.StatusChangeEvent{ChangeType: typ, Address: &primitive.Inet{Addr: net.ParseIP(host), Port: p}})
-		if err := c.Send(ev); err != nil {
+			&message.StatusChangeEvent{ChangeType: typ, Address: &primitive.Inet{Addr: addr.IP, Port: int32(addr.Port)}})
+		if err := c.send(s.codec, ev); err != nil {
 			return fmt.Errorf("cqlfake: push event: %w", err)
 		}
 	}
 	return nil
 }
 
-func normalise(q string) string { return strings.Join(strings.Fields(strings.ToLower(q)), " ") }
-
-// register answers REGISTER and remembers the connection for events.
-func (s *Server) register(req *frame.Frame, conn *client.CqlServerConnection, _ client.RequestHandlerContext) *frame.Frame {
-	if _, ok := req.Body.Message.(*message.Register); !ok {
-		return nil
-	}
-	s.mu.Lock()
-	s.eventsTo = append(s.eventsTo, conn)
-	s.mu.Unlock()
-	return frame.NewFrame(req.Header.Version, req.Header.StreamId, &message.Ready{})
-}
-
-// schema answers schema queries with no rows, peers_v2 as a missing table
-// (as Cassandra 3 does), and DDL as done.
-func (s *Server) schema(req *frame.Frame, _ *client.CqlServerConnection, _ client.RequestHandlerContext) *frame.Frame {
-	q, ok := req.Body.Message.(*message.Query)
-	if !ok {
-		return nil
-	}
-	n := normalise(q.Query)
+// answer returns the response to one request.
+func (s *Server) answer(req *frame.Frame, c *conn) *frame.Frame {
 	var msg message.Message
-	switch {
-	case strings.Contains(n, "system.peers_v2"):
-		msg = &message.Invalid{ErrorMessage: "unconfigured table peers_v2"}
-	case strings.Contains(n, "from system.peers"):
-		// One node, no peers; gocql needs the columns even without rows.
-		msg = emptyRows("system.peers", []string{"peer", "rpc_address", "preferred_ip"}, datatype.Inet,
-			[]string{"data_center", "rack", "release_version"}, datatype.Varchar)
-	case strings.Contains(n, "from system_schema."):
-		msg = emptyRows("system_schema.keyspaces", nil, nil, []string{"keyspace_name"}, datatype.Varchar)
-	case strings.HasPrefix(n, "create table"), strings.HasPrefix(n, "create keyspace"):
-		msg = &message.VoidResult{}
+	switch m := req.Body.Message.(type) {
+	case *message.Options:
+		msg = &message.Supported{Options: map[string][]string{"CQL_VERSION": {"3.4.4"}, "PROTOCOL_VERSIONS": {"4/v4"}}}
+	case *message.Startup:
+		msg = &message.Ready{}
+	case *message.Register:
+		s.mu.Lock()
+		s.eventsTo = append(s.eventsTo, c)
+		s.mu.Unlock()
+		msg = &message.Ready{}
+	case *message.Query:
+		msg = s.query(m, c)
+	case *message.Prepare:
+		msg = s.prepare(m)
+	case *message.Execute:
+		msg = s.execute(m)
 	default:
-		return nil
+		msg = &message.ProtocolError{ErrorMessage: fmt.Sprintf("cqlfake does not handle %T", m)}
 	}
 	return frame.NewFrame(req.Header.Version, req.Header.StreamId, msg)
+}
+
+func normalise(q string) string { return strings.Join(strings.Fields(strings.ToLower(q)), " ") }
+
+// query answers the unprepared queries of a driver's set-up, and DDL.
+func (s *Server) query(m *message.Query, c *conn) message.Message {
+	n := normalise(m.Query)
+	switch {
+	case strings.HasPrefix(n, "use "):
+		return &message.SetKeyspaceResult{Keyspace: strings.Trim(strings.TrimPrefix(n, "use "), `"`)}
+	case strings.HasPrefix(n, "select schema_version from system.local"):
+		return &message.RowsResult{
+			Metadata: &message.RowsMetadata{ColumnCount: 1, Columns: []*message.ColumnMetadata{column("system.local", "schema_version", datatype.Uuid)}},
+			Data:     message.RowSet{{schemaVersion[:]}},
+		}
+	case strings.HasPrefix(n, "select * from system.local"):
+		return systemLocal(c.nc.LocalAddr().(*net.TCPAddr))
+	case strings.Contains(n, "system.peers_v2"):
+		return &message.Invalid{ErrorMessage: "unconfigured table peers_v2"} // as Cassandra 3 answers
+	case strings.Contains(n, "from system.peers"):
+		// One node, no peers; the driver needs the columns even so.
+		return emptyRows("system.peers", []string{"peer", "rpc_address", "preferred_ip"}, datatype.Inet,
+			[]string{"data_center", "rack", "release_version"}, datatype.Varchar)
+	case strings.Contains(n, "from system_schema."):
+		return emptyRows("system_schema.keyspaces", nil, nil, []string{"keyspace_name"}, datatype.Varchar)
+	case strings.HasPrefix(n, "create table"), strings.HasPrefix(n, "create keyspace"):
+		return &message.VoidResult{}
+	}
+	return &message.Invalid{ErrorMessage: "cqlfake does not know " + m.Query}
+}
+
+var (
+	hostID        = [16]byte{0x67, 0x61, 0x6d, 0x65, 0x64, 0x61, 0x79, 0x2d, 0x66, 0x61, 0x6b, 0x65, 0x2d, 0x30, 0x30, 0x31}
+	schemaVersion = [16]byte{0x73, 0x63, 0x68, 0x65, 0x6d, 0x61, 0x2d, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x2d, 0x31}
+)
+
+// systemLocal is the one row of system.local: this node, owning the whole
+// ring, in dc1/rack1, claiming Cassandra 3.11 (so the driver reads
+// system.peers, not peers_v2).
+func systemLocal(addr *net.TCPAddr) *message.RowsResult {
+	ip := addr.IP.To4()
+	if ip == nil {
+		ip = addr.IP
+	}
+	// set<varchar> {'-9223372036854775808'}: element count, then each
+	// element's length and bytes (protocol v4 uses 4-byte ints).
+	token := "-9223372036854775808"
+	tokens := binary.BigEndian.AppendUint32(nil, 1)
+	tokens = binary.BigEndian.AppendUint32(tokens, uint32(len(token)))
+	tokens = append(tokens, token...)
+	cols := []struct {
+		name  string
+		typ   datatype.DataType
+		value []byte
+	}{
+		{"key", datatype.Varchar, []byte("local")},
+		{"broadcast_address", datatype.Inet, ip},
+		{"cluster_name", datatype.Varchar, []byte("gameday-fake")},
+		{"cql_version", datatype.Varchar, []byte("3.4.4")},
+		{"data_center", datatype.Varchar, []byte("dc1")},
+		{"host_id", datatype.Uuid, hostID[:]},
+		{"listen_address", datatype.Inet, ip},
+		{"partitioner", datatype.Varchar, []byte("org.apache.cassandra.dht.Murmur3Partitioner")},
+		{"rack", datatype.Varchar, []byte("rack1")},
+		{"release_version", datatype.Varchar, []byte("3.11.17")},
+		{"rpc_address", datatype.Inet, ip},
+		{"schema_version", datatype.Uuid, schemaVersion[:]},
+		{"tokens", datatype.NewSet(datatype.Varchar), tokens},
+	}
+	meta := &message.RowsMetadata{ColumnCount: int32(len(cols))}
+	var row message.Row
+	for _, c := range cols {
+		meta.Columns = append(meta.Columns, column("system.local", c.name, c.typ))
+		row = append(row, c.value)
+	}
+	return &message.RowsResult{Metadata: meta, Data: message.RowSet{row}}
 }
 
 // emptyRows is a result with the given columns and no rows.
@@ -211,48 +319,48 @@ func column(table, name string, typ datatype.DataType) *message.ColumnMetadata {
 	return &message.ColumnMetadata{Keyspace: ks, Table: tb, Name: name, Type: typ}
 }
 
-// canary prepares and executes the probe's INSERT and SELECT.
-func (s *Server) canary(req *frame.Frame, _ *client.CqlServerConnection, _ client.RequestHandlerContext) *frame.Frame {
-	v, id := req.Header.Version, req.Header.StreamId
-	switch m := req.Body.Message.(type) {
-	case *message.Prepare:
-		n := normalise(m.Query)
-		res := &message.PreparedResult{PreparedQueryId: []byte(n)}
-		if g := insertRE.FindStringSubmatch(n); g != nil {
-			res.VariablesMetadata = &message.VariablesMetadata{PkIndices: []uint16{0},
-				Columns: []*message.ColumnMetadata{column(g[1], "id", datatype.Varchar), column(g[1], "v", datatype.Bigint)}}
-			res.ResultMetadata = &message.RowsMetadata{ColumnCount: 0}
-		} else if g := selectRE.FindStringSubmatch(n); g != nil {
-			res.VariablesMetadata = &message.VariablesMetadata{PkIndices: []uint16{0},
-				Columns: []*message.ColumnMetadata{column(g[1], "id", datatype.Varchar)}}
-			res.ResultMetadata = &message.RowsMetadata{ColumnCount: 1, Columns: []*message.ColumnMetadata{column(g[1], "v", datatype.Bigint)}}
-		} else {
-			return frame.NewFrame(v, id, &message.Invalid{ErrorMessage: "cqlfake does not know " + m.Query})
-		}
-		s.mu.Lock()
-		s.prepared[n] = n
-		s.mu.Unlock()
-		return frame.NewFrame(v, id, res)
-	case *message.Execute:
-		s.mu.Lock()
-		q, ok := s.prepared[string(m.QueryId)]
-		f := s.fault
-		s.mu.Unlock()
-		if !ok {
-			return frame.NewFrame(v, id, &message.Unprepared{ErrorMessage: "unprepared", Id: m.QueryId})
-		}
-		if f.Delay > 0 {
-			time.Sleep(f.Delay)
-		}
-		n := s.executed.Add(1)
-		write := strings.HasPrefix(q, "insert")
-		if err := s.failure(f, n, write, m.Options.Consistency); err != nil {
-			s.failed.Add(1)
-			return frame.NewFrame(v, id, err)
-		}
-		return frame.NewFrame(v, id, s.apply(q, write, m.Options.PositionalValues))
+// prepare prepares the probe's INSERT and SELECT; the prepared id is the
+// normalised query.
+func (s *Server) prepare(m *message.Prepare) message.Message {
+	n := normalise(m.Query)
+	res := &message.PreparedResult{PreparedQueryId: []byte(n)}
+	if g := insertRE.FindStringSubmatch(n); g != nil {
+		res.VariablesMetadata = &message.VariablesMetadata{PkIndices: []uint16{0},
+			Columns: []*message.ColumnMetadata{column(g[1], "id", datatype.Varchar), column(g[1], "v", datatype.Bigint)}}
+		res.ResultMetadata = &message.RowsMetadata{ColumnCount: 0}
+	} else if g := selectRE.FindStringSubmatch(n); g != nil {
+		res.VariablesMetadata = &message.VariablesMetadata{PkIndices: []uint16{0},
+			Columns: []*message.ColumnMetadata{column(g[1], "id", datatype.Varchar)}}
+		res.ResultMetadata = &message.RowsMetadata{ColumnCount: 1, Columns: []*message.ColumnMetadata{column(g[1], "v", datatype.Bigint)}}
+	} else {
+		return &message.Invalid{ErrorMessage: "cqlfake does not know " + m.Query}
 	}
-	return nil
+	s.mu.Lock()
+	s.prepared[n] = true
+	s.mu.Unlock()
+	return res
+}
+
+// execute runs a prepared canary statement, unless the fault says to fail.
+func (s *Server) execute(m *message.Execute) message.Message {
+	q := string(m.QueryId)
+	s.mu.Lock()
+	ok := s.prepared[q]
+	f := s.fault
+	s.mu.Unlock()
+	if !ok {
+		return &message.Unprepared{ErrorMessage: "unprepared", Id: m.QueryId}
+	}
+	if f.Delay > 0 {
+		time.Sleep(f.Delay)
+	}
+	n := s.executed.Add(1)
+	write := strings.HasPrefix(q, "insert")
+	if err := s.failure(f, n, write, m.Options.Consistency); err != nil {
+		s.failed.Add(1)
+		return err
+	}
+	return s.apply(q, write, m.Options.PositionalValues)
 }
 
 // failure returns the error message fault f gives the n-th statement, if any.
