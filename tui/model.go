@@ -6,6 +6,7 @@ package tui
 
 import (
 	"sort"
+	"sync/atomic"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -95,7 +96,7 @@ type Model struct {
 	ticking  bool
 	lastList time.Time
 	outcome  Outcome
-	updates  uint64
+	updates  atomic.Uint64 // read by the idle test while the program runs
 }
 
 // New returns the root model. Run it with tea.NewProgram(m, tea.WithAltScreen()).
@@ -164,7 +165,7 @@ func (m *Model) Outcome() Outcome { return m.outcome }
 
 // Updates counts Update calls; the idle test uses it to show nothing ticks
 // when nothing moves.
-func (m *Model) Updates() uint64 { return m.updates }
+func (m *Model) Updates() uint64 { return m.updates.Load() }
 
 func (m *Model) setFocus(i int) {
 	m.focus = (i + paneCount) % paneCount

@@ -18,7 +18,7 @@ import (
 // hands pane-owned messages to their pane, and leaves the arming flow to
 // the handlers in flow.go.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	m.updates++
+	m.updates.Add(1)
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
