@@ -51,22 +51,32 @@ func (b *Bed) Snapshot(h *Host) string {
 // hang, listener and open sessions alike. It returns how many it signalled.
 func (b *Bed) Signal(h *Host, comm string, sig syscall.Signal) int {
 	b.tb.Helper()
-	out, _ := run("ip", "netns", "pids", h.NS)
 	n := 0
+	for _, pid := range b.Pids(h, comm) {
+		if syscall.Kill(pid, sig) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Pids returns the PIDs of the processes in host h's namespace whose
+// command name is comm. For "sshd" they are the listener (SSHDPid) and
+// the processes of every open connection.
+func (b *Bed) Pids(h *Host, comm string) []int {
+	out, _ := run("ip", "netns", "pids", h.NS)
+	var pids []int
 	for _, f := range strings.Fields(out) {
 		pid, err := strconv.Atoi(f)
 		if err != nil {
 			continue
 		}
 		c, err := os.ReadFile("/proc/" + f + "/comm")
-		if err != nil || strings.TrimSpace(string(c)) != comm {
-			continue
-		}
-		if syscall.Kill(pid, sig) == nil {
-			n++
+		if err == nil && strings.TrimSpace(string(c)) == comm {
+			pids = append(pids, pid)
 		}
 	}
-	return n
+	return pids
 }
 
 // ExecHost runs argv as if on host h: in its network namespace and in its

@@ -8,6 +8,8 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -23,6 +25,34 @@ type conn struct {
 	sessions chan struct{} // caps concurrent sessions
 	dead     chan struct{} // closed when the connection is gone
 	once     sync.Once
+	lastUsed atomic.Int64 // unix nanoseconds of the last session's end
+}
+
+// idle is how long the connection has had no session.
+func (c *conn) idle() time.Duration {
+	return time.Since(time.Unix(0, c.lastUsed.Load()))
+}
+
+// keepaliveTimeout bounds the round trip that checks an idle connection.
+const keepaliveTimeout = 3 * time.Second
+
+// alive sends one keepalive request and waits for the reply.
+func (c *conn) alive(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, keepaliveTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		// OpenSSH answers "failure" to an unknown request: any answer
+		// proves the connection alive.
+		return err == nil
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // close closes the connection; Runs on it fail and the pool redials.
@@ -89,6 +119,7 @@ func (p *Pool) dial(c *conn, s *settings) {
 		delete(p.conns, c.key) // the next Run dials afresh
 	}
 	p.mu.Unlock()
+	c.lastUsed.Store(time.Now().UnixNano())
 	close(c.ready)
 	if err != nil {
 		c.close()
@@ -193,7 +224,10 @@ func (c *conn) run(ctx context.Context, s *settings, script string) (res Result,
 	case <-c.dead:
 		return res, false, errors.New("connection closed")
 	}
-	defer func() { <-c.sessions }()
+	defer func() {
+		c.lastUsed.Store(time.Now().UnixNano())
+		<-c.sessions
+	}()
 
 	cmd := remoteCommand
 	if s.user != "root" {

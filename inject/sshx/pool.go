@@ -54,6 +54,12 @@ type Config struct {
 	MaxSessions int
 	// Parallel caps the hosts RunAll talks to at once (default 64).
 	Parallel int
+	// KeepaliveAfter: a connection idle longer than this is checked with
+	// one keepalive round trip (at most 3 s) before a script uses it, and
+	// replaced when it does not answer, so that a connection a network
+	// blip or a rebooted host left half-dead does not cost a failed step
+	// (default 10 s; negative: never check).
+	KeepaliveAfter time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -71,6 +77,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Parallel <= 0 {
 		c.Parallel = 64
+	}
+	if c.KeepaliveAfter == 0 {
+		c.KeepaliveAfter = 10 * time.Second
 	}
 	return c
 }
@@ -122,6 +131,10 @@ func (p *Pool) Run(ctx context.Context, h targets.Host, script string) (Result, 
 		c, err := p.conn(ctx, s)
 		if err != nil {
 			return Result{}, err
+		}
+		if attempt == 0 && p.cfg.KeepaliveAfter > 0 && c.idle() > p.cfg.KeepaliveAfter && !c.alive(ctx) {
+			c.close()
+			continue
 		}
 		res, started, err := c.run(ctx, s, script)
 		if err == nil {

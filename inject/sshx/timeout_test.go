@@ -96,3 +96,46 @@ func TestHungHostNeverHangsTheCaller(t *testing.T) {
 		t.Fatalf("dials %d -> %d: the broken connection should be replaced once", dials, pool.Dials())
 	}
 }
+
+func TestHalfDeadConnectionIsReplacedBeforeTheScriptRuns(t *testing.T) {
+	bed := nshost.New(t, 1, nshost.Options{})
+	h := bed.Hosts[0]
+	inv := bed.Inventory()
+	cfg := isolated(t)
+	cfg.Timeout = 8 * time.Second
+	cfg.KeepaliveAfter = time.Millisecond // check before every script
+	pool := sshx.New(inv, cfg)
+	defer pool.Close()
+	if _, err := pool.Run(context.Background(), inv.Hosts[0], "true"); err != nil {
+		t.Fatalf("warm-up: %v", err)
+	}
+	// Freeze the pooled connection's sshd processes but not the listener:
+	// the connection is half-dead, the host itself answers.
+	var frozen []int
+	for _, pid := range bed.Pids(h, "sshd") {
+		if pid != h.SSHDPid() {
+			syscall.Kill(pid, syscall.SIGSTOP)
+			frozen = append(frozen, pid)
+		}
+	}
+	defer func() {
+		for _, pid := range frozen {
+			syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	if len(frozen) == 0 {
+		t.Fatalf("no per-connection sshd process to freeze")
+	}
+	time.Sleep(5 * time.Millisecond)
+	start := time.Now()
+	res, err := pool.Run(context.Background(), inv.Hosts[0], "echo ok")
+	if err != nil || res.Stdout != "ok\n" {
+		t.Fatalf("Run over a half-dead connection = %+v, %v; want it replaced and the script run", res, err)
+	}
+	if d := pool.Dials(); d != 2 {
+		t.Fatalf("dials = %d, want 2 (the frozen connection replaced once)", d)
+	}
+	if took := time.Since(start); took > 3*time.Second+slack {
+		t.Fatalf("replacing the connection took %s; the keepalive check is bounded by 3s", took)
+	}
+}
