@@ -18,6 +18,7 @@ declare -A want=(
   [tmux]=/usr/bin/tmux
   [procps]=/usr/bin/pgrep
   [util-linux]=/usr/bin/unshare
+  [sudo]=/usr/bin/sudo
 )
 if [ "${GAMEDAY_REAL:-}" = 1 ]; then
   want[maven]=/usr/bin/mvn
