@@ -37,7 +37,7 @@ func isFaultKind(k Kind) bool {
 
 // analyzeFaults builds one FaultReport per fault, in the order the faults
 // first appear. Events without a fault_id are grouped by kind and hosts.
-func analyzeFaults(evs []Event, start, end time.Time) []FaultReport {
+func analyzeFaults(evs []Event, obs *observations, start, end time.Time) []FaultReport {
 	var lives []*faultLife
 	byID := map[string]*faultLife{}
 	for _, e := range evs {
@@ -58,10 +58,10 @@ func analyzeFaults(evs []Event, start, end time.Time) []FaultReport {
 		}
 		l.absorb(e, fe)
 	}
-	latency := latencyProbes(evs)
+	latency := latencyProbes(obs)
 	reps := make([]FaultReport, 0, len(lives))
 	for _, l := range lives {
-		reps = append(reps, l.finish(evs, start, end, latency))
+		reps = append(reps, l.finish(obs, start, end, latency))
 	}
 	return reps
 }
@@ -128,7 +128,7 @@ func params(m map[string]any) []Param {
 	return ps
 }
 
-func (l *faultLife) finish(evs []Event, start, end time.Time, latency []string) FaultReport {
+func (l *faultLife) finish(obs *observations, start, end time.Time, latency []string) FaultReport {
 	rep := l.rep
 	if rep.Params == nil {
 		rep.Params = []Param{}
@@ -166,16 +166,18 @@ func (l *faultLife) finish(evs []Event, start, end time.Time, latency []string) 
 	}
 
 	breached := map[string]bool{}
-	for _, e := range evs {
-		if e.Time.Before(from) || e.Time.After(off) || !isAlarm(e) {
+	for _, ob := range obs.list[obs.from(from):] {
+		if ob.t.After(off) {
+			break
+		}
+		if !ob.isAlarm() {
 			continue
 		}
-		probe, _, _ := statusChange(e)
 		if rep.TimeToDetect == nil {
-			rep.TimeToDetect = offset(e.Time, from)
-			rep.DetectedBy = probe
+			rep.TimeToDetect = offset(ob.t, from)
+			rep.DetectedBy = ob.name
 		}
-		breached[probe] = true
+		breached[ob.name] = true
 	}
 	for p := range breached {
 		rep.Breached = append(rep.Breached, p)
@@ -184,14 +186,14 @@ func (l *faultLife) finish(evs []Event, start, end time.Time, latency []string) 
 
 	impactEnd := off
 	if len(breached) > 0 && !l.ended.IsZero() {
-		if at, ok := recoveredAt(evs, breached, off); ok {
+		if at, ok := recoveredAt(obs, breached, off); ok {
 			rep.TimeToRecover = offset(at, off)
 			impactEnd = at
 		} else {
 			impactEnd = end
 		}
 	}
-	impact(&rep, evs, from, impactEnd, start)
+	impact(&rep, obs, from, impactEnd, start)
 	return rep
 }
 
@@ -202,7 +204,7 @@ func offset(t, from time.Time) *Seconds {
 
 // recoveredAt is the first moment at or after from when every probe in
 // breached is ok, replaying statuses from the beginning.
-func recoveredAt(evs []Event, breached map[string]bool, from time.Time) (time.Time, bool) {
+func recoveredAt(obs *observations, breached map[string]bool, from time.Time) (time.Time, bool) {
 	status := map[string]string{}
 	bad := func() bool {
 		for p := range breached {
@@ -213,22 +215,22 @@ func recoveredAt(evs []Event, breached map[string]bool, from time.Time) (time.Ti
 		return false
 	}
 	i := 0
-	for ; i < len(evs) && !evs[i].Time.After(from); i++ {
-		if p, s, ok := statusChange(evs[i]); ok {
-			status[p] = s
+	for ; i < len(obs.list) && !obs.list[i].t.After(from); i++ {
+		if ob := &obs.list[i]; ob.status != "" {
+			status[ob.name] = ob.status
 		}
 	}
 	if !bad() {
 		return from, true
 	}
-	for ; i < len(evs); i++ {
-		p, s, ok := statusChange(evs[i])
-		if !ok || !breached[p] {
+	for ; i < len(obs.list); i++ {
+		ob := &obs.list[i]
+		if ob.status == "" || !breached[ob.name] {
 			continue
 		}
-		status[p] = s
+		status[ob.name] = ob.status
 		if !bad() {
-			return evs[i].Time, true
+			return ob.t, true
 		}
 	}
 	return time.Time{}, false
@@ -236,22 +238,21 @@ func recoveredAt(evs []Event, breached map[string]bool, from time.Time) (time.Ti
 
 // impact fills the worst values of the probe windows that overlap
 // [on, until], and counts Sentinel master switches in it.
-func impact(rep *FaultReport, evs []Event, on, until, start time.Time) {
-	for _, e := range evs {
-		if e.Kind == SentinelSwitch && !e.Time.Before(on) && !e.Time.After(until) {
+func impact(rep *FaultReport, obs *observations, on, until, start time.Time) {
+	for _, ob := range obs.list[obs.from(on):] {
+		if ob.t.After(until.Add(obs.maxWindow)) {
+			break // no later window can reach back into the fault
+		}
+		if ob.kind == SentinelSwitch && !ob.t.After(until) {
 			rep.MasterChanges++
 			continue
 		}
-		if e.Kind != ProbeWindow {
+		r := ob.r
+		if ob.kind != ProbeWindow || ob.t.After(until) && !ob.t.Add(-r.Window).Before(until) {
 			continue
 		}
-		r, ok := readingOf(e)
-		overlaps := !e.Time.Before(on) && (!e.Time.After(until) || e.Time.Add(-r.Window).Before(until))
-		if !ok || !overlaps {
-			continue
-		}
-		at := secondsOf(e.Time.Sub(start))
-		m := Measure{Probe: r.name(), At: at}
+		at := secondsOf(ob.t.Sub(start))
+		m := Measure{Probe: ob.name, At: at}
 		if li := latencyOf(rep, m.Probe); li != nil {
 			switch {
 			case r.Status == "error":
@@ -293,14 +294,11 @@ func latencyOf(rep *FaultReport, probe string) *LatencyImpact {
 
 // latencyProbes names, sorted, the probes that report a p99 somewhere in
 // the journal.
-func latencyProbes(evs []Event) []string {
+func latencyProbes(obs *observations) []string {
 	seen := map[string]bool{}
-	for _, e := range evs {
-		if e.Kind != ProbeWindow {
-			continue
-		}
-		if r, ok := readingOf(e); ok && r.P99 > 0 {
-			seen[r.name()] = true
+	for _, ob := range obs.list {
+		if ob.kind == ProbeWindow && ob.r.P99 > 0 {
+			seen[ob.name] = true
 		}
 	}
 	names := make([]string, 0, len(seen))

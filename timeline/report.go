@@ -203,9 +203,10 @@ func BuildReport(events []Event, opts ReportOptions) *Report {
 			r.Notes = append(r.Notes, row)
 		}
 	}
-	r.Breaches = breachSpans(evs, r.Start)
-	r.Faults = analyzeFaults(evs, r.Start, r.End)
-	r.P99 = p99Series(evs, r.Start, r.End, cmp.Or(opts.MaxChartPoints, 60))
+	obs := observe(evs)
+	r.Breaches = breachSpans(obs, r.Start)
+	r.Faults = analyzeFaults(evs, obs, r.Start, r.End)
+	r.P99 = p99Series(obs, r.Start, r.End, cmp.Or(opts.MaxChartPoints, 60))
 	return r
 }
 

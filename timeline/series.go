@@ -22,23 +22,20 @@ func seriesStep(start, end time.Time, max int) time.Duration {
 // p99Series buckets the p99 of every probe that reports one into equal steps
 // from start, keeping the worst value of each step so that spikes survive
 // downsampling. Steps without a window are left out.
-func p99Series(evs []Event, start, end time.Time, max int) []Series {
+func p99Series(obs *observations, start, end time.Time, max int) []Series {
 	step := seriesStep(start, end, max)
 	buckets := map[string]map[int]float64{}
-	for _, e := range evs {
-		if e.Kind != ProbeWindow {
+	for _, ob := range obs.list {
+		r := ob.r
+		if ob.kind != ProbeWindow || r.P99 <= 0 || r.Status == "error" {
 			continue
 		}
-		r, ok := readingOf(e)
-		if !ok || r.P99 <= 0 || r.Status == "error" {
-			continue
-		}
-		b := buckets[r.name()]
+		b := buckets[ob.name]
 		if b == nil {
 			b = map[int]float64{}
-			buckets[r.name()] = b
+			buckets[ob.name] = b
 		}
-		i := int(e.Time.Sub(start) / step)
+		i := int(ob.t.Sub(start) / step)
 		if v, seen := b[i]; !seen || r.P99 > v {
 			b[i] = r.P99
 		}

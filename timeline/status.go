@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -54,53 +55,89 @@ func number(v any) float64 {
 	return 0
 }
 
-// statusChange reports the probe status an event sets, if it sets one.
-// Windows still pending say nothing.
-func statusChange(e Event) (probe, status string, ok bool) {
-	if !strings.HasPrefix(string(e.Kind), "probe.") {
-		return "", "", false
-	}
-	r, found := readingOf(e)
-	if !found {
-		return "", "", false
-	}
-	switch e.Kind {
-	case ProbeBreach:
-		return r.name(), "breach", true
-	case ProbeError:
-		return r.name(), "error", true
-	case ProbeRecovered:
-		return r.name(), "ok", true
-	case ProbeWindow:
-		if r.Status == "ok" || r.Status == "breach" || r.Status == "error" {
-			return r.name(), r.Status, true
-		}
-	}
-	return "", "", false
+// observation is one probe.* or sentinel.switch event, parsed once so that
+// each fault's analysis is a walk over plain structs.
+type observation struct {
+	t      time.Time
+	kind   Kind
+	name   string // "redis.latency redis"; "" for sentinel.switch
+	r      probeReading
+	status string // the status the event sets, "" if none
 }
 
-// isAlarm tells whether e is a probe turning bad: what "detect" means.
-func isAlarm(e Event) bool { return e.Kind == ProbeBreach || e.Kind == ProbeError }
+// observations holds the parsed events in time order.
+type observations struct {
+	list      []observation
+	maxWindow time.Duration // longest window seen, to bound overlap scans
+}
 
-// breachSpans follows every probe's status through evs (sorted by time) and
-// returns the stretches during which it was not ok, in the order they began.
-func breachSpans(evs []Event, start time.Time) []BreachSpan {
-	spans := []BreachSpan{}
-	open := map[string]int{} // probe name → index in spans
+// observe parses the probe and Sentinel events of evs (sorted by time).
+func observe(evs []Event) *observations {
+	o := &observations{}
 	for _, e := range evs {
-		probe, status, ok := statusChange(e)
+		if e.Kind == SentinelSwitch {
+			o.list = append(o.list, observation{t: e.Time, kind: e.Kind})
+			continue
+		}
+		if !strings.HasPrefix(string(e.Kind), "probe.") {
+			continue
+		}
+		r, ok := readingOf(e)
 		if !ok {
 			continue
 		}
-		i, isOpen := open[probe]
+		ob := observation{t: e.Time, kind: e.Kind, name: r.name(), r: r, status: statusSet(e.Kind, r)}
+		o.maxWindow = max(o.maxWindow, r.Window)
+		o.list = append(o.list, ob)
+	}
+	return o
+}
+
+// statusSet is the probe status an event of kind k sets, or "". Windows
+// still pending say nothing.
+func statusSet(k Kind, r probeReading) string {
+	switch k {
+	case ProbeBreach:
+		return "breach"
+	case ProbeError:
+		return "error"
+	case ProbeRecovered:
+		return "ok"
+	case ProbeWindow:
+		if r.Status == "ok" || r.Status == "breach" || r.Status == "error" {
+			return r.Status
+		}
+	}
+	return ""
+}
+
+// from returns the index of the first observation at or after t.
+func (o *observations) from(t time.Time) int {
+	return sort.Search(len(o.list), func(i int) bool { return !o.list[i].t.Before(t) })
+}
+
+// isAlarm tells whether the observation is a probe turning bad: what
+// "detect" means.
+func (ob *observation) isAlarm() bool { return ob.kind == ProbeBreach || ob.kind == ProbeError }
+
+// breachSpans follows every probe's status and returns the stretches during
+// which it was not ok, in the order they began.
+func breachSpans(o *observations, start time.Time) []BreachSpan {
+	spans := []BreachSpan{}
+	open := map[string]int{} // probe name → index in spans
+	for _, ob := range o.list {
+		if ob.status == "" {
+			continue
+		}
+		i, isOpen := open[ob.name]
 		switch {
-		case status != "ok" && !isOpen:
-			open[probe] = len(spans)
-			spans = append(spans, BreachSpan{Probe: probe, Status: status, From: secondsOf(e.Time.Sub(start))})
-		case status == "ok" && isOpen:
-			to := secondsOf(e.Time.Sub(start))
+		case ob.status != "ok" && !isOpen:
+			open[ob.name] = len(spans)
+			spans = append(spans, BreachSpan{Probe: ob.name, Status: ob.status, From: secondsOf(ob.t.Sub(start))})
+		case ob.status == "ok" && isOpen:
+			to := secondsOf(ob.t.Sub(start))
 			spans[i].To = &to
-			delete(open, probe)
+			delete(open, ob.name)
 		}
 	}
 	return spans
