@@ -61,6 +61,10 @@ func TestGuardRevertsWhenTheTTLRunsOut(t *testing.T) {
 	for time.Now().Before(a.Deadline.Add(time.Second)) {
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Reverting a fault its guard already reverted says so.
+	if got, err := m.Revert(context.Background(), a.ID); err != nil || got.State != StateExpired {
+		t.Errorf("Revert after the guard fired = %s, %v; want expired", got.State, err)
+	}
 	list, err := m.List(false)
 	if err != nil || len(list) != 1 || list[0].State != StateExpired {
 		t.Fatalf("List after the guard fired = %+v, %v; want one expired fault", list, err)

@@ -22,6 +22,9 @@ func (m *Manager) Revert(ctx context.Context, id string) (Armed, error) {
 }
 
 func (m *Manager) revertRecord(ctx context.Context, r *Record) (Armed, error) {
+	// A fault past its deadline may have been reverted by its guards
+	// already: say so rather than claim the revert.
+	m.refreshExpired(ctx, []*Record{r})
 	if !r.Active() {
 		return r.armed(), nil
 	}
@@ -206,9 +209,7 @@ func (m *Manager) refreshExpired(ctx context.Context, all []*Record) {
 		if !r.Active() || r.State == StateArming || r.State == StateReverting || now.Before(r.Deadline) {
 			continue
 		}
-		if r.Session.Liveness() == SessionAlive && r.Session != m.session {
-			continue // its own process will notice
-		}
+
 		expired := true
 		for name, e := range r.PerHost {
 			if !e.Touched {
