@@ -119,25 +119,48 @@ func produceAndClose(t *testing.T, r *Recorder, producers, perProducer int) {
 // The journal behind a slow sink still receives every event, in order, and
 // Sync returns only once they are all written.
 func TestRecorderSyncWaitsForJournal(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
+	tests := map[string]func(j *Journal) Sink{
+		"one event at a time": func(j *Journal) Sink {
+			return &slowSink{delay: 20 * time.Millisecond, every: 10, inner: j}
+		},
+		"group commit": func(j *Journal) Sink {
+			return slowBatchSink{delay: 50 * time.Millisecond, Journal: j}
+		},
 	}
-	defer j.Close()
-	r := NewRecorder(WithSink(&slowSink{delay: 20 * time.Millisecond, every: 10, inner: j}))
-	defer r.Close()
-	const n = 50
-	for i := range n {
-		r.Record(NewEvent(Note, "operator", "note %d", i))
-	}
-	waitOrFail(t, "Sync", r.Sync)
+	for name, sink := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "j.jsonl")
+			j, err := OpenJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			r := NewRecorder(WithSink(sink(j)))
+			defer r.Close()
+			const n = 50
+			for i := range n {
+				r.Record(NewEvent(Note, "operator", "note %d", i))
+			}
+			waitOrFail(t, "Sync", r.Sync)
 
-	got, warns, err := LoadJournal(path)
-	if err != nil || len(warns) > 0 {
-		t.Fatal(err, warns)
+			got, warns, err := LoadJournal(path)
+			if err != nil || len(warns) > 0 {
+				t.Fatal(err, warns)
+			}
+			assertAllInOrder(t, "journal after Sync", got, n)
+		})
 	}
-	assertAllInOrder(t, "journal after Sync", got, n)
+}
+
+// slowBatchSink is a Journal whose group commits take their time.
+type slowBatchSink struct {
+	delay time.Duration
+	*Journal
+}
+
+func (s slowBatchSink) AppendBatch(evs []Event) error {
+	time.Sleep(s.delay)
+	return s.Journal.AppendBatch(evs)
 }
 
 // With the journal as its sink the Recorder commits bursts in groups; every
