@@ -30,7 +30,7 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		if hp.lab != nil {
 			e.Lab, e.LabRevert = true, hp.lab.Revert
 			if m.inv.Lab != nil {
-				e.LabControl = m.inv.Lab.Control
+				e.LabControl, e.LabDir = m.inv.Lab.Control, m.inv.Lab.Dir
 			}
 		} else {
 			e.Revert, e.VerifyGone = hp.shell.Revert, hp.shell.VerifyGone

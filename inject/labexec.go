@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/gameday-dev/gameday/targets"
 )
 
 // LabController is the lab's control API as inject uses it: actions run
@@ -39,14 +37,14 @@ func labGuardSteps(steps []LabStep) []LabStep {
 	return out
 }
 
-// labFired reads the ids of the guards the lab has fired, from
-// <labdir>/guards-fired.jsonl.
-func labFired(inv *targets.Inventory) map[string]bool {
+// labFired reads the ids of the guards the lab in dir has fired, from
+// <dir>/guards-fired.jsonl.
+func labFired(dir string) map[string]bool {
 	out := map[string]bool{}
-	if inv == nil || inv.Lab == nil || inv.Lab.Dir == "" {
+	if dir == "" {
 		return out
 	}
-	f, err := os.Open(filepath.Join(inv.Lab.Dir, "guards-fired.jsonl"))
+	f, err := os.Open(filepath.Join(dir, "guards-fired.jsonl"))
 	if err != nil {
 		return out
 	}

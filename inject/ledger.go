@@ -40,7 +40,9 @@ type HostEntry struct {
 	// settings, no secrets), so a revert works without that inventory.
 	Target targets.Host `json:"target"`
 	// LabControl is the lab control API that holds the guard, for lab nodes.
-	LabControl string    `json:"lab_control,omitempty"`
+	LabControl string `json:"lab_control,omitempty"`
+	// LabDir is where that lab records the guards it fired.
+	LabDir     string    `json:"lab_dir,omitempty"`
 	Lab        bool      `json:"lab,omitempty"`
 	Guard      string    `json:"guard"`
 	Revert     []Step    `json:"revert,omitempty"`

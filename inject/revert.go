@@ -204,7 +204,7 @@ func (m *Manager) Orphans() ([]Armed, error) {
 // whose every touched host shows a fired guard.
 func (m *Manager) refreshExpired(ctx context.Context, all []*Record) {
 	now := time.Now()
-	fired := labFired(m.inv)
+	fired := map[string]map[string]bool{} // by lab dir
 	for _, r := range all {
 		if !r.Active() || r.State == StateArming || r.State == StateReverting || now.Before(r.Deadline) {
 			continue
@@ -216,7 +216,10 @@ func (m *Manager) refreshExpired(ctx context.Context, all []*Record) {
 				continue
 			}
 			if e.Lab {
-				expired = expired && fired[e.Guard]
+				if fired[e.LabDir] == nil {
+					fired[e.LabDir] = labFired(e.LabDir)
+				}
+				expired = expired && fired[e.LabDir][e.Guard]
 				continue
 			}
 			h, ok := m.inv.Host(name)
