@@ -169,3 +169,41 @@ func TestCassandraNodeEventsOnTimeline(t *testing.T) {
 		t.Fatalf("node.down event %+v, want host %s of service c", ev, srv.Addr())
 	}
 }
+
+// TestCassandraQuorumNoHosts stops the only node under a running probe:
+// the failures must be classed no_hosts, and the window an error.
+func TestCassandraQuorumNoHosts(t *testing.T) {
+	srv, err := cqlfake.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := targets.Cassandra{Name: "c", ContactPoints: []string{srv.Addr()}, Keyspace: "gameday"}
+	p, err := newCassandraQuorum(svc, Config{Rate: 20, Timeout: 500 * time.Millisecond, Window: time.Second, Report: 100 * time.Millisecond}, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	readings := make(chan Reading, 1000)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); p.Run(ctx, func(r Reading) { readings <- r }) }()
+	defer func() { cancel(); <-stopped }()
+	deadline := time.After(15 * time.Second)
+	closed := false
+	for {
+		select {
+		case r := <-readings:
+			if !closed && r.Status != StatusError && r.Count >= 5 {
+				srv.Close() // the node dies
+				closed = true
+			}
+			if closed && r.ErrorClasses["no_hosts"] > 0 && r.Count == r.Errors {
+				if r.Status != StatusError {
+					t.Fatalf("all statements failed but status %s: %+v", r.Status, r)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no window of only no_hosts-class failures after the node stopped (closed %v)", closed)
+		}
+	}
+}
