@@ -76,7 +76,8 @@ type Session struct {
 // OpenSession creates a new session journal under dir (the state directory
 // when dir is empty), starts a Recorder writing to it and records the
 // session.start event. Two sessions started in the same second get distinct
-// files.
+// files. opts configure the Recorder (WithClock also names the file); a
+// WithSink among them would take the journal's place, so leave it out.
 func OpenSession(dir string, info SessionInfo, opts ...RecorderOption) (*Session, error) {
 	if dir == "" {
 		d, err := StateDir()
