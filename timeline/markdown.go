@@ -125,7 +125,7 @@ func (m *mdWriter) faults() {
 		m.printf("| Hosts | %s |\n", orDash(cell(strings.Join(f.Hosts, ", "))))
 		ps := make([]string, len(f.Params))
 		for j, p := range f.Params {
-			ps[j] = "`" + cell(p.Name+"="+p.Value) + "`"
+			ps[j] = "`" + strings.ReplaceAll(cell(p.Name+"="+p.Value), "`", "'") + "`"
 		}
 		m.printf("| Parameters | %s |\n", orDash(strings.Join(ps, " ")))
 		if f.ArmedAt != nil {
