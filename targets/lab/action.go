@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -23,10 +24,15 @@ const (
 	OpToxicAdd = "toxic-add"
 	// OpToxicRemove removes the toxic named Toxic.Name from Node's proxy.
 	OpToxicRemove = "toxic-remove"
-	// OpCut partitions Node: its proxy is disabled (Redis) or its broker
-	// refuses and drops every connection (Kafka).
+	// OpCut partitions Node. Direction "in" stops traffic to the node:
+	// its Toxiproxy proxy is disabled (or, with Peers, only those peers are
+	// refused). "out" stops traffic from it: every other node's relay (or
+	// the Peers' relays) refuses and drops its connections. "both" (the
+	// default) is both. A Kafka broker is only cut whole: it drops every
+	// connection and accepts none.
 	OpCut = "cut"
-	// OpHeal undoes OpCut.
+	// OpHeal undoes OpCut with the same Direction and Peers. Without them
+	// it heals everything involving Node.
 	OpHeal = "heal"
 	// OpFaketime sets Node's libfaketime offset ("-60s", "+0").
 	OpFaketime = "faketime"
@@ -47,6 +53,11 @@ type Action struct {
 	Offset string `json:"offset,omitempty"`
 	// Path is for OpRemoveFile.
 	Path string `json:"path,omitempty"`
+	// Direction is for OpCut/OpHeal: "in", "out" or "both" (default).
+	Direction string `json:"direction,omitempty"`
+	// Peers limits OpCut/OpHeal to traffic with these nodes (default: all,
+	// clients included for "in").
+	Peers []string `json:"peers,omitempty"`
 }
 
 // String describes the action in one line, for results and logs.
@@ -65,6 +76,12 @@ func (a Action) String() string {
 		b.WriteString(" " + a.Offset)
 	case a.Path != "":
 		b.WriteString(" " + a.Path)
+	}
+	if a.Direction != "" {
+		b.WriteString(" " + a.Direction)
+	}
+	if len(a.Peers) > 0 {
+		b.WriteString(" peers " + strings.Join(a.Peers, ","))
 	}
 	return b.String()
 }
@@ -146,6 +163,9 @@ func (l *Lab) do(a Action) (int, error) {
 	if k >= 0 {
 		switch a.Op {
 		case OpCut, OpHeal:
+			if len(a.Peers) > 0 || (a.Direction != "" && a.Direction != "both") {
+				return os.Getpid(), fmt.Errorf("%s: %s is cut whole; direction and peers apply to redis and sentinel nodes", a.Op, a.Node)
+			}
 			return os.Getpid(), l.kafka.setCut(k, a.Op == OpCut)
 		default:
 			return 0, fmt.Errorf("%s: %s is a kfake broker inside the lab process; it supports only %s and %s", a.Op, a.Node, OpCut, OpHeal)
@@ -175,10 +195,19 @@ func (l *Lab) do(a Action) (int, error) {
 		if err := c.start(l.sp); err != nil {
 			return 0, err
 		}
+		if c.kind == KindSentinel {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := tuneSentinel(ctx, c); err != nil {
+				return pid(), err
+			}
+		}
 		return pid(), nil
 	case OpStop:
 		return 0, c.stop(5 * time.Second)
-	case OpToxicAdd, OpToxicRemove, OpCut, OpHeal:
+	case OpCut, OpHeal:
+		return pid(), l.cut(c, a.Op == OpCut, a.Direction, a.Peers)
+	case OpToxicAdd, OpToxicRemove:
 		if c.proxy == "" {
 			return pid(), fmt.Errorf("%s: %s has no proxy", a.Op, a.Node)
 		}
@@ -188,13 +217,11 @@ func (l *Lab) do(a Action) (int, error) {
 				return pid(), errors.New("toxic-add: toxic is missing")
 			}
 			return pid(), l.px.addToxic(c.proxy, *a.Toxic)
-		case OpToxicRemove:
+		default:
 			if a.Toxic == nil || a.Toxic.Name == "" {
 				return pid(), errors.New("toxic-remove: toxic.name is missing")
 			}
 			return pid(), l.px.removeToxic(c.proxy, a.Toxic.Name)
-		default:
-			return pid(), l.px.setEnabled(c.proxy, a.Op == OpHeal)
 		}
 	case OpFaketime:
 		if c.faketime == "" {
@@ -204,6 +231,77 @@ func (l *Lab) do(a Action) (int, error) {
 	default:
 		return 0, fmt.Errorf("unknown op %q", a.Op)
 	}
+}
+
+// cut partitions (on) or heals c. See OpCut for direction and peers.
+func (l *Lab) cut(c *child, on bool, direction string, peerNames []string) error {
+	op := OpHeal
+	if on {
+		op = OpCut
+	}
+	in, out := true, true
+	switch direction {
+	case "", "both":
+	case "in":
+		out = false
+	case "out":
+		in = false
+	default:
+		return fmt.Errorf("%s: direction %q is not in, out or both", op, direction)
+	}
+	var peers []*child
+	for _, n := range peerNames {
+		p := l.child(n)
+		switch {
+		case p == nil:
+			return fmt.Errorf("%s: peer %q is not a redis or sentinel node of the lab", op, n)
+		case p == c:
+			return fmt.Errorf("%s: %s cannot be cut from itself", op, n)
+		}
+		peers = append(peers, p)
+	}
+	set := func(r *relay, ip string) {
+		if on {
+			r.block(ip)
+		} else {
+			r.unblock(ip)
+		}
+	}
+	if in {
+		if len(peers) == 0 {
+			if err := l.px.setEnabled(c.proxy, !on); err != nil {
+				return err
+			}
+			if !on {
+				// A full heal also lifts peer-specific cuts towards c.
+				for _, ip := range c.relay.blockedIPs() {
+					c.relay.unblock(ip)
+				}
+			}
+		}
+		for _, p := range peers {
+			set(c.relay, p.ip)
+		}
+	}
+	if out {
+		targets := peers
+		if len(targets) == 0 {
+			for _, o := range l.nodes() {
+				if o != c {
+					targets = append(targets, o)
+				}
+			}
+		}
+		for _, t := range targets {
+			set(t.relay, c.ip)
+		}
+	}
+	return nil
+}
+
+// nodes are the lab's Redis nodes and Sentinels.
+func (l *Lab) nodes() []*child {
+	return append(append([]*child{}, l.redis...), l.sentinels...)
 }
 
 // removeFile removes a file inside the lab dir; a missing file is fine.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"time"
 )
 
@@ -24,6 +25,9 @@ type NodeStatus struct {
 	// Cut is set while the node is partitioned (proxy disabled or broker
 	// cut).
 	Cut bool `json:"cut,omitempty"`
+	// Blocked names the peers whose connections this node refuses (a
+	// peer-specific or outgoing cut).
+	Blocked []string `json:"blocked,omitempty"`
 	// Toxics names the toxics on the node's proxy.
 	Toxics []string `json:"toxics,omitempty"`
 	// FaketimeFile is the node's libfaketime control file, if any.
@@ -40,6 +44,16 @@ func (l *Lab) Nodes() []NodeStatus {
 			on, _ := l.px.enabled(c.proxy)
 			n.Cut = !on
 			n.Toxics, _ = l.px.toxics(c.proxy)
+		}
+		if c.relay != nil {
+			for _, ip := range c.relay.blockedIPs() {
+				for _, p := range l.nodes() {
+					if p.ip == ip {
+						n.Blocked = append(n.Blocked, p.name)
+					}
+				}
+			}
+			sort.Strings(n.Blocked)
 		}
 		out = append(out, n)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,82 @@ func TestControlNetworkFaults(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a cut replica loses its link to the master too", func(t *testing.T) {
+		master := redis.NewClient(&redis.Options{Addr: proxyAddr(t, l, "redis-1")})
+		defer master.Close()
+		replicas := func() (bool, string) {
+			info, err := master.Info(context.Background(), "replication").Result()
+			if err != nil {
+				return false, err.Error()
+			}
+			return strings.Contains(info, "connected_slaves:2"), strings.ReplaceAll(info, "\r\n", " ")
+		}
+		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-2"})
+		eventually(t, 5*time.Second, "the master losing redis-2", func() (bool, string) {
+			ok, st := replicas()
+			return !ok && strings.Contains(st, "connected_slaves:1"), st
+		})
+		do(t, c, lab.Action{Op: lab.OpHeal, Node: "redis-2"})
+		eventually(t, 10*time.Second, "redis-2 replicating again", replicas)
+	})
+
+	t.Run("an outgoing cut leaves the node reachable", func(t *testing.T) {
+		addr := proxyAddr(t, l, "redis-3")
+		rc := redis.NewClient(&redis.Options{Addr: addr})
+		defer rc.Close()
+		link := func() string {
+			info, _ := rc.Info(context.Background(), "replication").Result()
+			for _, line := range strings.Split(info, "\r\n") {
+				if v, ok := strings.CutPrefix(line, "master_link_status:"); ok {
+					return v
+				}
+			}
+			return "unknown"
+		}
+		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-3", Direction: "out"})
+		eventually(t, 10*time.Second, "redis-3's replication link going down", func() (bool, string) {
+			st := link()
+			return st == "down", st
+		})
+		if _, err := ping(addr, time.Second); err != nil {
+			t.Fatalf("clients cannot reach redis-3 during an outgoing cut: %v", err)
+		}
+		do(t, c, lab.Action{Op: lab.OpHeal, Node: "redis-3", Direction: "out"})
+		eventually(t, 10*time.Second, "redis-3's replication link up again", func() (bool, string) {
+			st := link()
+			return st == "up", st
+		})
+	})
+
+	t.Run("a cut from chosen peers refuses only them", func(t *testing.T) {
+		addr := proxyAddr(t, l, "sentinel-1")
+		from := func(ip string) error {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: time.Second}
+			rc := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, ReadTimeout: time.Second,
+				Dialer: func(ctx context.Context, network, a string) (net.Conn, error) { return d.DialContext(ctx, network, a) }})
+			defer rc.Close()
+			return rc.Ping(context.Background()).Err()
+		}
+		cut := lab.Action{Op: lab.OpCut, Node: "sentinel-1", Direction: "in", Peers: []string{"sentinel-2"}}
+		do(t, c, cut)
+		if err := from("127.0.0.22"); err == nil {
+			t.Fatal("sentinel-2's address reached sentinel-1 through a peer cut")
+		}
+		if err := from("127.0.0.23"); err != nil {
+			t.Fatalf("sentinel-3's address cannot reach sentinel-1: %v", err)
+		}
+		ns, _ := c.Nodes(context.Background())
+		if n := node(ns, "sentinel-1"); len(n.Blocked) != 1 || n.Blocked[0] != "sentinel-2" || n.Cut {
+			t.Fatalf("sentinel-1 reported as %+v; want blocked [sentinel-2], proxy not cut", n)
+		}
+		heal := cut
+		heal.Op = lab.OpHeal
+		do(t, c, heal)
+		if err := from("127.0.0.22"); err != nil {
+			t.Fatalf("sentinel-2's address after heal: %v", err)
+		}
+	})
 
 	t.Run("latency toxic slows everyone talking to the node", func(t *testing.T) {
 		addr := proxyAddr(t, l, "redis-2")
@@ -210,14 +287,17 @@ func TestControlNetworkFaults(t *testing.T) {
 			action lab.Action
 			want   string
 		}{
-			"unknown node":         {lab.Action{Op: lab.OpCut, Node: "redis-9"}, `no lab node named "redis-9"`},
-			"unknown op":           {lab.Action{Op: "explode", Node: "redis-1"}, `unknown op "explode"`},
-			"unknown signal":       {lab.Action{Op: lab.OpSignal, Node: "redis-1", Signal: "WINCH"}, "unknown signal"},
-			"toxic on a broker":    {lab.Action{Op: lab.OpToxicAdd, Node: "kafka-2", Toxic: &lab.Toxic{Name: "x", Type: "latency"}}, "supports only cut and heal"},
-			"kill a kfake broker":  {lab.Action{Op: lab.OpSignal, Node: "kafka-1", Signal: "KILL"}, "supports only cut and heal"},
-			"file outside the lab": {lab.Action{Op: lab.OpRemoveFile, Path: "/etc/hostname"}, "outside the lab dir"},
-			"unknown toxic type":   {lab.Action{Op: lab.OpToxicAdd, Node: "redis-1", Toxic: &lab.Toxic{Name: "x", Type: "gremlins"}}, "gremlins"},
-			"faketime off":         {lab.Action{Op: lab.OpFaketime, Node: "redis-1", Offset: "-60s"}, "does not run under libfaketime"},
+			"unknown node":          {lab.Action{Op: lab.OpCut, Node: "redis-9"}, `no lab node named "redis-9"`},
+			"unknown op":            {lab.Action{Op: "explode", Node: "redis-1"}, `unknown op "explode"`},
+			"unknown signal":        {lab.Action{Op: lab.OpSignal, Node: "redis-1", Signal: "WINCH"}, "unknown signal"},
+			"toxic on a broker":     {lab.Action{Op: lab.OpToxicAdd, Node: "kafka-2", Toxic: &lab.Toxic{Name: "x", Type: "latency"}}, "supports only cut and heal"},
+			"broker cut from peers": {lab.Action{Op: lab.OpCut, Node: "kafka-1", Peers: []string{"kafka-2"}}, "cut whole"},
+			"peer not in the lab":   {lab.Action{Op: lab.OpCut, Node: "redis-1", Peers: []string{"db-9"}}, `peer "db-9" is not`},
+			"bad direction":         {lab.Action{Op: lab.OpCut, Node: "redis-1", Direction: "sideways"}, `direction "sideways"`},
+			"kill a kfake broker":   {lab.Action{Op: lab.OpSignal, Node: "kafka-1", Signal: "KILL"}, "supports only cut and heal"},
+			"file outside the lab":  {lab.Action{Op: lab.OpRemoveFile, Path: "/etc/hostname"}, "outside the lab dir"},
+			"unknown toxic type":    {lab.Action{Op: lab.OpToxicAdd, Node: "redis-1", Toxic: &lab.Toxic{Name: "x", Type: "gremlins"}}, "gremlins"},
+			"faketime off":          {lab.Action{Op: lab.OpFaketime, Node: "redis-1", Offset: "-60s"}, "does not run under libfaketime"},
 		}
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
@@ -282,6 +362,7 @@ func readFired(t *testing.T, dir string) []lab.FiredGuard {
 // a replica.
 func TestKillMasterFailsOverAndRejoins(t *testing.T) {
 	l := labtest.Start(t, lab.Options{})
+	dumpLogsOnFailure(t, l.Dir())
 	inv := l.Inventory()
 	c := lab.NewClient(inv.Lab.Control)
 	old := agreed(sentinelMasters(t, inv))
@@ -429,4 +510,18 @@ func clockMoves(t *testing.T, l *lab.Lab) {
 	if err != nil || time.Until(now) < -time.Minute {
 		t.Fatalf("redis-2 TIME = %v (%v) after the offset was reverted", now, err)
 	}
+}
+
+// dumpLogsOnFailure logs every node's log if the test fails.
+func dumpLogsOnFailure(t *testing.T, dir string) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+		for _, p := range logs {
+			b, _ := os.ReadFile(p)
+			t.Logf("%s:\n%s", filepath.Base(p), b)
+		}
+	})
 }

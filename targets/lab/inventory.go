@@ -89,7 +89,7 @@ func (l *Lab) host(c *child, roles ...string) targets.Host {
 	pid, _ := c.status()
 	return targets.Host{
 		Name:    c.name,
-		Address: "127.0.0.1",
+		Address: c.ip,
 		Tags:    []string{"lab"},
 		Roles:   roles,
 		Lab: &targets.LabNode{

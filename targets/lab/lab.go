@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -82,6 +84,7 @@ type Lab struct {
 
 	sp        *spawner
 	px        *proxies
+	relays    []*relay
 	redis     []*child
 	sentinels []*child
 	kafka     *kafkaLab
@@ -158,7 +161,7 @@ func (l *Lab) start(ctx context.Context) error {
 	}
 	l.px = px
 	if !o.NoRedis {
-		if err := l.startRedis(); err != nil {
+		if err := l.startRedis(ctx); err != nil {
 			return err
 		}
 		o.Progress(fmt.Sprintf("redis: 3 nodes and 3 sentinels started, each behind its toxiproxy proxy (quorum 2, down-after %s, failover-timeout %s)", o.DownAfter, o.FailoverTimeout))
@@ -199,14 +202,10 @@ func (l *Lab) start(ctx context.Context) error {
 	return nil
 }
 
-// startRedis creates the proxies, writes the configs and starts the Redis
-// nodes and Sentinels.
-func (l *Lab) startRedis() error {
+// startRedis creates each node's relay and proxy, writes the configs and
+// starts the Redis nodes and Sentinels.
+func (l *Lab) startRedis(ctx context.Context) error {
 	o := l.opts
-	ports, err := pickPorts(6)
-	if err != nil {
-		return err
-	}
 	var ft *faketime
 	if o.Faketime {
 		if _, err := os.Stat(libfaketimePath); err != nil {
@@ -217,47 +216,61 @@ func (l *Lab) startRedis() error {
 			return err
 		}
 	}
-	// One proxy per node, Sentinels included: proxy i fronts ports[i].
-	var proxyAddrs []string
-	for i := range 6 {
-		name := fmt.Sprintf("redis-%d", i+1)
-		if i >= 3 {
-			name = fmt.Sprintf("sentinel-%d", i-2)
-		}
-		addr, err := l.px.add(name, fmt.Sprintf("127.0.0.1:%d", ports[i]))
+	names := []string{"redis-1", "redis-2", "redis-3", "sentinel-1", "sentinel-2", "sentinel-3"}
+	ips := make([]string, len(names))
+	for i, n := range names {
+		ips[i] = nodeIP(n)
+	}
+	ports, err := pickPorts(ips)
+	if err != nil {
+		return err
+	}
+	// Every node: its own address, a Toxiproxy proxy in front of it, and a
+	// relay in front of the proxy whose address is the node's public one.
+	nodes := make([]*child, len(names))
+	for i, n := range names {
+		listen := net.JoinHostPort(ips[i], strconv.Itoa(ports[i]))
+		pxAddr, err := l.px.add(n, listen)
 		if err != nil {
 			return err
 		}
-		proxyAddrs = append(proxyAddrs, addr)
-	}
-	for i := range 3 {
-		name := fmt.Sprintf("redis-%d", i+1)
-		master := ""
-		if i > 0 {
-			master = proxyAddrs[0]
-		}
-		listen := fmt.Sprintf("127.0.0.1:%d", ports[i])
-		conf := redisConfig(ports[i], filepath.Join(o.Dir, name), proxyAddrs[i], master)
-		c, err := newRedisChild(o.Dir, name, KindRedis, conf, listen, ft)
+		r, err := newRelay(pxAddr)
 		if err != nil {
+			return fmt.Errorf("relay for %s: %w", n, err)
+		}
+		l.relays = append(l.relays, r)
+		nodes[i] = &child{name: n, ip: ips[i], listen: listen, proxy: n, proxyAddr: r.addr(), relay: r}
+	}
+	master := nodes[0].proxyAddr
+	for i, c := range nodes {
+		var conf string
+		if i < 3 {
+			c.kind = KindRedis
+			replicaOf := master
+			if i == 0 {
+				replicaOf = ""
+			}
+			conf = redisConfig(c.ip, ports[i], filepath.Join(o.Dir, c.name), c.proxyAddr, replicaOf)
+		} else {
+			c.kind = KindSentinel
+			conf = sentinelConfig(c.ip, ports[i], filepath.Join(o.Dir, c.name), master, c.proxyAddr, o.DownAfter, o.FailoverTimeout)
+		}
+		if err := prepareRedisChild(c, o.Dir, conf, ft); err != nil {
 			return err
 		}
-		c.proxy, c.proxyAddr = name, proxyAddrs[i]
-		l.redis = append(l.redis, c)
-	}
-	for i := range 3 {
-		name := fmt.Sprintf("sentinel-%d", i+1)
-		port := ports[3+i]
-		conf := sentinelConfig(port, filepath.Join(o.Dir, name), proxyAddrs[0], proxyAddrs[3+i], o.DownAfter, o.FailoverTimeout)
-		c, err := newRedisChild(o.Dir, name, KindSentinel, conf, fmt.Sprintf("127.0.0.1:%d", port), ft)
-		if err != nil {
-			return err
+		if i < 3 {
+			l.redis = append(l.redis, c)
+		} else {
+			l.sentinels = append(l.sentinels, c)
 		}
-		c.proxy, c.proxyAddr = name, proxyAddrs[3+i]
-		l.sentinels = append(l.sentinels, c)
 	}
-	for _, c := range append(append([]*child{}, l.redis...), l.sentinels...) {
+	for _, c := range nodes {
 		if err := c.start(l.sp); err != nil {
+			return err
+		}
+	}
+	for _, c := range l.sentinels {
+		if err := tuneSentinel(ctx, c); err != nil {
 			return err
 		}
 	}
@@ -372,6 +385,9 @@ func (l *Lab) stop() error {
 		})
 	}
 	wg.Wait()
+	for _, r := range l.relays {
+		r.close()
+	}
 	if l.px != nil {
 		l.px.close()
 	}

@@ -11,15 +11,15 @@ import (
 // TestStartRetriesWhenAPortIsTaken: a port taken between choosing it and
 // redis-server binding it costs a retry, not a failed start.
 func TestStartRetriesWhenAPortIsTaken(t *testing.T) {
-	squatter, err := net.Listen("tcp", "127.0.0.1:0")
+	squatter, err := net.Listen("tcp", nodeIP("redis-2")+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer squatter.Close()
 	calls := 0
-	pickPorts = func(n int) ([]int, error) {
+	pickPorts = func(ips []string) ([]int, error) {
 		calls++
-		ports, err := freePorts(n)
+		ports, err := freePorts(ips)
 		if calls == 1 && err == nil {
 			ports[1] = squatter.Addr().(*net.TCPAddr).Port // redis-2's port
 		}

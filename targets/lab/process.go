@@ -25,9 +25,11 @@ type child struct {
 	env        []string
 	logPath    string
 	dataDir    string
-	listen     string // own address
-	proxy      string // proxy name, "" when the node has none
-	proxyAddr  string
+	ip         string // own loopback address, also the source of its connections
+	listen     string // own address (ip:port)
+	proxy      string // Toxiproxy proxy name, "" when the node has none
+	proxyAddr  string // public address: the relay in front of the proxy
+	relay      *relay
 	faketime   string // libfaketime control file, "" when not under faketime
 
 	mu     sync.Mutex

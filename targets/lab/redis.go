@@ -36,33 +36,52 @@ func checkRedisBinaries() error {
 	return nil
 }
 
-// redisConfig is a Redis node's config. The node listens on its own port
-// but announces its proxy, so replicas, Sentinels and clients all reach it
-// through the proxy that stands for its network.
-func redisConfig(listenPort int, dataDir, proxyAddr, masterProxy string) string {
-	host, port, _ := net.SplitHostPort(proxyAddr)
+// nodeIP is a node's own loopback address: redis-N is 127.0.0.1N and
+// sentinel-N 127.0.0.2N. Each node binds it and opens its own connections
+// from it, so relays can tell who is calling.
+func nodeIP(name string) string {
+	var kind string
+	var n int
+	if _, err := fmt.Sscanf(strings.Replace(name, "-", " ", 1), "%s %d", &kind, &n); err != nil {
+		return "127.0.0.1"
+	}
+	switch kind {
+	case KindRedis:
+		return fmt.Sprintf("127.0.0.%d", 10+n)
+	case KindSentinel:
+		return fmt.Sprintf("127.0.0.%d", 20+n)
+	}
+	return "127.0.0.1"
+}
+
+// redisConfig is a Redis node's config. The node listens on its own address
+// but announces its public one (its relay), so replicas, Sentinels and
+// clients all reach it through the relay and proxy that stand for its
+// network; its own connections leave from its own address.
+func redisConfig(ip string, port int, dataDir, public, replicaOf string) string {
+	host, pport, _ := net.SplitHostPort(public)
 	var b strings.Builder
-	fmt.Fprintf(&b, "bind 127.0.0.1\nport %d\nprotected-mode no\ndaemonize no\n", listenPort)
+	fmt.Fprintf(&b, "bind %s\nbind-source-addr %s\nport %d\nprotected-mode no\ndaemonize no\n", ip, ip, port)
 	fmt.Fprintf(&b, "dir %s\nlogfile \"\"\nsave \"\"\nappendonly no\n", dataDir)
-	fmt.Fprintf(&b, "replica-announce-ip %s\nreplica-announce-port %s\n", host, port)
+	fmt.Fprintf(&b, "replica-announce-ip %s\nreplica-announce-port %s\n", host, pport)
 	// Diskless sync without delay: an empty lab dataset syncs in
 	// milliseconds instead of the default 5 s wait.
 	b.WriteString("repl-diskless-sync yes\nrepl-diskless-sync-delay 0\nrepl-ping-replica-period 1\n")
-	if masterProxy != "" {
-		mh, mp, _ := net.SplitHostPort(masterProxy)
+	if replicaOf != "" {
+		mh, mp, _ := net.SplitHostPort(replicaOf)
 		fmt.Fprintf(&b, "replicaof %s %s\n", mh, mp)
 	}
 	return b.String()
 }
 
-// sentinelConfig monitors the master through its proxy address and
-// announces the Sentinel's own proxy, so other Sentinels reach it — and
-// vote with it — only through the proxy that stands for its network.
-func sentinelConfig(port int, dataDir, masterProxy, ownProxy string, downAfter, failoverTimeout time.Duration) string {
-	mh, mp, _ := net.SplitHostPort(masterProxy)
-	ah, ap, _ := net.SplitHostPort(ownProxy)
+// sentinelConfig monitors the master through its public address and
+// announces the Sentinel's own, so other Sentinels reach it — and vote
+// with it — only through the relay and proxy that stand for its network.
+func sentinelConfig(ip string, port int, dataDir, master, public string, downAfter, failoverTimeout time.Duration) string {
+	mh, mp, _ := net.SplitHostPort(master)
+	ah, ap, _ := net.SplitHostPort(public)
 	var b strings.Builder
-	fmt.Fprintf(&b, "bind 127.0.0.1\nport %d\nprotected-mode no\ndaemonize no\n", port)
+	fmt.Fprintf(&b, "bind %s\nbind-source-addr %s\nport %d\nprotected-mode no\ndaemonize no\n", ip, ip, port)
 	fmt.Fprintf(&b, "sentinel announce-ip %s\nsentinel announce-port %s\n", ah, ap)
 	fmt.Fprintf(&b, "dir %s\nlogfile \"\"\n", dataDir)
 	fmt.Fprintf(&b, "sentinel monitor %s %s %s 2\n", MasterName, mh, mp)
@@ -72,37 +91,56 @@ func sentinelConfig(port int, dataDir, masterProxy, ownProxy string, downAfter, 
 	return b.String()
 }
 
-// newRedisChild prepares (but does not start) a Redis or Sentinel node:
-// data dir, config file and log path under dir.
-func newRedisChild(dir, name, kind, conf string, listen string, ft *faketime) (*child, error) {
-	dataDir := filepath.Join(dir, name)
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir of %s: %w", name, err)
+// tuneSentinel shortens two Sentinel periods that its config cannot set.
+// INFO to replicas every 1 s instead of 10 s: when a master dies, Sentinel
+// only promotes a replica whose INFO is under 5 s old, so with the lab's
+// 2 s down-after a 10 s period makes every other failover abort
+// ("-failover-abort-no-good-slave") and wait 2 × failover-timeout. Hello
+// messages every 0.5 s instead of 2 s: Sentinels find each other sooner.
+// The settings live in the process, so a restarted Sentinel is tuned again.
+func tuneSentinel(ctx context.Context, c *child) error {
+	sc := redis.NewClient(&redis.Options{Addr: c.listen, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
+	defer sc.Close()
+	for {
+		err := sc.Do(ctx, "SENTINEL", "DEBUG", "info-period", 1000, "publish-period", 500).Err()
+		if err == nil {
+			return nil
+		}
+		if _, st := c.status(); st == StateStopped {
+			return fmt.Errorf("%s exited at start-up; see %s", c.name, c.logPath)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("tune %s (SENTINEL DEBUG): %w", c.name, err)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	confPath := filepath.Join(dir, name+".conf")
+}
+
+// prepareRedisChild writes a node's data dir and config under dir and
+// fills in how to run it (without starting it).
+func prepareRedisChild(c *child, dir, conf string, ft *faketime) error {
+	c.dataDir = filepath.Join(dir, c.name)
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir of %s: %w", c.name, err)
+	}
+	confPath := filepath.Join(dir, c.name+".conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		return nil, fmt.Errorf("write config of %s: %w", name, err)
+		return fmt.Errorf("write config of %s: %w", c.name, err)
 	}
-	c := &child{
-		name:    name,
-		kind:    kind,
-		bin:     redisServerBin,
-		args:    []string{confPath},
-		logPath: filepath.Join(dir, name+".log"),
-		dataDir: dataDir,
-		listen:  listen,
-	}
-	if kind == KindSentinel {
+	c.bin, c.args = redisServerBin, []string{confPath}
+	if c.kind == KindSentinel {
 		c.bin = redisSentinelBin
 	}
+	c.logPath = filepath.Join(dir, c.name+".log")
 	if ft != nil {
-		env, file, err := ft.setup(dir, name)
+		env, file, err := ft.setup(dir, c.name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.env, c.faketime = env, file
 	}
-	return c, nil
+	return nil
 }
 
 // redisClient is a short-timeout client for health checks and tests.
