@@ -94,7 +94,11 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		// Roll back everywhere, even when the caller's context is gone:
 		// a half-armed fault must not outlive a failed arm.
 		rctx := context.WithoutCancel(ctx)
-		m.revertHosts(rctx, r)
+		if rerr := m.revertHosts(rctx, r); rerr != nil {
+			err = fmt.Errorf("%w; the rollback is incomplete (%v): the guards revert it by %s, or run gameday revert %s", err, rerr, r.Deadline.Local().Format(time.TimeOnly), r.ID)
+		} else {
+			err = fmt.Errorf("%w; rolled back on every host", err)
+		}
 		return m.failed(r, err)
 	}
 	r.State, r.ArmedAt, r.Updated = StateArmed, time.Now().UTC(), time.Now().UTC()

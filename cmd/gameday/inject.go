@@ -174,7 +174,7 @@ func injectRun(opts *InjectOptions) error {
 		writeHosts(opts.IO, a)
 	}
 	if err != nil {
-		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("arming %s failed (fault %s, rolled back): %w", opts.Kind, a.ID, err)}
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("arming %s failed (fault %s): %w", opts.Kind, a.ID, err)}
 	}
 	fmt.Fprintf(opts.IO.Out, "armed %s: %s on %s; the guards revert it at %s (in %s)\nrevert it with: gameday revert %s\n",
 		a.ID, a.Request.Kind, strings.Join(a.Request.Hosts, ", "), a.Deadline.Local().Format("15:04:05"), a.Request.TTL, a.ID)
