@@ -7,8 +7,10 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -141,12 +143,27 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, stateDir string, readOnly
 		o.Faults = mgr
 	}
 	model := tui.New(o)
-	if _, err := tea.NewProgram(model, tea.WithAltScreen(), tea.WithInput(stdio.In), tea.WithOutput(stdio.Out)).Run(); err != nil {
-		reason = "error"
-		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("terminal UI: %w", err)}
-	}
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithInput(stdio.In), tea.WithOutput(stdio.Out))
+	// Bubble Tea ends on SIGINT and SIGTERM; a closed terminal (SIGHUP)
+	// must end it the same way, so that this session's faults get reverted
+	// below instead of the process dying with them armed.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		if _, ok := <-hup; ok {
+			p.Quit()
+		}
+	}()
+	_, runErr := p.Run()
 	if mgr != nil {
+		// With no choice made in the quit dialog (a signal, a broken
+		// terminal), this reverts what the session armed.
 		reason = finishFaults(stdio, mgr, model.Outcome())
+	}
+	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) {
+		reason = "error: " + runErr.Error()
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("terminal UI: %w", runErr)}
 	}
 	return nil
 }
