@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +133,20 @@ func TestLabStartsGreen(t *testing.T) {
 	}
 	if h.KafkaLag == nil || h.Redis == nil || !h.Redis.Green() {
 		t.Fatalf("control API health not green: %+v", h)
+	}
+}
+
+// TestLabDirWithSpaces: configs quote the data dirs.
+func TestLabDirWithSpaces(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "game day lab")
+	l, err := lab.Start(context.Background(), lab.Options{Dir: dir, NoKafka: true})
+	if err != nil {
+		t.Fatalf("start in %q: %v", dir, err)
+	}
+	if err := l.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if left := lab.ProcessesIn(dir); len(left) > 0 {
+		t.Fatalf("processes %v left in %s", left, dir)
 	}
 }

@@ -62,7 +62,7 @@ func redisConfig(ip string, port int, dataDir, public, replicaOf string) string 
 	host, pport, _ := net.SplitHostPort(public)
 	var b strings.Builder
 	fmt.Fprintf(&b, "bind %s\nbind-source-addr %s\nport %d\nprotected-mode no\ndaemonize no\n", ip, ip, port)
-	fmt.Fprintf(&b, "dir %s\nlogfile \"\"\nsave \"\"\nappendonly no\n", dataDir)
+	fmt.Fprintf(&b, "dir %q\nlogfile \"\"\nsave \"\"\nappendonly no\n", dataDir)
 	fmt.Fprintf(&b, "replica-announce-ip %s\nreplica-announce-port %s\n", host, pport)
 	// Diskless sync without delay: an empty lab dataset syncs in
 	// milliseconds instead of the default 5 s wait.
@@ -83,7 +83,7 @@ func sentinelConfig(ip string, port int, dataDir, master, public string, downAft
 	var b strings.Builder
 	fmt.Fprintf(&b, "bind %s\nbind-source-addr %s\nport %d\nprotected-mode no\ndaemonize no\n", ip, ip, port)
 	fmt.Fprintf(&b, "sentinel announce-ip %s\nsentinel announce-port %s\n", ah, ap)
-	fmt.Fprintf(&b, "dir %s\nlogfile \"\"\n", dataDir)
+	fmt.Fprintf(&b, "dir %q\nlogfile \"\"\n", dataDir)
 	fmt.Fprintf(&b, "sentinel monitor %s %s %s 2\n", MasterName, mh, mp)
 	fmt.Fprintf(&b, "sentinel down-after-milliseconds %s %d\n", MasterName, downAfter.Milliseconds())
 	fmt.Fprintf(&b, "sentinel failover-timeout %s %d\n", MasterName, failoverTimeout.Milliseconds())
