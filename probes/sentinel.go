@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -220,6 +221,9 @@ func (p *sentinelMaster) measure(ctx context.Context, clients []*redis.SentinelC
 		go func() {
 			defer wg.Done()
 			a, err := c.GetMasterAddrByName(ctx, p.svc.Master).Result()
+			if errors.Is(err, redis.Nil) {
+				err = fmt.Errorf("sentinel %s does not know master %q", p.svc.Sentinels[i], p.svc.Master)
+			}
 			if err == nil && len(a) == 2 {
 				addrs[i] = net.JoinHostPort(a[0], a[1])
 			} else if err == nil {
@@ -247,6 +251,9 @@ func (p *sentinelMaster) measure(ctx context.Context, clients []*redis.SentinelC
 	if len(votes) == 0 {
 		r.Status = StatusError
 		r.Detail = fmt.Sprintf("no Sentinel of %d answered for master %s", len(clients), p.svc.Master)
+		if len(errs) > 0 && errs[0] != nil {
+			r.Detail += ": " + oneLine(errs[0])
+		}
 		return r
 	}
 	master, agree := majority(votes)
