@@ -21,10 +21,11 @@ const (
 // asked for, so that old samples fall out slot by slot instead of all at
 // once. It is safe for concurrent use (hdrhistogram itself is not).
 type Window struct {
-	mu    sync.Mutex
-	width time.Duration // the whole window
-	slot  time.Duration // one slot
-	ring  []windowSlot
+	mu     sync.Mutex
+	width  time.Duration // the whole window
+	slot   time.Duration // one slot
+	ring   []windowSlot
+	merged *hdrhistogram.Histogram // reused by Stats: 170 KB a report otherwise
 }
 
 type windowSlot struct {
@@ -65,7 +66,7 @@ func NewWindow(width time.Duration) *Window {
 		slot = time.Millisecond
 	}
 	n := int((width + slot - 1) / slot)
-	w := &Window{width: width, slot: slot, ring: make([]windowSlot, n)}
+	w := &Window{width: width, slot: slot, ring: make([]windowSlot, n), merged: newHist()}
 	for i := range w.ring {
 		w.ring[i] = windowSlot{start: -1, hist: newHist()}
 	}
@@ -131,9 +132,11 @@ func (w *Window) Fail(t time.Time, class string) {
 func (w *Window) Stats(now time.Time) Stats {
 	cur := now.UnixNano() / int64(w.slot)
 	oldest := cur - int64(len(w.ring)) + 1
-	merged := newHist()
 	var st Stats
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	merged := w.merged
+	merged.Reset()
 	for i := range w.ring {
 		s := &w.ring[i]
 		if s.start < oldest || s.start > cur {
@@ -149,7 +152,6 @@ func (w *Window) Stats(now time.Time) Stats {
 		}
 		merged.Merge(s.hist)
 	}
-	w.mu.Unlock()
 	st.Samples = merged.TotalCount()
 	if st.Samples > 0 {
 		q := merged.ValueAtPercentilesSlice([]float64{50, 90, 99})
