@@ -170,3 +170,25 @@ func TestProbeTableStreamsForADuration(t *testing.T) {
 		t.Errorf("kafka.lag printed %d times in 1.5 s at 250 ms, want a row per report:\n%s", n, out)
 	}
 }
+
+func TestProbeOnceUnreachableExits1(t *testing.T) {
+	path := writeProbeInventory(t, `name: dead
+hosts: []
+services:
+  kafka:
+    - name: k
+      hosts: []
+      brokers: [127.0.0.1:1]
+      groups: [g]
+`)
+	io, _, out, errOut := testStreams()
+	code := run([]string{"probe", "-i", path, "--once", "--window", "500ms"}, io)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d; stdout %s stderr %s", code, ExitFailed, out, errOut)
+	}
+	for _, probe := range []string{"kafka.lag", "kafka.latency"} {
+		if !strings.Contains(out.String(), probe) || !strings.Contains(out.String(), "connection refused") {
+			t.Errorf("want an error row for %s saying why, got:\n%s", probe, out)
+		}
+	}
+}
