@@ -126,6 +126,7 @@ type hostEvents struct {
 	rec *timeline.Recorder
 }
 
+// OnHostUp and OnHostDown implement gocql.HostStatusChangeListener.
 func (h hostEvents) OnHostUp(e gocql.HostUpEvent)     { h.record(timeline.NodeUp, "up", e.Host) }
 func (h hostEvents) OnHostDown(e gocql.HostDownEvent) { h.record(timeline.NodeDown, "down", e.Host) }
 
@@ -149,6 +150,7 @@ type opError struct {
 	err   error
 }
 
+// Error and Unwrap make opError the error it carries.
 func (e opError) Error() string { return e.err.Error() }
 func (e opError) Unwrap() error { return e.err }
 

@@ -25,6 +25,8 @@ func (l gocqlLogger) write(level, msg string, fields []gocql.LogField) {
 	fmt.Fprintln(l.opts.DriverLog, b.String())
 }
 
+// Error, Warning, Info and Debug implement gocql.StructuredLogger; only
+// warnings and errors are kept.
 func (l gocqlLogger) Error(msg string, fields ...gocql.LogField)   { l.write("error", msg, fields) }
 func (l gocqlLogger) Warning(msg string, fields ...gocql.LogField) { l.write("warning", msg, fields) }
 func (l gocqlLogger) Info(string, ...gocql.LogField)               {}

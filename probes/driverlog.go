@@ -13,6 +13,7 @@ import (
 // writer instead of stderr, where they would tear through the TUI.
 type redisLogger struct{ w io.Writer }
 
+// Printf implements go-redis's logger.
 func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 	fmt.Fprintf(l.w, "redis: "+format+"\n", v...)
 }

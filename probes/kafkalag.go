@@ -21,9 +21,11 @@ type kafkaLag struct {
 	conn   *kafkaClient
 }
 
+// Name, Target and Run implement Probe.
 func (p *kafkaLag) Name() string   { return "kafka.lag" }
 func (p *kafkaLag) Target() string { return p.target }
 
+// Run measures until ctx is done; see Probe.
 func (p *kafkaLag) Run(ctx context.Context, emit func(Reading)) {
 	defer p.conn.close()
 	poll(ctx, p.Name(), p.target, p.cfg, p.measure, emit, nil)

@@ -45,9 +45,11 @@ func newKafkaLatency(svc targets.Kafka, cfg Config, sc *sarama.Config) *kafkaLat
 		run: strconv.FormatInt(time.Now().UnixNano(), 36), pending: map[int64]time.Time{}}
 }
 
+// Name, Target and Run implement Probe.
 func (p *kafkaLatency) Name() string   { return "kafka.latency" }
 func (p *kafkaLatency) Target() string { return p.svc.Name + " " + p.topic }
 
+// Run measures until ctx is done; see Probe.
 func (p *kafkaLatency) Run(ctx context.Context, emit func(Reading)) {
 	defer p.close()
 	if !retryStart(ctx, p.Name(), p.Target(), p.cfg, p.start, emit) {

@@ -27,9 +27,11 @@ type openProbe struct {
 	stop func()
 }
 
+// Name, Target and Run implement Probe.
 func (p *openProbe) Name() string   { return p.name }
 func (p *openProbe) Target() string { return p.target }
 
+// Run measures until ctx is done; see Probe.
 func (p *openProbe) Run(ctx context.Context, emit func(Reading)) {
 	if p.stop != nil {
 		defer p.stop()

@@ -59,9 +59,11 @@ func newSentinelMaster(svc targets.Redis, cfg Config, rec *timeline.Recorder, op
 	return &sentinelMaster{svc: svc, cfg: cfg, rec: rec, opts: opts, wake: make(chan struct{}, 1)}
 }
 
+// Name, Target and Run implement Probe.
 func (p *sentinelMaster) Name() string   { return "sentinel.master" }
 func (p *sentinelMaster) Target() string { return p.svc.Name }
 
+// Run measures until ctx is done; see Probe.
 func (p *sentinelMaster) Run(ctx context.Context, emit func(Reading)) {
 	spw, err := p.svc.SentinelPassword.Resolve()
 	if err != nil {
