@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -313,8 +315,29 @@ func TestControlNetworkFaults(t *testing.T) {
 				}
 			})
 		}
-		if _, err := c.ArmGuard(context.Background(), "forever", 0, lab.Action{Op: lab.OpHeal, Node: "redis-1"}); err == nil {
-			t.Fatal("a guard without a TTL was accepted")
+		guards := map[string]struct{ body, want string }{
+			"no ttl":        {`{"id":"g","ttl":"0s","actions":[{"op":"heal","node":"redis-1"}]}`, "must be above 0"},
+			"ttl too long":  {`{"id":"g","ttl":"25h","actions":[{"op":"heal","node":"redis-1"}]}`, "at most 24h"},
+			"no actions":    {`{"id":"g","ttl":"1m"}`, "no revert actions"},
+			"no id":         {`{"ttl":"1m","actions":[{"op":"heal","node":"redis-1"}]}`, "id is empty"},
+			"bad ttl":       {`{"id":"g","ttl":"soon","actions":[]}`, "invalid duration"},
+			"unknown field": {`{"id":"g","ttl":"1m","forever":true}`, "unknown field"},
+		}
+		for name, tc := range guards {
+			t.Run("guard "+name, func(t *testing.T) {
+				resp, err := http.Post("http://"+l.Inventory().Lab.Control+"/v1/guards", "application/json", strings.NewReader(tc.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), tc.want) {
+					t.Fatalf("status %d body %s; want 400 containing %q", resp.StatusCode, b, tc.want)
+				}
+			})
+		}
+		if gs, _ := c.Guards(context.Background()); len(gs) != 0 {
+			t.Fatalf("bad guards were armed: %+v", gs)
 		}
 	})
 }
