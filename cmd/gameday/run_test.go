@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,8 +15,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/inject"
-	"github.com/gameday-dev/gameday/targets/lab"
-	"github.com/gameday-dev/gameday/targets/lab/labtest"
+	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -72,7 +72,22 @@ func TestRunOnLab(t *testing.T) {
 		t.Skip("runs six runbooks against a real lab (several minutes); skipped with -short")
 	}
 	bin := buildGameday(t, t.TempDir())
-	l := labtest.Start(t, lab.Options{})
+	// The lab runs as its own `gameday lab up` process, as a user runs it:
+	// under -race an in-process lab's Toxiproxy slows the Sentinels' votes
+	// enough to miss the failover window.
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	dir := t.TempDir()
+	labUp(t, bin, dir)
+	t.Cleanup(func() {
+		if out, err := exec.Command(bin, "lab", "down", "--dir", dir).CombinedOutput(); err != nil {
+			t.Errorf("lab down: %v\n%s", err, out)
+		}
+	})
+	invPath := filepath.Join(dir, "inventory.yaml")
+	inv, err := targets.Load(invPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	examples := filepath.Join("..", "..", "examples")
 
 	exits := map[string]struct {
@@ -94,7 +109,7 @@ func TestRunOnLab(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			state := t.TempDir()
 			journal := filepath.Join(state, "run.jsonl")
-			cmd := exec.Command(bin, "run", tc.runbook, "-i", l.InventoryPath(), "--journal", journal)
+			cmd := exec.Command(bin, "run", tc.runbook, "-i", invPath, "--journal", journal)
 			cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
 			var out, errOut bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -102,10 +117,11 @@ func TestRunOnLab(t *testing.T) {
 			code := exitCode(t, err)
 			t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 			if code != tc.code {
+				logJournal(t, journal)
 				t.Fatalf("exit %d, want %d", code, tc.code)
 			}
 			checkRunOutputs(t, journal, out.String(), tc.verdict)
-			armed := checkNoFaultLeft(t, state, l)
+			armed := checkNoFaultLeft(t, state, inv)
 			if name == "abort condition reverts everything" {
 				if armed == 0 {
 					t.Fatal("the abort fixture armed nothing; the test proves nothing")
@@ -120,7 +136,7 @@ func TestRunOnLab(t *testing.T) {
 	t.Run("SIGINT during hold rolls back", func(t *testing.T) {
 		state := t.TempDir()
 		journal := filepath.Join(state, "run.jsonl")
-		cmd := exec.Command(bin, "run", filepath.Join(runbookData, "lab", "interrupt.yaml"), "-i", l.InventoryPath(), "--journal", journal)
+		cmd := exec.Command(bin, "run", filepath.Join(runbookData, "lab", "interrupt.yaml"), "-i", invPath, "--journal", journal)
 		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
 		var errOut bytes.Buffer
 		cmd.Stderr = &errOut
@@ -185,10 +201,28 @@ func TestRunOnLab(t *testing.T) {
 			}
 		}
 		checkRunOutputs(t, journal, out, "aborted")
-		if checkNoFaultLeft(t, state, l) == 0 {
+		if checkNoFaultLeft(t, state, inv) == 0 {
 			t.Fatal("nothing was armed before the interrupt; the test proves nothing")
 		}
 	})
+}
+
+// logJournal logs every event but the probes' windows, to tell why a run
+// went another way than expected.
+func logJournal(t *testing.T, journal string) {
+	t.Helper()
+	events, _, err := timeline.LoadJournal(journal)
+	if err != nil {
+		t.Logf("journal: %v", err)
+		return
+	}
+	var b strings.Builder
+	for _, e := range events {
+		if e.Kind != timeline.ProbeWindow {
+			fmt.Fprintf(&b, "%s %s %s\n", e.Time.Format("15:04:05.000"), e.Kind, e.Summary)
+		}
+	}
+	t.Logf("journal %s:\n%s", journal, b.String())
 }
 
 func exitCode(t *testing.T, err error) int {
@@ -242,7 +276,7 @@ func checkRunOutputs(t *testing.T, journal, stdout, verdict string) {
 // checkNoFaultLeft asserts that the run's ledger has no active fault and
 // that no gameday toxic is left on any lab proxy, and returns how many
 // faults the run armed.
-func checkNoFaultLeft(t *testing.T, state string, l *lab.Lab) int {
+func checkNoFaultLeft(t *testing.T, state string, inv *targets.Inventory) int {
 	t.Helper()
 	m, err := inject.NewManager(nil, nil, filepath.Join(state, "gameday", "ledger.jsonl"))
 	if err != nil {
@@ -260,7 +294,7 @@ func checkNoFaultLeft(t *testing.T, state string, l *lab.Lab) int {
 	if len(active) != 0 {
 		t.Errorf("faults still active after the run: %+v", active)
 	}
-	resp, err := http.Get("http://" + l.Inventory().Lab.Toxiproxy + "/proxies")
+	resp, err := http.Get("http://" + inv.Lab.Toxiproxy + "/proxies")
 	if err != nil {
 		t.Fatal(err)
 	}
