@@ -24,7 +24,8 @@ type Faults interface {
 // hypothesis from the probe readings it sees on the Recorder, stops at an
 // abort condition, always runs the rollback, and records a runbook.step
 // event at the start and end of every step and a runbook.verdict event at
-// the end. The same Runner serves `gameday run` and the TUI.
+// the end. The same Runner serves `gameday run` and the TUI. A Runner
+// runs once.
 type Runner struct {
 	Runbook  *Runbook
 	Faults   Faults
@@ -139,6 +140,10 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 	}
 	if rollbackErr != nil {
 		res.Reason = joinReason(res.Reason, "rollback: "+rollbackErr.Error())
+	}
+	if n := sub.Dropped(); n > 0 {
+		// The verdict was judged without them; say so rather than hide it.
+		res.Reason = joinReason(res.Reason, fmt.Sprintf("%d timeline events were missed by the runner (it fell behind)", n))
 	}
 	data := timeline.VerdictData{Verdict: res.Verdict, Runbook: rb.Name, Reason: res.Reason, Conditions: conds}
 	r.Recorder.Record(timeline.NewEvent(timeline.RunbookVerdict, "runbook", "runbook %s: %s%s", rb.Name, res.Verdict, prefixed(": ", res.Reason)).WithData(data))
