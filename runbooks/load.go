@@ -322,7 +322,11 @@ func (d *decoder) step(n ast.Node, field string, injects map[string]bool, main b
 		}
 	}
 	if a, ok := m["allow"]; ok {
-		for i, item := range d.list(a.value, join(field, "allow")) {
+		items := []ast.Node{a.value} // "allow: {probe: …}" allows one thing
+		if _, many := a.value.(*ast.SequenceNode); many {
+			items = d.list(a.value, join(field, "allow"))
+		}
+		for i, item := range items {
 			s.Allow = append(s.Allow, d.allowance(item, index(join(field, "allow"), i)))
 		}
 	}

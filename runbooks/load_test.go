@@ -125,6 +125,9 @@ func TestLoadFull(t *testing.T) {
 		allow[1].Probe != "sentinel.master" || allow[1].Changes != 1 {
 		t.Errorf("allow = %+v", allow)
 	}
+	if a := rb.Steps[3].Allow; len(a) != 1 || a[0].Probe != "kafka.lag" || a[0].For != 5*time.Second {
+		t.Errorf("single allowance = %+v", a)
+	}
 	if e := rb.Steps[4].Expect; e.Expr.Kind != ExprStatus || e.Within != 20*time.Second {
 		t.Errorf("expect breach = %+v", e)
 	}
