@@ -97,7 +97,13 @@ func measureLag(t *testing.T, p *kafkaLag) Reading {
 func TestKafkaLagFollowsConsumer(t *testing.T) {
 	const topic, group = "orders", "billing"
 	c := startKfake(t, topic, 3)
-	brokers := c.ListenAddrs()
+	checkLagFollowsConsumer(t, c.ListenAddrs(), group, topic)
+}
+
+// checkLagFollowsConsumer is the lag of a consumer that catches up, stops
+// and resumes, on kfake or a real Kafka (topic exists, empty).
+func checkLagFollowsConsumer(t *testing.T, brokers []string, group, topic string) {
+	t.Helper()
 	produceN(t, brokers, topic, 12)
 	consumeAndCommit(t, brokers, group, topic, 12)
 
@@ -127,8 +133,15 @@ func TestKafkaLagFollowsConsumer(t *testing.T) {
 func TestKafkaLagWithoutCommitsCountsFromLogStart(t *testing.T) {
 	const topic = "payments"
 	c := startKfake(t, topic, 2)
-	produceN(t, c.ListenAddrs(), topic, 7)
-	r := measureLag(t, newLagProbe(t, c.ListenAddrs(), "never-committed", topic))
+	checkLagWithoutCommits(t, c.ListenAddrs(), topic)
+}
+
+// checkLagWithoutCommits is the lag of a group that never committed, on
+// kfake or a real Kafka (topic exists, empty): counted from the log start.
+func checkLagWithoutCommits(t *testing.T, brokers []string, topic string) {
+	t.Helper()
+	produceN(t, brokers, topic, 7)
+	r := measureLag(t, newLagProbe(t, brokers, "never-committed", topic))
 	if r.Value != 7 || !strings.Contains(r.Detail, "no commits yet") {
 		t.Fatalf("lag of a group without commits = %v (%s), want 7 and \"no commits yet\"", r.Value, r.Detail)
 	}
