@@ -97,6 +97,11 @@ func TestRunnerVerdicts(t *testing.T) {
 			conditions: []timeline.ConditionResult{{Condition: "redis.latency p99 < 50ms", Held: true, Worst: "p99 600ms"}},
 			armedKinds: []string{"latency"},
 		},
+		"never steady deviates before any fault": {
+			file: "latency-held.yaml", warmup: time.Minute, verdict: timeline.VerdictDeviated,
+			reason:     "not steady within 5s: redis.latency lab-redis is breach",
+			conditions: []timeline.ConditionResult{{Condition: "redis.latency p99 < 50ms", Held: false, Worst: "not judged"}},
+		},
 		"breach longer than its allowance deviates": {
 			file: "latency-short-allowance.yaml", verdict: timeline.VerdictDeviated,
 			reason:     "more than the 100ms allowed",
