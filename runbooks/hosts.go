@@ -14,7 +14,7 @@ import (
 // HostResolver turns an inject step's host selectors into inventory host
 // names when the step runs. masters maps each sentinel.master target to the
 // master address Sentinel agrees on at that moment (empty before the first
-// reading).
+// reading; "" while the Sentinels agree on none).
 type HostResolver interface {
 	ResolveHosts(ctx context.Context, selectors []string, masters map[string]string) ([]string, error)
 }
@@ -69,6 +69,10 @@ func (h InventoryHosts) redisRole(ctx context.Context, sel string, masters map[s
 		master, ok := masterOf(svc, masters)
 		if !ok {
 			continue
+		}
+		if master == "" {
+			// Guessing from the inventory's roles now could hit a replica.
+			return nil, fmt.Errorf("service %s: the Sentinels agree on no master right now", svc.Name)
 		}
 		nodes := h.redisNodes(svc)
 		host, err := h.hostAt(ctx, nodes, master)

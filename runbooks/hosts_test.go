@@ -44,6 +44,7 @@ func TestResolveHosts(t *testing.T) {
 		"replicas follow the master":        {inv: lab, selectors: []string{"role:replica"}, masters: map[string]string{"lab-redis": "127.0.0.1:8002"}, want: "redis-1,redis-3"},
 		"master by IP outside the lab":      {inv: plain, selectors: []string{"role:master"}, masters: map[string]string{"lab-redis": "10.0.0.3:6379"}, want: "redis-3"},
 		"unknown master address":            {inv: lab, selectors: []string{"role:master"}, masters: map[string]string{"lab-redis": "127.0.0.1:9999"}, err: `hosts "role:master": service lab-redis: the master Sentinel reports (127.0.0.1:9999) matches 3 Redis hosts`},
+		"no agreed master":                  {inv: lab, selectors: []string{"role:master"}, masters: map[string]string{"lab-redis": ""}, err: `hosts "role:master": service lab-redis: the Sentinels agree on no master right now`},
 		"typo in a host name":               {inv: lab, selectors: []string{"redis-9"}, err: `hosts "redis-9": no host named "redis-9" in the inventory`},
 		"sentinel role is not dynamic":      {inv: lab, selectors: []string{"role:sentinel"}, masters: map[string]string{"lab-redis": "127.0.0.1:8002"}, want: "sentinel-1,sentinel-2,sentinel-3"},
 		"duplicates are dropped":            {inv: lab, selectors: []string{"redis-1", "role:master"}, want: "redis-1"},

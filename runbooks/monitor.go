@@ -19,6 +19,16 @@ type ProbeKey struct {
 
 func (k ProbeKey) String() string { return k.Probe + " " + k.Target }
 
+// ProbeKeys lists the probes a probes.Set runs (Set.Probes), for
+// Runner.Expected and Runbook.Check.
+func ProbeKeys(infos []probes.Info) []ProbeKey {
+	out := make([]ProbeKey, len(infos))
+	for i, p := range infos {
+		out[i] = ProbeKey{Probe: p.Probe, Target: p.Target}
+	}
+	return out
+}
+
 // monitor is the Runner's view of the probes: the latest reading of each,
 // whether they are all ok and since when, the hypothesis and the abort
 // conditions. It is fed by one goroutine reading the Recorder and read by
@@ -212,13 +222,13 @@ func (m *monitor) readings(probe, target string, since time.Time) (fresh []probe
 }
 
 // masters returns the latest agreed master address per sentinel.master
-// target.
+// target ("" while the Sentinels agree on none).
 func (m *monitor) masters() map[string]string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[string]string{}
 	for k, r := range m.latest {
-		if k.Probe == masterProbe && r.Master != "" {
+		if k.Probe == masterProbe {
 			out[k.Target] = r.Master
 		}
 	}

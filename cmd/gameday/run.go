@@ -86,10 +86,7 @@ func runRun(opts *RunOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	var expected []runbooks.ProbeKey
-	for _, p := range set.Probes() {
-		expected = append(expected, runbooks.ProbeKey{Probe: p.Probe, Target: p.Target})
-	}
+	expected := runbooks.ProbeKeys(set.Probes())
 	if err := rb.Check(inv, expected); err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
