@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gameday-dev/gameday/inject/sshx"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -26,7 +27,10 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		PerHost: map[string]*HostEntry{}}
 	for _, hp := range p.hosts {
 		r.Hosts = append(r.Hosts, hp.host.Name)
-		e := &HostEntry{Target: hp.host, Guard: hp.guard, Status: "planned"}
+		// The target is self-contained (the inventory's SSH defaults
+		// filled in, paths absolute), so revert works from the ledger
+		// alone; it holds paths and names, never key contents.
+		e := &HostEntry{Target: sshx.Portable(m.inv, hp.host), Guard: hp.guard, Status: "planned"}
 		if hp.lab != nil {
 			e.Lab, e.LabRevert = true, hp.lab.Revert
 			if m.inv.Lab != nil {

@@ -36,8 +36,10 @@ type Record struct {
 // HostEntry is one host's part of a fault: its exact revert plan, its guard
 // and its last status.
 type HostEntry struct {
-	// Target is the host as the inventory described it when armed (SSH
-	// settings, no secrets), so a revert works without that inventory.
+	// Target is the host as the inventory described it when armed, with
+	// the inventory's SSH defaults filled in and paths made absolute
+	// (sshx.Portable; key paths, never key contents), so a revert works
+	// without that inventory.
 	Target targets.Host `json:"target"`
 	// LabControl is the lab control API that holds the guard, for lab nodes.
 	LabControl string `json:"lab_control,omitempty"`
