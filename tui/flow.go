@@ -181,7 +181,7 @@ func (m *Model) onExported(msg exportedMsg) {
 // asks whether to revert everything first or leave the faults to their TTL
 // guards.
 func (m *Model) quit() tea.Cmd {
-	if m.c.ReadOnly || (m.armed.Count() == 0 && len(m.pending) == 0) {
+	if m.c.ReadOnly || (m.armed.Count() == 0 && len(m.pending) == 0 && m.runbook != "running") {
 		return tea.Quit
 	}
 	k := m.c.Keys
@@ -192,6 +192,9 @@ func (m *Model) quit() tea.Cmd {
 	}
 	if len(m.pending) > 0 {
 		body = append(body, plural(len(m.pending), "operation is", "operations are")+" still in flight.")
+	}
+	if m.runbook == "running" {
+		body = append(body, "The runbook "+m.opts.Runbook.Name+" is running: quitting stops it and it rolls back its faults.")
 	}
 	m.dialog = dialog.NewChoice(m.dialogCommon(), "Quit with faults armed?", body,
 		dialog.Option{Key: dialog.WithHelp(k.Revert, "revert all, then quit"), Msg: quitRevertMsg{}},

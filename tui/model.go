@@ -5,6 +5,7 @@
 package tui
 
 import (
+	"context"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -49,10 +50,23 @@ type Options struct {
 	ReadOnly bool
 	// Now is the clock (default time.Now); tests fix it.
 	Now func() time.Time
+	// Runbook, when set, can be started with its key; nil hides the key.
+	Runbook *Runbook
 	// PreviewTimeout, ActionTimeout and ListTimeout bound each call into
 	// Faults (defaults 15 s, 2 min, 5 s). A call that overruns is reported
 	// as an error and the screen moves on.
 	PreviewTimeout, ActionTimeout, ListTimeout time.Duration
+}
+
+// Runbook lets the operator start a runbook from the screen. The TUI knows
+// its name and how to start it; the runbook's injects come back to the
+// screen as questions, each showing the exact plan.
+type Runbook struct {
+	Name string
+	// Run runs the runbook to its end, rollback included, and returns its
+	// verdict. ask is called before each inject and blocks until the
+	// operator answers (or ctx, the runner's, ends).
+	Run func(ask func(ctx context.Context, p inject.Preview) (bool, error)) (verdict, reason string, err error)
 }
 
 // Outcome is what happened to armed faults when the TUI quit.
@@ -96,7 +110,9 @@ type Model struct {
 	ticking  bool
 	lastList time.Time
 	outcome  Outcome
-	updates  atomic.Uint64 // read by the idle test while the program runs
+	runbook  string          // "" not started, "running", or its verdict
+	asks     chan runbookAsk // the runbook's questions, read by a Cmd
+	updates  atomic.Uint64   // read by the idle test while the program runs
 }
 
 // New returns the root model. Run it with tea.NewProgram(m, tea.WithAltScreen()).
@@ -127,6 +143,9 @@ func New(o Options) *Model {
 	}
 	if o.Export == nil {
 		c.Keys.Export.SetEnabled(false)
+	}
+	if o.Runbook == nil {
+		c.Keys.Runbook.SetEnabled(false)
 	}
 	m := &Model{opts: o, c: c, pending: map[int]string{}}
 	m.probes = probes.New(c, o.Probes)

@@ -117,6 +117,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Export):
 		m.status.Message = "exporting the timeline…"
 		return m.exportCmd()
+	case key.Matches(msg, k.Runbook):
+		return m.askRunbook()
 	case key.Matches(msg, k.RevertAll) && m.focus != paneArmed:
 		// R works from any pane: it is the big red button.
 		return func() tea.Msg { return armed.RevertAllMsg{} }
@@ -163,6 +165,12 @@ func (m *Model) onFlow(msg tea.Msg) (tea.Cmd, bool) {
 	case noteMsg:
 	case exportedMsg:
 		m.onExported(msg)
+	case startRunbookMsg:
+		return m.startRunbook(), true
+	case runbookAskMsg:
+		return m.onRunbookAsk(msg), true
+	case runbookDoneMsg:
+		m.onRunbookDone(msg)
 	case quitRevertMsg:
 		return m.onQuitRevert(), true
 	case quitLeaveMsg:

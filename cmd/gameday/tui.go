@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/runbooks"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab"
 	"github.com/gameday-dev/gameday/timeline"
@@ -31,6 +33,8 @@ type TUIOptions struct {
 	IO        *IOStreams
 	Inventory string
 	ReadOnly  bool
+	// Runbook is a runbook.yaml the operator can start from the screen.
+	Runbook string
 	// StateDir holds the session journal and the ledger ("" for the
 	// default state directory).
 	StateDir string
@@ -43,6 +47,7 @@ func addTUI(cmd *cobra.Command, io *IOStreams, runF func(*TUIOptions) error) {
 	f := cmd.Flags()
 	f.StringVarP(&opts.Inventory, "inventory", "i", "", "open the TUI against this inventory.yaml")
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "spectator screen: probes and timeline only, no arming or reverting keys")
+	f.StringVar(&opts.Runbook, "runbook", "", "a runbook.yaml to start from the screen (key s); each of its injects asks first")
 	f.StringVar(&opts.StateDir, "state-dir", "", "where the session journal and the fault ledger live (default $XDG_STATE_HOME/gameday)")
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
@@ -61,25 +66,38 @@ func tuiRun(opts *TUIOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	return openTUI(opts.IO, inv, opts.StateDir, opts.ReadOnly)
+	var rb *runbooks.Runbook
+	if opts.Runbook != "" {
+		if opts.ReadOnly {
+			return &ExitError{Code: ExitBadInput, Err: errors.New("--runbook arms faults, so it cannot go with --read-only")}
+		}
+		if rb, err = runbooks.Load(opts.Runbook); err != nil {
+			return &ExitError{Code: ExitBadInput, Err: err}
+		}
+	}
+	return openTUI(opts.IO, inv, rb, opts.StateDir, opts.ReadOnly)
 }
 
 func init() {
 	// Bare `gameday lab` opens the TUI on the lab it started.
 	labOpenTUI = func(io *IOStreams, l *lab.Lab) error {
-		return openTUI(io, l.Inventory(), "", false)
+		return openTUI(io, l.Inventory(), nil, "", false)
 	}
 }
 
 // openTUI runs a TUI session on inv: a fresh session journal, the probes,
 // the fault manager, and the screen. It returns when the operator quits,
 // after closing the journal and writing its markdown timeline next to it.
-func openTUI(stdio *IOStreams, inv *targets.Inventory, stateDir string, readOnly bool) (err error) {
+func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, stateDir string, readOnly bool) (err error) {
 	// Nothing may print onto the screen while the TUI owns it.
 	log.SetOutput(io.Discard)
 	defer log.SetOutput(os.Stderr)
 
-	sess, err := timeline.OpenSession(stateDir, timeline.SessionInfo{Source: "tui", Inventory: inv.Name})
+	info := timeline.SessionInfo{Source: "tui", Inventory: inv.Name}
+	if rb != nil {
+		info.Runbook = rb.Name
+	}
+	sess, err := timeline.OpenSession(stateDir, info)
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the session journal: %w", err)}
 	}
@@ -121,8 +139,16 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, stateDir string, readOnly
 	defer func() { cancel(); <-probesDone }()
 
 	var known []probespane.Known
+	var expected []runbooks.ProbeKey
 	for _, p := range set.Probes() {
 		known = append(known, probespane.Known{Probe: p.Probe, Target: p.Target, Thresholds: p.Thresholds})
+		expected = append(expected, runbooks.ProbeKey{Probe: p.Probe, Target: p.Target})
+	}
+	if rb != nil {
+		if err := rb.Check(inv, expected); err != nil {
+			reason = "bad runbook"
+			return &ExitError{Code: ExitBadInput, Err: err}
+		}
 	}
 	o := tui.Options{
 		Inventory:   inv,
@@ -142,6 +168,10 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, stateDir string, readOnly
 	if mgr != nil {
 		o.Faults = mgr
 	}
+	stopRunbook := func() {}
+	if rb != nil && mgr != nil {
+		o.Runbook, stopRunbook = tuiRunbook(stdio, rb, inv, mgr, rec, expected)
+	}
 	model := tui.New(o)
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithInput(stdio.In), tea.WithOutput(stdio.Out))
 	// Bubble Tea ends on SIGINT and SIGTERM; a closed terminal (SIGHUP)
@@ -156,6 +186,7 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, stateDir string, readOnly
 		}
 	}()
 	_, runErr := p.Run()
+	stopRunbook()
 	if mgr != nil {
 		// With no choice made in the quit dialog (a signal, a broken
 		// terminal), this reverts what the session armed.
@@ -166,6 +197,44 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, stateDir string, readOnly
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("terminal UI: %w", runErr)}
 	}
 	return nil
+}
+
+// tuiRunbook wires a runbook to the screen: the runner asks the screen
+// before every inject. stop, called once the screen has closed, interrupts
+// a runbook still running and waits for its rollback.
+func tuiRunbook(stdio *IOStreams, rb *runbooks.Runbook, inv *targets.Inventory, mgr *inject.Manager, rec *timeline.Recorder, expected []runbooks.ProbeKey) (*tui.Runbook, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var started atomic.Bool
+	done := make(chan struct{})
+	r := &tui.Runbook{Name: rb.Name, Run: func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error) {
+		started.Store(true)
+		defer close(done)
+		runner := &runbooks.Runner{
+			Runbook: rb, Faults: mgr, Recorder: rec, Expected: expected,
+			Hosts:         runbooks.InventoryHosts{Inv: inv},
+			ConfirmInject: ask,
+		}
+		res, err := runner.Run(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		if res.RollbackErr != nil {
+			return res.Verdict, "rollback failed: " + res.RollbackErr.Error(), nil
+		}
+		return res.Verdict, res.Reason, nil
+	}}
+	stop := func() {
+		cancel()
+		if started.Load() {
+			select {
+			case <-done:
+			default:
+				fmt.Fprintf(stdio.Out, "runbook %s: interrupted, rolling back\n", rb.Name)
+				<-done
+			}
+		}
+	}
+	return r, stop
 }
 
 // finishFaults settles this session's faults after the screen closed. The

@@ -20,6 +20,7 @@ func TestTUIFlags(t *testing.T) {
 		"inventory":            {args: []string{"-i", "inv.yaml"}, want: TUIOptions{Inventory: "inv.yaml"}},
 		"read-only spectator":  {args: []string{"--inventory", "inv.yaml", "--read-only"}, want: TUIOptions{Inventory: "inv.yaml", ReadOnly: true}},
 		"state dir":            {args: []string{"-i", "inv.yaml", "--state-dir", "/tmp/s"}, want: TUIOptions{Inventory: "inv.yaml", StateDir: "/tmp/s"}},
+		"runbook":              {args: []string{"-i", "inv.yaml", "--runbook", "rb.yaml"}, want: TUIOptions{Inventory: "inv.yaml", Runbook: "rb.yaml"}},
 		"no inventory is help": {args: nil, help: true},
 	}
 	for name, tc := range tests {
@@ -53,7 +54,7 @@ func TestTUIFlags(t *testing.T) {
 func TestRootOpensTheTUI(t *testing.T) {
 	io, _, _, _ := testStreams()
 	root := NewCmdRoot(io)
-	for _, name := range []string{"inventory", "read-only", "state-dir"} {
+	for _, name := range []string{"inventory", "read-only", "runbook", "state-dir"} {
 		if root.Flags().Lookup(name) == nil {
 			t.Errorf("gameday has no --%s flag", name)
 		}
@@ -110,5 +111,18 @@ func TestWriteSessionMarkdownNextToJournal(t *testing.T) {
 	}
 	if st.Mode().Perm() != 0o600 {
 		t.Fatalf("markdown mode %v, want 0600", st.Mode().Perm())
+	}
+}
+
+func TestTUIRunbookIsNotForSpectators(t *testing.T) {
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "inventory.yaml")
+	if err := os.WriteFile(inv, []byte("name: x\nhosts:\n  - name: a\n    address: 127.0.0.1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	io, _, _, errOut := testStreams()
+	code := run([]string{"-i", inv, "--read-only", "--runbook", filepath.Join(dir, "rb.yaml"), "--state-dir", dir}, io)
+	if code != ExitBadInput || !strings.Contains(errOut.String(), "--read-only") {
+		t.Fatalf("exit %d, stderr %q; want exit 2 naming --read-only", code, errOut.String())
 	}
 }

@@ -20,6 +20,8 @@ type ArmMsg struct{ Request inject.Request }
 // blast radius needs an extra, separate acknowledgement before y works.
 type Confirm struct {
 	c       common.Common
+	title   string
+	reply   chan<- bool // set for a runbook's question: the answer goes here
 	req     inject.Request
 	preview *inject.Preview
 	err     error
@@ -30,7 +32,23 @@ type Confirm struct {
 
 // NewConfirm returns a Confirm waiting for the preview of req.
 func NewConfirm(c common.Common, req inject.Request) *Confirm {
-	return &Confirm{c: c, req: req}
+	return &Confirm{c: c, req: req, title: "Arm " + req.Kind + "? This is the exact plan"}
+}
+
+// NewRunbookConfirm asks the operator whether runbook may arm the fault
+// previewed in p; the answer is sent on reply (buffered), yes or no.
+func NewRunbookConfirm(c common.Common, runbook string, p inject.Preview, reply chan<- bool) *Confirm {
+	return &Confirm{c: c, req: p.Request, preview: &p, reply: reply,
+		title: "Runbook " + runbook + " wants to arm " + p.Request.Kind + ": the exact plan"}
+}
+
+// answer sends a runbook's answer and closes the dialog.
+func (d *Confirm) answer(yes bool) tea.Cmd {
+	reply := d.reply
+	return func() tea.Msg {
+		reply <- yes
+		return CloseMsg{}
+	}
 }
 
 // SetPreview gives the dialog the preview (or why there is none).
@@ -41,6 +59,9 @@ func (d *Confirm) SetPreview(p inject.Preview, err error) {
 	}
 	d.preview = &p
 }
+
+// Runbook tells whether the dialog is a runbook's question.
+func (d *Confirm) Runbook() bool { return d.reply != nil }
 
 // Request is the request being confirmed.
 func (d *Confirm) Request() inject.Request { return d.req }
@@ -55,6 +76,9 @@ func (d *Confirm) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 	d.warn = ""
 	switch {
 	case key.Matches(km, k.Back):
+		if d.reply != nil {
+			return d, d.answer(false)
+		}
 		return d, closeCmd
 	case key.Matches(km, k.Up):
 		d.offset = max(0, d.offset-1)
@@ -68,6 +92,9 @@ func (d *Confirm) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 		if d.preview.Majority && !d.iknow {
 			d.warn = "this takes down a majority: press i to acknowledge first"
 			return d, nil
+		}
+		if d.reply != nil {
+			return d, d.answer(true)
 		}
 		req := d.req
 		req.IKnow = d.preview.Majority && d.iknow
@@ -147,5 +174,5 @@ func (d *Confirm) View() string {
 	if d.warn != "" {
 		body = append(body, s.Warning.Render(d.warn))
 	}
-	return box(d.c, "Arm "+r.Kind+"? This is the exact plan", body, d.Bindings())
+	return box(d.c, d.title, body, d.Bindings())
 }

@@ -27,6 +27,7 @@ type KeyMap struct {
 	Arm       key.Binding
 	Revert    key.Binding
 	RevertAll key.Binding
+	Runbook   key.Binding
 
 	// Dialogs
 	Select  key.Binding
@@ -62,6 +63,7 @@ func DefaultKeyMap(readOnly bool) *KeyMap {
 		Arm:       b("a/enter", "arm", "a", "enter"),
 		Revert:    b("r", "revert", "r"),
 		RevertAll: b("R", "revert all", "R"),
+		Runbook:   b("s", "start runbook", "s"),
 
 		Select:  b("enter", "accept", "enter"),
 		Toggle:  b("space", "toggle host", " "),
@@ -97,6 +99,7 @@ var long = map[string]string{
 	"a/enter":   "arm the selected fault: pick hosts, set parameters, confirm the plan",
 	"r":         "revert the selected armed fault",
 	"R":         "revert every armed fault (asks once)",
+	"s":         "start the runbook given with --runbook; each of its injects asks first",
 	"enter":     "accept (picker: go on to the parameters; form: review the plan)",
 	"space":     "toggle the host under the cursor in the picker",
 	"/":         "filter the picker's hosts by name, tag:x or role:x",
@@ -117,14 +120,14 @@ func Describe(b key.Binding) string {
 // actions lists the bindings that change the system under test or decide
 // what happens to armed faults: a spectator screen has none of them.
 func (k *KeyMap) actions() []*key.Binding {
-	return []*key.Binding{&k.Arm, &k.Revert, &k.RevertAll, &k.Confirm, &k.IKnow, &k.Leave}
+	return []*key.Binding{&k.Arm, &k.Revert, &k.RevertAll, &k.Runbook, &k.Confirm, &k.IKnow, &k.Leave}
 }
 
 // Dangerous tells whether b arms a fault; help marks such keys and they
 // always lead to a confirmation.
 func (k *KeyMap) Dangerous(b key.Binding) bool {
 	h := b.Help().Key
-	return h == k.Arm.Help().Key || h == k.Confirm.Help().Key || h == k.IKnow.Help().Key
+	return h == k.Arm.Help().Key || h == k.Runbook.Help().Key || h == k.Confirm.Help().Key || h == k.IKnow.Help().Key
 }
 
 // Section is a titled group of bindings, as the help overlay shows it.
@@ -139,7 +142,7 @@ func (k *KeyMap) Sections() []Section {
 	all := []Section{
 		{"Everywhere", []key.Binding{k.NextPane, k.PrevPane, k.Note, k.Export, k.Help, k.Quit}},
 		{"Lists and timeline", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
-		{"Faults", []key.Binding{k.Arm, k.Revert, k.RevertAll}},
+		{"Faults", []key.Binding{k.Arm, k.Revert, k.RevertAll, k.Runbook}},
 		{"Dialogs", []key.Binding{k.Toggle, k.Filter, k.Select, k.Confirm, k.IKnow, k.Leave, k.Back}},
 	}
 	var out []Section

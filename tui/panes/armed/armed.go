@@ -99,7 +99,7 @@ func (m *Model) View() string {
 	if visible > 0 && m.cursor >= m.offset+visible {
 		m.offset = m.cursor - visible + 1
 	}
-	const wID, wKind, wAge, wTTL, wState = 8, 10, 7, 7, 9
+	const wID, wKind, wAge, wTTL, wState = 10, 10, 7, 7, 9
 	rest := inner - (wID + wKind + wAge + wTTL + wState + 5)
 	wHosts := max(8, rest/2)
 	wParams := max(0, rest-wHosts-1)
@@ -107,11 +107,15 @@ func (m *Model) View() string {
 		return common.Fit(id, wID) + " " + common.Fit(kind, wKind) + " " + common.Fit(hosts, wHosts) + " " +
 			common.Fit(params, wParams) + " " + common.Fit(age, wAge) + " " + common.Fit(ttl, wTTL) + " " + common.Fit(state, wState)
 	}
-	body := []string{s.Header.Render(cols("ID", "KIND", "HOSTS", "PARAMS", "AGE", "TTL", "STATE"))}
+	body := []string{s.Header.Render(cols("  ID", "KIND", "HOSTS", "PARAMS", "AGE", "TTL", "STATE"))}
 	now := m.c.Now()
 	for i := m.offset; i < len(m.faults) && i < m.offset+visible; i++ {
 		f := m.faults[i]
-		line := cols(f.ID, f.Request.Kind, strings.Join(f.Request.Hosts, ","), common.Params(f.Request.Params),
+		id := "  " + f.ID
+		if m.focused && i == m.cursor {
+			id = "> " + f.ID // the cursor must show without colour too
+		}
+		line := cols(id, f.Request.Kind, strings.Join(f.Request.Hosts, ","), common.Params(f.Request.Params),
 			common.Duration(now.Sub(f.ArmedAt)), common.Duration(f.Deadline.Sub(now)), string(f.State))
 		if m.focused && i == m.cursor {
 			line = s.Selected.Render(common.Fit(line, inner))

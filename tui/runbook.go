@@ -1,0 +1,100 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/tui/dialog"
+)
+
+// runbookAsk is one question from the running runbook.
+type runbookAsk struct {
+	preview inject.Preview
+	reply   chan bool
+}
+
+// Messages of the runbook flow.
+type (
+	startRunbookMsg struct{}
+	runbookAskMsg   struct{ ask runbookAsk }
+	runbookDoneMsg  struct {
+		verdict, reason string
+		err             error
+	}
+)
+
+// askRunbook opens the question about to start the runbook.
+func (m *Model) askRunbook() tea.Cmd {
+	if m.opts.Runbook == nil || m.c.ReadOnly {
+		return nil
+	}
+	if m.runbook != "" {
+		m.status.Message = "runbook " + m.opts.Runbook.Name + ": " + m.runbook
+		return nil
+	}
+	k := m.c.Keys
+	m.dialog = dialog.NewChoice(m.dialogCommon(), "Start runbook "+m.opts.Runbook.Name+"?",
+		[]string{"It runs its steps now. Each inject shows its exact plan and waits for your y;", "esc at that question aborts the runbook, which then rolls back."},
+		dialog.Option{Key: dialog.WithHelp(k.Confirm, "yes, start it"), Msg: startRunbookMsg{}})
+	return nil
+}
+
+// startRunbook runs the runbook in a command; its questions come back
+// through m.asks, read by waitAsk.
+func (m *Model) startRunbook() tea.Cmd {
+	m.dialog = nil
+	m.runbook = "running"
+	m.asks = make(chan runbookAsk)
+	asks, rb := m.asks, m.opts.Runbook
+	m.status.Message = "runbook " + rb.Name + " running"
+	ask := func(ctx context.Context, p inject.Preview) (bool, error) {
+		a := runbookAsk{preview: p, reply: make(chan bool, 1)}
+		select {
+		case asks <- a:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+		select {
+		case yes := <-a.reply:
+			return yes, nil
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	run := func() tea.Msg {
+		v, r, err := rb.Run(ask)
+		return runbookDoneMsg{verdict: v, reason: r, err: err}
+	}
+	return tea.Batch(run, waitAsk(asks))
+}
+
+// waitAsk reads the runbook's next question.
+func waitAsk(asks <-chan runbookAsk) tea.Cmd {
+	return func() tea.Msg { return runbookAskMsg{ask: <-asks} }
+}
+
+// onRunbookAsk puts the runbook's question on screen; it takes the place
+// of any dialog the operator had open, because the runbook waits for it.
+func (m *Model) onRunbookAsk(msg runbookAskMsg) tea.Cmd {
+	m.dialog = dialog.NewRunbookConfirm(m.dialogCommon(), m.opts.Runbook.Name, msg.ask.preview, msg.ask.reply)
+	return waitAsk(m.asks)
+}
+
+func (m *Model) onRunbookDone(msg runbookDoneMsg) {
+	if d, ok := m.dialog.(*dialog.Confirm); ok && d.Runbook() {
+		m.dialog = nil
+	}
+	if msg.err != nil {
+		m.runbook = "failed"
+		m.status.Message = "error: runbook " + m.opts.Runbook.Name + ": " + msg.err.Error()
+		return
+	}
+	m.runbook = msg.verdict
+	m.status.Message = fmt.Sprintf("runbook %s: %s", m.opts.Runbook.Name, msg.verdict)
+	if msg.reason != "" {
+		m.status.Message += " (" + msg.reason + ")"
+	}
+}
