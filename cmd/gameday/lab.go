@@ -23,6 +23,10 @@ type LabOptions struct {
 	DownAfter       time.Duration
 	FailoverTimeout time.Duration
 	Faketime        bool
+	// Full adds real Apache Kafka and Cassandra clusters; DataTmpfsMB puts
+	// each real broker's log dir on a tmpfs of that size.
+	Full        bool
+	DataTmpfsMB int
 	// TUI is set for bare `gameday lab`, which opens the TUI on the lab
 	// once it is up (when labOpenTUI is wired).
 	TUI bool
@@ -94,6 +98,8 @@ func addLabUpFlags(cmd *cobra.Command, opts *LabOptions) {
 	f.DurationVar(&opts.DownAfter, "down-after", 2*time.Second, "Sentinel down-after-milliseconds")
 	f.DurationVar(&opts.FailoverTimeout, "failover-timeout", 10*time.Second, "Sentinel failover-timeout")
 	f.BoolVar(&opts.Faketime, "faketime", false, "run Redis and Sentinel under libfaketime for clock-drift faults (see docs/lab.md)")
+	f.BoolVar(&opts.Full, "full", false, "add real Apache Kafka (3 brokers, KRaft) and Cassandra (3 nodes) from Maven Central jars; needs java and mvn")
+	f.IntVar(&opts.DataTmpfsMB, "data-tmpfs", 0, "with --full, mount a tmpfs of this many MiB on each real broker's log dir (root; for disk-full drills)")
 }
 
 // NewCmdLabDown builds `gameday lab down`.
@@ -128,6 +134,8 @@ func labUpRun(opts *LabOptions) error {
 		DownAfter:       opts.DownAfter,
 		FailoverTimeout: opts.FailoverTimeout,
 		Faketime:        opts.Faketime,
+		Full:            opts.Full,
+		DataTmpfsMB:     opts.DataTmpfsMB,
 		Progress:        func(s string) { fmt.Fprintln(out, s) },
 	})
 	if err != nil {

@@ -155,6 +155,9 @@ func (l *Lab) do(a Action) (int, error) {
 	if a.Op == OpRemoveFile {
 		return 0, l.removeFile(a.Path)
 	}
+	if n := l.full.node(a.Node); n != nil {
+		return l.full.do(n, a)
+	}
 	c := l.child(a.Node)
 	k := l.kafkaNode(a.Node)
 	if c == nil && k < 0 {

@@ -62,6 +62,9 @@ func (l *Lab) Nodes() []NodeStatus {
 			out = append(out, NodeStatus{Name: fmt.Sprintf("kafka-%d", i+1), Kind: KindKafka, PID: os.Getpid(), State: StateRunning, Listen: addr, Cut: l.kafka.gates[i].isCut()})
 		}
 	}
+	if l.full != nil {
+		out = append(out, l.full.status()...)
+	}
 	return out
 }
 

@@ -82,6 +82,9 @@ func (l *Lab) buildInventory() *targets.Inventory {
 		}
 		inv.Services.Kafka = append(inv.Services.Kafka, svc)
 	}
+	if l.full != nil {
+		l.full.addTo(inv)
+	}
 	return inv
 }
 

@@ -35,6 +35,12 @@ type Options struct {
 	// redis-server survives libfaketime; Debian 12's does not (see
 	// docs/lab.md), and Start then fails with one clear sentence.
 	Faketime bool
+	// Full adds the real clusters: 3 Apache Kafka brokers (KRaft) and 3
+	// Apache Cassandra nodes from Maven Central jars (see docs/lab.md).
+	Full bool
+	// DataTmpfsMB, with Full, mounts a tmpfs of that many MiB on every real
+	// Kafka broker's log dir, so disk-fill fills a small filesystem.
+	DataTmpfsMB int
 	// Progress, when set, receives one line per start-up step.
 	Progress func(string)
 }
@@ -88,6 +94,7 @@ type Lab struct {
 	redis     []*child
 	sentinels []*child
 	kafka     *kafkaLab
+	full      *fullLab // lab --full: real Kafka and Cassandra
 	ctl       *controlServer
 	guards    *guardSet
 	started   RedisHealth // Redis health when the lab turned green
@@ -107,8 +114,12 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 		return nil, err
 	}
 	if _, ok := ctx.Deadline(); !ok {
+		limit := 30 * time.Second
+		if opts.Full {
+			limit = 5 * time.Minute // JVMs on 2 cores
+		}
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		ctx, cancel = context.WithTimeout(ctx, limit)
 		defer cancel()
 	}
 	if !opts.NoRedis {
@@ -183,6 +194,11 @@ func (l *Lab) start(ctx context.Context) error {
 	}
 	if err := l.waitGreen(ctx); err != nil {
 		return err
+	}
+	if o.Full {
+		if err := l.startFull(ctx); err != nil {
+			return err
+		}
 	}
 	ctl, err := startControl(l)
 	if err != nil {
@@ -372,6 +388,9 @@ func (l *Lab) stop() error {
 	}
 	if l.kafka != nil {
 		l.kafka.close()
+	}
+	if l.full != nil {
+		errs = append(errs, l.full.stop())
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -19,7 +19,11 @@ func Start(t testing.TB, opts lab.Options) *lab.Lab {
 	if opts.Progress == nil {
 		opts.Progress = func(s string) { t.Log(s) }
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	limit := 45 * time.Second
+	if opts.Full {
+		limit = 6 * time.Minute // JVMs on 2 cores
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	l, err := lab.Start(ctx, opts)
 	if err != nil {

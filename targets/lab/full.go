@@ -1,0 +1,305 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/IBM/sarama"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/lab/jvm"
+)
+
+// Names used by the full lab's real clusters.
+const (
+	RealKafkaService   = "real-kafka"
+	CassandraService   = "lab-cassandra"
+	RealKafkaTopic     = "orders"
+	RealKafkaGroup     = "orders-consumers"
+	CassandraKeyspace  = "gameday"
+	KindRealKafka      = "kafka"
+	KindCassandra      = "cassandra"
+	realKafkaNodeName  = "broker-%d"
+	cassandraNodeNames = "cassandra-%d"
+)
+
+// fullLab is the real Apache Kafka and Cassandra clusters of `lab --full`,
+// one JVM per node on its own loopback address, cut by a firewall chain of
+// the lab's own.
+type fullLab struct {
+	kafka, cassandra *jvm.Cluster
+	fw               *jvm.Firewall
+	work             *realWorkload
+}
+
+// startFull starts both clusters in parallel, then the Kafka workload and
+// the Cassandra keyspace.
+func (l *Lab) startFull(ctx context.Context) error {
+	o := l.opts
+	if err := jvm.Require(); err != nil {
+		return err
+	}
+	f := &fullLab{fw: jvm.NewFirewall(fmt.Sprintf("GAMEDAY-LAB-%d", os.Getpid()))}
+	l.full = f
+	progress := func(s string) { o.Progress("full: " + s) }
+	var wg sync.WaitGroup
+	var kerr, cerr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		f.kafka, kerr = jvm.StartKafka(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), Faketime: true, TmpfsMB: o.DataTmpfsMB, Progress: progress})
+	}()
+	go func() {
+		defer wg.Done()
+		f.cassandra, cerr = jvm.StartCassandra(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), Faketime: true, Progress: progress})
+	}()
+	wg.Wait()
+	if err := errors.Join(kerr, cerr); err != nil {
+		return err
+	}
+	for i, n := range f.kafka.Nodes {
+		n.Name = fmt.Sprintf(realKafkaNodeName, i+1)
+	}
+	w, err := startRealWorkload(ctx, f.kafka.Endpoints())
+	if err != nil {
+		return err
+	}
+	f.work = w
+	if err := createKeyspace(ctx, f.cassandra.Endpoints()); err != nil {
+		return err
+	}
+	progress(fmt.Sprintf("topic %s (6 partitions, RF 3) with a producer and group %s; keyspace %s (RF 3)", RealKafkaTopic, RealKafkaGroup, CassandraKeyspace))
+	return nil
+}
+
+// stop ends the workload, both clusters and the firewall chain.
+func (f *fullLab) stop() error {
+	if f == nil {
+		return nil
+	}
+	if f.work != nil {
+		f.work.close()
+	}
+	for _, c := range []*jvm.Cluster{f.kafka, f.cassandra} {
+		if c != nil {
+			c.Stop()
+		}
+	}
+	return f.fw.Remove()
+}
+
+// node finds a real node by host name.
+func (f *fullLab) node(name string) *jvm.Node {
+	if f == nil {
+		return nil
+	}
+	for _, c := range []*jvm.Cluster{f.kafka, f.cassandra} {
+		if c == nil {
+			continue
+		}
+		if n := c.Node(name); n != nil {
+			return n
+		}
+	}
+	return nil
+}
+
+// do runs one action on a real node.
+func (f *fullLab) do(n *jvm.Node, a Action) (int, error) {
+	switch a.Op {
+	case OpSignal:
+		sig, ok := signals[strings.TrimPrefix(strings.ToUpper(a.Signal), "SIG")]
+		if !ok {
+			return n.PID(), fmt.Errorf("signal: unknown signal %q (want KILL, STOP, CONT, TERM, INT or HUP)", a.Signal)
+		}
+		pid := n.PID()
+		return pid, n.Signal(sig)
+	case OpStart:
+		if n.Running() {
+			// The revert of a pause that was never armed must not leave a
+			// node frozen.
+			return n.PID(), n.Signal(syscall.SIGCONT)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		return n.PID(), n.Start(ctx)
+	case OpStop:
+		n.Stop(20 * time.Second)
+		return 0, nil
+	case OpCut:
+		return n.PID(), f.fw.Isolate(n.Addr)
+	case OpHeal:
+		return n.PID(), f.fw.Heal(n.Addr)
+	case OpFaketime:
+		return n.PID(), n.SetClockOffset(a.Offset)
+	default:
+		return n.PID(), fmt.Errorf("%s: %s is a real %s node; it supports signal, start, stop, cut, heal and faketime", a.Op, n.Name, nodeKind(n.Name))
+	}
+}
+
+func nodeKind(name string) string {
+	if len(name) > 6 && name[:6] == "broker" {
+		return "Kafka"
+	}
+	return "Cassandra"
+}
+
+// status reports a real node for GET /v1/nodes.
+func (f *fullLab) status() []NodeStatus {
+	var out []NodeStatus
+	for _, c := range []*jvm.Cluster{f.kafka, f.cassandra} {
+		if c == nil {
+			continue
+		}
+		for _, n := range c.Nodes {
+			st := StateStopped
+			if pid := n.PID(); pid != 0 {
+				st = StateRunning
+				if processPaused(pid) {
+					st = StatePaused
+				}
+			}
+			out = append(out, NodeStatus{Name: n.Name, Kind: kindOf(n.Name), PID: n.PID(), State: st, Listen: n.Endpoint()})
+		}
+	}
+	return out
+}
+
+// processPaused reads the process state from /proc: T is stopped by a
+// signal (a pause fault).
+func processPaused(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] == 'T'
+}
+
+func kindOf(name string) string {
+	if nodeKind(name) == "Kafka" {
+		return KindRealKafka
+	}
+	return KindCassandra
+}
+
+// hosts and services of the full lab, for the inventory.
+func (f *fullLab) addTo(inv *targets.Inventory) {
+	kafka := targets.Kafka{
+		Name: RealKafkaService, Brokers: f.kafka.Endpoints(),
+		Topics: []string{RealKafkaTopic}, Groups: []string{RealKafkaGroup},
+		Probes: targets.Probes{"lag": {Thresholds: []string{"lag <= 1000"}}},
+	}
+	cass := targets.Cassandra{
+		Name: CassandraService, ContactPoints: f.cassandra.Endpoints(),
+		Keyspace: CassandraKeyspace, LocalDC: "datacenter1", CreateTable: true,
+		Probes: targets.Probes{"quorum": {Thresholds: []string{"success >= 99%"}}},
+	}
+	for _, c := range []*jvm.Cluster{f.kafka, f.cassandra} {
+		for _, n := range c.Nodes {
+			kind := kindOf(n.Name)
+			inv.Hosts = append(inv.Hosts, targets.Host{
+				Name: n.Name, Address: n.Addr, Tags: []string{"lab", "real"}, Roles: []string{kind},
+				Lab: &targets.LabNode{Kind: kind, PID: n.PID(), DataDir: n.DataDir, Listen: n.Endpoint(), FaketimeFile: n.FaketimeFile},
+			})
+			if kind == KindRealKafka {
+				kafka.Hosts = append(kafka.Hosts, n.Name)
+			} else {
+				cass.Hosts = append(cass.Hosts, n.Name)
+			}
+		}
+	}
+	inv.Services.Kafka = append(inv.Services.Kafka, kafka)
+	inv.Services.Cassandra = append(inv.Services.Cassandra, cass)
+}
+
+// createKeyspace makes the keyspace the probes use, replicated to all three
+// nodes so that QUORUM means two of three.
+func createKeyspace(ctx context.Context, contact []string) error {
+	cl := gocql.NewCluster(contact...)
+	cl.Timeout = 20 * time.Second
+	cl.ConnectTimeout = 10 * time.Second
+	s, err := cl.CreateSession()
+	if err != nil {
+		return fmt.Errorf("connect to the lab's Cassandra: %w", err)
+	}
+	defer s.Close()
+	q := fmt.Sprintf(`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}`, CassandraKeyspace)
+	if err := s.Query(q).WithContext(ctx).Exec(); err != nil {
+		return fmt.Errorf("create keyspace %s: %w", CassandraKeyspace, err)
+	}
+	return nil
+}
+
+// realWorkload is a steady producer and a committing consumer group on the
+// real Kafka cluster, so that lag there is a real number too.
+type realWorkload struct {
+	cancel             context.CancelFunc
+	wg                 sync.WaitGroup
+	producer, consumer *kgo.Client
+}
+
+func startRealWorkload(ctx context.Context, brokers []string) (*realWorkload, error) {
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	admin, err := sarama.NewClusterAdmin(brokers, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the lab's Kafka: %w", err)
+	}
+	defer admin.Close()
+	err = admin.CreateTopic(RealKafkaTopic, &sarama.TopicDetail{NumPartitions: 6, ReplicationFactor: 3}, false)
+	if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
+		return nil, fmt.Errorf("create topic %s: %w", RealKafkaTopic, err)
+	}
+	w := &realWorkload{}
+	base := []kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ClientID("gameday-lab")}
+	if w.producer, err = kgo.NewClient(append(base, kgo.DefaultProduceTopic(RealKafkaTopic), kgo.ProducerLinger(5*time.Millisecond))...); err != nil {
+		return nil, err
+	}
+	if w.consumer, err = kgo.NewClient(append(base, kgo.ConsumerGroup(RealKafkaGroup), kgo.ConsumeTopics(RealKafkaTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.AutoCommitInterval(500*time.Millisecond))...); err != nil {
+		w.producer.Close()
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	w.wg.Add(2)
+	go func() {
+		defer w.wg.Done()
+		t := time.NewTicker(produceEvery)
+		defer t.Stop()
+		for n := 1; ; n++ {
+			select {
+			case <-wctx.Done():
+				return
+			case <-t.C:
+				w.producer.TryProduce(wctx, &kgo.Record{Value: []byte("order " + strconv.Itoa(n))}, nil)
+			}
+		}
+	}()
+	go func() {
+		defer w.wg.Done()
+		for wctx.Err() == nil {
+			w.consumer.PollFetches(wctx)
+		}
+	}()
+	return w, nil
+}
+
+func (w *realWorkload) close() {
+	w.cancel()
+	w.wg.Wait()
+	w.consumer.Close()
+	w.producer.Close()
+}

@@ -1,0 +1,336 @@
+package lab_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labtest"
+	"github.com/gameday-dev/gameday/timeline"
+)
+
+// The seed article's scenarios, end to end against the full lab: real
+// Apache Kafka and Cassandra JVMs, faults armed through inject's Manager
+// exactly as the CLI and the TUI arm them, effects asserted from probe
+// readings. Figures go to t.Log and, with GAMEDAY_FIGURES=FILE, are
+// appended to FILE as markdown (see BENCHMARKS.md).
+
+func requireReal(t *testing.T) {
+	t.Helper()
+	if os.Getenv("GAMEDAY_REAL") != "1" {
+		t.Skip("real Kafka/Cassandra stage: run `make test-real` (GAMEDAY_REAL=1)")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("the full lab's partitions and tmpfs data dirs need root")
+	}
+}
+
+// world is one full lab with probes running and a fault manager.
+type world struct {
+	t   *testing.T
+	l   *lab.Lab
+	inv *targets.Inventory
+	rec *timeline.Recorder
+	m   *inject.Manager
+
+	mu     sync.Mutex
+	events []timeline.Event
+}
+
+func startWorld(t *testing.T) *world {
+	l := labtest.Start(t, lab.Options{Full: true, NoKafka: true, DataTmpfsMB: 96})
+	w := &world{t: t, l: l, inv: l.Inventory(), rec: timeline.NewRecorder()}
+	sub := w.rec.Subscribe(1 << 16)
+	go func() {
+		for e := range sub.C() {
+			w.mu.Lock()
+			w.events = append(w.events, e)
+			w.mu.Unlock()
+		}
+	}()
+	set, err := probes.NewSet(w.inv, w.rec, probes.Options{Window: 3 * time.Second, Report: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { set.Run(ctx); close(done) }()
+	m, err := inject.NewManager(w.inv, w.rec, filepath.Join(t.TempDir(), "ledger.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.m = m
+	t.Cleanup(func() {
+		rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer rcancel()
+		if _, err := m.RevertAll(rctx); err != nil {
+			t.Errorf("revert all: %v", err)
+		}
+		m.Close()
+		cancel()
+		<-done
+		w.rec.Close()
+	})
+	return w
+}
+
+// readings returns the probe's readings whose target starts with target,
+// recorded at or after since.
+func (w *world) readings(probe, target string, since time.Time) []probes.Reading {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []probes.Reading
+	for _, e := range w.events {
+		if e.Kind != timeline.ProbeWindow || e.Time.Before(since) {
+			continue
+		}
+		var r probes.Reading
+		if e.Decode(&r) != nil || r.Probe != probe || !strings.HasPrefix(r.Target, target) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// waitReading waits until the probe emits a reading (after since) that
+// satisfies ok, and returns it.
+func (w *world) waitReading(probe, target string, since time.Time, within time.Duration, what string, ok func(probes.Reading) bool) probes.Reading {
+	w.t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		rs := w.readings(probe, target, since)
+		for _, r := range rs {
+			if ok(r) {
+				return r
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	rs := w.readings(probe, target, since)
+	last := "no reading"
+	if len(rs) > 0 {
+		last = fmt.Sprintf("%s %.1f %s (%s)", rs[len(rs)-1].Status, rs[len(rs)-1].Value, rs[len(rs)-1].Unit, rs[len(rs)-1].Detail)
+	}
+	w.t.Fatalf("%s %s: %s not seen within %s; last: %s", probe, target, what, within, last)
+	return probes.Reading{}
+}
+
+func (w *world) arm(kind string, hosts []string, params map[string]string, iKnow bool) inject.Armed {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, err := w.m.Arm(ctx, inject.Request{Kind: kind, Hosts: hosts, Params: params, TTL: 5 * time.Minute, IKnow: iKnow})
+	if err != nil {
+		w.t.Fatalf("arm %s on %v: %v", kind, hosts, err)
+	}
+	return a
+}
+
+func (w *world) revert(a inject.Armed) time.Time {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := w.m.Revert(ctx, a.ID); err != nil {
+		w.t.Fatalf("revert %s: %v", a.ID, err)
+	}
+	return time.Now()
+}
+
+// figure logs one measured figure and appends it to $GAMEDAY_FIGURES.
+func figure(t *testing.T, format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	t.Log("figure: " + line)
+	if p := os.Getenv("GAMEDAY_FIGURES"); p != "" {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err == nil {
+			fmt.Fprintf(f, "- %s: %s\n", t.Name(), line)
+			f.Close()
+		}
+	}
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+func TestRealScenarios(t *testing.T) {
+	requireReal(t)
+	w := startWorld(t)
+	start := time.Now()
+	// Steady state first: every probe of the real clusters ok.
+	w.waitReading("cassandra.quorum", lab.CassandraService, start, 2*time.Minute, "100% QUORUM success",
+		func(r probes.Reading) bool { return r.Status == probes.StatusOK && r.Value == 100 && r.Count > 5 })
+	w.waitReading("kafka.lag", lab.RealKafkaService, start, 2*time.Minute, "lag ok",
+		func(r probes.Reading) bool { return r.Status == probes.StatusOK })
+
+	t.Run("CassandraQuorumDuringPartition", func(t *testing.T) { cassandraPartition(t, w) })
+	t.Run("KafkaBrokerUnreachable", func(t *testing.T) { kafkaBrokerUnreachable(t, w) })
+	t.Run("KafkaDiskFull", func(t *testing.T) { kafkaDiskFull(t, w) })
+	t.Run("RedisMasterKill", func(t *testing.T) { redisMasterKill(t, w) })
+}
+
+func cassandraPartition(t *testing.T, w *world) {
+	w.t = t
+	one := w.arm("partition", []string{"cassandra-2"}, nil, false)
+	armed := time.Now()
+	// The driver keeps sending to the cut node until it learns it is
+	// down; once it has, QUORUM (2 of 3) must hold.
+	settled := w.waitReading("cassandra.quorum", lab.CassandraService, armed, 90*time.Second, "≥ 99% with one node cut",
+		func(r probes.Reading) bool { return r.Time.Sub(armed) > 3*time.Second && r.Value >= 99 && r.Count > 5 })
+	worst := 100.0
+	for _, r := range w.readings("cassandra.quorum", lab.CassandraService, armed) {
+		if !r.Time.After(settled.Time) {
+			worst = min(worst, r.Value)
+		}
+	}
+	figure(t, "one of three nodes cut: QUORUM success back to ≥ 99%% after %s (worst window %.1f%% while the driver learned the node was down)", secs(settled.Time.Sub(armed)), worst)
+	// Hold: windows after settling stay at or above 99 %.
+	time.Sleep(6 * time.Second)
+	for _, r := range w.readings("cassandra.quorum", lab.CassandraService, settled.Time.Add(3*time.Second)) {
+		if r.Value < 99 {
+			t.Errorf("QUORUM success %.1f%% at %s with one node cut (want ≥ 99%%): %s", r.Value, r.Time.Format(time.TimeOnly), r.Detail)
+		}
+	}
+
+	two := w.arm("partition", []string{"cassandra-3"}, nil, true) // a majority: --i-know
+	cut2 := time.Now()
+	failing := w.waitReading("cassandra.quorum", lab.CassandraService, cut2, 60*time.Second, "QUORUM failing with two nodes cut",
+		func(r probes.Reading) bool {
+			return r.Value < 50 && (r.ErrorClasses["unavailable"]+r.ErrorClasses["read_timeout"]+r.ErrorClasses["write_timeout"]+r.ErrorClasses["no_hosts"]) > 0
+		})
+	figure(t, "two of three nodes cut: QUORUM failing (%.1f%%, %v) detected after %s", failing.Value, failing.ErrorClasses, secs(failing.Time.Sub(cut2)))
+
+	w.revert(two)
+	healed := w.revert(one)
+	back := w.waitReading("cassandra.quorum", lab.CassandraService, healed, 2*time.Minute, "100% after revert",
+		func(r probes.Reading) bool {
+			return r.Value == 100 && r.Count > 5 && r.Time.Sub(healed) > 3*time.Second
+		})
+	figure(t, "revert: QUORUM success back to 100%% after %s", secs(back.Time.Sub(healed)))
+}
+
+func kafkaBrokerUnreachable(t *testing.T, w *world) {
+	w.t = t
+	before := w.readings("kafka.lag", lab.RealKafkaService, time.Now().Add(-5*time.Second))
+	a := w.arm("partition", []string{"broker-2"}, nil, false)
+	armed := time.Now()
+	// The group keeps consuming: after the rebalance and the leader moves,
+	// lag is back within its threshold while the broker is still cut.
+	ok := w.waitReading("kafka.lag", lab.RealKafkaService, armed.Add(5*time.Second), 2*time.Minute, "lag within threshold with a broker cut",
+		func(r probes.Reading) bool { return r.Status == probes.StatusOK })
+	var peak float64
+	for _, r := range w.readings("kafka.lag", lab.RealKafkaService, armed) {
+		peak = max(peak, r.Value)
+	}
+	figure(t, "broker-2 cut: the group kept consuming, lag within threshold %s after the cut (peak %.0f messages, %d readings before)", secs(ok.Time.Sub(armed)), peak, len(before))
+	healed := w.revert(a)
+	back := w.waitReading("kafka.lag", lab.RealKafkaService, healed, 2*time.Minute, "lag ok after revert",
+		func(r probes.Reading) bool { return r.Status == probes.StatusOK && r.Value < 1000 })
+	figure(t, "revert: lag %.0f (ok) %s after heal", back.Value, secs(back.Time.Sub(healed)))
+}
+
+func kafkaDiskFull(t *testing.T, w *world) {
+	w.t = t
+	// Fill the broker that leads the canary partition, so that the
+	// kafka.latency probe's own produce is what fails.
+	kafka := w.inv.Services.Kafka[slices.IndexFunc(w.inv.Services.Kafka, func(k targets.Kafka) bool { return k.Name == lab.RealKafkaService })]
+	leader := canaryLeader(t, kafka)
+	host := hostByListen(t, w.inv, leader)
+	a := w.arm("disk-fill", []string{host}, map[string]string{"free": "0"}, false)
+	armed := time.Now()
+	bad := w.waitReading("kafka.latency", lab.RealKafkaService, armed, 90*time.Second, "produce errors on the full broker",
+		func(r probes.Reading) bool { return r.Errors > 0 || r.Status != probes.StatusOK })
+	figure(t, "%s log dir full: kafka.latency reported %s (%d errors) after %s", host, bad.Status, bad.Errors, secs(bad.Time.Sub(armed)))
+	healed := w.revert(a)
+	// A broker whose only log dir failed shuts itself down; bring it back
+	// as an operator would, then expect the probe to recover.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := lab.NewClient(w.inv.Lab.Control).Do(ctx, false, lab.Action{Op: lab.OpStart, Node: host})
+	if err != nil || len(res) != 1 || !res[0].OK {
+		t.Fatalf("start %s after revert: %v %+v", host, err, res)
+	}
+	back := w.waitReading("kafka.latency", lab.RealKafkaService, time.Now(), 2*time.Minute, "produce ok after revert",
+		func(r probes.Reading) bool { return r.Status == probes.StatusOK && r.Errors == 0 && r.Count > 0 })
+	figure(t, "revert and restart of %s: kafka.latency ok again %s after the revert", host, secs(back.Time.Sub(healed)))
+}
+
+func redisMasterKill(t *testing.T, w *world) {
+	w.t = t
+	var master string
+	for _, h := range w.inv.Hosts {
+		if h.Lab != nil && h.Lab.Kind == lab.KindRedis && slices.Contains(h.Roles, "master") {
+			master = h.Name
+		}
+	}
+	if master == "" {
+		t.Fatal("no redis host with role master in the lab inventory")
+	}
+	a := w.arm("kill", []string{master}, nil, false)
+	armed := time.Now()
+	var sw timeline.Event
+	deadline := time.Now().Add(60 * time.Second)
+	for sw.Seq == 0 && time.Now().Before(deadline) {
+		w.mu.Lock()
+		for _, e := range w.events {
+			if e.Kind == timeline.SentinelSwitch && e.Time.After(armed.Add(-time.Second)) {
+				sw = e
+				break
+			}
+		}
+		w.mu.Unlock()
+		time.Sleep(100 * time.Millisecond)
+	}
+	if sw.Seq == 0 {
+		t.Fatal("no sentinel.switch within 60 s of killing the master")
+	}
+	figure(t, "redis master %s SIGKILLed: +switch-master after %s (down-after 2 s + election)", master, secs(sw.Time.Sub(armed)))
+	healed := w.revert(a)
+	back := w.waitReading("redis.latency", "lab-redis", healed, time.Minute, "latency ok after revert",
+		func(r probes.Reading) bool { return r.Status == probes.StatusOK })
+	figure(t, "revert (old master restarted as a replica): redis.latency ok %s after the revert", secs(back.Time.Sub(healed)))
+}
+
+// canaryLeader returns the address of the broker leading partition 0 of
+// the kafka.latency canary topic.
+func canaryLeader(t *testing.T, k targets.Kafka) string {
+	t.Helper()
+	topic := k.CanaryTopic
+	if topic == "" {
+		topic = "gameday-canary"
+	}
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	c, err := sarama.NewClient(k.Brokers, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b, err := c.Leader(topic, 0)
+	if err != nil {
+		t.Fatalf("leader of %s/0: %v", topic, err)
+	}
+	return b.Addr()
+}
+
+func hostByListen(t *testing.T, inv *targets.Inventory, addr string) string {
+	t.Helper()
+	for _, h := range inv.Hosts {
+		if h.Lab != nil && h.Lab.Listen == addr {
+			return h.Name
+		}
+	}
+	t.Fatalf("no lab host listens on %s", addr)
+	return ""
+}
