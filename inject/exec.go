@@ -47,7 +47,7 @@ func (m *Manager) hostRunner() Runner {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.runner == nil {
-		m.runner = defaultRunner(m.inv)
+		m.runner = defaultRunner(m.inv, m.sshCfg)
 	}
 	return m.runner
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gameday-dev/gameday/inject/sshx"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/timeline"
 )
@@ -28,6 +29,7 @@ type Manager struct {
 	lab         LabController
 	local       Runner
 	hostTimeout time.Duration
+	sshCfg      sshx.Config // for the default SSH pool
 	session     Session
 	mu          sync.Mutex // guards runner's lazy creation
 }
@@ -45,6 +47,11 @@ func WithLab(c LabController) Option { return func(m *Manager) { m.lab = c } }
 // WithLocalRunner sets what runs the local scripts of lab plans (disk-fill
 // on a lab node's data dir); the default is LocalRunner{}.
 func WithLocalRunner(r Runner) Option { return func(m *Manager) { m.local = r } }
+
+// WithSSHConfig configures the default SSH pool (for instance AcceptNew,
+// the operator's explicit consent to new host keys). It has no effect with
+// WithRunner.
+func WithSSHConfig(c sshx.Config) Option { return func(m *Manager) { m.sshCfg = c } }
 
 // WithHostTimeout bounds each host's part of an arm or a revert.
 func WithHostTimeout(d time.Duration) Option { return func(m *Manager) { m.hostTimeout = d } }

@@ -10,8 +10,8 @@ import (
 // sshRunner adapts the SSH pool to Runner.
 type sshRunner struct{ pool *sshx.Pool }
 
-func defaultRunner(inv *targets.Inventory) Runner {
-	return sshRunner{pool: sshx.New(inv, sshx.Config{})}
+func defaultRunner(inv *targets.Inventory, cfg sshx.Config) Runner {
+	return sshRunner{pool: sshx.New(inv, cfg)}
 }
 
 // Run runs script on h over the pooled SSH connection.

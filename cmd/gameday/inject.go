@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/inject/sshx"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/timeline"
 )
@@ -29,6 +30,9 @@ type InjectOptions struct {
 	IKnow     bool
 	Inventory string
 	Journal   string
+	// AcceptNew trusts host keys not yet in known_hosts (and records
+	// them); changed keys are still refused.
+	AcceptNew bool
 }
 
 // NewCmdInject builds `gameday inject`. runF, when set, receives the parsed
@@ -78,8 +82,16 @@ is refused unless --i-know. See docs/faults.md for each kind's params.`,
 	cmd.Flags().BoolVar(&opts.IKnow, "i-know", false, "confirm a fault that takes down a majority of a service's nodes")
 	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml describing the hosts")
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", "also append the fault's timeline events to this journal (.jsonl)")
+	cmd.Flags().BoolVar(&opts.AcceptNew, acceptNewFlag, false, acceptNewHelp)
 	return cmd
 }
+
+// acceptNewFlag is the operator's explicit consent to new host keys, on
+// the commands that connect to hosts.
+const (
+	acceptNewFlag = "accept-new-host-keys"
+	acceptNewHelp = "trust SSH host keys not yet in known_hosts and append them to it (changed keys are still refused)"
+)
 
 // parseParams turns k=v flags into a map, refusing a flag without "=".
 func parseParams(kvs []string) (map[string]string, error) {
@@ -96,7 +108,7 @@ func parseParams(kvs []string) (map[string]string, error) {
 
 // openManager loads the inventory (optional for revert and faults) and
 // returns a Manager recording onto a journal when one is given.
-func openManager(invPath, journal string) (*inject.Manager, *targets.Inventory, func(), error) {
+func openManager(invPath, journal string, acceptNew bool) (*inject.Manager, *targets.Inventory, func(), error) {
 	inv := &targets.Inventory{}
 	if invPath != "" {
 		var err error
@@ -113,7 +125,7 @@ func openManager(invPath, journal string) (*inject.Manager, *targets.Inventory, 
 		}
 		rec = timeline.NewRecorder(timeline.WithSink(j))
 	}
-	m, err := inject.NewManager(inv, rec, "")
+	m, err := inject.NewManager(inv, rec, "", inject.WithSSHConfig(sshx.Config{AcceptNew: acceptNew}))
 	if err != nil {
 		if j != nil {
 			j.Close()
@@ -141,7 +153,7 @@ func injectRun(opts *InjectOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	m, inv, closeAll, err := openManager(opts.Inventory, opts.Journal)
+	m, inv, closeAll, err := openManager(opts.Inventory, opts.Journal, opts.AcceptNew)
 	if err != nil {
 		return err
 	}

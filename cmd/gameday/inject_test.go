@@ -56,6 +56,10 @@ func TestNewCmdInject(t *testing.T) {
 			args: []string{"kill", "--host", "db1", "-i", "inv.yaml"},
 			want: InjectOptions{Kind: "kill", Hosts: []string{"db1"}, TTL: inject.DefaultTTL, Inventory: "inv.yaml"},
 		},
+		"accept new host keys": {
+			args: []string{"kill", "--host", "db1", "--accept-new-host-keys", "-i", "inv.yaml"},
+			want: InjectOptions{Kind: "kill", Hosts: []string{"db1"}, TTL: inject.DefaultTTL, Inventory: "inv.yaml", AcceptNew: true},
+		},
 		"no kind":      {args: []string{"--host", "db1", "-i", "inv.yaml"}, wantErr: "inject needs exactly one fault KIND"},
 		"no host":      {args: []string{"kill", "-i", "inv.yaml"}, wantErr: "--host is required"},
 		"no inventory": {args: []string{"kill", "--host", "db1"}, wantErr: "-i inventory.yaml is required"},
@@ -81,7 +85,7 @@ func TestNewCmdInject(t *testing.T) {
 			got.IO = nil
 			if got.Kind != tc.want.Kind || strings.Join(got.Hosts, "|") != strings.Join(tc.want.Hosts, "|") ||
 				strings.Join(got.Params, "|") != strings.Join(tc.want.Params, "|") || got.TTL != tc.want.TTL ||
-				got.DryRun != tc.want.DryRun || got.IKnow != tc.want.IKnow || got.Inventory != tc.want.Inventory {
+				got.DryRun != tc.want.DryRun || got.IKnow != tc.want.IKnow || got.Inventory != tc.want.Inventory || got.AcceptNew != tc.want.AcceptNew {
 				t.Errorf("options = %+v, want %+v", *got, tc.want)
 			}
 		})

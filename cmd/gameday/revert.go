@@ -14,6 +14,9 @@ type RevertOptions struct {
 	All       bool
 	Inventory string
 	Journal   string
+	// AcceptNew trusts host keys not yet in known_hosts (and records
+	// them); changed keys are still refused.
+	AcceptNew bool
 }
 
 // NewCmdRevert builds `gameday revert`. runF, when set, receives the
@@ -51,11 +54,12 @@ The ledger remembers how to reach each host, so -i is optional.`,
 	cmd.Flags().BoolVar(&opts.All, "all", false, "revert every fault that may still be in place")
 	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml (optional: the ledger knows the hosts)")
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", "also append the timeline events to this journal (.jsonl)")
+	cmd.Flags().BoolVar(&opts.AcceptNew, acceptNewFlag, false, acceptNewHelp)
 	return cmd
 }
 
 func revertRun(opts *RevertOptions) error {
-	m, _, closeAll, err := openManager(opts.Inventory, opts.Journal)
+	m, _, closeAll, err := openManager(opts.Inventory, opts.Journal, opts.AcceptNew)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func (p *Pool) hostKeys(s *settings) (*hostKeyCheck, error) {
 				}
 				return nil
 			}
-			hk.refusal = fmt.Errorf("host %s (%s) is not in %s: refusing its unknown %s key %s (verify that fingerprint, then add the key, e.g. by connecting once with ssh)",
+			hk.refusal = fmt.Errorf("host %s (%s) is not in %s: refusing its unknown %s key %s (verify that fingerprint, then add the key by connecting once with ssh, or run gameday with --accept-new-host-keys)",
 				s.name, hostname, s.knownHosts, key.Type(), ssh.FingerprintSHA256(key))
 		default:
 			hk.refusal = fmt.Errorf("host %s: checking its key against %s: %w", s.name, s.knownHosts, err)
