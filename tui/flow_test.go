@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -177,4 +178,21 @@ func TestHungArmShowsPendingAndKeepsAnswering(t *testing.T) {
 		step{keys: []string{"esc"}, until: []string{"error: arm failed: no answer within 2s"}},
 	)
 	sc.FinalModelAfterQuit(t)
+}
+
+// TestNoteAndExport: n writes a note onto the timeline through the
+// Recorder; e exports and says where.
+func TestNoteAndExport(t *testing.T) {
+	f := newFixture(t, false)
+	sc := start(t, f.m, 120, 36)
+	waitFor(t, sc, "nothing armed")
+	steps(t, sc,
+		step{keys: []string{"n"}, until: []string{"Note for the timeline"}},
+		step{keys: append(strings.Split("master looks slow", ""), "enter"), until: []string{"note", "master looks slow"}},
+		step{keys: []string{"e"}, until: []string{"timeline written to /tmp/gameday-test/timeline.md"}},
+	)
+	m := sc.FinalModelAfterQuit(t)
+	if v := m.View(); !regexp.MustCompile(`\d\d:\d\d:\d\d note\s+master looks slow`).MatchString(v) {
+		t.Errorf("the note is not on the timeline:\n%s", v)
+	}
 }

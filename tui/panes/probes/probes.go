@@ -168,18 +168,6 @@ func switchMatches(e timeline.Event, target string) bool {
 	return true
 }
 
-// Moving reports whether a row is flashing, so the root knows a redraw is
-// still due.
-func (m *Model) Moving() bool {
-	now := m.c.Now()
-	for _, r := range m.rows {
-		if now.Before(r.flashUntil) {
-			return true
-		}
-	}
-	return false
-}
-
 // Counts returns how many rows are ok, breaching, erroring and pending.
 func (m *Model) Counts() (ok, breach, errs, pending int) {
 	for _, r := range m.rows {

@@ -76,10 +76,15 @@ func (m *Model) View() string {
 	trendTitle := ""
 	per := 1
 	if trend > 0 {
-		// Every width shows the same ten minutes; narrow ones by taking the
-		// worst value of several seconds per cell.
-		per = (History + trend - 1) / trend
-		trendTitle = "LAST " + common.Duration(History*time.Second)
+		// The sparkline spans up to ten minutes of readings; when the cells
+		// are fewer than the readings, each cell shows the worst of its
+		// slice. Early in a session it spans what there is.
+		span := 1
+		for _, r := range m.rows {
+			span = max(span, r.hist.Len())
+		}
+		per = (span + trend - 1) / trend
+		trendTitle = "LAST " + common.Duration(time.Duration(min(per*trend, History))*time.Second)
 	}
 	body = append(body, s.Header.Render(cols("STATUS", "PROBE", "TARGET", "VALUE", trendTitle, "THRESHOLD", "DETAIL")))
 	now := m.c.Now()
