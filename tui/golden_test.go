@@ -174,6 +174,20 @@ func TestGoldenViews(t *testing.T) {
 	}
 }
 
+// TestHelpFitsTheSmallestScreen: at 100×30 the help goes into two columns
+// and still shows its footer.
+func TestHelpFitsTheSmallestScreen(t *testing.T) {
+	f := newFixture(t, false)
+	sc := start(t, f.m, 100, 30)
+	waitFor(t, sc, "nothing armed")
+	steps(t, sc, step{keys: []string{"?"}, until: []string{"Everywhere"}})
+	v := finalView(t, sc)
+	if !strings.Contains(v, "? close · esc close") {
+		t.Errorf("the help's footer is cut off at 100×30:\n%s", v)
+	}
+	teatest.RequireEqualOutput(t, []byte(v))
+}
+
 func TestTooSmall(t *testing.T) {
 	f := newFixture(t, false)
 	sc := start(t, f.m, 90, 24)

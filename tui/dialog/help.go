@@ -55,7 +55,29 @@ func Lines(c common.Common, km *keys.KeyMap) []string {
 	return out
 }
 
-// View implements Dialog.
+// View implements Dialog. On a short screen the help goes into two
+// columns, so that it never runs off the bottom.
 func (d *Help) View() string {
-	return box(d.c, "Keys", Lines(d.c, d.c.Keys), d.Bindings())
+	lines := Lines(d.c, d.c.Keys)
+	if len(lines)+6 <= d.c.Height {
+		return box(d.c, "Keys", lines, d.Bindings())
+	}
+	half := (len(lines) + 1) / 2
+	for half < len(lines) && lines[half-1] != "" { // break between sections
+		half++
+	}
+	colW := max(20, (min(d.c.Width-4, 110)-4-3)/2)
+	left, right := lines[:half], lines[half:]
+	body := make([]string, max(len(left), len(right)))
+	for i := range body {
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		body[i] = common.Fit(l, colW) + " │ " + common.Fit(r, colW)
+	}
+	return box(d.c, "Keys", body, d.Bindings())
 }
