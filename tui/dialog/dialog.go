@@ -36,7 +36,7 @@ func msgCmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 // width is the room the screen gives; the box never exceeds it.
 func box(c common.Common, title string, body []string, bindings []key.Binding) string {
 	s := c.Styles
-	maxW := max(20, min(c.Width-4, 110))
+	maxW := max(20, min(c.Width-4, 150))
 	inner := maxW - 4 // border and padding
 	w := lipgloss.Width(title)
 	for _, l := range body {

@@ -66,7 +66,7 @@ func (d *Help) View() string {
 	for half < len(lines) && lines[half-1] != "" { // break between sections
 		half++
 	}
-	colW := max(20, (min(d.c.Width-4, 110)-4-3)/2)
+	colW := max(20, (min(d.c.Width-4, 150)-4-3)/2)
 	left, right := lines[:half], lines[half:]
 	body := make([]string, max(len(left), len(right)))
 	for i := range body {
