@@ -47,7 +47,7 @@ still runs. Faults past their TTL are checked for a fired guard first.`,
 }
 
 func faultsRun(opts *FaultsOptions) error {
-	m, _, closeAll, err := openManager(opts.Inventory, "", false)
+	m, _, closeAll, err := openManager(managerSetup{Inventory: opts.Inventory, IO: opts.IO})
 	if err != nil {
 		return err
 	}

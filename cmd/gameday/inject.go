@@ -81,7 +81,7 @@ is refused unless --i-know. See docs/faults.md for each kind's params.`,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the exact plan for every host and change nothing")
 	cmd.Flags().BoolVar(&opts.IKnow, "i-know", false, "confirm a fault that takes down a majority of a service's nodes")
 	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml describing the hosts")
-	cmd.Flags().StringVar(&opts.Journal, "journal", "", "also append the fault's timeline events to this journal (.jsonl)")
+	cmd.Flags().StringVar(&opts.Journal, "journal", "", "append the fault's timeline events to this journal (.jsonl) instead of the CLI session journal in the state directory")
 	cmd.Flags().BoolVar(&opts.AcceptNew, acceptNewFlag, false, acceptNewHelp)
 	return cmd
 }
@@ -106,38 +106,62 @@ func parseParams(kvs []string) (map[string]string, error) {
 	return m, nil
 }
 
-// openManager loads the inventory (optional for revert and faults) and
-// returns a Manager recording onto a journal when one is given.
-func openManager(invPath, journal string, acceptNew bool) (*inject.Manager, *targets.Inventory, func(), error) {
+// managerSetup says how a command opens its Manager.
+type managerSetup struct {
+	Inventory string // optional for revert and faults
+	Journal   string // --journal: append events there
+	// Record, without Journal, records events in the CLI session journal
+	// of the state directory and prints its path on IO.ErrOut: every
+	// action is on a timeline.
+	Record    bool
+	AcceptNew bool
+	IO        *IOStreams
+}
+
+// openManager loads the inventory and returns a Manager recording onto the
+// journal the setup asks for.
+func openManager(s managerSetup) (*inject.Manager, *targets.Inventory, func(), error) {
 	inv := &targets.Inventory{}
-	if invPath != "" {
+	if s.Inventory != "" {
 		var err error
-		if inv, err = targets.Load(invPath); err != nil {
+		if inv, err = targets.Load(s.Inventory); err != nil {
 			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
 		}
 	}
 	var rec *timeline.Recorder
-	var j *timeline.Journal
-	if journal != "" {
-		var err error
-		if j, err = timeline.OpenJournal(journal); err != nil {
+	var sink interface{ Close() error }
+	switch {
+	case s.Journal != "":
+		j, err := timeline.OpenJournal(s.Journal)
+		if err != nil {
 			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
 		}
-		rec = timeline.NewRecorder(timeline.WithSink(j))
-	}
-	m, err := inject.NewManager(inv, rec, "", inject.WithSSHConfig(sshx.Config{AcceptNew: acceptNew}))
-	if err != nil {
-		if j != nil {
-			j.Close()
+		rec, sink = timeline.NewRecorder(timeline.WithSink(j)), j
+	case s.Record:
+		label := ""
+		if s.Inventory != "" {
+			label = inventoryName(inv)
 		}
+		c := &cliJournal{inventory: label, note: s.IO.ErrOut}
+		rec, sink = timeline.NewRecorder(timeline.WithSink(c)), c
+	}
+	closeRec := func() {
+		if rec != nil {
+			rec.Close()
+			if err := rec.Err(); err != nil {
+				fmt.Fprintf(s.IO.ErrOut, "gameday: timeline journal: %v\n", err)
+			}
+			sink.Close()
+		}
+	}
+	m, err := inject.NewManager(inv, rec, "", inject.WithSSHConfig(sshx.Config{AcceptNew: s.AcceptNew}))
+	if err != nil {
+		closeRec()
 		return nil, nil, nil, err
 	}
 	closeAll := func() {
 		m.Close()
-		if rec != nil {
-			rec.Close()
-			j.Close()
-		}
+		closeRec()
 	}
 	return m, inv, closeAll, nil
 }
@@ -153,7 +177,8 @@ func injectRun(opts *InjectOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	m, inv, closeAll, err := openManager(opts.Inventory, opts.Journal, opts.AcceptNew)
+	m, inv, closeAll, err := openManager(managerSetup{Inventory: opts.Inventory, Journal: opts.Journal,
+		Record: !opts.DryRun, AcceptNew: opts.AcceptNew, IO: opts.IO})
 	if err != nil {
 		return err
 	}

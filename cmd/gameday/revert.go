@@ -53,13 +53,14 @@ The ledger remembers how to reach each host, so -i is optional.`,
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "revert every fault that may still be in place")
 	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml (optional: the ledger knows the hosts)")
-	cmd.Flags().StringVar(&opts.Journal, "journal", "", "also append the timeline events to this journal (.jsonl)")
+	cmd.Flags().StringVar(&opts.Journal, "journal", "", "append the timeline events to this journal (.jsonl) instead of the CLI session journal in the state directory")
 	cmd.Flags().BoolVar(&opts.AcceptNew, acceptNewFlag, false, acceptNewHelp)
 	return cmd
 }
 
 func revertRun(opts *RevertOptions) error {
-	m, _, closeAll, err := openManager(opts.Inventory, opts.Journal, opts.AcceptNew)
+	m, _, closeAll, err := openManager(managerSetup{Inventory: opts.Inventory, Journal: opts.Journal,
+		Record: true, AcceptNew: opts.AcceptNew, IO: opts.IO})
 	if err != nil {
 		return err
 	}
