@@ -199,6 +199,7 @@ func (m *Model) quit() tea.Cmd {
 	m.dialog = dialog.NewChoice(m.dialogCommon(), "Quit with faults armed?", body,
 		dialog.Option{Key: dialog.WithHelp(k.Revert, "revert all, then quit"), Msg: quitRevertMsg{}},
 		dialog.Option{Key: dialog.WithHelp(k.Leave, "leave them to their TTL guards and quit"), Msg: quitLeaveMsg{}})
+	m.quitDialog = m.dialog
 	return nil
 }
 

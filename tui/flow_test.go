@@ -1,6 +1,7 @@
 package tui
 
 import (
+	tea "github.com/charmbracelet/bubbletea"
 	"regexp"
 	"slices"
 	"strings"
@@ -194,5 +195,24 @@ func TestNoteAndExport(t *testing.T) {
 	m := sc.FinalModelAfterQuit(t)
 	if v := m.View(); !regexp.MustCompile(`\d\d:\d\d:\d\d note\s+master looks slow`).MatchString(v) {
 		t.Errorf("the note is not on the timeline:\n%s", v)
+	}
+}
+
+// TestCtrlCTwiceRevertsAndQuits: ctrl+c works inside a dialog, and a
+// second ctrl+c at the quit question reverts everything.
+func TestCtrlCTwiceRevertsAndQuits(t *testing.T) {
+	f := newFixture(t, false, armedFixture("f-0001", "latency", "kafka-1"))
+	sc := start(t, f.m, 120, 36)
+	waitFor(t, sc, "f-0001")
+	steps(t, sc, step{keys: []string{"n"}, until: []string{"Note for the timeline"}})
+	sc.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	waitFor(t, sc, "Quit with faults armed?")
+	sc.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	m := sc.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	if !m.Outcome().Reverted {
+		t.Errorf("outcome %+v, want Reverted", m.Outcome())
+	}
+	if got := f.ff.Calls(); !slices.Contains(got, "revert f-0001") {
+		t.Errorf("calls into Faults = %q, want f-0001 reverted", got)
 	}
 }

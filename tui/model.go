@@ -105,14 +105,16 @@ type Model struct {
 	panes    [paneCount]pane
 	focus    int
 	dialog   dialog.Dialog
-	pending  map[int]string
-	nextOp   int
-	ticking  bool
-	lastList time.Time
-	outcome  Outcome
-	runbook  string          // "" not started, "running", or its verdict
-	asks     chan runbookAsk // the runbook's questions, read by a Cmd
-	updates  atomic.Uint64   // read by the idle test while the program runs
+	// quitDialog is the quit question while it is open.
+	quitDialog dialog.Dialog
+	pending    map[int]string
+	nextOp     int
+	ticking    bool
+	lastList   time.Time
+	outcome    Outcome
+	runbook    string          // "" not started, "running", or its verdict
+	asks       chan runbookAsk // the runbook's questions, read by a Cmd
+	updates    atomic.Uint64   // read by the idle test while the program runs
 }
 
 // New returns the root model. Run it with tea.NewProgram(m, tea.WithAltScreen()).

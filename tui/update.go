@@ -91,6 +91,14 @@ func (m *Model) onSecond() tea.Cmd {
 // onKey routes a key: to the open dialog, else global keys, else the
 // focused pane.
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type == tea.KeyCtrlC {
+		// ctrl+c works from anywhere; pressed again at the quit question
+		// it takes the safe answer: revert everything, then quit.
+		if m.dialog != nil && m.dialog == m.quitDialog && !m.c.ReadOnly {
+			return m.onQuitRevert()
+		}
+		return m.quit()
+	}
 	if m.dialog != nil {
 		var cmd tea.Cmd
 		m.dialog, cmd = m.dialog.Update(msg)

@@ -87,7 +87,7 @@ var long = map[string]string{
 	"tab":       "move to the next pane",
 	"shift+tab": "move to the previous pane",
 	"?":         "show or hide this help",
-	"q":         "quit; with faults armed, asks: revert all first, or leave them to their TTL guards",
+	"q":         "quit (also ctrl+c, from anywhere); with faults armed, asks: revert all first, or leave them to their TTL guards — ctrl+c again reverts all",
 	"n":         "write a note onto the timeline",
 	"e":         "export the markdown timeline now",
 	"↑/k":       "move up, or scroll the timeline back",
