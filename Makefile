@@ -31,11 +31,12 @@ test: deps lint
 	$(GO) test -race -timeout 20m -count=1 $(PKGS)
 
 ## test-real: the seed's scenarios against real Apache Kafka and Cassandra
-# It runs in a private mount namespace so that the tmpfs data dirs its
+# One package at a time (-p 1): each starts its own JVM clusters. It runs
+# in a private mount namespace so that the tmpfs data dirs its
 # disk-full scenario mounts never show in the machine's own mount table.
 test-real: deps build
 	GAMEDAY_REAL=1 bash scripts/deps.sh
-	GAMEDAY_REAL=1 unshare -m --propagation private $(GO) test -count=1 -timeout 25m -run 'Real' ./...
+	GAMEDAY_REAL=1 unshare -m --propagation private $(GO) test -p 1 -count=1 -timeout 25m -run 'Real' ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
