@@ -47,6 +47,7 @@ type (
 	}
 	noteMsg   struct{ err error }
 	clockMsg  struct{}
+	pollMsg   struct{}
 	secondMsg struct{}
 )
 
@@ -182,6 +183,12 @@ func (m *Model) clockCmd() tea.Cmd {
 	now := m.c.Now()
 	next := now.Truncate(time.Minute).Add(time.Minute)
 	return tea.Tick(next.Sub(now), func(time.Time) tea.Msg { return clockMsg{} })
+}
+
+// pollCmd wakes a read-only screen to read the ledger again: the faults
+// it shows are armed by another gameday process.
+func (m *Model) pollCmd() tea.Cmd {
+	return tea.Tick(m.opts.LedgerPoll, func(time.Time) tea.Msg { return pollMsg{} })
 }
 
 // secondCmd drives TTL countdowns; it runs only while something is armed

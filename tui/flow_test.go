@@ -84,9 +84,15 @@ func TestRevertAllRevertsBoth(t *testing.T) {
 // TestReadOnlyHasNoArmingKeys: the help lists no arming key and a, R do
 // nothing.
 func TestReadOnlyHasNoArmingKeys(t *testing.T) {
-	f := newFixture(t, true, armedFixture("f-0001", "latency", "kafka-1"))
+	f := newFixture(t, true)
+	f.m.opts.LedgerPoll = 100 * time.Millisecond
 	sc := start(t, f.m, 120, 36)
-	waitFor(t, sc, "f-0001", "READ-ONLY")
+	waitFor(t, sc, "READ-ONLY", "nothing armed")
+	// Another process arms a fault: the spectator screen shows it.
+	f.ff.mu.Lock()
+	f.ff.active["f-0001"] = armedFixture("f-0001", "latency", "kafka-1")
+	f.ff.mu.Unlock()
+	waitFor(t, sc, "f-0001")
 	press(sc, "a", "enter", "R", "r", "tab", "tab", "r", "R")
 	steps(t, sc, step{keys: []string{"?"}, until: []string{"Everywhere"}})
 	m := sc.FinalModelAfterQuit(t)

@@ -47,7 +47,12 @@ type Options struct {
 	// Probes are shown as pending rows until their first reading.
 	Probes []probes.Known
 	// ReadOnly hides every arming and reverting key (spectator screen).
+	// With Faults set it still lists the ledger's armed faults, read again
+	// every LedgerPoll, since another process arms them.
 	ReadOnly bool
+	// LedgerPoll is how often a read-only screen reads the ledger
+	// (default 5 s).
+	LedgerPoll time.Duration
 	// Now is the clock (default time.Now); tests fix it.
 	Now func() time.Time
 	// Runbook, when set, can be started with its key; nil hides the key.
@@ -131,6 +136,9 @@ func New(o Options) *Model {
 	if o.ActionTimeout == 0 {
 		o.ActionTimeout = 2 * time.Minute
 	}
+	if o.LedgerPoll == 0 {
+		o.LedgerPoll = 5 * time.Second
+	}
 	if o.ListTimeout == 0 {
 		o.ListTimeout = 5 * time.Second
 	}
@@ -176,6 +184,8 @@ func (m *Model) Init() tea.Cmd {
 		cmds = append(cmds, m.listCmd())
 		if !m.opts.ReadOnly {
 			cmds = append(cmds, m.orphansCmd())
+		} else {
+			cmds = append(cmds, m.pollCmd())
 		}
 	}
 	return tea.Batch(cmds...)

@@ -27,6 +27,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onEvents(msg)
 	case clockMsg:
 		return m, m.clockCmd()
+	case pollMsg:
+		return m, tea.Batch(m.listCmd(), m.pollCmd())
 	case secondMsg:
 		return m, m.onSecond()
 	case probes.FlashDoneMsg:

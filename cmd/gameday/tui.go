@@ -117,17 +117,17 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 		fmt.Fprintf(stdio.Out, "journal:  %s\ntimeline: %s\n", sess.Path, md)
 	}()
 
-	var mgr *inject.Manager
-	if !readOnly {
-		ledger := ""
-		if stateDir != "" {
-			ledger = filepath.Join(stateDir, "ledger.jsonl")
-		}
-		if mgr, err = inject.NewManager(inv, rec, ledger); err != nil {
-			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the fault ledger: %w", err)}
-		}
-		defer mgr.Close()
+	// A read-only screen opens the ledger too, to show what others armed;
+	// it never arms or reverts anything.
+	ledger := ""
+	if stateDir != "" {
+		ledger = filepath.Join(stateDir, "ledger.jsonl")
 	}
+	mgr, err := inject.NewManager(inv, rec, ledger)
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the fault ledger: %w", err)}
+	}
+	defer mgr.Close()
 
 	set, err := probes.NewSet(inv, rec, probes.Options{})
 	if err != nil {
@@ -165,11 +165,9 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 			return writeSessionMarkdown(sess.Path)
 		},
 	}
-	if mgr != nil {
-		o.Faults = mgr
-	}
+	o.Faults = mgr
 	stopRunbook := func() {}
-	if rb != nil && mgr != nil {
+	if rb != nil && !readOnly {
 		o.Runbook, stopRunbook = tuiRunbook(stdio, rb, inv, mgr, rec, expected)
 	}
 	model := tui.New(o)
@@ -187,7 +185,7 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 	}()
 	_, runErr := p.Run()
 	stopRunbook()
-	if mgr != nil {
+	if !readOnly {
 		// With no choice made in the quit dialog (a signal, a broken
 		// terminal), this reverts what the session armed.
 		reason = finishFaults(stdio, mgr, model.Outcome())
