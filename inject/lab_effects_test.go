@@ -144,6 +144,76 @@ func TestLabFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("one-way partition of redis-2 from redis-1", func(t *testing.T) {
+		inv := l.Inventory()
+		// pings dials to's proxy from from's own address, as the lab's
+		// relays tell nodes apart.
+		pings := func(from, to string) bool {
+			h, ok := inv.Host(from)
+			if !ok {
+				t.Fatalf("no lab host %s", from)
+			}
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(h.Address)}, Timeout: time.Second}
+			rdb := redis.NewClient(&redis.Options{Addr: labNode(t, l, to).ProxyAddr, MaxRetries: -1, ReadTimeout: time.Second,
+				Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					return d.DialContext(ctx, network, addr)
+				}})
+			defer rdb.Close()
+			return rdb.Ping(ctx).Err() == nil
+		}
+		type flow struct {
+			from, to string
+			passes   bool
+		}
+		cases := map[string]struct {
+			flows   []flow
+			blocked map[string]string // node -> the peers it refuses while armed
+		}{
+			"in": {flows: []flow{{"redis-1", "redis-2", false}, {"redis-2", "redis-1", true}, {"sentinel-1", "redis-2", true}},
+				blocked: map[string]string{"redis-2": "redis-1", "redis-1": ""}},
+			"out": {flows: []flow{{"redis-2", "redis-1", false}, {"redis-1", "redis-2", true}, {"sentinel-1", "redis-1", true}},
+				blocked: map[string]string{"redis-1": "redis-2", "redis-2": ""}},
+		}
+		for direction, tc := range cases {
+			t.Run(direction, func(t *testing.T) {
+				for _, f := range tc.flows {
+					if !pings(f.from, f.to) {
+						t.Fatalf("before the fault %s cannot PING %s", f.from, f.to)
+					}
+				}
+				a, err := m.Arm(ctx, inject.Request{Kind: "partition", Hosts: []string{"redis-2"},
+					Params: map[string]string{"peers": "redis-1", "direction": direction}, TTL: time.Minute})
+				if err != nil {
+					t.Fatalf("Arm: %v", err)
+				}
+				for _, f := range tc.flows {
+					if got := pings(f.from, f.to); got != f.passes {
+						t.Errorf("armed: PING %s -> %s passes = %v, want %v", f.from, f.to, got, f.passes)
+					}
+				}
+				for node, want := range tc.blocked {
+					n := labNode(t, l, node)
+					if got := strings.Join(n.Blocked, ","); got != want || n.Cut {
+						t.Errorf("armed: %s refuses %q (proxy cut %v), want %q and its proxy open", node, got, n.Cut, want)
+					}
+				}
+				if _, err := m.Revert(ctx, a.ID); err != nil {
+					t.Fatalf("Revert: %v", err)
+				}
+				for _, f := range tc.flows {
+					if !pings(f.from, f.to) {
+						t.Errorf("reverted: PING %s -> %s still fails", f.from, f.to)
+					}
+				}
+				for node := range tc.blocked {
+					if n := labNode(t, l, node); len(n.Blocked) != 0 {
+						t.Errorf("reverted: %s still refuses %v", node, n.Blocked)
+					}
+				}
+			})
+		}
+	})
+
 	t.Run("the lab's guard reverts a partition when its TTL runs out", func(t *testing.T) {
 		replica := "redis-2"
 		if masterByProxy(t, l) == replica {

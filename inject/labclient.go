@@ -27,7 +27,8 @@ func NewLabController(addr string) LabController { return labClient{c: lab.NewCl
 func toActions(steps []LabStep) []lab.Action {
 	out := make([]lab.Action, 0, len(steps))
 	for _, s := range steps {
-		a := lab.Action{Op: string(s.Op), Node: s.Node, Signal: s.Signal, Offset: s.Offset, Path: s.Path}
+		a := lab.Action{Op: string(s.Op), Node: s.Node, Signal: s.Signal, Offset: s.Offset, Path: s.Path,
+			Direction: s.Direction, Peers: s.Peers}
 		if s.Toxic != nil {
 			t := &lab.Toxic{Name: s.Toxic.Name, Type: s.Toxic.Type, Stream: s.Toxic.Stream, Toxicity: s.Toxic.Toxicity}
 			if len(s.Toxic.Attributes) > 0 {

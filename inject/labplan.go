@@ -16,8 +16,8 @@ const (
 	LabStop        LabOp = "stop"         // stop the node's process
 	LabToxicAdd    LabOp = "toxic-add"    // add Toxic to the node's proxy
 	LabToxicRemove LabOp = "toxic-remove" // remove the toxic named Toxic.Name
-	LabCut         LabOp = "cut"          // close the node's proxy, or make a kfake broker unreachable
-	LabHeal        LabOp = "heal"         // undo LabCut
+	LabCut         LabOp = "cut"          // close the node's proxy (or refuse Peers, one Direction), or make a kfake broker unreachable
+	LabHeal        LabOp = "heal"         // undo LabCut (same Direction and Peers)
 	LabFaketime    LabOp = "faketime"     // set the node's libfaketime offset
 	LabRemoveFile  LabOp = "remove-file"  // remove Path (a gameday-owned file)
 	LabShell       LabOp = "shell"        // run Script locally with sh -c
@@ -43,6 +43,11 @@ type LabStep struct {
 	Offset string `json:"offset,omitempty"`
 	Path   string `json:"path,omitempty"`
 	Script string `json:"script,omitempty"`
+	// Direction ("in", "out" or "both") and Peers (lab node names) narrow
+	// LabCut and LabHeal: "in" refuses traffic to the node, "out" traffic
+	// from it; no peers means every peer (and, for "in", every client).
+	Direction string   `json:"direction,omitempty"`
+	Peers     []string `json:"peers,omitempty"`
 }
 
 // String renders the step as the dry run shows it.
@@ -62,6 +67,12 @@ func (s LabStep) String() string {
 		fmt.Fprintf(&b, " %s", Quote(s.Path))
 	case s.Script != "":
 		fmt.Fprintf(&b, ": %s", s.Script)
+	}
+	if s.Direction != "" {
+		fmt.Fprintf(&b, " direction %s", s.Direction)
+	}
+	if len(s.Peers) > 0 {
+		fmt.Fprintf(&b, " peers %s", strings.Join(s.Peers, ","))
 	}
 	return b.String()
 }

@@ -140,14 +140,63 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 	}, nil
 }
 
-// LabPlan closes the node's proxy, or cuts a kfake broker.
+// LabPlan cuts the node in the lab: its proxy closed, or with peers only
+// their connections refused, in the chosen direction (the lab's relays do
+// it); a kfake broker is only cut whole.
 func (f *Partition) LabPlan(t PlanTarget) (LabPlan, error) {
-	if len(f.Peers) > 0 || f.Direction != DirBoth {
-		return LabPlan{}, fmt.Errorf("partition: lab node %s can only be cut off from everyone in both directions (leave out peers and direction)", t.Host.Name)
-	}
 	if t.Host.Lab == nil {
 		return LabPlan{}, fmt.Errorf("host %s is not a lab node", t.Host.Name)
 	}
 	n := t.Host.Name
-	return LabPlan{Inject: []LabStep{{Op: LabCut, Node: n}}, Revert: []LabStep{{Op: LabHeal, Node: n}}}, nil
+	whole := len(f.Peers) == 0 && f.Direction == DirBoth
+	if t.Host.Lab.Kind == "kafka" {
+		if !whole {
+			return LabPlan{}, fmt.Errorf("partition: lab broker %s can only be cut off from everyone in both directions (leave out peers and direction)", n)
+		}
+		return LabPlan{Inject: []LabStep{{Op: LabCut, Node: n}}, Revert: []LabStep{{Op: LabHeal, Node: n}}}, nil
+	}
+	peers, err := labPeers(t, f.Peers)
+	if err != nil {
+		return LabPlan{}, fmt.Errorf("partition: param peers: %w", err)
+	}
+	step := LabStep{Node: n, Peers: peers}
+	if f.Direction != DirBoth {
+		step.Direction = string(f.Direction)
+	}
+	cut, heal := step, step
+	cut.Op, heal.Op = LabCut, LabHeal
+	return LabPlan{Inject: []LabStep{cut}, Revert: []LabStep{heal}}, nil
+}
+
+// labPeers names the lab nodes peers stand for: inventory names of lab
+// nodes, or their addresses.
+func labPeers(t PlanTarget, peers []string) ([]string, error) {
+	var out []string
+	for _, p := range peers {
+		var found string
+		var byAddr []string
+		if t.Inv != nil {
+			for _, h := range t.Inv.Hosts {
+				if h.Lab != nil && h.Name == p {
+					found = h.Name
+				}
+				if h.Lab != nil && h.Address == p {
+					byAddr = append(byAddr, h.Name)
+				}
+			}
+		}
+		if found == "" && len(byAddr) == 1 {
+			found = byAddr[0]
+		}
+		switch {
+		case found == "" && len(byAddr) > 1:
+			return nil, fmt.Errorf("peer %q is the address of several lab nodes (%s): name the node", oneLine(p), strings.Join(byAddr, ", "))
+		case found == "":
+			return nil, fmt.Errorf("peer %q is not a lab node (name a node of the lab, or its address)", oneLine(p))
+		case found == t.Host.Name:
+			return nil, fmt.Errorf("peer %q is %s itself", oneLine(p), t.Host.Name)
+		}
+		out = append(out, found)
+	}
+	return out, nil
 }

@@ -99,16 +99,21 @@ func TestLabPlans(t *testing.T) {
 		wantErr    string
 		host       string
 	}{
-		"latency toxic":      {kind: "latency", params: map[string]string{"delay": "300ms"}, wantInject: "lab toxic-add redis-1 gameday-0123abcd latency downstream", wantRevert: "lab toxic-remove redis-1 gameday-0123abcd"},
-		"partition cut":      {kind: "partition", wantInject: "lab cut redis-1", wantRevert: "lab heal redis-1"},
-		"one-way refused":    {kind: "partition", params: map[string]string{"direction": "in"}, wantErr: "can only be cut off from everyone"},
-		"kill":               {kind: "kill", wantInject: "lab signal redis-1 SIGKILL", wantRevert: "lab start redis-1"},
-		"pause":              {kind: "pause", wantInject: "lab signal redis-1 SIGSTOP", wantRevert: "lab signal redis-1 SIGCONT"},
-		"stop":               {kind: "stop", wantInject: "lab stop redis-1", wantRevert: "lab start redis-1"},
-		"clock":              {kind: "clock-drift", params: map[string]string{"offset": "-2s"}, wantInject: "lab faketime redis-1 offset -2s", wantRevert: "lab faketime redis-1 offset +0"},
-		"kafka kill refused": {kind: "kill", host: "kafka-1", wantErr: "kfake broker inside the lab process: only partition works on it"},
-		"kafka cut":          {kind: "partition", host: "kafka-1", wantInject: "lab cut kafka-1", wantRevert: "lab heal kafka-1"},
-		"disk-fill":          {kind: "disk-fill", wantInject: "lab shell redis-1", wantRevert: "lab remove-file redis-1 /tmp/lab/redis-1/.gameday-fill-0123abcd"},
+		"latency toxic":       {kind: "latency", params: map[string]string{"delay": "300ms"}, wantInject: "lab toxic-add redis-1 gameday-0123abcd latency downstream", wantRevert: "lab toxic-remove redis-1 gameday-0123abcd"},
+		"partition cut":       {kind: "partition", wantInject: "lab cut redis-1", wantRevert: "lab heal redis-1"},
+		"one-way":             {kind: "partition", params: map[string]string{"direction": "in"}, wantInject: "lab cut redis-1 direction in", wantRevert: "lab heal redis-1 direction in"},
+		"from peers":          {kind: "partition", params: map[string]string{"peers": "redis-2,sentinel-1", "direction": "out"}, wantInject: "lab cut redis-1 direction out peers redis-2,sentinel-1", wantRevert: "lab heal redis-1 direction out peers redis-2,sentinel-1"},
+		"peer not in lab":     {kind: "partition", params: map[string]string{"peers": "db1"}, wantErr: `partition: param peers: peer "db1" is not a lab node`},
+		"peer address shared": {kind: "partition", params: map[string]string{"peers": "127.0.0.1"}, wantErr: `is the address of several lab nodes (redis-1, redis-2`},
+		"peer is itself":      {kind: "partition", params: map[string]string{"peers": "redis-1"}, wantErr: `peer "redis-1" is redis-1 itself`},
+		"kafka one-way":       {kind: "partition", host: "kafka-1", params: map[string]string{"direction": "in"}, wantErr: "lab broker kafka-1 can only be cut off from everyone"},
+		"kill":                {kind: "kill", wantInject: "lab signal redis-1 SIGKILL", wantRevert: "lab start redis-1"},
+		"pause":               {kind: "pause", wantInject: "lab signal redis-1 SIGSTOP", wantRevert: "lab signal redis-1 SIGCONT"},
+		"stop":                {kind: "stop", wantInject: "lab stop redis-1", wantRevert: "lab start redis-1"},
+		"clock":               {kind: "clock-drift", params: map[string]string{"offset": "-2s"}, wantInject: "lab faketime redis-1 offset -2s", wantRevert: "lab faketime redis-1 offset +0"},
+		"kafka kill refused":  {kind: "kill", host: "kafka-1", wantErr: "kfake broker inside the lab process: only partition works on it"},
+		"kafka cut":           {kind: "partition", host: "kafka-1", wantInject: "lab cut kafka-1", wantRevert: "lab heal kafka-1"},
+		"disk-fill":           {kind: "disk-fill", wantInject: "lab shell redis-1", wantRevert: "lab remove-file redis-1 /tmp/lab/redis-1/.gameday-fill-0123abcd"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -132,6 +137,9 @@ func TestLabPlans(t *testing.T) {
 			}
 			if got := lp.Inject[0].String(); !strings.HasPrefix(got, tc.wantInject) {
 				t.Errorf("inject = %q, want prefix %q", got, tc.wantInject)
+			}
+			if got := lp.Inject[0].String(); tc.kind == "partition" && got != tc.wantInject {
+				t.Errorf("inject = %q, want %q", got, tc.wantInject)
 			}
 			if got := lp.Revert[0].String(); got != tc.wantRevert {
 				t.Errorf("revert = %q, want %q", got, tc.wantRevert)
