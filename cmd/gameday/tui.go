@@ -15,6 +15,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/inject"
@@ -89,6 +90,9 @@ func init() {
 // the fault manager, and the screen. It returns when the operator quits,
 // after closing the journal and writing its markdown timeline next to it.
 func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, stateDir string, readOnly bool) (err error) {
+	if f, ok := stdio.In.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
+		return &ExitError{Code: ExitBadInput, Err: errors.New("the TUI needs a terminal on standard input; for scripts use gameday probe, gameday inject or gameday run")}
+	}
 	// Nothing may print onto the screen while the TUI owns it.
 	log.SetOutput(io.Discard)
 	defer log.SetOutput(os.Stderr)

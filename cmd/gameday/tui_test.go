@@ -126,3 +126,19 @@ func TestTUIRunbookIsNotForSpectators(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want exit 2 naming --read-only", code, errOut.String())
 	}
 }
+
+func TestTUINeedsATerminal(t *testing.T) {
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "inventory.yaml")
+	if err := os.WriteFile(inv, []byte("name: x\nhosts:\n  - name: a\n    address: 127.0.0.1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	io, _, _, errOut := testStreams()
+	code := run([]string{"-i", inv, "--state-dir", dir}, io)
+	if code != ExitBadInput || !strings.Contains(errOut.String(), "needs a terminal") {
+		t.Fatalf("exit %d, stderr %q; want exit 2 saying a terminal is needed", code, errOut.String())
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "sessions")); len(entries) != 0 {
+		t.Fatalf("a session journal was left behind: %v", entries)
+	}
+}
