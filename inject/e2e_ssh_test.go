@@ -2,7 +2,11 @@ package inject_test
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,15 +35,16 @@ func TestPartitionOverSSHDropsTrafficAndRevertRestoresIt(t *testing.T) {
 			tcp:       []flow{{h1, h2, false}, {h2, h1, false}, {h3, h1, true}, {h1, h3, true}},
 			udp:       []flow{{h1, h2, false}, {h2, h1, false}},
 		},
-		// One-way cuts show with UDP; a TCP connection needs both ways.
+		// One-way cuts drop the connections opened the cut way only, so
+		// TCP still works the other way.
 		"in only": {
 			direction: "in",
-			tcp:       []flow{{h2, h1, false}, {h3, h1, true}},
+			tcp:       []flow{{h2, h1, false}, {h1, h2, true}, {h3, h1, true}},
 			udp:       []flow{{h2, h1, false}, {h1, h2, true}, {h3, h1, true}},
 		},
 		"out only": {
 			direction: "out",
-			tcp:       []flow{{h1, h2, false}, {h1, h3, true}},
+			tcp:       []flow{{h1, h2, false}, {h2, h1, true}, {h1, h3, true}},
 			udp:       []flow{{h1, h2, false}, {h2, h1, true}, {h1, h3, true}},
 		},
 	}
@@ -51,15 +56,24 @@ func TestPartitionOverSSHDropsTrafficAndRevertRestoresIt(t *testing.T) {
 					t.Fatalf("before the fault %s cannot PING %s", f.from.Name, f.to.Name)
 				}
 			}
+			// Connections opened before the fault: the cut direction's
+			// are cut too, the others carry on.
+			var held []func() bool
+			for _, f := range tc.tcp {
+				held = append(held, heldRedisConn(t, f.from, f.to))
+			}
 			ctx := context.Background()
 			a, err := m.Arm(ctx, inject.Request{Kind: "partition", Hosts: []string{"host1"},
 				Params: map[string]string{"peers": "host2", "direction": tc.direction}, TTL: time.Minute})
 			if err != nil {
 				t.Fatalf("Arm: %v", err)
 			}
-			for _, f := range tc.tcp {
+			for i, f := range tc.tcp {
 				if got := redisPings(bed, f.from, f.to); got != f.passes {
-					t.Errorf("armed: Redis PING %s -> %s passes = %v, want %v", f.from.Name, f.to.Name, got, f.passes)
+					t.Errorf("armed: Redis PING %s -> %s on a new connection passes = %v, want %v", f.from.Name, f.to.Name, got, f.passes)
+				}
+				if got := held[i](); got != f.passes {
+					t.Errorf("armed: Redis PING %s -> %s on a connection opened before passes = %v, want %v", f.from.Name, f.to.Name, got, f.passes)
 				}
 			}
 			for _, f := range tc.udp {
@@ -162,4 +176,63 @@ func TestHostStateSurvivesInjectAndRevert(t *testing.T) {
 			}
 		})
 	}
+}
+
+// heldRedisConn opens a TCP connection from host from to to's Redis now
+// and PINGs over it; the returned func PINGs once more over that same
+// connection and tells whether PONG came back within a second.
+func heldRedisConn(t *testing.T, from, to *nshost.Host) func() bool {
+	t.Helper()
+	flag := filepath.Join(t.TempDir(), "go")
+	script := `exec 3<>/dev/tcp/` + to.Addr + `/6379 || exit 1
+printf 'PING\r\n' >&3; read -r -t 1 a <&3; echo "first:$a"
+while [ ! -e ` + flag + ` ]; do sleep 0.05; done
+printf 'PING\r\n' >&3; read -r -t 1 b <&3; echo "second:$b"`
+	cmd := exec.Command("ip", "netns", "exec", from.NS, "bash", "-c", script)
+	out := &syncBuffer{}
+	cmd.Stdout = out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("connect %s -> %s: %v", from.Name, to.Name, err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	// The connection is open before the fault once the first PONG is in.
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(out.String(), "first:+PONG"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no PONG over a fresh connection %s -> %s: %q", from.Name, to.Name, out.String())
+		}
+	}
+	return func() bool {
+		if err := os.WriteFile(flag, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the held connection %s -> %s did not finish", from.Name, to.Name)
+		}
+		return strings.Contains(out.String(), "second:+PONG")
+	}
+}
+
+// syncBuffer is a strings.Builder a process writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

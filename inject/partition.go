@@ -7,7 +7,8 @@ import (
 )
 
 // Partition drops a host's traffic from chosen peers (or all but loopback),
-// in one or both directions, with iptables rules in chains gameday owns;
+// in one or both directions (one way: connections opened that way, so TCP
+// still works the other way), with iptables rules in chains gameday owns;
 // in the lab it closes the node's proxy or cuts the kfake broker.
 type Partition struct {
 	Peers     []string // empty: every peer
@@ -85,11 +86,20 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 				continue
 			}
 			body = append(body, tb.cmd+" -w -N "+Quote(side.chain))
+			// A one-way cut drops only packets of connections opened in
+			// the cut direction (conntrack's ORIGINAL direction), so the
+			// replies of connections opened the allowed way pass and TCP
+			// works that way; unlike --ctstate NEW it also cuts
+			// connections of the cut direction already established.
+			drop := []string{"-j", "DROP"}
+			if f.Direction != DirBoth {
+				drop = []string{"-m", "conntrack", "--ctdir", "ORIGINAL", "-j", "DROP"}
+			}
 			if len(tb.peers) == 0 {
-				body = append(body, tb.cmd+" -w -A "+Quote(side.chain, "!", side.ifFlag, "lo", "-j", "DROP"))
+				body = append(body, tb.cmd+" -w -A "+Quote(append([]string{side.chain, "!", side.ifFlag, "lo"}, drop...)...))
 			}
 			for _, p := range tb.peers {
-				body = append(body, tb.cmd+" -w -A "+Quote(side.chain, side.ipFlag, p, "-j", "DROP"))
+				body = append(body, tb.cmd+" -w -A "+Quote(append([]string{side.chain, side.ipFlag, p}, drop...)...))
 			}
 			body = append(body, tb.cmd+" -w -I "+side.hook+" 1 "+Quote("-m", "comment", "--comment", comment, "-j", side.chain))
 		}
