@@ -26,6 +26,10 @@ type conn struct {
 	dead     chan struct{} // closed when the connection is gone
 	once     sync.Once
 	lastUsed atomic.Int64 // unix nanoseconds of the last session's end
+	// mu orders close against the dial setting client: a pool closed
+	// while a dial is under way must still close the client it yields.
+	mu           sync.Mutex
+	clientClosed bool
 }
 
 // idle is how long the connection has had no session.
@@ -55,14 +59,21 @@ func (c *conn) alive(ctx context.Context) bool {
 	}
 }
 
-// close closes the connection; Runs on it fail and the pool redials.
+// close closes the connection; Runs on it fail and the pool redials. It
+// may run before the dial ends; the dial then calls it again to close the
+// client it got.
 func (c *conn) close() {
-	c.once.Do(func() {
-		close(c.dead)
-		if c.client != nil {
-			c.client.Close()
-		}
-	})
+	c.once.Do(func() { close(c.dead) })
+	c.mu.Lock()
+	cl := c.client
+	if c.clientClosed {
+		cl = nil
+	}
+	c.clientClosed = cl != nil || c.clientClosed
+	c.mu.Unlock()
+	if cl != nil {
+		cl.Close()
+	}
 }
 
 func (c *conn) isDead() bool {
@@ -113,7 +124,9 @@ func (p *Pool) dial(c *conn, s *settings) {
 	defer cancel()
 	client, err := p.handshake(ctx, s)
 	p.mu.Lock()
+	c.mu.Lock()
 	c.client, c.err = client, err
+	c.mu.Unlock()
 	stale := p.closed || p.conns[c.key] != c
 	if err != nil && p.conns[c.key] == c {
 		delete(p.conns, c.key) // the next Run dials afresh
