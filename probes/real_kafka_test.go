@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -9,6 +10,17 @@ import (
 
 	"github.com/gameday-dev/gameday/targets/lab/jvm"
 )
+
+// requireReal skips outside the real-cluster stage (make test-real).
+func requireReal(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("real Kafka/Cassandra stage: not in -short")
+	}
+	if os.Getenv("GAMEDAY_REAL") != "1" {
+		t.Skip("real Kafka/Cassandra stage: run make test-real (GAMEDAY_REAL=1)")
+	}
+}
 
 // TestRealKafkaLag runs kafka.lag's kfake scenarios against a real 3-broker
 // Apache Kafka (KRaft): a real broker answers a group that never committed
