@@ -71,7 +71,7 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 			DataDir: filepath.Join(dir, "data"), LogFile: filepath.Join(dir, "server.log"),
 			FaketimeFile: ft, ready: "Kafka Server started",
 			argv: []string{"java", fmt.Sprintf("-Xms%dm", o.HeapMB), fmt.Sprintf("-Xmx%dm", o.HeapMB),
-				"-XX:+UseG1GC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Djava.awt.headless=true",
+				"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Djava.awt.headless=true",
 				"-Dlog4j2.configurationFile=" + log4j, "-cp", filepath.Join(lib, "*"), "kafka.Kafka", props},
 			env: append(os.Environ(), faketimeEnvIf(ft)...),
 		}
@@ -105,7 +105,10 @@ func javaOutput(ctx context.Context, lib, main string, args ...string) (string, 
 
 // kafkaProps is a combined broker+controller node of a static quorum.
 // The short session timeouts make a cut broker's loss visible in seconds,
-// as in a game day, instead of Kafka's production defaults.
+// as in a game day, instead of Kafka's production defaults. The generous
+// registration and quorum timeouts keep a start on a starved 2-core
+// machine from giving up: by default a broker that cannot register within
+// 60 s shuts itself down.
 const kafkaProps = `process.roles=broker,controller
 node.id=%d
 controller.quorum.voters=%s
@@ -124,6 +127,10 @@ num.partitions=6
 group.initial.rebalance.delay.ms=0
 broker.session.timeout.ms=6000
 broker.heartbeat.interval.ms=1000
+initial.broker.registration.timeout.ms=300000
+controller.quorum.election.timeout.ms=3000
+controller.quorum.fetch.timeout.ms=6000
+controller.quorum.request.timeout.ms=10000
 replica.lag.time.max.ms=10000
 log.segment.bytes=16777216
 num.network.threads=2
