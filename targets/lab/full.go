@@ -57,7 +57,7 @@ func (l *Lab) startFull(ctx context.Context) error {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		f.kafka, kerr = jvm.StartKafka(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), Faketime: true, TmpfsMB: o.DataTmpfsMB, Progress: progress})
+		f.kafka, kerr = jvm.StartKafka(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), TmpfsMB: o.DataTmpfsMB, Progress: progress})
 	}()
 	go func() {
 		defer wg.Done()

@@ -186,8 +186,9 @@ func faketimeEnv(file string) []string {
 		// Re-read the file at most once a second instead of caching the
 		// offset forever, so that drift can be applied and reverted live.
 		"FAKETIME_CACHE_DURATION=1",
-		// The JVM measures timeouts with the monotonic clock; faking it
-		// would stall timers instead of drifting wall time.
-		"DONT_FAKE_MONOTONIC=1",
+		// The JVM measures timeouts with the monotonic clock; faked, its
+		// timed waits return at once and hundreds of threads spin (seen
+		// here: load average 150 and a broker that never registered).
+		"FAKETIME_DONT_FAKE_MONOTONIC=1",
 	}
 }
