@@ -22,13 +22,17 @@ import (
 
 // Names used by the full lab's real clusters.
 const (
-	RealKafkaService   = "real-kafka"
-	CassandraService   = "lab-cassandra"
-	RealKafkaTopic     = "orders"
-	RealKafkaGroup     = "orders-consumers"
-	CassandraKeyspace  = "gameday"
-	KindRealKafka      = "kafka"
-	KindCassandra      = "cassandra"
+	RealKafkaService  = "real-kafka"
+	CassandraService  = "lab-cassandra"
+	RealKafkaTopic    = "orders"
+	RealKafkaGroup    = "orders-consumers"
+	CassandraKeyspace = "gameday"
+	KindRealKafka     = "kafka"
+	KindCassandra     = "cassandra"
+	// ClockDriftNode is the Cassandra node (cassandra-3) that runs under
+	// libfaketime, the target of clock-drift drills; the others run
+	// without its cost.
+	ClockDriftNode     = 3
 	realKafkaNodeName  = "broker-%d"
 	cassandraNodeNames = "cassandra-%d"
 )
@@ -61,7 +65,7 @@ func (l *Lab) startFull(ctx context.Context) error {
 	}()
 	go func() {
 		defer wg.Done()
-		f.cassandra, cerr = jvm.StartCassandra(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), Faketime: true, Progress: progress})
+		f.cassandra, cerr = jvm.StartCassandra(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), FaketimeNode: ClockDriftNode, Progress: progress})
 	}()
 	wg.Wait()
 	if err := errors.Join(kerr, cerr); err != nil {

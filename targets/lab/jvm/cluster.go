@@ -25,7 +25,13 @@ type Options struct {
 	// an address (a partition by address must cut exactly one node).
 	Subnet string
 	// Faketime runs every node under libfaketime (clock-drift target).
+	// It is costly: every clock read of the JVM goes through libfaketime,
+	// which makes a JVM burn many times the CPU (a Cassandra start slows
+	// from seconds to minutes on 2 cores). Prefer FaketimeNode.
 	Faketime bool
+	// FaketimeNode runs only node N (1-based) under libfaketime: the one
+	// node a clock-drift drill moves.
+	FaketimeNode int
 	// TmpfsMB, when set, mounts a tmpfs of that many MiB on every node's
 	// data dir, so that a disk-fill fault fills a small filesystem of the
 	// node's own. It needs root; run it inside a private mount namespace
@@ -136,7 +142,7 @@ func prepareNodeDir(o Options, i int) (dir, faketime string, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", err
 	}
-	if o.Faketime {
+	if o.Faketime || o.FaketimeNode == i {
 		if _, err := os.Stat(faketimeLib); err == nil {
 			faketime = filepath.Join(dir, "faketime")
 			if err := os.WriteFile(faketime, []byte("+0\n"), 0o644); err != nil {
