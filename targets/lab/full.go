@@ -56,16 +56,17 @@ func (l *Lab) startFull(ctx context.Context) error {
 	f := &fullLab{fw: jvm.NewFirewall(fmt.Sprintf("GAMEDAY-LAB-%d", os.Getpid()))}
 	l.full = f
 	progress := func(s string) { o.Progress("full: " + s) }
+	cgroup := fmt.Sprintf("gameday-lab-%d", os.Getpid())
 	var wg sync.WaitGroup
 	var kerr, cerr error
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		f.kafka, kerr = jvm.StartKafka(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), TmpfsMB: o.DataTmpfsMB, Progress: progress})
+		f.kafka, kerr = jvm.StartKafka(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), TmpfsMB: o.DataTmpfsMB, Cgroup: cgroup + "/kafka", Progress: progress})
 	}()
 	go func() {
 		defer wg.Done()
-		f.cassandra, cerr = jvm.StartCassandra(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), FaketimeNode: ClockDriftNode, Progress: progress})
+		f.cassandra, cerr = jvm.StartCassandra(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), FaketimeNode: ClockDriftNode, Cgroup: cgroup + "/cassandra", Progress: progress})
 	}()
 	wg.Wait()
 	if err := errors.Join(kerr, cerr); err != nil {
@@ -141,9 +142,9 @@ func (f *fullLab) do(n *jvm.Node, a Action) (int, error) {
 		n.Stop(20 * time.Second)
 		return 0, nil
 	case OpCut:
-		return n.PID(), f.fw.Isolate(n.Addr)
+		return n.PID(), f.fw.Isolate(n.Addr, n.Cgroup)
 	case OpHeal:
-		return n.PID(), f.fw.Heal(n.Addr)
+		return n.PID(), f.fw.Heal(n.Addr, n.Cgroup)
 	case OpFaketime:
 		return n.PID(), n.SetClockOffset(a.Offset)
 	default:
@@ -208,7 +209,12 @@ func (f *fullLab) addTo(inv *targets.Inventory) {
 	cass := targets.Cassandra{
 		Name: CassandraService, ContactPoints: f.cassandra.Endpoints(),
 		Keyspace: CassandraKeyspace, LocalDC: "datacenter1", CreateTable: true,
-		Probes: targets.Probes{"quorum": {Thresholds: []string{"success >= 99%"}}},
+		Probes: targets.Probes{
+			"quorum": {Thresholds: []string{"success >= 99%"}},
+			// The lost-write detector: with cassandra-3's clock drifted
+			// back, its writes lose to older ones by last-write-wins.
+			"integrity": {Thresholds: []string{"lost == 0"}},
+		},
 	}
 	for _, c := range []*jvm.Cluster{f.kafka, f.cassandra} {
 		for _, n := range c.Nodes {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
@@ -136,6 +137,12 @@ func (w *world) arm(kind string, hosts []string, params map[string]string, iKnow
 	if err != nil {
 		w.t.Fatalf("arm %s on %v: %v", kind, hosts, err)
 	}
+	// A failed scenario must not leave its fault to the next one.
+	w.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		_, _ = w.m.Revert(ctx, a.ID)
+	})
 	return a
 }
 
@@ -177,6 +184,7 @@ func TestRealScenarios(t *testing.T) {
 	t.Run("CassandraQuorumDuringPartition", func(t *testing.T) { cassandraPartition(t, w) })
 	t.Run("KafkaBrokerUnreachable", func(t *testing.T) { kafkaBrokerUnreachable(t, w) })
 	t.Run("KafkaDiskFull", func(t *testing.T) { kafkaDiskFull(t, w) })
+	t.Run("CassandraClockDrift", func(t *testing.T) { cassandraClockDrift(t, w) })
 	t.Run("RedisMasterKill", func(t *testing.T) { redisMasterKill(t, w) })
 }
 
@@ -264,6 +272,64 @@ func kafkaDiskFull(t *testing.T, w *world) {
 	back := w.waitReading("kafka.latency", lab.RealKafkaService, time.Now(), 2*time.Minute, "produce ok after revert",
 		func(r probes.Reading) bool { return r.Status == probes.StatusOK && r.Errors == 0 && r.Count > 0 })
 	figure(t, "revert and restart of %s: kafka.latency ok again %s after the revert", host, secs(back.Time.Sub(healed)))
+}
+
+func cassandraClockDrift(t *testing.T, w *world) {
+	w.t = t
+	node := fmt.Sprintf("cassandra-%d", lab.ClockDriftNode)
+	h, _ := w.inv.Host(node)
+	w.waitReading("cassandra.integrity", lab.CassandraService, time.Now(), 2*time.Minute, "no lost write before the drift",
+		func(r probes.Reading) bool { return r.Status == probes.StatusOK && r.Value == 0 && r.Count > 2 })
+	a := w.arm("clock-drift", []string{node}, map[string]string{"offset": "-60s"}, false)
+	armed := time.Now()
+	// The node's own clock (the timestamp it gives writes) reads a minute
+	// back, within the second libfaketime may cache the old offset.
+	time.Sleep(1500 * time.Millisecond)
+	if skew := nodeSkew(t, h.Lab.Listen); skew > -55*time.Second || skew < -65*time.Second {
+		t.Fatalf("%s's clock is off by %s, want about -60s", node, skew)
+	}
+	lost := w.waitReading("cassandra.integrity", lab.CassandraService, armed, 90*time.Second, "lost writes with a drifted coordinator",
+		func(r probes.Reading) bool { return r.Value > 0 })
+	figure(t, "%s clock -60 s: cassandra.integrity saw %.0f lost writes (%s) %s after the drift", node, lost.Value, lost.Detail, secs(lost.Time.Sub(armed)))
+	healed := w.revert(a)
+	time.Sleep(1500 * time.Millisecond)
+	if skew := nodeSkew(t, h.Lab.Listen); skew < -3*time.Second || skew > 3*time.Second {
+		t.Fatalf("%s's clock is off by %s after revert, want about 0", node, skew)
+	}
+	back := w.waitReading("cassandra.integrity", lab.CassandraService, healed.Add(3*time.Second), 90*time.Second, "no lost write after revert",
+		func(r probes.Reading) bool { return r.Status == probes.StatusOK && r.Value == 0 && r.Count > 2 })
+	figure(t, "revert: no lost write in a full window %s after the clock was restored", secs(back.Time.Sub(healed)))
+}
+
+// nodeSkew writes a row through one Cassandra node as the only
+// coordinator, with the server's timestamp (what last-write-wins compares),
+// and returns how far that timestamp is from our clock.
+func nodeSkew(t *testing.T, endpoint string) time.Duration {
+	t.Helper()
+	cl := gocql.NewCluster(endpoint)
+	cl.Timeout = 10 * time.Second
+	cl.ConnectTimeout = 10 * time.Second
+	cl.DefaultTimestamp = false // the coordinator stamps the write
+	cl.PoolConfig.HostSelectionPolicy = gocql.RoundRobinHostPolicy()
+	cl.HostFilter = gocql.WhiteListHostFilter(endpoint)
+	s, err := cl.CreateSession()
+	if err != nil {
+		t.Fatalf("connect to %s: %v", endpoint, err)
+	}
+	defer s.Close()
+	if err := s.Query(`CREATE TABLE IF NOT EXISTS ` + lab.CassandraKeyspace + `.gameday_skew (k text PRIMARY KEY, v int)`).Exec(); err != nil {
+		t.Fatalf("%s: create skew table: %v", endpoint, err)
+	}
+	before := time.Now()
+	if err := s.Query(`INSERT INTO `+lab.CassandraKeyspace+`.gameday_skew (k, v) VALUES (?, 1)`, endpoint).Consistency(gocql.One).Exec(); err != nil {
+		t.Fatalf("%s: write: %v", endpoint, err)
+	}
+	mid := before.Add(time.Since(before) / 2)
+	var us int64
+	if err := s.Query(`SELECT writetime(v) FROM `+lab.CassandraKeyspace+`.gameday_skew WHERE k = ?`, endpoint).Consistency(gocql.One).Scan(&us); err != nil {
+		t.Fatalf("%s: read its write time: %v", endpoint, err)
+	}
+	return time.UnixMicro(us).Sub(mid)
 }
 
 func redisMasterKill(t *testing.T, w *world) {

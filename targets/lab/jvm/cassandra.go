@@ -81,7 +81,7 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 			"org.apache.cassandra.service.CassandraDaemon")
 		c.Nodes = append(c.Nodes, &Node{
 			Name: fmt.Sprintf("cassandra-%d", i), Addr: addr, Port: CassandraPort,
-			DataDir: data, LogFile: filepath.Join(dir, "out.log"), FaketimeFile: ft,
+			DataDir: data, LogFile: filepath.Join(dir, "out.log"), FaketimeFile: ft, Cgroup: nodeCgroup(o, i),
 			ready: "Startup complete", argv: argv, env: append(os.Environ(), faketimeEnvIf(ft)...),
 		})
 	}

@@ -37,6 +37,9 @@ type Options struct {
 	// node's own. It needs root; run it inside a private mount namespace
 	// (unshare -m) to keep the mounts out of the machine's view.
 	TmpfsMB int
+	// Cgroup, when set, is a cgroup v2 group under which each node gets its
+	// own (Cgroup/<node>), so a Firewall can cut what the node sends.
+	Cgroup string
 	// Progress receives one line per node as it starts.
 	Progress func(string)
 }
@@ -67,6 +70,9 @@ func (c *Cluster) Stop() {
 		go func() { defer wg.Done(); n.Stop(20 * time.Second) }()
 	}
 	wg.Wait()
+	for _, n := range c.Nodes {
+		removeCgroup(n.Cgroup)
+	}
 	for _, m := range c.mounts {
 		_ = syscall.Unmount(m, syscall.MNT_DETACH)
 	}
@@ -173,4 +179,12 @@ func startAll(ctx context.Context, nodes []*Node, progress func(string)) error {
 		}
 	}
 	return first
+}
+
+// nodeCgroup is node i's cgroup under o.Cgroup, or "".
+func nodeCgroup(o Options, i int) string {
+	if o.Cgroup == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/n%d", o.Cgroup, i)
 }

@@ -9,11 +9,13 @@ import (
 	"sync"
 )
 
-// Firewall cuts lab nodes off the network by their loopback address with
-// iptables DROP rules in one chain of its own, jumped to from INPUT. Every
-// packet on loopback passes INPUT, so a rule on the node's address drops
-// both what it sends and what it is sent: a real, two-way partition. Other
-// chains and rules are never touched.
+// Firewall cuts lab nodes off the network with iptables DROP rules in two
+// chains of its own: Chain, jumped to from INPUT, drops every packet to or
+// from the node's loopback address; Chain-O, jumped to from OUTPUT, drops
+// every packet the node's processes send, matched by their cgroup — a JVM
+// connects out from 127.0.0.1, not from its own address, so without it a
+// cut broker would go on heartbeating to its controller. Together: a real,
+// two-way partition. Other chains and rules are never touched.
 type Firewall struct {
 	Chain string
 
@@ -26,8 +28,9 @@ func NewFirewall(chain string) *Firewall {
 	return &Firewall{Chain: chain, isolated: map[string]bool{}}
 }
 
-// Isolate drops every packet from or to addr. It is idempotent.
-func (f *Firewall) Isolate(addr string) error {
+// Isolate drops every packet from or to addr, and every packet sent by a
+// process of cgroup (a cgroup v2 path; "" for none). It is idempotent.
+func (f *Firewall) Isolate(addr, cgroup string) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("partitioning %s needs root (iptables); run the full lab as root", addr)
 	}
@@ -44,14 +47,26 @@ func (f *Firewall) Isolate(addr string) error {
 			return err
 		}
 	}
+	if cgroup != "" && ipt("-C", f.out(), "-m", "cgroup", "--path", cgroup, "-j", "DROP") != nil {
+		if err := ipt("-A", f.out(), "-m", "cgroup", "--path", cgroup, "-j", "DROP"); err != nil {
+			return err
+		}
+	}
 	f.isolated[addr] = true
 	return nil
 }
 
-// Heal removes addr's rules. It is idempotent.
-func (f *Firewall) Heal(addr string) error {
+func (f *Firewall) out() string { return f.Chain + "-O" }
+
+// Heal removes addr's and cgroup's rules. It is idempotent.
+func (f *Firewall) Heal(addr, cgroup string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for cgroup != "" && ipt("-C", f.out(), "-m", "cgroup", "--path", cgroup, "-j", "DROP") == nil {
+		if err := ipt("-D", f.out(), "-m", "cgroup", "--path", cgroup, "-j", "DROP"); err != nil {
+			return err
+		}
+	}
 	for _, dir := range []string{"-s", "-d"} {
 		for ipt("-C", f.Chain, dir, addr, "-j", "DROP") == nil {
 			if err := ipt("-D", f.Chain, dir, addr, "-j", "DROP"); err != nil {
@@ -69,33 +84,42 @@ func (f *Firewall) Isolated(addr string) bool {
 	return ipt("-C", f.Chain, "-s", addr, "-j", "DROP") == nil
 }
 
-// Remove deletes the jump and the chain with every rule in it.
+// Remove deletes the jumps and the chains with every rule in them.
 func (f *Firewall) Remove() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if ipt("-n", "-L", f.Chain) != nil {
-		return nil
-	}
-	for ipt("-C", "INPUT", "-j", f.Chain) == nil {
-		if err := ipt("-D", "INPUT", "-j", f.Chain); err != nil {
+	f.isolated = map[string]bool{}
+	for _, c := range []struct{ from, chain string }{{"INPUT", f.Chain}, {"OUTPUT", f.out()}} {
+		if ipt("-n", "-L", c.chain) != nil {
+			continue
+		}
+		for ipt("-C", c.from, "-j", c.chain) == nil {
+			if err := ipt("-D", c.from, "-j", c.chain); err != nil {
+				return err
+			}
+		}
+		if err := ipt("-F", c.chain); err != nil {
+			return err
+		}
+		if err := ipt("-X", c.chain); err != nil {
 			return err
 		}
 	}
-	if err := ipt("-F", f.Chain); err != nil {
-		return err
-	}
-	f.isolated = map[string]bool{}
-	return ipt("-X", f.Chain)
+	return nil
 }
 
 func (f *Firewall) ensureChain() error {
-	if ipt("-n", "-L", f.Chain) != nil {
-		if err := ipt("-N", f.Chain); err != nil {
-			return err
+	for _, c := range []struct{ from, chain string }{{"INPUT", f.Chain}, {"OUTPUT", f.out()}} {
+		if ipt("-n", "-L", c.chain) != nil {
+			if err := ipt("-N", c.chain); err != nil {
+				return err
+			}
 		}
-	}
-	if ipt("-C", "INPUT", "-j", f.Chain) != nil {
-		return ipt("-I", "INPUT", "-j", f.Chain)
+		if ipt("-C", c.from, "-j", c.chain) != nil {
+			if err := ipt("-I", c.from, "-j", c.chain); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

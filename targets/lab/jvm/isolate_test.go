@@ -69,10 +69,10 @@ func TestFirewallIsolatesOneAddress(t *testing.T) {
 	fw := NewFirewall(fmt.Sprintf("GAMEDAY-T%d", rand.IntN(1e6)))
 	t.Cleanup(func() { fw.Remove() })
 
-	if err := fw.Isolate(cut); err != nil {
+	if err := fw.Isolate(cut, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := fw.Isolate(cut); err != nil { // idempotent
+	if err := fw.Isolate(cut, ""); err != nil { // idempotent
 		t.Fatal(err)
 	}
 	if !fw.Isolated(cut) || fw.Isolated(other) {
@@ -84,10 +84,10 @@ func TestFirewallIsolatesOneAddress(t *testing.T) {
 	if err := dial(listeners[1]); err != nil {
 		t.Fatalf("connect to another address failed: %v", err)
 	}
-	if err := fw.Heal(cut); err != nil {
+	if err := fw.Heal(cut, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := fw.Heal(cut); err != nil { // idempotent
+	if err := fw.Heal(cut, ""); err != nil { // idempotent
 		t.Fatal(err)
 	}
 	if err := dial(listeners[0]); err != nil {

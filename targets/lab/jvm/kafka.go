@@ -69,7 +69,7 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 		n := &Node{
 			Name: fmt.Sprintf("kafka-%d", i), Addr: addr, Port: KafkaPort,
 			DataDir: filepath.Join(dir, "data"), LogFile: filepath.Join(dir, "server.log"),
-			FaketimeFile: ft, ready: "Kafka Server started",
+			FaketimeFile: ft, ready: "Kafka Server started", Cgroup: nodeCgroup(o, i),
 			argv: []string{"java", fmt.Sprintf("-Xms%dm", o.HeapMB), fmt.Sprintf("-Xmx%dm", o.HeapMB),
 				"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Djava.awt.headless=true",
 				"-Dlog4j2.configurationFile=" + log4j, "-cp", filepath.Join(lib, "*"), "kafka.Kafka", props},

@@ -28,6 +28,9 @@ type Node struct {
 	// FaketimeFile holds the node's libfaketime offset ("+0", "-60s");
 	// empty when libfaketime is not installed.
 	FaketimeFile string
+	// Cgroup is the node's cgroup v2 group (relative path), joined at every
+	// start, by which the firewall cuts what the node sends.
+	Cgroup string
 
 	argv  []string
 	env   []string
@@ -91,6 +94,10 @@ func (n *Node) Start(ctx context.Context) error {
 	done := make(chan struct{})
 	n.cmd, n.done = cmd, done
 	n.mu.Unlock()
+	if n.Cgroup != "" && os.Geteuid() == 0 {
+		// Best effort: without it a cut is one-way, and Isolate says so.
+		_ = joinCgroup(n.Cgroup, cmd.Process.Pid)
+	}
 	go func() {
 		cmd.Wait()
 		logf.Close()
