@@ -26,7 +26,9 @@ func saramaConfig(svc targets.Kafka, timeout time.Duration, clientID string) (*s
 	cfg.Net.DialTimeout = timeout
 	cfg.Net.ReadTimeout = timeout
 	cfg.Net.WriteTimeout = timeout
-	cfg.Metadata.Retry.Max = 1
+	// One metadata try per broker: a cut broker tried first must not end
+	// the refresh before a live one is asked for the new leaders.
+	cfg.Metadata.Retry.Max = max(1, len(svc.Brokers))
 	cfg.Metadata.Retry.Backoff = 50 * time.Millisecond
 	cfg.Metadata.Timeout = 2 * timeout
 	cfg.Admin.Retry.Max = 1

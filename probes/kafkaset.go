@@ -12,12 +12,17 @@ const DefaultCanaryTopic = "gameday-canary"
 
 // addKafka adds the probes of one Kafka cluster.
 func (s *Set) addKafka(svc targets.Kafka, opts Options, add func(Probe, Config)) error {
-	cfg, ok, err := resolve(svc.Name, "lag", svc.Probes["lag"], Config{Interval: time.Second}, []string{"lag <= 1000"}, opts)
+	// Lag needs a metadata round and one offset request per partition;
+	// with a broker cut, each dial to it costs a timeout before leadership
+	// moves, so the poll gets more time than a single request would.
+	cfg, ok, err := resolve(svc.Name, "lag", svc.Probes["lag"], Config{Interval: time.Second, Timeout: 5 * time.Second}, []string{"lag <= 1000"}, opts)
 	if err != nil {
 		return err
 	}
 	if ok {
-		sc, err := saramaConfig(svc, cfg.Timeout, opts.ClientName)
+		// Each network request still fails fast; the poll's longer budget
+		// is for trying the other brokers.
+		sc, err := saramaConfig(svc, min(cfg.Timeout, time.Second), opts.ClientName)
 		if err != nil {
 			return err
 		}
