@@ -179,11 +179,19 @@ func redisHealth(ctx context.Context, sentinels, nodes []*child, wantReplicas in
 	for i, s := range sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: s.proxyAddr, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
 		addr, err := sc.GetMasterAddrByName(ctx, MasterName).Result()
-		others := 0
+		others, replicas := 0, 0
 		if err == nil {
 			var ss []map[string]string
 			ss, err = sc.Sentinels(ctx, MasterName).Result()
 			others = len(ss)
+		}
+		if err == nil {
+			// A Sentinel that has not yet learned the replicas from the
+			// master's INFO cannot fail over ("no good slave"): the lab is
+			// not green until every Sentinel knows every replica.
+			var rs []map[string]string
+			rs, err = sc.Replicas(ctx, MasterName).Result()
+			replicas = len(rs)
 		}
 		sc.Close()
 		if err != nil {
@@ -200,6 +208,10 @@ func redisHealth(ctx context.Context, sentinels, nodes []*child, wantReplicas in
 		}
 		if others < len(sentinels)-1 {
 			h.Problem = fmt.Sprintf("%s knows %d of %d other sentinels", s.name, others, len(sentinels)-1)
+			return h
+		}
+		if replicas < wantReplicas {
+			h.Problem = fmt.Sprintf("%s knows %d of %d replicas", s.name, replicas, wantReplicas)
 			return h
 		}
 	}
