@@ -65,7 +65,7 @@ func TestRealCassandraCluster(t *testing.T) {
 	requireReal(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	c, err := StartCassandra(ctx, Options{Dir: t.TempDir(), Faketime: true, Progress: func(s string) { t.Log(s) }})
+	c, err := StartCassandra(ctx, Options{Dir: t.TempDir(), FaketimeNode: 3, Progress: func(s string) { t.Log(s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
