@@ -29,16 +29,8 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Subnet == "" {
-		if o.Subnet, err = pickSubnet(o.Nodes, CassandraPort, cassandraStoragePort); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-		return nil, err
-	}
-	logback := filepath.Join(o.Dir, "logback.xml")
-	if err := os.WriteFile(logback, []byte(cassandraLogback), 0o644); err != nil {
+	logback, err := o.prepare("logback.xml", cassandraLogback, CassandraPort, cassandraStoragePort)
+	if err != nil {
 		return nil, err
 	}
 	var seeds []string

@@ -56,6 +56,23 @@ func (o *Options) defaults(heap int) {
 	}
 }
 
+// prepare picks a free subnet for ports when none is set, creates Dir and
+// writes the cluster's logging configuration there, returning its path.
+func (o *Options) prepare(logName, logConfig string, ports ...int) (string, error) {
+	if o.Subnet == "" {
+		subnet, err := pickSubnet(o.Nodes, ports...)
+		if err != nil {
+			return "", err
+		}
+		o.Subnet = subnet
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(o.Dir, logName)
+	return path, os.WriteFile(path, []byte(logConfig), 0o644)
+}
+
 // Cluster is a running set of nodes.
 type Cluster struct {
 	Nodes  []*Node

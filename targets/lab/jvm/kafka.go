@@ -24,16 +24,8 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Subnet == "" {
-		if o.Subnet, err = pickSubnet(o.Nodes, KafkaPort, kafkaControllerPort); err != nil {
-			return nil, err
-		}
-	}
-	log4j := filepath.Join(o.Dir, "log4j2.properties")
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(log4j, []byte(kafkaLog4j), 0o644); err != nil {
+	log4j, err := o.prepare("log4j2.properties", kafkaLog4j, KafkaPort, kafkaControllerPort)
+	if err != nil {
 		return nil, err
 	}
 	clusterID, err := javaOutput(ctx, lib, "kafka.tools.StorageTool", "random-uuid")
