@@ -2,57 +2,49 @@ package targets
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // CheckRedis asks every Sentinel which address the master has, then PINGs
-// that master: one row per Sentinel and one for the master. Sentinels that
-// disagree fail, since probes and failover would then see different
-// masters.
+// the master they name: one row per Sentinel and one for the master.
+// Sentinels that disagree fail, since probes and failover would then see
+// different masters.
 func CheckRedis(ctx context.Context, s Redis) []Readiness {
 	item := "redis/" + s.Name
-	sentinelPass, err1 := s.SentinelPassword.Resolve()
+	_, err1 := s.SentinelPassword.Resolve()
 	pass, err2 := s.Password.Resolve()
 	if err := firstErr(err1, err2); err != nil {
+		// One row for a missing secret, not one per Sentinel.
 		return []Readiness{{Item: item, Kind: "redis", Address: strings.Join(s.Sentinels, ","), Detail: err.Error()}}
 	}
-	rows := make([]Readiness, len(s.Sentinels))
-	masters := make([]string, len(s.Sentinels))
-	var wg sync.WaitGroup
-	for i, addr := range s.Sentinels {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rows[i] = timed(Readiness{Item: item, Kind: "sentinel", Address: addr}, func() (string, error) {
-				c := redis.NewSentinelClient(&redis.Options{Addr: addr, Password: sentinelPass, MaxRetries: -1, DialerRetries: 1, DisableIdentity: true})
-				defer c.Close()
-				got, err := c.GetMasterAddrByName(ctx, s.Master).Result()
-				if err != nil {
-					if errors.Is(err, redis.Nil) {
-						return "", fmt.Errorf("sentinel knows no master named %q", s.Master)
-					}
-					return "", fmt.Errorf("SENTINEL get-master-addr-by-name: %w", err)
-				}
-				if len(got) != 2 {
-					return "", fmt.Errorf("SENTINEL get-master-addr-by-name answered %q", got)
-				}
-				masters[i] = net.JoinHostPort(got[0], got[1])
-				return "master " + s.Master + " at " + masters[i], nil
-			})
-		}()
-	}
-	wg.Wait()
+	view := AskSentinels(ctx, s)
+	_, agreeErr := view.Agreed()
+	rows := make([]Readiness, 0, len(view.Answers)+1)
 	var named []string
-	for _, m := range masters {
-		if m != "" && !slices.Contains(named, m) {
-			named = append(named, m)
+	for _, a := range view.Answers {
+		row := Readiness{Item: item, Kind: "sentinel", Address: a.Sentinel, Latency: a.Took}
+		switch {
+		case a.Err != nil:
+			row.Detail = a.Err.Error()
+		default:
+			row.OK, row.Detail = true, "master "+s.Master+" at "+a.Master
+			if !slices.Contains(named, a.Master) {
+				named = append(named, a.Master)
+			}
+		}
+		rows = append(rows, row)
+	}
+	if len(named) > 1 {
+		// Probes and failover would each follow a different master.
+		for i := range rows {
+			if rows[i].OK {
+				rows[i].OK = false
+				rows[i].Detail += " (sentinels disagree)"
+			}
 		}
 	}
 	row := Readiness{Item: item, Kind: "redis master", Address: strings.Join(named, ",")}
@@ -61,16 +53,11 @@ func CheckRedis(ctx context.Context, s Redis) []Readiness {
 		row.Detail = "no sentinel named a master"
 		return append(rows, row)
 	case len(named) > 1:
-		// Probes and failover would each follow a different master.
-		for i := range rows {
-			if rows[i].OK {
-				rows[i].OK = false
-				rows[i].Detail += " (sentinels disagree)"
-			}
-		}
-		row.Detail = "sentinels disagree on the master: " + strings.Join(named, ", ")
+		row.Detail = agreeErr.Error()
 		return append(rows, row)
 	}
+	// Sentinels that do not answer fail their own rows; the master the
+	// others name is still worth a PING.
 	master := named[0]
 	row = timed(row, func() (string, error) {
 		c := redis.NewClient(&redis.Options{Addr: master, Password: pass, MaxRetries: -1, DialerRetries: 1, DisableIdentity: true})

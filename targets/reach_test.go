@@ -110,7 +110,7 @@ func TestCheckRedis(t *testing.T) {
 		"disagreeing": {Redis{Name: "d", Master: "mymaster", Sentinels: []string{s1, s2}}, []string{
 			"FAIL sentinel master mymaster at " + r1 + " (sentinels disagree)",
 			"FAIL sentinel master mymaster at " + r2 + " (sentinels disagree)",
-			"FAIL redis master sentinels disagree on the master: " + r1 + ", " + r2,
+			"FAIL redis master the Sentinels of redis/d disagree on the master (" + s1 + " names " + r1 + "; " + s2 + " names " + r2 + ")",
 		}},
 		"unknown master": {Redis{Name: "u", Master: "nope", Sentinels: []string{s1}}, []string{
 			`FAIL sentinel sentinel knows no master named "nope"`,

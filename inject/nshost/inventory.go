@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/gameday-dev/gameday/targets"
 )
 
 // WriteInventory writes Inventory() as inventory.yaml in the bed's
@@ -12,7 +14,13 @@ import (
 // binary with -i.
 func (b *Bed) WriteInventory() string {
 	b.tb.Helper()
-	data, err := yaml.Marshal(b.Inventory())
+	return b.writeInventory(b.Inventory())
+}
+
+// writeInventory writes inv as inventory.yaml in the bed's directory.
+func (b *Bed) writeInventory(inv *targets.Inventory) string {
+	b.tb.Helper()
+	data, err := yaml.Marshal(inv)
 	if err != nil {
 		b.tb.Fatalf("nshost: inventory: %v", err)
 	}
