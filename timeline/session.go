@@ -90,7 +90,21 @@ func OpenSession(dir string, info SessionInfo, opts ...RecorderOption) (*Session
 	for _, o := range opts {
 		o(cfg)
 	}
-	base := strings.TrimSuffix(NewSessionJournalPath(dir, cfg.now()), ".jsonl")
+	j, err := CreateSessionJournal(dir, cfg.now())
+	if err != nil {
+		return nil, err
+	}
+	rec := NewRecorder(append([]RecorderOption{WithSink(j)}, opts...)...)
+	rec.Record(info.StartEvent())
+	return &Session{Recorder: rec, Journal: j, Path: j.Path()}, nil
+}
+
+// CreateSessionJournal creates the journal of a session started at now
+// under the state directory dir (DIR/sessions/2026-11-25T083000Z.jsonl),
+// never an existing file: two sessions started in the same second get
+// distinct names ("…Z-2.jsonl").
+func CreateSessionJournal(dir string, now time.Time) (*Journal, error) {
+	base := strings.TrimSuffix(NewSessionJournalPath(dir, now), ".jsonl")
 	var (
 		j   *Journal
 		err error
@@ -105,18 +119,19 @@ func OpenSession(dir string, info SessionInfo, opts ...RecorderOption) (*Session
 			break
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	rec := NewRecorder(append([]RecorderOption{WithSink(j)}, opts...)...)
+	return j, err
+}
+
+// StartEvent is the session.start event that opens a session described by
+// info, in a new journal or appended to an existing one.
+func (info SessionInfo) StartEvent() Event {
 	start := NewEvent(SessionStart, firstNonEmpty(info.Source, "gameday"), "session started")
 	for k, v := range map[string]string{"inventory": info.Inventory, "runbook": info.Runbook, "title": info.Title} {
 		if v != "" {
 			start = start.With(k, v)
 		}
 	}
-	rec.Record(start)
-	return &Session{Recorder: rec, Journal: j, Path: j.Path()}, nil
+	return start
 }
 
 // Close records session.end with reason, flushes every event to the journal

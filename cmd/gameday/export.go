@@ -3,10 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -101,7 +98,7 @@ func exportRun(opts *ExportOptions) error {
 	if opts.Output == "" || opts.Output == "-" {
 		return write(opts.IO.Out)
 	}
-	if err := writeFileAtomic(opts.Output, write); err != nil {
+	if err := timeline.WriteFileAtomic(opts.Output, write); err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "wrote %s (%d events)\n", opts.Output, len(events))
@@ -118,29 +115,4 @@ func journalError(path string, err error) error {
 		err = pe.Err
 	}
 	return fmt.Errorf("cannot read journal %s: %v", path, err)
-}
-
-// writeFileAtomic writes through a temporary file in the same directory and
-// renames it into place, so an interrupted export never leaves half a report
-// where a previous one was.
-func writeFileAtomic(path string, write func(w io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename this is a no-op
-	err = write(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o644) // a report is meant to be shared, unlike the journal
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -171,6 +171,9 @@ func TestExportToFile(t *testing.T) {
 	if want := "wrote " + dest + " (200 events)\n"; errOut.String() != want {
 		t.Errorf("stderr = %q, want %q", errOut, want)
 	}
+	if st, _ := os.Stat(dest); st.Mode().Perm() != 0o600 {
+		t.Errorf("report mode %v, want 0600 like every report gameday writes", st.Mode().Perm())
+	}
 	entries, _ := os.ReadDir(filepath.Dir(dest))
 	if len(entries) != 1 {
 		t.Errorf("directory holds %d entries, want only the report (no temporary file left)", len(entries))

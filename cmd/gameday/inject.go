@@ -15,6 +15,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/inject/sshx"
+	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/timeline"
 )
@@ -128,30 +129,33 @@ func openManager(s managerSetup) (*inject.Manager, *targets.Inventory, func(), e
 			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
 		}
 	}
-	var rec *timeline.Recorder
-	var sink interface{ Close() error }
-	switch {
-	case s.Journal != "":
-		j, err := timeline.OpenJournal(s.Journal)
-		if err != nil {
-			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
-		}
-		rec, sink = timeline.NewRecorder(timeline.WithSink(j)), j
-	case s.Record:
+	var sess *session.Session
+	if s.Journal != "" || s.Record {
 		label := ""
 		if s.Inventory != "" {
 			label = inventoryName(inv)
 		}
-		c := &cliJournal{inventory: label, note: s.IO.ErrOut}
-		rec, sink = timeline.NewRecorder(timeline.WithSink(c)), c
+		cfg := session.Config{
+			Source: session.CLISource, Inventory: label, Title: "Game day (gameday inject/revert)",
+			Journal: s.Journal, Resume: session.CLIResume,
+		}
+		if s.Journal == "" {
+			// Dry runs and bad input leave no session behind.
+			cfg.Deferred, cfg.Opened = true, session.NoteOpened(s.IO.ErrOut)
+		}
+		var err error
+		if sess, err = session.Open(cfg); err != nil {
+			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
+		}
 	}
-	closeRec := func() {
-		if rec != nil {
-			rec.Close()
-			if err := rec.Err(); err != nil {
+	var rec *timeline.Recorder
+	closeRec := func() {}
+	if sess != nil {
+		rec = sess.Recorder()
+		closeRec = func() {
+			if err := sess.Close(""); err != nil {
 				fmt.Fprintf(s.IO.ErrOut, "gameday: timeline journal: %v\n", err)
 			}
-			sink.Close()
 		}
 	}
 	m, err := inject.NewManager(inv, rec, "", inject.WithSSHConfig(sshx.Config{AcceptNew: s.AcceptNew}))

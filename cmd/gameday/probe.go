@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -112,7 +109,11 @@ func probeRun(opts *ProbeOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, opts.For)
 		defer cancel()
 	}
-	out := &readingWriter{w: opts.IO.Out, json: opts.JSON}
+	enc := probes.NewTableEncoder(opts.IO.Out)
+	if opts.JSON {
+		enc = probes.NewJSONEncoder(opts.IO.Out)
+	}
+	out := &firstError{enc: enc}
 	var latest []probes.Reading
 	if opts.Once {
 		latest = probeOnce(ctx, set)
@@ -175,7 +176,7 @@ func anyPending(rs []probes.Reading) bool {
 
 // probeStream prints every window of every probe as the Recorder fans it
 // out, until ctx is done, and returns the latest readings.
-func probeStream(ctx context.Context, set *probes.Set, rec *timeline.Recorder, out *readingWriter) []probes.Reading {
+func probeStream(ctx context.Context, set *probes.Set, rec *timeline.Recorder, out *firstError) []probes.Reading {
 	sub := rec.Subscribe(1024)
 	defer sub.Close()
 	done := make(chan struct{})
@@ -197,71 +198,14 @@ func probeStream(ctx context.Context, set *probes.Set, rec *timeline.Recorder, o
 	}
 }
 
-// probeLine is the JSON form of a reading: the fields scripts rely on,
-// those that do not apply left out.
-type probeLine struct {
-	Time   time.Time `json:"time"`
-	Probe  string    `json:"probe"`
-	Target string    `json:"target"`
-	Status string    `json:"status"`
-	Value  *float64  `json:"value,omitempty"`
-	Unit   string    `json:"unit,omitempty"`
-	P50    *float64  `json:"p50,omitempty"`
-	P99    *float64  `json:"p99,omitempty"`
-	Errors *int64    `json:"errors,omitempty"`
-	Detail string    `json:"detail,omitempty"`
+// firstError encodes readings until the first write error, and keeps it.
+type firstError struct {
+	enc probes.Encoder
+	err error
 }
 
-func newProbeLine(r probes.Reading) probeLine {
-	l := probeLine{Time: r.Time, Probe: r.Probe, Target: r.Target, Status: string(r.Status), Unit: r.Unit, Detail: r.Detail}
-	measured := r.Status == probes.StatusOK || r.Status == probes.StatusBreach
-	if measured {
-		l.Value = &r.Value
-	}
-	if r.P99 > 0 { // latency probes only: no latency is 0 µs
-		l.P50, l.P99 = &r.P50, &r.P99
-	}
-	if r.Count > 0 {
-		l.Errors = &r.Errors
-	}
-	return l
-}
-
-// readingWriter prints readings as a table (header once) or JSON lines,
-// keeping the first write error.
-type readingWriter struct {
-	w      io.Writer
-	json   bool
-	header bool
-	err    error
-}
-
-const probeRowFormat = "%-8s  %-16s  %-28s  %-7s  %12s  %9s  %9s  %6s  %s\n"
-
-func (o *readingWriter) write(r probes.Reading) {
-	if o.err != nil {
-		return
-	}
-	if o.json {
-		o.err = json.NewEncoder(o.w).Encode(newProbeLine(r))
-		return
-	}
-	if !o.header {
-		o.header = true
-		_, o.err = fmt.Fprintf(o.w, probeRowFormat, "TIME", "PROBE", "TARGET", "STATUS", "VALUE", "P50", "P99", "ERRORS", "DETAIL")
-	}
-	l := newProbeLine(r)
-	value, p50, p99, errs := "-", "-", "-", "-"
-	if l.Value != nil {
-		value = strings.TrimSpace(fmt.Sprintf("%.6g %s", *l.Value, l.Unit))
-	}
-	if l.P50 != nil {
-		p50, p99 = fmt.Sprintf("%.1fms", *l.P50), fmt.Sprintf("%.1fms", *l.P99)
-	}
-	if l.Errors != nil {
-		errs = fmt.Sprint(*l.Errors)
-	}
+func (o *firstError) write(r probes.Reading) {
 	if o.err == nil {
-		_, o.err = fmt.Fprintf(o.w, probeRowFormat, r.Time.Format("15:04:05"), r.Probe, r.Target, r.Status, value, p50, p99, errs, r.Detail)
+		o.err = o.enc(r)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -15,6 +14,7 @@ import (
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/runbooks"
+	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/timeline"
 )
@@ -91,20 +91,20 @@ func runRun(opts *RunOptions) error {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
 
-	session, err := openRunSession(opts.Journal, inv, rb)
+	sess, err := session.Open(session.Config{Source: "run", Inventory: inventoryName(inv), Runbook: rb.Name, Title: rb.Name, Journal: opts.Journal})
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	rec := session.Recorder
+	rec := sess.Recorder()
 	// The probes record onto the session, so they are built again now that
 	// it exists; the first Set only listed them for the check above.
 	if set, err = probes.NewSet(inv, rec, probes.Options{}); err != nil {
-		session.Close("failed")
+		sess.Close("failed")
 		return err
 	}
 	m, err := inject.NewManager(inv, rec, "")
 	if err != nil {
-		session.Close("failed")
+		sess.Close("failed")
 		return err
 	}
 	defer m.Close()
@@ -120,7 +120,7 @@ func runRun(opts *RunOptions) error {
 	defer interrupt()
 	stopSignals := watchInterrupts(opts, interrupt)
 	out := opts.IO.Out
-	fmt.Fprintf(out, "runbook %s on %s (journal %s)\n", rb.Name, inventoryName(inv), session.Path)
+	fmt.Fprintf(out, "runbook %s on %s (journal %s)\n", rb.Name, inventoryName(inv), sess.Path())
 	runner := &runbooks.Runner{
 		Runbook:  rb,
 		Faults:   m,
@@ -134,36 +134,19 @@ func runRun(opts *RunOptions) error {
 	stopProbes()
 	<-probesDone
 	if err != nil {
-		session.Close("failed")
+		sess.Close("failed")
 		return err
 	}
-	if cerr := session.Close(res.Verdict); cerr != nil {
+	if cerr := sess.Close(res.Verdict); cerr != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: journal: %v\n", cerr)
 	}
 
-	report, rerr := writeRunReport(session.Path, opts.Report)
-	printVerdict(opts.IO, res, session.Path, report)
+	report, rerr := sess.Report(opts.Report)
+	printVerdict(opts.IO, res, sess.Path(), report)
 	if rerr != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "gameday: report: %v\n", rerr)
 	}
 	return verdictExit(res)
-}
-
-// openRunSession opens the session journal: a new one in the state
-// directory, or the file the operator named (appended to).
-func openRunSession(path string, inv *targets.Inventory, rb *runbooks.Runbook) (*timeline.Session, error) {
-	info := timeline.SessionInfo{Source: "run", Inventory: inventoryName(inv), Runbook: rb.Name, Title: rb.Name}
-	if path == "" {
-		return timeline.OpenSession("", info)
-	}
-	j, err := timeline.OpenJournal(path)
-	if err != nil {
-		return nil, err
-	}
-	rec := timeline.NewRecorder(timeline.WithSink(j))
-	rec.Record(timeline.NewEvent(timeline.SessionStart, info.Source, "session started").
-		With("inventory", info.Inventory).With("runbook", info.Runbook).With("title", info.Title))
-	return &timeline.Session{Recorder: rec, Journal: j, Path: j.Path()}, nil
 }
 
 func inventoryName(inv *targets.Inventory) string {
@@ -207,31 +190,6 @@ func watchInterrupts(opts *RunOptions, interrupt context.CancelFunc) func() {
 		}
 		close(done)
 	}
-}
-
-// writeRunReport writes the markdown report of this session (the events
-// from its session.start on: an appended journal holds earlier ones) and
-// returns its path.
-func writeRunReport(journal, report string) (string, error) {
-	if report == "" {
-		report = strings.TrimSuffix(journal, filepath.Ext(journal)) + ".md"
-	}
-	events, warns, err := timeline.LoadJournal(journal)
-	if err != nil {
-		return report, err
-	}
-	for i := len(events) - 1; i >= 0; i-- {
-		if events[i].Kind == timeline.SessionStart {
-			events = events[i:]
-			break
-		}
-	}
-	f, err := os.OpenFile(report, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return report, err
-	}
-	werr := timeline.WriteMarkdown(f, events, timeline.ReportOptions{Journal: journal, Warnings: warns})
-	return report, errors.Join(werr, f.Close())
 }
 
 // printVerdict prints the verdict, each condition and where the files are.

@@ -8,7 +8,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -21,6 +20,7 @@ import (
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/runbooks"
+	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab"
 	"github.com/gameday-dev/gameday/timeline"
@@ -97,15 +97,15 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 	log.SetOutput(io.Discard)
 	defer log.SetOutput(os.Stderr)
 
-	info := timeline.SessionInfo{Source: "tui", Inventory: inv.Name}
+	cfg := session.Config{Source: "tui", Inventory: inv.Name, StateDir: stateDir}
 	if rb != nil {
-		info.Runbook = rb.Name
+		cfg.Runbook = rb.Name
 	}
-	sess, err := timeline.OpenSession(stateDir, info)
+	sess, err := session.Open(cfg)
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the session journal: %w", err)}
 	}
-	rec := sess.Recorder
+	rec := sess.Recorder()
 	sub := rec.Subscribe(8192)
 	reason := "quit"
 	defer func() {
@@ -113,21 +113,17 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 		if cerr := sess.Close(reason); cerr != nil && err == nil {
 			err = &ExitError{Code: ExitFailed, Err: fmt.Errorf("close the session journal: %w", cerr)}
 		}
-		md, werr := writeSessionMarkdown(sess.Path)
+		md, werr := sess.Report("")
 		if werr != nil {
 			fmt.Fprintf(stdio.ErrOut, "gameday: write the timeline: %v\n", werr)
 			return
 		}
-		fmt.Fprintf(stdio.Out, "journal:  %s\ntimeline: %s\n", sess.Path, md)
+		fmt.Fprintf(stdio.Out, "journal:  %s\ntimeline: %s\n", sess.Path(), md)
 	}()
 
 	// A read-only screen opens the ledger too, to show what others armed;
 	// it never arms or reverts anything.
-	ledger := ""
-	if stateDir != "" {
-		ledger = filepath.Join(stateDir, "ledger.jsonl")
-	}
-	mgr, err := inject.NewManager(inv, rec, ledger)
+	mgr, err := inject.NewManager(inv, rec, sess.LedgerPath())
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the fault ledger: %w", err)}
 	}
@@ -159,14 +155,14 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 		Kinds:       inject.Kinds(),
 		Events:      sub.C(),
 		Recorder:    rec,
-		JournalPath: sess.Path,
+		JournalPath: sess.Path(),
 		Probes:      known,
 		ReadOnly:    readOnly,
 		Export: func() (string, error) {
 			if err := rec.Flush(); err != nil {
 				return "", err
 			}
-			return writeSessionMarkdown(sess.Path)
+			return sess.Report("")
 		},
 	}
 	o.Faults = mgr
@@ -297,26 +293,4 @@ func sessionFaults(mgr *inject.Manager) ([]inject.Armed, error) {
 		}
 	}
 	return ours, nil
-}
-
-// writeSessionMarkdown writes the markdown timeline of the journal at path
-// next to it (same name, .md) and returns its path.
-func writeSessionMarkdown(path string) (string, error) {
-	events, warns, err := timeline.LoadJournal(path)
-	if err != nil {
-		return "", err
-	}
-	md := strings.TrimSuffix(path, filepath.Ext(path)) + ".md"
-	f, err := os.OpenFile(md, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return "", err
-	}
-	werr := timeline.WriteMarkdown(f, events, timeline.ReportOptions{Journal: path, Warnings: warns})
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return "", fmt.Errorf("write %s: %w", md, werr)
-	}
-	return md, nil
 }

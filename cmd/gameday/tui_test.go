@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-
-	"github.com/gameday-dev/gameday/timeline"
 )
 
 func TestTUIFlags(t *testing.T) {
@@ -78,39 +76,6 @@ func TestTUIBadInventoryIsOneSentence(t *testing.T) {
 	msg := errOut.String()
 	if !strings.Contains(msg, "inventory.yaml:") || strings.Contains(msg, "goroutine") {
 		t.Fatalf("stderr %q: want a file:line message and no stack", msg)
-	}
-}
-
-func TestWriteSessionMarkdownNextToJournal(t *testing.T) {
-	dir := t.TempDir()
-	sess, err := timeline.OpenSession(dir, timeline.SessionInfo{Source: "tui", Inventory: "lab"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess.Recorder.Record(timeline.NewEvent(timeline.Note, "tui", "hello from the war room"))
-	if err := sess.Close("quit"); err != nil {
-		t.Fatal(err)
-	}
-	md, err := writeSessionMarkdown(sess.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := strings.TrimSuffix(sess.Path, ".jsonl") + ".md"; md != want {
-		t.Fatalf("markdown at %s, want %s", md, want)
-	}
-	b, err := os.ReadFile(md)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(b), "hello from the war room") {
-		t.Fatalf("markdown lacks the note:\n%s", b)
-	}
-	st, err := os.Stat(md)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Fatalf("markdown mode %v, want 0600", st.Mode().Perm())
 	}
 }
 
