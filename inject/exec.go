@@ -58,7 +58,7 @@ func (m *Manager) labFor(e *HostEntry) LabController {
 	if m.lab != nil || e.LabControl == "" {
 		return m.lab
 	}
-	return NewLabController(e.LabControl)
+	return NewLabController(e.LabControl, e.LabDir)
 }
 
 // runLab runs lab steps: local scripts here, the rest through the lab.

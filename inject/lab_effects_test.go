@@ -14,11 +14,12 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/gameday-dev/gameday/targets/lab/labtest"
 )
 
 // labNode returns the lab's current status of node name.
-func labNode(t *testing.T, l *lab.Lab, name string) lab.NodeStatus {
+func labNode(t *testing.T, l *lab.Lab, name string) labapi.NodeStatus {
 	t.Helper()
 	for _, n := range l.Nodes() {
 		if n.Name == name {
@@ -26,7 +27,7 @@ func labNode(t *testing.T, l *lab.Lab, name string) lab.NodeStatus {
 		}
 	}
 	t.Fatalf("no lab node %s", name)
-	return lab.NodeStatus{}
+	return labapi.NodeStatus{}
 }
 
 // masterByProxy asks the first Sentinel that answers for the master's

@@ -5,41 +5,35 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
-	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
 // labClient adapts the lab's control API client to LabController.
-type labClient struct{ c *lab.Client }
+type labClient struct{ c *labapi.Client }
 
 // defaultLab returns the controller for the inventory's running lab.
 func defaultLab(inv *targets.Inventory) LabController {
-	c, err := lab.ClientFor(inv)
-	if err != nil {
+	if inv == nil || inv.Lab == nil || inv.Lab.Control == "" {
 		return nil
 	}
-	return labClient{c: c}
+	return NewLabController(inv.Lab.Control, inv.Lab.Dir)
 }
 
 // NewLabController returns a LabController that talks to the lab control
-// API at addr (host:port).
-func NewLabController(addr string) LabController { return labClient{c: lab.NewClient(addr)} }
+// API at addr (host:port) of the lab whose dir is dir, where the lab keeps
+// the token the API asks for. A ledger entry records both (LabControl,
+// LabDir), so a revert from the ledger alone authenticates too.
+func NewLabController(addr, dir string) LabController {
+	return labClient{c: labapi.NewClient(addr, dir)}
+}
 
-func toActions(steps []LabStep) []lab.Action {
-	out := make([]lab.Action, 0, len(steps))
+// toActions turns plan steps into the API's actions. The lab runs every
+// op but LabShell, which inject runs itself and never sends.
+func toActions(steps []LabStep) []labapi.Action {
+	out := make([]labapi.Action, 0, len(steps))
 	for _, s := range steps {
-		a := lab.Action{Op: string(s.Op), Node: s.Node, Signal: s.Signal, Offset: s.Offset, Path: s.Path,
-			Direction: s.Direction, Peers: s.Peers}
-		if s.Toxic != nil {
-			t := &lab.Toxic{Name: s.Toxic.Name, Type: s.Toxic.Type, Stream: s.Toxic.Stream, Toxicity: s.Toxic.Toxicity}
-			if len(s.Toxic.Attributes) > 0 {
-				t.Attributes = map[string]any{}
-				for k, v := range s.Toxic.Attributes {
-					t.Attributes[k] = v
-				}
-			}
-			a.Toxic = t
-		}
-		out = append(out, a)
+		out = append(out, labapi.Action{Op: string(s.Op), Node: s.Node, Signal: s.Signal, Toxic: s.Toxic,
+			Offset: s.Offset, Path: s.Path, Direction: s.Direction, Peers: s.Peers})
 	}
 	return out
 }
@@ -50,7 +44,7 @@ func (l labClient) Do(ctx context.Context, keepGoing bool, steps ...LabStep) err
 	if err != nil {
 		return err
 	}
-	return lab.FirstError(res)
+	return labapi.FirstError(res)
 }
 
 // ArmGuard arms a lab-held guard running steps after ttl.

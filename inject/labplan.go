@@ -3,34 +3,32 @@ package inject
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
 // LabOp names an action of the lab's control API (or, for LabShell, a
 // script inject runs itself on this machine, where every lab node lives).
 type LabOp string
 
-// Lab operations a plan can use.
+// Lab operations a plan can use: the control API's ops (labapi), plus
+// LabShell.
 const (
-	LabSignal      LabOp = "signal"       // Signal: KILL, STOP or CONT to the node's process
-	LabStart       LabOp = "start"        // start the node's process again
-	LabStop        LabOp = "stop"         // stop the node's process
-	LabToxicAdd    LabOp = "toxic-add"    // add Toxic to the node's proxy
-	LabToxicRemove LabOp = "toxic-remove" // remove the toxic named Toxic.Name
-	LabCut         LabOp = "cut"          // close the node's proxy (or refuse Peers, one Direction), or make a kfake broker unreachable
-	LabHeal        LabOp = "heal"         // undo LabCut (same Direction and Peers)
-	LabFaketime    LabOp = "faketime"     // set the node's libfaketime offset
-	LabRemoveFile  LabOp = "remove-file"  // remove Path (a gameday-owned file)
-	LabShell       LabOp = "shell"        // run Script locally with sh -c
+	LabSignal      LabOp = labapi.OpSignal      // Signal: KILL, STOP or CONT to the node's process
+	LabStart       LabOp = labapi.OpStart       // start the node's process again
+	LabStop        LabOp = labapi.OpStop        // stop the node's process
+	LabToxicAdd    LabOp = labapi.OpToxicAdd    // add Toxic to the node's proxy
+	LabToxicRemove LabOp = labapi.OpToxicRemove // remove the toxic named Toxic.Name
+	LabCut         LabOp = labapi.OpCut         // close the node's proxy (or refuse Peers, one Direction), or make a kfake broker unreachable
+	LabHeal        LabOp = labapi.OpHeal        // undo LabCut (same Direction and Peers)
+	LabFaketime    LabOp = labapi.OpFaketime    // set the node's libfaketime offset
+	LabRemoveFile  LabOp = labapi.OpRemoveFile  // remove Path (a gameday-owned file)
+	LabShell       LabOp = "shell"              // run Script locally with sh -c
 )
 
-// LabToxic is a Toxiproxy toxic as a lab plan adds it.
-type LabToxic struct {
-	Name       string         `json:"name"`
-	Type       string         `json:"type"`   // latency, bandwidth, timeout, …
-	Stream     string         `json:"stream"` // downstream or upstream
-	Toxicity   float32        `json:"toxicity"`
-	Attributes map[string]int `json:"attributes,omitempty"`
-}
+// LabToxic is a Toxiproxy toxic as a lab plan adds it: the control API's
+// own type, so a ledger entry holds exactly what the lab is sent.
+type LabToxic = labapi.Toxic
 
 // LabStep is one action of a lab plan, serialisable into the ledger so that a
 // later process can revert it.

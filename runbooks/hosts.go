@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/gameday-dev/gameday/targets"
-	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
 // HostResolver turns an inject step's host selectors into inventory host
@@ -167,11 +167,10 @@ func (h InventoryHosts) hostAt(ctx context.Context, nodes []targets.Host, addr s
 // labClientAddrs asks the lab which address each node's clients use (the
 // lab's Sentinels announce its Redis nodes by those), by node name.
 func labClientAddrs(ctx context.Context, inv *targets.Inventory) (map[string]string, error) {
-	c, err := lab.ClientFor(inv)
-	if err != nil {
+	if inv.Lab == nil || inv.Lab.Control == "" {
 		return map[string]string{}, nil // not a running lab: match by address only
 	}
-	nodes, err := c.Nodes(ctx)
+	nodes, err := labapi.NewClient(inv.Lab.Control, inv.Lab.Dir).Nodes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("ask the lab for its nodes' addresses: %w", err)
 	}

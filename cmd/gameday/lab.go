@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
 // LabOptions are the inputs of `gameday lab` and `gameday lab up`.
@@ -168,7 +169,7 @@ func stopLab(io *IOStreams, l *lab.Lab) error {
 }
 
 // printLabNodes prints one row per lab node: what faults can target.
-func printLabNodes(io *IOStreams, nodes []lab.NodeStatus) {
+func printLabNodes(io *IOStreams, nodes []labapi.NodeStatus) {
 	tw := tabwriter.NewWriter(io.Out, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tKIND\tPID\tSTATE\tCLIENTS USE\tLISTENS ON")
 	for _, n := range nodes {
@@ -182,7 +183,7 @@ func printLabNodes(io *IOStreams, nodes []lab.NodeStatus) {
 }
 
 // printLabHealth prints one line per part of the lab.
-func printLabHealth(io *IOStreams, h lab.Health) {
+func printLabHealth(io *IOStreams, h labapi.Health) {
 	if r := h.Redis; r != nil {
 		if r.Green() {
 			fmt.Fprintf(io.Out, "health: redis green: master %s, %d replicas in sync, %d sentinels agree\n", r.Master, r.ReplicasUp, len(r.Sentinels))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/gameday-dev/gameday/targets/lab/labtest"
 )
 
@@ -147,7 +148,7 @@ func labUp(t *testing.T, bin, dir string) (*exec.Cmd, []int) {
 	}
 	var pids []int
 	for _, h := range inv.Hosts {
-		if h.Lab != nil && h.Lab.PID > 0 && h.Lab.Kind != lab.KindKafka {
+		if h.Lab != nil && h.Lab.PID > 0 && h.Lab.Kind != labapi.KindKafka {
 			pids = append(pids, h.Lab.PID)
 		}
 	}

@@ -4,98 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 )
-
-// Ops of an Action.
-const (
-	// OpSignal sends Signal ("KILL", "STOP", "CONT", "TERM") to Node.
-	OpSignal = "signal"
-	// OpStart starts Node again with its config, after a kill or stop. A
-	// running node is left alone.
-	OpStart = "start"
-	// OpStop stops Node gracefully (SIGTERM, SIGKILL after 5 s).
-	OpStop = "stop"
-	// OpToxicAdd adds Toxic to Node's proxy (replacing one of that name).
-	OpToxicAdd = "toxic-add"
-	// OpToxicRemove removes the toxic named Toxic.Name from Node's proxy.
-	OpToxicRemove = "toxic-remove"
-	// OpCut partitions Node. Direction "in" stops traffic to the node:
-	// its Toxiproxy proxy is disabled (or, with Peers, only those peers are
-	// refused). "out" stops traffic from it: every other node's relay (or
-	// the Peers' relays) refuses and drops its connections. "both" (the
-	// default) is both. A Kafka broker is only cut whole: it drops every
-	// connection and accepts none.
-	OpCut = "cut"
-	// OpHeal undoes OpCut with the same Direction and Peers. Without them
-	// it heals everything involving Node.
-	OpHeal = "heal"
-	// OpFaketime sets Node's libfaketime offset ("-60s", "+0").
-	OpFaketime = "faketime"
-	// OpRemoveFile removes Path, which must lie inside the lab dir (the
-	// revert of a disk-fill filler file).
-	OpRemoveFile = "remove-file"
-)
-
-// Action is one operation on a lab node, sent to the control API.
-type Action struct {
-	Op   string `json:"op"`
-	Node string `json:"node,omitempty"`
-	// Signal is for OpSignal.
-	Signal string `json:"signal,omitempty"`
-	// Toxic is for OpToxicAdd (whole toxic) and OpToxicRemove (Name).
-	Toxic *Toxic `json:"toxic,omitempty"`
-	// Offset is for OpFaketime.
-	Offset string `json:"offset,omitempty"`
-	// Path is for OpRemoveFile.
-	Path string `json:"path,omitempty"`
-	// Direction is for OpCut/OpHeal: "in", "out" or "both" (default).
-	Direction string `json:"direction,omitempty"`
-	// Peers limits OpCut/OpHeal to traffic with these nodes (default: all,
-	// clients included for "in").
-	Peers []string `json:"peers,omitempty"`
-}
-
-// String describes the action in one line, for results and logs.
-func (a Action) String() string {
-	var b strings.Builder
-	b.WriteString(a.Op)
-	if a.Node != "" {
-		b.WriteString(" " + a.Node)
-	}
-	switch {
-	case a.Signal != "":
-		b.WriteString(" SIG" + strings.TrimPrefix(strings.ToUpper(a.Signal), "SIG"))
-	case a.Toxic != nil:
-		b.WriteString(" " + a.Toxic.Name)
-	case a.Offset != "":
-		b.WriteString(" " + a.Offset)
-	case a.Path != "":
-		b.WriteString(" " + a.Path)
-	}
-	if a.Direction != "" {
-		b.WriteString(" " + a.Direction)
-	}
-	if len(a.Peers) > 0 {
-		b.WriteString(" peers " + strings.Join(a.Peers, ","))
-	}
-	return b.String()
-}
-
-// Result is the outcome of one Action.
-type Result struct {
-	Action Action `json:"action"`
-	OK     bool   `json:"ok"`
-	// Skipped is set for actions not run because an earlier one failed.
-	Skipped bool   `json:"skipped,omitempty"`
-	Error   string `json:"error,omitempty"`
-	// PID is the node's pid after the action, when it has one.
-	PID int `json:"pid,omitempty"`
-}
 
 var signals = map[string]syscall.Signal{
 	"KILL": syscall.SIGKILL, "STOP": syscall.SIGSTOP, "CONT": syscall.SIGCONT,
@@ -105,10 +20,10 @@ var signals = map[string]syscall.Signal{
 // Do runs actions in order. Unless keepGoing, the first failure skips the
 // rest. Reverts run with keepGoing so one failure does not leave the other
 // faults in place.
-func (l *Lab) Do(actions []Action, keepGoing bool) []Result {
+func (l *Lab) Do(actions []labapi.Action, keepGoing bool) []labapi.Result {
 	l.doMu.Lock()
 	defer l.doMu.Unlock()
-	res := make([]Result, len(actions))
+	res := make([]labapi.Result, len(actions))
 	failed := false
 	for i, a := range actions {
 		res[i].Action = a
@@ -151,8 +66,8 @@ func (l *Lab) kafkaNode(name string) int {
 	return -1
 }
 
-func (l *Lab) do(a Action) (int, error) {
-	if a.Op == OpRemoveFile {
+func (l *Lab) do(a labapi.Action) (int, error) {
+	if a.Op == labapi.OpRemoveFile {
 		return 0, l.removeFile(a.Path)
 	}
 	if n := l.full.node(a.Node); n != nil {
@@ -165,18 +80,18 @@ func (l *Lab) do(a Action) (int, error) {
 	}
 	if k >= 0 {
 		switch a.Op {
-		case OpCut, OpHeal:
+		case labapi.OpCut, labapi.OpHeal:
 			if len(a.Peers) > 0 || (a.Direction != "" && a.Direction != "both") {
 				return os.Getpid(), fmt.Errorf("%s: %s is cut whole; direction and peers apply to redis and sentinel nodes", a.Op, a.Node)
 			}
-			return os.Getpid(), l.kafka.setCut(k, a.Op == OpCut)
+			return os.Getpid(), l.kafka.setCut(k, a.Op == labapi.OpCut)
 		default:
-			return 0, fmt.Errorf("%s: %s is a kfake broker inside the lab process; it supports only %s and %s", a.Op, a.Node, OpCut, OpHeal)
+			return 0, fmt.Errorf("%s: %s is a kfake broker inside the lab process; it supports only %s and %s", a.Op, a.Node, labapi.OpCut, labapi.OpHeal)
 		}
 	}
 	pid := func() int { p, _ := c.status(); return p }
 	switch a.Op {
-	case OpSignal:
+	case labapi.OpSignal:
 		sig, ok := signals[strings.TrimPrefix(strings.ToUpper(a.Signal), "SIG")]
 		if !ok {
 			return 0, fmt.Errorf("signal: unknown signal %q (want KILL, STOP, CONT, TERM, INT or HUP)", a.Signal)
@@ -189,8 +104,8 @@ func (l *Lab) do(a Action) (int, error) {
 			c.wait(5 * time.Second)
 		}
 		return p, nil
-	case OpStart:
-		if _, st := c.status(); st != StateStopped {
+	case labapi.OpStart:
+		if _, st := c.status(); st != labapi.StateStopped {
 			// A paused node "starts" by continuing: the revert of a kill
 			// that was never armed must not leave a node frozen.
 			return pid(), c.signal(syscall.SIGCONT)
@@ -198,7 +113,7 @@ func (l *Lab) do(a Action) (int, error) {
 		if err := c.start(l.sp); err != nil {
 			return 0, err
 		}
-		if c.kind == KindSentinel {
+		if c.kind == labapi.KindSentinel {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := tuneSentinel(ctx, c); err != nil {
@@ -206,16 +121,16 @@ func (l *Lab) do(a Action) (int, error) {
 			}
 		}
 		return pid(), nil
-	case OpStop:
+	case labapi.OpStop:
 		return 0, c.stop(5 * time.Second)
-	case OpCut, OpHeal:
-		return pid(), l.cut(c, a.Op == OpCut, a.Direction, a.Peers)
-	case OpToxicAdd, OpToxicRemove:
+	case labapi.OpCut, labapi.OpHeal:
+		return pid(), l.cut(c, a.Op == labapi.OpCut, a.Direction, a.Peers)
+	case labapi.OpToxicAdd, labapi.OpToxicRemove:
 		if c.proxy == "" {
 			return pid(), fmt.Errorf("%s: %s has no proxy", a.Op, a.Node)
 		}
 		switch a.Op {
-		case OpToxicAdd:
+		case labapi.OpToxicAdd:
 			if a.Toxic == nil {
 				return pid(), errors.New("toxic-add: toxic is missing")
 			}
@@ -226,7 +141,7 @@ func (l *Lab) do(a Action) (int, error) {
 			}
 			return pid(), l.px.removeToxic(c.proxy, a.Toxic.Name)
 		}
-	case OpFaketime:
+	case labapi.OpFaketime:
 		if c.faketime == "" {
 			return pid(), fmt.Errorf("faketime: %s does not run under libfaketime (start the lab with Faketime)", a.Node)
 		}
@@ -238,9 +153,9 @@ func (l *Lab) do(a Action) (int, error) {
 
 // cut partitions (on) or heals c. See OpCut for direction and peers.
 func (l *Lab) cut(c *child, on bool, direction string, peerNames []string) error {
-	op := OpHeal
+	op := labapi.OpHeal
 	if on {
-		op = OpCut
+		op = labapi.OpCut
 	}
 	in, out := true, true
 	switch direction {

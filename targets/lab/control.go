@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"net"
 	"net/http"
 	"os"
@@ -12,34 +13,12 @@ import (
 	"time"
 )
 
-// NodeStatus is one lab node as GET /v1/nodes reports it.
-type NodeStatus struct {
-	Name  string `json:"name"`
-	Kind  string `json:"kind"`
-	PID   int    `json:"pid,omitempty"`
-	State string `json:"state"`
-	// Listen is the node's own address; Proxy and ProxyAddr its network.
-	Listen    string `json:"listen,omitempty"`
-	Proxy     string `json:"proxy,omitempty"`
-	ProxyAddr string `json:"proxy_addr,omitempty"`
-	// Cut is set while the node is partitioned (proxy disabled or broker
-	// cut).
-	Cut bool `json:"cut,omitempty"`
-	// Blocked names the peers whose connections this node refuses (a
-	// peer-specific or outgoing cut).
-	Blocked []string `json:"blocked,omitempty"`
-	// Toxics names the toxics on the node's proxy.
-	Toxics []string `json:"toxics,omitempty"`
-	// FaketimeFile is the node's libfaketime control file, if any.
-	FaketimeFile string `json:"faketime_file,omitempty"`
-}
-
 // Nodes reports every lab node's process state and network state.
-func (l *Lab) Nodes() []NodeStatus {
-	var out []NodeStatus
+func (l *Lab) Nodes() []labapi.NodeStatus {
+	var out []labapi.NodeStatus
 	for _, c := range append(append([]*child{}, l.redis...), l.sentinels...) {
 		pid, st := c.status()
-		n := NodeStatus{Name: c.name, Kind: c.kind, PID: pid, State: st, Listen: c.listen, Proxy: c.proxy, ProxyAddr: c.proxyAddr, FaketimeFile: c.faketime}
+		n := labapi.NodeStatus{Name: c.name, Kind: c.kind, PID: pid, State: st, Listen: c.listen, Proxy: c.proxy, ProxyAddr: c.proxyAddr, FaketimeFile: c.faketime}
 		if c.proxy != "" {
 			on, _ := l.px.enabled(c.proxy)
 			n.Cut = !on
@@ -59,7 +38,7 @@ func (l *Lab) Nodes() []NodeStatus {
 	}
 	if l.kafka != nil {
 		for i, addr := range l.kafka.addrs {
-			out = append(out, NodeStatus{Name: fmt.Sprintf("kafka-%d", i+1), Kind: KindKafka, PID: os.Getpid(), State: StateRunning, Listen: addr, Cut: l.kafka.gates[i].isCut()})
+			out = append(out, labapi.NodeStatus{Name: fmt.Sprintf("kafka-%d", i+1), Kind: labapi.KindKafka, PID: os.Getpid(), State: labapi.StateRunning, Listen: addr, Cut: l.kafka.gates[i].isCut()})
 		}
 	}
 	if l.full != nil {
@@ -68,17 +47,9 @@ func (l *Lab) Nodes() []NodeStatus {
 	return out
 }
 
-// Health is the lab's current health, as GET /v1/health reports it.
-type Health struct {
-	Redis *RedisHealth `json:"redis,omitempty"`
-	// KafkaLag is the group's total lag; KafkaError says why it is unknown.
-	KafkaLag   *int64 `json:"kafka_lag,omitempty"`
-	KafkaError string `json:"kafka_error,omitempty"`
-}
-
 // Health asks the Sentinels, the nodes and the brokers how the lab is.
-func (l *Lab) Health(ctx context.Context) Health {
-	var h Health
+func (l *Lab) Health(ctx context.Context) labapi.Health {
+	var h labapi.Health
 	if len(l.redis) > 0 {
 		rh := redisHealth(ctx, l.sentinels, l.redis, 2)
 		h.Redis = &rh
@@ -103,36 +74,37 @@ func (l *Lab) KafkaLag(ctx context.Context) (int64, error) {
 	return lag, err
 }
 
-// controlServer is the lab's HTTP control API on loopback.
+// controlServer is the lab's HTTP control API on loopback. Every local
+// user can connect to loopback, so every request must carry the token the
+// lab wrote, 0600, into its dir (labapi.TokenFile).
 type controlServer struct {
-	http *http.Server
-	addr string
-}
-
-// DoRequest is the body of POST /v1/do.
-type DoRequest struct {
-	Actions []Action `json:"actions"`
-	// KeepGoing runs every action even after one fails (for reverts).
-	KeepGoing bool `json:"keep_going,omitempty"`
-}
-
-// DoResponse is the answer of POST /v1/do.
-type DoResponse struct {
-	Results []Result `json:"results"`
+	http      *http.Server
+	addr      string
+	tokenPath string
 }
 
 func startControl(l *Lab) (*controlServer, error) {
+	token, err := labapi.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	// The token is on disk before the address is anywhere (inventory,
+	// ledger), so no client ever meets this lab without a token to send.
+	tokenPath := labapi.TokenPath(l.opts.Dir)
+	if err := writeFileAtomic(tokenPath, []byte(token+"\n")); err != nil {
+		return nil, fmt.Errorf("write the lab control token: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for the lab control API: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/do", func(w http.ResponseWriter, r *http.Request) {
-		var req DoRequest
+		var req labapi.DoRequest
 		if !decode(w, r, &req) {
 			return
 		}
-		writeJSON(w, http.StatusOK, DoResponse{Results: l.Do(req.Actions, req.KeepGoing)})
+		writeJSON(w, http.StatusOK, labapi.DoResponse{Results: l.Do(req.Actions, req.KeepGoing)})
 	})
 	mux.HandleFunc("GET /v1/nodes", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, l.Nodes())
@@ -143,7 +115,7 @@ func startControl(l *Lab) (*controlServer, error) {
 		writeJSON(w, http.StatusOK, l.Health(ctx))
 	})
 	mux.HandleFunc("POST /v1/guards", func(w http.ResponseWriter, r *http.Request) {
-		var g Guard
+		var g labapi.Guard
 		if !decode(w, r, &g) {
 			return
 		}
@@ -169,14 +141,22 @@ func startControl(l *Lab) (*controlServer, error) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	hs := &http.Server{Handler: requireToken(token, tokenPath, mux), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	return &controlServer{http: hs, addr: ln.Addr().String()}, nil
+	return &controlServer{http: hs, addr: ln.Addr().String(), tokenPath: tokenPath}, nil
 }
 
-// errorBody is how the API reports a request it could not serve.
-type errorBody struct {
-	Error string `json:"error"`
+// requireToken refuses, before anything is decoded or run, a request that
+// does not carry the lab's token.
+func requireToken(token, path string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !labapi.Authorized(r, token) {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			writeError(w, http.StatusUnauthorized, fmt.Errorf("the lab control API needs the token from %s (header Authorization: Bearer TOKEN)", path))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -196,11 +176,18 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func writeError(w http.ResponseWriter, code int, err error) {
-	writeJSON(w, code, errorBody{Error: err.Error()})
+	writeJSON(w, code, labapi.ErrorBody{Error: err.Error()})
 }
 
 func (s *controlServer) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = s.http.Shutdown(ctx)
+	_ = os.Remove(s.tokenPath)
+}
+
+// Client returns a control API client for this lab, as its inventory
+// describes it (address and dir, hence token).
+func (l *Lab) Client() *labapi.Client {
+	return labapi.NewClient(l.inv.Lab.Control, l.inv.Lab.Dir)
 }

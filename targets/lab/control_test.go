@@ -19,13 +19,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/gameday-dev/gameday/targets/lab/labtest"
 )
 
 // proxyAddr is the address clients use for a Redis lab node.
 func proxyAddr(t *testing.T, l *lab.Lab, node string) string {
 	t.Helper()
-	ns, err := lab.NewClient(l.Inventory().Lab.Control).Nodes(context.Background())
+	ns, err := l.Client().Nodes(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,15 +48,39 @@ func ping(addr string, timeout time.Duration) (time.Duration, error) {
 	return time.Since(began), err
 }
 
-func do(t *testing.T, c *lab.Client, actions ...lab.Action) {
+func do(t *testing.T, c *labapi.Client, actions ...labapi.Action) {
 	t.Helper()
 	res, err := c.Do(context.Background(), false, actions...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lab.FirstError(res); err != nil {
+	if err := labapi.FirstError(res); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// rawCall sends one HTTP request to the lab's control API, with the lab's
+// token when withToken, and returns the answer and its body.
+func rawCall(t *testing.T, l *lab.Lab, method, path, body string, withToken bool) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+l.Inventory().Lab.Control+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withToken {
+		tok, err := os.ReadFile(labapi.TokenPath(l.Dir()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
 }
 
 // eventually polls cond every 100 ms until it holds or d passes.
@@ -78,7 +103,7 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() (bool, s
 // they found it.
 func TestControlNetworkFaults(t *testing.T) {
 	l := labtest.Start(t, lab.Options{})
-	c := lab.NewClient(l.Inventory().Lab.Control)
+	c := l.Client()
 
 	for _, n := range []string{"redis-3", "sentinel-3"} {
 		t.Run("cut and heal "+n, func(t *testing.T) {
@@ -86,11 +111,11 @@ func TestControlNetworkFaults(t *testing.T) {
 			if _, err := ping(addr, time.Second); err != nil {
 				t.Fatalf("PING through %s's proxy before the cut: %v", n, err)
 			}
-			do(t, c, lab.Action{Op: lab.OpCut, Node: n})
+			do(t, c, labapi.Action{Op: labapi.OpCut, Node: n})
 			if _, err := ping(addr, time.Second); err == nil {
 				t.Fatalf("PING through %s's proxy succeeded while it was cut", n)
 			}
-			do(t, c, lab.Action{Op: lab.OpHeal, Node: n})
+			do(t, c, labapi.Action{Op: labapi.OpHeal, Node: n})
 			if _, err := ping(addr, time.Second); err != nil {
 				t.Fatalf("PING through %s's proxy after heal: %v", n, err)
 			}
@@ -107,12 +132,12 @@ func TestControlNetworkFaults(t *testing.T) {
 			}
 			return strings.Contains(info, "connected_slaves:2"), strings.ReplaceAll(info, "\r\n", " ")
 		}
-		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-2"})
+		do(t, c, labapi.Action{Op: labapi.OpCut, Node: "redis-2"})
 		eventually(t, 5*time.Second, "the master losing redis-2", func() (bool, string) {
 			ok, st := replicas()
 			return !ok && strings.Contains(st, "connected_slaves:1"), st
 		})
-		do(t, c, lab.Action{Op: lab.OpHeal, Node: "redis-2"})
+		do(t, c, labapi.Action{Op: labapi.OpHeal, Node: "redis-2"})
 		eventually(t, 10*time.Second, "redis-2 replicating again", replicas)
 	})
 
@@ -129,7 +154,7 @@ func TestControlNetworkFaults(t *testing.T) {
 			}
 			return "unknown"
 		}
-		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-3", Direction: "out"})
+		do(t, c, labapi.Action{Op: labapi.OpCut, Node: "redis-3", Direction: "out"})
 		eventually(t, 10*time.Second, "redis-3's replication link going down", func() (bool, string) {
 			st := link()
 			return st == "down", st
@@ -137,7 +162,7 @@ func TestControlNetworkFaults(t *testing.T) {
 		if _, err := ping(addr, time.Second); err != nil {
 			t.Fatalf("clients cannot reach redis-3 during an outgoing cut: %v", err)
 		}
-		do(t, c, lab.Action{Op: lab.OpHeal, Node: "redis-3", Direction: "out"})
+		do(t, c, labapi.Action{Op: labapi.OpHeal, Node: "redis-3", Direction: "out"})
 		eventually(t, 10*time.Second, "redis-3's replication link up again", func() (bool, string) {
 			st := link()
 			return st == "up", st
@@ -153,7 +178,7 @@ func TestControlNetworkFaults(t *testing.T) {
 			defer rc.Close()
 			return rc.Ping(context.Background()).Err()
 		}
-		cut := lab.Action{Op: lab.OpCut, Node: "sentinel-1", Direction: "in", Peers: []string{"sentinel-2"}}
+		cut := labapi.Action{Op: labapi.OpCut, Node: "sentinel-1", Direction: "in", Peers: []string{"sentinel-2"}}
 		do(t, c, cut)
 		if err := from("127.0.0.22"); err == nil {
 			t.Fatal("sentinel-2's address reached sentinel-1 through a peer cut")
@@ -166,7 +191,7 @@ func TestControlNetworkFaults(t *testing.T) {
 			t.Fatalf("sentinel-1 reported as %+v; want blocked [sentinel-2], proxy not cut", n)
 		}
 		heal := cut
-		heal.Op = lab.OpHeal
+		heal.Op = labapi.OpHeal
 		do(t, c, heal)
 		if err := from("127.0.0.22"); err != nil {
 			t.Fatalf("sentinel-2's address after heal: %v", err)
@@ -175,23 +200,23 @@ func TestControlNetworkFaults(t *testing.T) {
 
 	t.Run("latency toxic slows everyone talking to the node", func(t *testing.T) {
 		addr := proxyAddr(t, l, "redis-2")
-		tox := &lab.Toxic{Name: "gameday-latency", Type: "latency", Attributes: map[string]any{"latency": 300, "jitter": 0}}
-		do(t, c, lab.Action{Op: lab.OpToxicAdd, Node: "redis-2", Toxic: tox})
+		tox := &labapi.Toxic{Name: "gameday-latency", Type: "latency", Attributes: map[string]int{"latency": 300, "jitter": 0}}
+		do(t, c, labapi.Action{Op: labapi.OpToxicAdd, Node: "redis-2", Toxic: tox})
 		if d, err := ping(addr, 3*time.Second); err != nil || d < 300*time.Millisecond {
 			t.Fatalf("PING with a 300ms latency toxic took %s (err %v); want >= 300ms", d, err)
 		}
-		do(t, c, lab.Action{Op: lab.OpToxicRemove, Node: "redis-2", Toxic: &lab.Toxic{Name: "gameday-latency"}})
+		do(t, c, labapi.Action{Op: labapi.OpToxicRemove, Node: "redis-2", Toxic: &labapi.Toxic{Name: "gameday-latency"}})
 		if d, err := ping(addr, 3*time.Second); err != nil || d >= 300*time.Millisecond {
 			t.Fatalf("PING after removing the toxic took %s (err %v); want < 300ms", d, err)
 		}
 		// Removing again is fine: reverts are idempotent.
-		do(t, c, lab.Action{Op: lab.OpToxicRemove, Node: "redis-2", Toxic: &lab.Toxic{Name: "gameday-latency"}})
+		do(t, c, labapi.Action{Op: labapi.OpToxicRemove, Node: "redis-2", Toxic: &labapi.Toxic{Name: "gameday-latency"}})
 	})
 
 	t.Run("guard fires and reverts a cut", func(t *testing.T) {
 		addr := proxyAddr(t, l, "redis-2")
-		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-2"})
-		g, err := c.ArmGuard(context.Background(), "guard-heal", 500*time.Millisecond, lab.Action{Op: lab.OpHeal, Node: "redis-2"})
+		do(t, c, labapi.Action{Op: labapi.OpCut, Node: "redis-2"})
+		g, err := c.ArmGuard(context.Background(), "guard-heal", 500*time.Millisecond, labapi.Action{Op: labapi.OpHeal, Node: "redis-2"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,8 +247,8 @@ func TestControlNetworkFaults(t *testing.T) {
 
 	t.Run("cancelled guard does not fire", func(t *testing.T) {
 		addr := proxyAddr(t, l, "redis-3")
-		do(t, c, lab.Action{Op: lab.OpCut, Node: "redis-3"})
-		if _, err := c.ArmGuard(context.Background(), "guard-cancel", 300*time.Millisecond, lab.Action{Op: lab.OpHeal, Node: "redis-3"}); err != nil {
+		do(t, c, labapi.Action{Op: labapi.OpCut, Node: "redis-3"})
+		if _, err := c.ArmGuard(context.Background(), "guard-cancel", 300*time.Millisecond, labapi.Action{Op: labapi.OpHeal, Node: "redis-3"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := c.CancelGuard(context.Background(), "guard-cancel"); err != nil {
@@ -236,7 +261,7 @@ func TestControlNetworkFaults(t *testing.T) {
 		if _, err := ping(addr, 300*time.Millisecond); err == nil {
 			t.Fatal("a cancelled guard healed redis-3")
 		}
-		do(t, c, lab.Action{Op: lab.OpHeal, Node: "redis-3"})
+		do(t, c, labapi.Action{Op: labapi.OpHeal, Node: "redis-3"})
 	})
 
 	t.Run("kafka broker cut and heal", func(t *testing.T) {
@@ -254,7 +279,7 @@ func TestControlNetworkFaults(t *testing.T) {
 		if err := reach(); err != nil {
 			t.Fatalf("kafka-1 unreachable before the cut: %v", err)
 		}
-		do(t, c, lab.Action{Op: lab.OpCut, Node: "kafka-1"})
+		do(t, c, labapi.Action{Op: labapi.OpCut, Node: "kafka-1"})
 		if err := reach(); err == nil {
 			t.Fatal("kafka-1 answered while cut")
 		}
@@ -262,7 +287,7 @@ func TestControlNetworkFaults(t *testing.T) {
 		if n := node(ns, "kafka-1"); !n.Cut {
 			t.Fatalf("nodes report kafka-1 %+v, want cut", n)
 		}
-		do(t, c, lab.Action{Op: lab.OpHeal, Node: "kafka-1"})
+		do(t, c, labapi.Action{Op: labapi.OpHeal, Node: "kafka-1"})
 		if err := reach(); err != nil {
 			t.Fatalf("kafka-1 unreachable after heal: %v", err)
 		}
@@ -270,40 +295,86 @@ func TestControlNetworkFaults(t *testing.T) {
 
 	t.Run("pause and continue", func(t *testing.T) {
 		addr := proxyAddr(t, l, "redis-3")
-		do(t, c, lab.Action{Op: lab.OpSignal, Node: "redis-3", Signal: "STOP"})
+		do(t, c, labapi.Action{Op: labapi.OpSignal, Node: "redis-3", Signal: "STOP"})
 		ns, _ := c.Nodes(context.Background())
-		if n := node(ns, "redis-3"); n.State != lab.StatePaused {
+		if n := node(ns, "redis-3"); n.State != labapi.StatePaused {
 			t.Fatalf("redis-3 state %q after STOP, want paused", n.State)
 		}
 		if _, err := ping(addr, 300*time.Millisecond); err == nil {
 			t.Fatal("a SIGSTOPped redis answered PING")
 		}
-		do(t, c, lab.Action{Op: lab.OpSignal, Node: "redis-3", Signal: "CONT"})
+		do(t, c, labapi.Action{Op: labapi.OpSignal, Node: "redis-3", Signal: "CONT"})
 		if _, err := ping(addr, time.Second); err != nil {
 			t.Fatalf("redis-3 after CONT: %v", err)
 		}
 	})
 
+	t.Run("only the token's readers control the lab", func(t *testing.T) {
+		dir := l.Inventory().Lab.Dir
+		st, err := os.Stat(labapi.TokenPath(dir))
+		if err != nil {
+			t.Fatalf("the lab wrote no token: %v", err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Fatalf("token file mode %v, want 0600", st.Mode().Perm())
+		}
+		// Without the token, a cut is refused before it runs: the node
+		// stays reachable.
+		resp, b := rawCall(t, l, http.MethodPost, "/v1/do", `{"actions":[{"op":"cut","node":"redis-1"}]}`, false)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(b), labapi.TokenPath(dir)) {
+			t.Fatalf("POST /v1/do without the token: %d %s; want 401 naming %s", resp.StatusCode, b, labapi.TokenPath(dir))
+		}
+		if _, err := ping(proxyAddr(t, l, "redis-1"), time.Second); err != nil {
+			t.Fatalf("redis-1 unreachable after a refused cut: %v", err)
+		}
+		for _, path := range []string{"/v1/nodes", "/v1/health", "/v1/guards"} {
+			if resp, b := rawCall(t, l, http.MethodGet, path, "", false); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("GET %s without the token: %d %s; want 401", path, resp.StatusCode, b)
+			}
+		}
+		wrong := t.TempDir()
+		if err := os.WriteFile(labapi.TokenPath(wrong), []byte("0123\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		unreadable := t.TempDir()
+		if err := os.Mkdir(labapi.TokenPath(unreadable), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Inventory().Lab.Control
+		clients := map[string]struct{ dir, want string }{
+			"no dir":           {"", "refused the request: it needs the token from its lab dir's control.token, and no lab dir is known here"},
+			"dir without one":  {t.TempDir(), "which does not exist"},
+			"another token":    {wrong, "the token there does not match"},
+			"unreadable token": {unreadable, "cannot read the lab control token (only the user who started the lab can control it)"},
+		}
+		for name, tc := range clients {
+			_, err := labapi.NewClient(addr, tc.dir).Nodes(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") > 0 {
+				t.Errorf("%s: err = %v; want one line containing %q", name, err, tc.want)
+			}
+		}
+	})
+
 	t.Run("bad actions", func(t *testing.T) {
 		cases := map[string]struct {
-			action lab.Action
+			action labapi.Action
 			want   string
 		}{
-			"unknown node":          {lab.Action{Op: lab.OpCut, Node: "redis-9"}, `no lab node named "redis-9"`},
-			"unknown op":            {lab.Action{Op: "explode", Node: "redis-1"}, `unknown op "explode"`},
-			"unknown signal":        {lab.Action{Op: lab.OpSignal, Node: "redis-1", Signal: "WINCH"}, "unknown signal"},
-			"toxic on a broker":     {lab.Action{Op: lab.OpToxicAdd, Node: "kafka-2", Toxic: &lab.Toxic{Name: "x", Type: "latency"}}, "supports only cut and heal"},
-			"broker cut from peers": {lab.Action{Op: lab.OpCut, Node: "kafka-1", Peers: []string{"kafka-2"}}, "cut whole"},
-			"peer not in the lab":   {lab.Action{Op: lab.OpCut, Node: "redis-1", Peers: []string{"db-9"}}, `peer "db-9" is not`},
-			"bad direction":         {lab.Action{Op: lab.OpCut, Node: "redis-1", Direction: "sideways"}, `direction "sideways"`},
-			"kill a kfake broker":   {lab.Action{Op: lab.OpSignal, Node: "kafka-1", Signal: "KILL"}, "supports only cut and heal"},
-			"file outside the lab":  {lab.Action{Op: lab.OpRemoveFile, Path: "/etc/hostname"}, "outside the lab dir"},
-			"unknown toxic type":    {lab.Action{Op: lab.OpToxicAdd, Node: "redis-1", Toxic: &lab.Toxic{Name: "x", Type: "gremlins"}}, "gremlins"},
-			"faketime off":          {lab.Action{Op: lab.OpFaketime, Node: "redis-1", Offset: "-60s"}, "does not run under libfaketime"},
+			"unknown node":          {labapi.Action{Op: labapi.OpCut, Node: "redis-9"}, `no lab node named "redis-9"`},
+			"unknown op":            {labapi.Action{Op: "explode", Node: "redis-1"}, `unknown op "explode"`},
+			"unknown signal":        {labapi.Action{Op: labapi.OpSignal, Node: "redis-1", Signal: "WINCH"}, "unknown signal"},
+			"toxic on a broker":     {labapi.Action{Op: labapi.OpToxicAdd, Node: "kafka-2", Toxic: &labapi.Toxic{Name: "x", Type: "latency"}}, "supports only cut and heal"},
+			"broker cut from peers": {labapi.Action{Op: labapi.OpCut, Node: "kafka-1", Peers: []string{"kafka-2"}}, "cut whole"},
+			"peer not in the lab":   {labapi.Action{Op: labapi.OpCut, Node: "redis-1", Peers: []string{"db-9"}}, `peer "db-9" is not`},
+			"bad direction":         {labapi.Action{Op: labapi.OpCut, Node: "redis-1", Direction: "sideways"}, `direction "sideways"`},
+			"kill a kfake broker":   {labapi.Action{Op: labapi.OpSignal, Node: "kafka-1", Signal: "KILL"}, "supports only cut and heal"},
+			"file outside the lab":  {labapi.Action{Op: labapi.OpRemoveFile, Path: "/etc/hostname"}, "outside the lab dir"},
+			"unknown toxic type":    {labapi.Action{Op: labapi.OpToxicAdd, Node: "redis-1", Toxic: &labapi.Toxic{Name: "x", Type: "gremlins"}}, "gremlins"},
+			"faketime off":          {labapi.Action{Op: labapi.OpFaketime, Node: "redis-1", Offset: "-60s"}, "does not run under libfaketime"},
 		}
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
-				res, err := c.Do(context.Background(), false, tc.action, lab.Action{Op: lab.OpCut, Node: "redis-1"})
+				res, err := c.Do(context.Background(), false, tc.action, labapi.Action{Op: labapi.OpCut, Node: "redis-1"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -325,12 +396,7 @@ func TestControlNetworkFaults(t *testing.T) {
 		}
 		for name, tc := range guards {
 			t.Run("guard "+name, func(t *testing.T) {
-				resp, err := http.Post("http://"+l.Inventory().Lab.Control+"/v1/guards", "application/json", strings.NewReader(tc.body))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
+				resp, b := rawCall(t, l, http.MethodPost, "/v1/guards", tc.body, true)
 				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), tc.want) {
 					t.Fatalf("status %d body %s; want 400 containing %q", resp.StatusCode, b, tc.want)
 				}
@@ -342,13 +408,13 @@ func TestControlNetworkFaults(t *testing.T) {
 	})
 }
 
-func node(ns []lab.NodeStatus, name string) lab.NodeStatus {
+func node(ns []labapi.NodeStatus, name string) labapi.NodeStatus {
 	for _, n := range ns {
 		if n.Name == name {
 			return n
 		}
 	}
-	return lab.NodeStatus{}
+	return labapi.NodeStatus{}
 }
 
 func errString(err error) string {
@@ -358,7 +424,7 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func readFired(t *testing.T, dir string) []lab.FiredGuard {
+func readFired(t *testing.T, dir string) []labapi.FiredGuard {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "guards-fired.jsonl"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -368,10 +434,10 @@ func readFired(t *testing.T, dir string) []lab.FiredGuard {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []lab.FiredGuard
+	var out []labapi.FiredGuard
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var fg lab.FiredGuard
+		var fg labapi.FiredGuard
 		if err := json.Unmarshal(sc.Bytes(), &fg); err != nil {
 			t.Fatalf("guards-fired.jsonl: %v", err)
 		}
@@ -387,18 +453,18 @@ func TestKillMasterFailsOverAndRejoins(t *testing.T) {
 	l := labtest.Start(t, lab.Options{})
 	dumpLogsOnFailure(t, l.Dir())
 	inv := l.Inventory()
-	c := lab.NewClient(inv.Lab.Control)
+	c := labapi.NewClient(inv.Lab.Control, inv.Lab.Dir)
 	old := agreed(sentinelMasters(t, inv))
 	oldAddr := proxyAddr(t, l, "redis-1")
 	if old != oldAddr {
 		t.Fatalf("master at start is %s, want redis-1 (%s)", old, oldAddr)
 	}
-	res, err := c.Do(context.Background(), false, lab.Action{Op: lab.OpSignal, Node: "redis-1", Signal: "KILL"})
+	res, err := c.Do(context.Background(), false, labapi.Action{Op: labapi.OpSignal, Node: "redis-1", Signal: "KILL"})
 	if err != nil || !res[0].OK {
 		t.Fatalf("kill redis-1: %v %+v", err, res)
 	}
 	ns, _ := c.Nodes(context.Background())
-	if n := node(ns, "redis-1"); n.State != lab.StateStopped {
+	if n := node(ns, "redis-1"); n.State != labapi.StateStopped {
 		t.Fatalf("redis-1 is %s after KILL", n.State)
 	}
 	eventually(t, 20*time.Second, "sentinel failover", func() (bool, string) {
@@ -406,7 +472,7 @@ func TestKillMasterFailsOverAndRejoins(t *testing.T) {
 		m := agreed(ms)
 		return m != "" && m != old, strings.Join(ms, " ")
 	})
-	do(t, c, lab.Action{Op: lab.OpStart, Node: "redis-1"})
+	do(t, c, labapi.Action{Op: labapi.OpStart, Node: "redis-1"})
 	eventually(t, 20*time.Second, "old master rejoining as a replica", func() (bool, string) {
 		rc := redis.NewClient(&redis.Options{Addr: oldAddr, DialTimeout: time.Second, ReadTimeout: time.Second})
 		defer rc.Close()
@@ -426,12 +492,12 @@ func TestStopLeavesNothingAndRevertsGuards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := lab.NewClient(l.Inventory().Lab.Control)
+	c := l.Client()
 	filler := filepath.Join(dir, "redis-2", "gameday-filler")
 	if err := os.WriteFile(filler, make([]byte, 4096), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ArmGuard(context.Background(), "disk", time.Hour, lab.Action{Op: lab.OpRemoveFile, Path: filler}); err != nil {
+	if _, err := c.ArmGuard(context.Background(), "disk", time.Hour, labapi.Action{Op: labapi.OpRemoveFile, Path: filler}); err != nil {
 		t.Fatal(err)
 	}
 	ns, err := c.Nodes(context.Background())
@@ -442,7 +508,7 @@ func TestStopLeavesNothingAndRevertsGuards(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 	for _, n := range ns {
-		if n.Kind != lab.KindKafka && n.PID > 0 {
+		if n.Kind != labapi.KindKafka && n.PID > 0 {
 			if err := syscallKill0(n.PID); err == nil {
 				t.Errorf("%s (pid %d) is still alive after Stop", n.Name, n.PID)
 			}
@@ -471,7 +537,7 @@ func TestOrphanGuardsRunAtStart(t *testing.T) {
 	if err := os.WriteFile(filler, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	orphans := []lab.Guard{{ID: "left-behind", TTL: lab.Duration(time.Minute), Actions: []lab.Action{{Op: lab.OpRemoveFile, Path: filler}}}}
+	orphans := []labapi.Guard{{ID: "left-behind", TTL: labapi.Duration(time.Minute), Actions: []labapi.Action{{Op: labapi.OpRemoveFile, Path: filler}}}}
 	b, _ := json.Marshal(orphans)
 	if err := os.WriteFile(filepath.Join(dir, "guards.json"), b, 0o600); err != nil {
 		t.Fatal(err)
@@ -520,15 +586,15 @@ func TestFaketimeRefusedClearly(t *testing.T) {
 // clockMoves sets a -1h offset on redis-2 and expects its TIME to follow.
 func clockMoves(t *testing.T, l *lab.Lab) {
 	t.Helper()
-	c := lab.NewClient(l.Inventory().Lab.Control)
+	c := l.Client()
 	rc := redis.NewClient(&redis.Options{Addr: proxyAddr(t, l, "redis-2")})
 	defer rc.Close()
-	do(t, c, lab.Action{Op: lab.OpFaketime, Node: "redis-2", Offset: "-3600"})
+	do(t, c, labapi.Action{Op: labapi.OpFaketime, Node: "redis-2", Offset: "-3600"})
 	now, err := rc.Time(context.Background()).Result()
 	if err != nil || time.Until(now) > -59*time.Minute {
 		t.Fatalf("redis-2 TIME = %v (%v) with a -1h offset", now, err)
 	}
-	do(t, c, lab.Action{Op: lab.OpFaketime, Node: "redis-2", Offset: "+0"})
+	do(t, c, labapi.Action{Op: labapi.OpFaketime, Node: "redis-2", Offset: "+0"})
 	now, err = rc.Time(context.Background()).Result()
 	if err != nil || time.Until(now) < -time.Minute {
 		t.Fatalf("redis-2 TIME = %v (%v) after the offset was reverted", now, err)

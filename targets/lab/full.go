@@ -18,6 +18,7 @@ import (
 
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab/jvm"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
 // Names used by the full lab's real clusters.
@@ -27,8 +28,6 @@ const (
 	RealKafkaTopic    = "orders"
 	RealKafkaGroup    = "orders-consumers"
 	CassandraKeyspace = "gameday"
-	KindRealKafka     = "kafka"
-	KindCassandra     = "cassandra"
 	// ClockDriftNode is the Cassandra node (cassandra-3) that runs under
 	// libfaketime, the target of clock-drift drills; the others run
 	// without its cost.
@@ -120,16 +119,16 @@ func (f *fullLab) node(name string) *jvm.Node {
 }
 
 // do runs one action on a real node.
-func (f *fullLab) do(n *jvm.Node, a Action) (int, error) {
+func (f *fullLab) do(n *jvm.Node, a labapi.Action) (int, error) {
 	switch a.Op {
-	case OpSignal:
+	case labapi.OpSignal:
 		sig, ok := signals[strings.TrimPrefix(strings.ToUpper(a.Signal), "SIG")]
 		if !ok {
 			return n.PID(), fmt.Errorf("signal: unknown signal %q (want KILL, STOP, CONT, TERM, INT or HUP)", a.Signal)
 		}
 		pid := n.PID()
 		return pid, n.Signal(sig)
-	case OpStart:
+	case labapi.OpStart:
 		if n.Running() {
 			// The revert of a pause that was never armed must not leave a
 			// node frozen.
@@ -138,14 +137,14 @@ func (f *fullLab) do(n *jvm.Node, a Action) (int, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		return n.PID(), n.Start(ctx)
-	case OpStop:
+	case labapi.OpStop:
 		n.Stop(20 * time.Second)
 		return 0, nil
-	case OpCut:
+	case labapi.OpCut:
 		return n.PID(), f.fw.Isolate(n.Addr, n.Cgroup)
-	case OpHeal:
+	case labapi.OpHeal:
 		return n.PID(), f.fw.Heal(n.Addr, n.Cgroup)
-	case OpFaketime:
+	case labapi.OpFaketime:
 		return n.PID(), n.SetClockOffset(a.Offset)
 	default:
 		return n.PID(), fmt.Errorf("%s: %s is a real %s node; it supports signal, start, stop, cut, heal and faketime", a.Op, n.Name, nodeKind(n.Name))
@@ -160,21 +159,21 @@ func nodeKind(name string) string {
 }
 
 // status reports a real node for GET /v1/nodes.
-func (f *fullLab) status() []NodeStatus {
-	var out []NodeStatus
+func (f *fullLab) status() []labapi.NodeStatus {
+	var out []labapi.NodeStatus
 	for _, c := range []*jvm.Cluster{f.kafka, f.cassandra} {
 		if c == nil {
 			continue
 		}
 		for _, n := range c.Nodes {
-			st := StateStopped
+			st := labapi.StateStopped
 			if pid := n.PID(); pid != 0 {
-				st = StateRunning
+				st = labapi.StateRunning
 				if processPaused(pid) {
-					st = StatePaused
+					st = labapi.StatePaused
 				}
 			}
-			out = append(out, NodeStatus{Name: n.Name, Kind: kindOf(n.Name), PID: n.PID(), State: st, Listen: n.Endpoint()})
+			out = append(out, labapi.NodeStatus{Name: n.Name, Kind: kindOf(n.Name), PID: n.PID(), State: st, Listen: n.Endpoint()})
 		}
 	}
 	return out
@@ -194,9 +193,9 @@ func processPaused(pid int) bool {
 
 func kindOf(name string) string {
 	if nodeKind(name) == "Kafka" {
-		return KindRealKafka
+		return labapi.KindKafka
 	}
-	return KindCassandra
+	return labapi.KindCassandra
 }
 
 // hosts and services of the full lab, for the inventory.
@@ -223,7 +222,7 @@ func (f *fullLab) addTo(inv *targets.Inventory) {
 				Name: n.Name, Address: n.Addr, Tags: []string{"lab", "real"}, Roles: []string{kind},
 				Lab: &targets.LabNode{Kind: kind, PID: n.PID(), DataDir: n.DataDir, Listen: n.Endpoint(), FaketimeFile: n.FaketimeFile},
 			})
-			if kind == KindRealKafka {
+			if kind == labapi.KindKafka {
 				kafka.Hosts = append(kafka.Hosts, n.Name)
 			} else {
 				cass.Hosts = append(cass.Hosts, n.Name)

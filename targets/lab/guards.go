@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,77 +12,24 @@ import (
 	"time"
 )
 
-const (
-	guardsFile = "guards.json"
-	firedFile  = "guards-fired.jsonl"
-	// MaxGuardTTL bounds a guard: a fault is never armed without an end.
-	MaxGuardTTL = 24 * time.Hour
-)
-
-// Guard is a TTL guard held by the lab process: when it expires, the lab
-// runs its revert actions, whether or not whoever armed the fault is
-// still alive.
-type Guard struct {
-	ID string `json:"id"`
-	// TTL is how long after arming the guard fires (a Go duration in JSON,
-	// "5m").
-	TTL Duration `json:"ttl"`
-	// Expires is set by the lab when the guard is armed.
-	Expires time.Time `json:"expires,omitzero"`
-	// Actions revert the fault.
-	Actions []Action `json:"actions"`
-}
-
-// Duration is a time.Duration written as a Go duration string in JSON.
-type Duration time.Duration
-
-// MarshalJSON writes "1m30s".
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON reads a Go duration string or a number of nanoseconds.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		var n int64
-		if err2 := json.Unmarshal(b, &n); err2 != nil {
-			return fmt.Errorf("duration: want a string such as \"5m\"")
-		}
-		*d = Duration(n)
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("duration %q: %w", s, err)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// FiredGuard is one line of guards-fired.jsonl: a guard whose reverts ran
-// without being cancelled, so the fault it guarded is gone.
-type FiredGuard struct {
-	ID      string    `json:"id"`
-	FiredAt time.Time `json:"fired_at"`
-	// Reason is "ttl", "lab stopped" or "lab restarted".
-	Reason  string   `json:"reason"`
-	Results []Result `json:"results"`
-}
+// MaxGuardTTL bounds a guard: a fault is never armed without an end.
+const MaxGuardTTL = 24 * time.Hour
 
 // guardSet holds the armed guards, mirrored to guards.json so a lab that
 // dies with guards pending runs their reverts at its next start.
 type guardSet struct {
 	dir     string
 	mu      sync.Mutex
-	guards  map[string]*Guard
+	guards  map[string]*labapi.Guard
 	timers  map[string]*time.Timer
-	orphans []*Guard // loaded from a previous lab's guards.json
+	orphans []*labapi.Guard // loaded from a previous lab's guards.json
 	firing  sync.WaitGroup
 	closed  bool
 }
 
 func loadGuards(dir string) (*guardSet, error) {
-	gs := &guardSet{dir: dir, guards: map[string]*Guard{}, timers: map[string]*time.Timer{}}
-	b, err := os.ReadFile(filepath.Join(dir, guardsFile))
+	gs := &guardSet{dir: dir, guards: map[string]*labapi.Guard{}, timers: map[string]*time.Timer{}}
+	b, err := os.ReadFile(filepath.Join(dir, labapi.GuardsFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return gs, nil
 	}
@@ -89,13 +37,13 @@ func loadGuards(dir string) (*guardSet, error) {
 		return nil, fmt.Errorf("read lab guards: %w", err)
 	}
 	if err := json.Unmarshal(b, &gs.orphans); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, guardsFile), err)
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, labapi.GuardsFile), err)
 	}
 	return gs, nil
 }
 
 // arm starts (or re-arms, for a known id) a guard.
-func (gs *guardSet) arm(l *Lab, g Guard) (Guard, error) {
+func (gs *guardSet) arm(l *Lab, g labapi.Guard) (labapi.Guard, error) {
 	if g.ID == "" {
 		return g, errors.New("guard: id is empty")
 	}
@@ -137,10 +85,10 @@ func (gs *guardSet) cancel(id string) (bool, error) {
 }
 
 // list returns the armed guards by expiry.
-func (gs *guardSet) list() []Guard {
+func (gs *guardSet) list() []labapi.Guard {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
-	out := make([]Guard, 0, len(gs.guards))
+	out := make([]labapi.Guard, 0, len(gs.guards))
 	for _, g := range gs.guards {
 		out = append(out, *g)
 	}
@@ -169,28 +117,28 @@ func (gs *guardSet) fire(l *Lab, id, reason string) {
 
 // run executes g's reverts (all of them, even after a failure) and
 // appends the record. While the lab stops, starting nodes is pointless.
-func (gs *guardSet) run(l *Lab, g *Guard, reason string) {
+func (gs *guardSet) run(l *Lab, g *labapi.Guard, reason string) {
 	actions := g.Actions
 	if reason != "ttl" {
 		actions = nil
 		for _, a := range g.Actions {
-			if reason == "lab stopped" && a.Op == OpStart {
+			if reason == "lab stopped" && a.Op == labapi.OpStart {
 				continue
 			}
 			actions = append(actions, a)
 		}
 	}
 	res := l.Do(actions, true)
-	_ = gs.record(FiredGuard{ID: g.ID, FiredAt: time.Now().UTC(), Reason: reason, Results: res})
+	_ = gs.record(labapi.FiredGuard{ID: g.ID, FiredAt: time.Now().UTC(), Reason: reason, Results: res})
 }
 
 // record appends one fired guard to guards-fired.jsonl and syncs it.
-func (gs *guardSet) record(f FiredGuard) error {
+func (gs *guardSet) record(f labapi.FiredGuard) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
-	fh, err := os.OpenFile(filepath.Join(gs.dir, firedFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	fh, err := os.OpenFile(filepath.Join(gs.dir, labapi.FiredFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("record fired guard: %w", err)
 	}
@@ -203,12 +151,12 @@ func (gs *guardSet) record(f FiredGuard) error {
 
 // saveLocked mirrors the armed guards to guards.json; gs.mu must be held.
 func (gs *guardSet) saveLocked() error {
-	all := make([]*Guard, 0, len(gs.guards)+len(gs.orphans))
+	all := make([]*labapi.Guard, 0, len(gs.guards)+len(gs.orphans))
 	all = append(all, gs.orphans...)
 	for _, g := range gs.guards {
 		all = append(all, g)
 	}
-	path := filepath.Join(gs.dir, guardsFile)
+	path := filepath.Join(gs.dir, labapi.GuardsFile)
 	if len(all) == 0 {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove %s: %w", path, err)
@@ -245,12 +193,12 @@ func (gs *guardSet) revertAll(l *Lab, reason string) error {
 	// Take every guard out of the map: a timer firing right now finds
 	// nothing and returns, and one that already took its guard has
 	// registered in gs.firing, which we wait for.
-	pending := make([]*Guard, 0, len(gs.guards))
+	pending := make([]*labapi.Guard, 0, len(gs.guards))
 	for id, g := range gs.guards {
 		gs.timers[id].Stop()
 		pending = append(pending, g)
 	}
-	gs.guards = map[string]*Guard{}
+	gs.guards = map[string]*labapi.Guard{}
 	gs.timers = map[string]*time.Timer{}
 	gs.mu.Unlock()
 	gs.firing.Wait()

@@ -8,6 +8,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
 // Names of the lab's services in its inventory.
@@ -44,11 +45,11 @@ func (l *Lab) buildInventory() *targets.Inventory {
 			if c.proxyAddr == master {
 				role = "master"
 			}
-			inv.Hosts = append(inv.Hosts, l.host(c, KindRedis, role))
+			inv.Hosts = append(inv.Hosts, l.host(c, labapi.KindRedis, role))
 			svc.Hosts = append(svc.Hosts, c.name)
 		}
 		for _, c := range l.sentinels {
-			inv.Hosts = append(inv.Hosts, l.host(c, KindSentinel))
+			inv.Hosts = append(inv.Hosts, l.host(c, labapi.KindSentinel))
 			svc.Hosts = append(svc.Hosts, c.name)
 			svc.Sentinels = append(svc.Sentinels, c.proxyAddr)
 		}
@@ -70,9 +71,9 @@ func (l *Lab) buildInventory() *targets.Inventory {
 				Name:    name,
 				Address: "127.0.0.1",
 				Tags:    []string{"lab"},
-				Roles:   []string{KindKafka},
+				Roles:   []string{labapi.KindKafka},
 				Lab: &targets.LabNode{
-					Kind:    KindKafka,
+					Kind:    labapi.KindKafka,
 					PID:     os.Getpid(),
 					DataDir: filepath.Join(l.opts.Dir, name),
 					Listen:  addr,

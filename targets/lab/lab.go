@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
 // Options configures a lab.
@@ -97,8 +98,8 @@ type Lab struct {
 	full      *fullLab // lab --full: real Kafka and Cassandra
 	ctl       *controlServer
 	guards    *guardSet
-	started   RedisHealth // Redis health when the lab turned green
-	doMu      sync.Mutex  // serialises actions from the API and guards
+	started   labapi.RedisHealth // Redis health when the lab turned green
+	doMu      sync.Mutex         // serialises actions from the API and guards
 
 	stopOnce sync.Once
 	stopErr  error
@@ -261,14 +262,14 @@ func (l *Lab) startRedis(ctx context.Context) error {
 	for i, c := range nodes {
 		var conf string
 		if i < 3 {
-			c.kind = KindRedis
+			c.kind = labapi.KindRedis
 			replicaOf := master
 			if i == 0 {
 				replicaOf = ""
 			}
 			conf = redisConfig(c.ip, ports[i], filepath.Join(o.Dir, c.name), c.proxyAddr, replicaOf)
 		} else {
-			c.kind = KindSentinel
+			c.kind = labapi.KindSentinel
 			conf = sentinelConfig(c.ip, ports[i], filepath.Join(o.Dir, c.name), master, c.proxyAddr, o.DownAfter, o.FailoverTimeout)
 		}
 		if err := prepareRedisChild(c, o.Dir, conf, ft); err != nil {
@@ -309,7 +310,7 @@ func (l *Lab) waitGreen(ctx context.Context) error {
 			} else {
 				last = "redis: " + h.Problem
 				for _, c := range append(append([]*child{}, l.redis...), l.sentinels...) {
-					if _, st := c.status(); st == StateStopped {
+					if _, st := c.status(); st == labapi.StateStopped {
 						if logSays(c.logPath, "Address already in use") {
 							return fmt.Errorf("%s: %w", c.name, errPortTaken)
 						}
@@ -350,7 +351,7 @@ func logSays(path, s string) bool {
 	return err == nil && strings.Contains(string(b), s)
 }
 
-func (l *Lab) lastHealth() RedisHealth { return l.started }
+func (l *Lab) lastHealth() labapi.RedisHealth { return l.started }
 
 // nodeByProxy names the Redis node whose proxy has addr.
 func (l *Lab) nodeByProxy(addr string) string {
@@ -427,7 +428,7 @@ func cleanNodeFiles(dir string) error {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if n == guardsFile || n == firedFile || n == pidfileName {
+		if n == labapi.GuardsFile || n == labapi.FiredFile || n == pidfileName {
 			continue
 		}
 		if strings.HasPrefix(n, "redis-") || strings.HasPrefix(n, "sentinel-") || strings.HasPrefix(n, "kafka-") || n == "inventory.yaml" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/gameday-dev/gameday/targets/lab/labtest"
 )
 
@@ -127,7 +128,7 @@ func TestLabStartsGreen(t *testing.T) {
 		t.Fatalf("kafka lag = %d, committed = %v; want a real lag", lag, committed)
 	}
 	t.Logf("sentinels agree on %s; kafka lag %d", master, lag)
-	h, err := lab.NewClient(inv.Lab.Control).Health(context.Background())
+	h, err := labapi.NewClient(inv.Lab.Control, inv.Lab.Dir).Health(context.Background())
 	if err != nil {
 		t.Fatalf("control API health: %v", err)
 	}

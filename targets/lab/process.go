@@ -3,18 +3,12 @@ package lab
 import (
 	"errors"
 	"fmt"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"os"
 	"os/exec"
 	"sync"
 	"syscall"
 	"time"
-)
-
-// Node states reported by the control API.
-const (
-	StateRunning = "running"
-	StatePaused  = "paused"
-	StateStopped = "stopped"
 )
 
 // child is one lab node run as a separate process (Redis or Sentinel).
@@ -88,11 +82,11 @@ func (c *child) status() (int, string) {
 	defer c.mu.Unlock()
 	switch {
 	case !c.running():
-		return 0, StateStopped
+		return 0, labapi.StateStopped
 	case c.paused:
-		return c.pid, StatePaused
+		return c.pid, labapi.StatePaused
 	default:
-		return c.pid, StateRunning
+		return c.pid, labapi.StateRunning
 	}
 }
 

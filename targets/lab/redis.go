@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -46,9 +47,9 @@ func nodeIP(name string) string {
 		return "127.0.0.1"
 	}
 	switch kind {
-	case KindRedis:
+	case labapi.KindRedis:
 		return fmt.Sprintf("127.0.0.%d", 10+n)
-	case KindSentinel:
+	case labapi.KindSentinel:
 		return fmt.Sprintf("127.0.0.%d", 20+n)
 	}
 	return "127.0.0.1"
@@ -106,7 +107,7 @@ func tuneSentinel(ctx context.Context, c *child) error {
 		if err == nil {
 			return nil
 		}
-		if _, st := c.status(); st == StateStopped {
+		if _, st := c.status(); st == labapi.StateStopped {
 			return fmt.Errorf("%s exited at start-up; see %s", c.name, c.logPath)
 		}
 		select {
@@ -129,7 +130,7 @@ func prepareRedisChild(c *child, dir, conf string, ft *faketime) error {
 		return fmt.Errorf("write config of %s: %w", c.name, err)
 	}
 	c.bin, c.args = redisServerBin, []string{confPath}
-	if c.kind == KindSentinel {
+	if c.kind == labapi.KindSentinel {
 		c.bin = redisSentinelBin
 	}
 	c.logPath = filepath.Join(dir, c.name+".log")
@@ -155,26 +156,10 @@ func redisClient(addr string) *redis.Client {
 	})
 }
 
-// RedisHealth is what the Sentinels and nodes say about the deployment.
-type RedisHealth struct {
-	// Master is the master address every Sentinel agrees on ("" if they
-	// disagree or cannot be reached).
-	Master string
-	// Sentinels maps each Sentinel to the master it names.
-	Sentinels map[string]string
-	// ReplicasUp counts replicas of Master with master_link_status:up.
-	ReplicasUp int
-	// Problem is the first thing that keeps the deployment from green.
-	Problem string
-}
-
-// Green reports whether the Sentinels agree and both replicas are in sync.
-func (h RedisHealth) Green() bool { return h.Problem == "" }
-
 // redisHealth asks every Sentinel for the master, then every node through
 // its proxy for its replication state.
-func redisHealth(ctx context.Context, sentinels, nodes []*child, wantReplicas int) RedisHealth {
-	h := RedisHealth{Sentinels: map[string]string{}}
+func redisHealth(ctx context.Context, sentinels, nodes []*child, wantReplicas int) labapi.RedisHealth {
+	h := labapi.RedisHealth{Sentinels: map[string]string{}}
 	agreed := ""
 	for i, s := range sentinels {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: s.proxyAddr, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})

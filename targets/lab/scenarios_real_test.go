@@ -18,6 +18,7 @@ import (
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/gameday-dev/gameday/targets/lab/labtest"
 	"github.com/gameday-dev/gameday/timeline"
 )
@@ -265,7 +266,7 @@ func kafkaDiskFull(t *testing.T, w *world) {
 	// as an operator would, then expect the probe to recover.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res, err := lab.NewClient(w.inv.Lab.Control).Do(ctx, false, lab.Action{Op: lab.OpStart, Node: host})
+	res, err := labapi.NewClient(w.inv.Lab.Control, w.inv.Lab.Dir).Do(ctx, false, labapi.Action{Op: labapi.OpStart, Node: host})
 	if err != nil || len(res) != 1 || !res[0].OK {
 		t.Fatalf("start %s after revert: %v %+v", host, err, res)
 	}
@@ -348,7 +349,7 @@ func redisMasterKill(t *testing.T, w *world) {
 	w.t = t
 	var master string
 	for _, h := range w.inv.Hosts {
-		if h.Lab != nil && h.Lab.Kind == lab.KindRedis && slices.Contains(h.Roles, "master") {
+		if h.Lab != nil && h.Lab.Kind == labapi.KindRedis && slices.Contains(h.Roles, "master") {
 			master = h.Name
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/Shopify/toxiproxy/v2/toxics"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/rs/zerolog"
 )
 
@@ -85,22 +86,9 @@ func (p *proxies) enabled(name string) (bool, error) {
 	return px.Enabled, nil
 }
 
-// Toxic is a Toxiproxy toxic as its API spells it: Type is "latency",
-// "bandwidth", "timeout", "reset_peer", "slow_close", "slicer" or
-// "limit_data"; Stream is "downstream" (default) or "upstream"; Attributes
-// are the toxic's parameters (latency/jitter in ms, rate in KB/s, timeout
-// in ms).
-type Toxic struct {
-	Name       string         `json:"name"`
-	Type       string         `json:"type"`
-	Stream     string         `json:"stream,omitempty"`
-	Toxicity   float32        `json:"toxicity,omitempty"`
-	Attributes map[string]any `json:"attributes,omitempty"`
-}
-
 // addToxic adds t to a proxy. Adding a toxic whose name already exists
 // replaces it, so a retried inject does not fail.
-func (p *proxies) addToxic(proxy string, t Toxic) error {
+func (p *proxies) addToxic(proxy string, t labapi.Toxic) error {
 	px, err := p.get(proxy)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package lab
+package labapi
 
 import (
 	"bytes"
@@ -10,28 +10,22 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-
-	"github.com/gameday-dev/gameday/targets"
 )
 
 // Client talks to a running lab's control API.
 type Client struct {
-	base string
+	addr string
+	dir  string
 	http *http.Client
 }
 
 // NewClient returns a client for the control API at addr (host:port, as
-// in the inventory's lab.control).
-func NewClient(addr string) *Client {
-	return &Client{base: "http://" + addr, http: &http.Client{Timeout: 30 * time.Second}}
-}
-
-// ClientFor returns a client for the lab an inventory describes.
-func ClientFor(inv *targets.Inventory) (*Client, error) {
-	if inv == nil || inv.Lab == nil || inv.Lab.Control == "" {
-		return nil, errors.New("the inventory does not describe a running lab (no lab.control)")
-	}
-	return NewClient(inv.Lab.Control), nil
+// in the inventory's lab.control) of the lab whose dir is dir (the
+// inventory's lab.dir, or a ledger entry's): the client reads the lab's
+// token from there at every call, so it follows a lab restarted in the
+// same dir.
+func NewClient(addr, dir string) *Client {
+	return &Client{addr: addr, dir: dir, http: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // Do runs actions in order and returns one result per action. Unless
@@ -41,16 +35,6 @@ func (c *Client) Do(ctx context.Context, keepGoing bool, actions ...Action) ([]R
 	var resp DoResponse
 	err := c.call(ctx, http.MethodPost, "/v1/do", DoRequest{Actions: actions, KeepGoing: keepGoing}, &resp)
 	return resp.Results, err
-}
-
-// FirstError returns the first failed result as an error, or nil.
-func FirstError(results []Result) error {
-	for _, r := range results {
-		if !r.OK && !r.Skipped {
-			return fmt.Errorf("lab %s: %s", r.Action, r.Error)
-		}
-	}
-	return nil
 }
 
 // Nodes lists the lab's nodes and their states.
@@ -101,6 +85,10 @@ func (e *HTTPError) Error() string {
 }
 
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	token, err := readToken(c.dir)
+	if err != nil {
+		return err
+	}
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -109,13 +97,14 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+c.addr+path, body)
 	if err != nil {
 		return fmt.Errorf("lab control API %s %s: %w", method, path, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	setToken(req, token)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("reach the lab control API (is `gameday lab up` running?): %w", err)
@@ -125,8 +114,11 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	if err != nil {
 		return fmt.Errorf("read lab control API answer: %w", err)
 	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return &RefusedError{Addr: c.addr, Dir: c.dir, Sent: token != ""}
+	}
 	if resp.StatusCode/100 != 2 {
-		var eb errorBody
+		var eb ErrorBody
 		if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
 			eb.Error = http.StatusText(resp.StatusCode)
 		}
@@ -139,4 +131,24 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		return fmt.Errorf("decode lab control API answer: %w", err)
 	}
 	return nil
+}
+
+// RefusedError is a 401 of the control API, said in one sentence: which
+// token the lab wanted and why the one sent (if any) was not it.
+type RefusedError struct {
+	Addr, Dir string
+	// Sent is whether the request carried a token.
+	Sent bool
+}
+
+func (e *RefusedError) Error() string {
+	head := "the lab control API at " + e.Addr + " refused the request: it needs the token from "
+	switch {
+	case e.Dir == "":
+		return head + "its lab dir's " + TokenFile + ", and no lab dir is known here"
+	case !e.Sent:
+		return head + TokenPath(e.Dir) + ", which does not exist (is that the dir of the lab at " + e.Addr + "?)"
+	default:
+		return head + TokenPath(e.Dir) + ", and the token there does not match (is that the dir of the lab at " + e.Addr + "?)"
+	}
 }
