@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/targets"
 )
 
@@ -13,7 +14,8 @@ import (
 // selector of an inject step matches hosts, and every probe the runbook
 // names is one that will report. A runbook that passes Load can still name
 // a host another inventory lacks; this finds it before any fault is armed.
-// The problem names the runbook's file, line and field.
+// The error is a targets.Problems naming every problem by file, line and
+// field.
 func (rb *Runbook) Check(inv *targets.Inventory, probes []ProbeKey) error {
 	c := checker{rb: rb, inv: inv, probes: probes}
 	for _, h := range rb.Hypothesis {
@@ -27,8 +29,8 @@ func (rb *Runbook) Check(inv *targets.Inventory, probes []ProbeKey) error {
 			c.step(s)
 		}
 	}
-	if c.err != nil {
-		return c.err
+	if len(c.probs) > 0 {
+		return c.probs.Sorted()
 	}
 	return nil
 }
@@ -37,13 +39,11 @@ type checker struct {
 	rb     *Runbook
 	inv    *targets.Inventory
 	probes []ProbeKey
-	err    *targets.Problem
+	probs  targets.Problems
 }
 
 func (c *checker) fail(pos targets.Pos, field, format string, args ...any) {
-	if c.err == nil {
-		c.err = &targets.Problem{File: c.rb.Path, Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...)}
-	}
+	c.probs = append(c.probs, targets.Problem{File: c.rb.Path, Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) step(s Step) {
@@ -88,8 +88,8 @@ func (c *checker) probeName(pos targets.Pos, field, probe, target string) {
 	}
 	switch {
 	case len(targetsOf) == 0:
-		c.fail(pos, field, "this inventory has no probe %q%s (its probes: %s)", probe, didYouMean(probe, names), strings.Join(names, ", "))
+		c.fail(pos, field, "this inventory has no probe %q%s (its probes: %s)", probe, yamldoc.DidYouMean(probe, names), strings.Join(names, ", "))
 	case target != "" && !slices.Contains(targetsOf, target):
-		c.fail(pos, field, "probe %s has no target %q%s (its targets: %s)", probe, target, didYouMean(target, targetsOf), strings.Join(targetsOf, ", "))
+		c.fail(pos, field, "probe %s has no target %q%s (its targets: %s)", probe, target, yamldoc.DidYouMean(target, targetsOf), strings.Join(targetsOf, ", "))
 	}
 }

@@ -14,8 +14,8 @@ import (
 func TestLoadBadFiles(t *testing.T) {
 	cases := map[string]string{
 		"abort-bad-for":         `4:5: abort[0]: "ever" after "for" is not a positive duration such as 20s`,
-		"alias":                 `4:11: steps[0].note: aliases (*name) are not supported in runbooks; repeat the value`,
-		"allow-nothing":         `6:9: steps[0].allow[0]: say what is allowed: "for: 15s" (time in violation) and/or "changes: 1" (master changes)`,
+		"alias":                 `4:11: steps[0].note: alias *nothing refers to no anchor defined before it`,
+		"allow-nothing":         `6:10: steps[0].allow[0]: say what is allowed: "for: 15s" (time in violation) and/or "changes: 1" (master changes)`,
 		"allow-unknown-probe":   `6:17: steps[0].allow[0].probe: no hypothesis condition on "redis.latancy" to allow; did you mean "redis.latency"?`,
 		"bad-metric":            `3:5: hypothesis[0]: threshold "p98.x < 50ms": unknown metric "p98.x" (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, master)`,
 		"bad-probe-name":        `3:5: hypothesis[0]: "latency" is not a probe name such as redis.latency`,
@@ -24,30 +24,30 @@ func TestLoadBadFiles(t *testing.T) {
 		"duplicate-inject-name": `5:20: steps[1].inject.name: another inject step is already named "slow"`,
 		"duplicate-key":         `2:1: name: set twice (first at line 1)`,
 		"empty":                 `1:1: the file is empty; a runbook needs name, hypothesis and steps`,
-		"expect-no-within":      `4:5: steps[0].expect.within: missing; say how long to wait, such as 30s`,
-		"hold-negative":         `4:11: steps[0].hold: "-5s" is not a positive duration such as 30s or 2m`,
-		"hold-no-unit":          `4:11: steps[0].hold: "30" needs a unit, as in 30s`,
-		"inject-field-typo":     `6:7: steps[0].inject.host: unknown field "host"; did you mean "hosts"?`,
-		"inject-no-hosts":       `4:5: steps[0].inject.hosts: missing; name at least one host, tag:TAG or role:ROLE`,
-		"inject-no-kind":        `4:5: steps[0].inject.kind: missing; name the fault kind, such as latency`,
+		"expect-no-within":      `4:14: steps[0].expect.within: missing; say how long to wait, such as 30s`,
+		"hold-negative":         `4:11: steps[0].hold: duration -5s is negative`,
+		"hold-no-unit":          `4:11: steps[0].hold: duration 30 needs a unit, such as 30ms or 30s`,
+		"inject-field-typo":     `6:7: steps[0].inject.host: unknown field; did you mean "hosts"?`,
+		"inject-no-hosts":       `5:7: steps[0].inject.hosts: missing; name at least one host, tag:TAG or role:ROLE`,
+		"inject-no-kind":        `5:7: steps[0].inject.kind: missing; name the fault kind, such as latency`,
 		"missing-name":          `1:1: name: missing; every runbook needs a name for its reports`,
 		"no-action":             `4:5: steps[0]: a step needs one of "wait-steady", "inject", "hold", "revert", "expect", "note"`,
 		"no-hypothesis":         `1:1: hypothesis: needs at least one steady-state condition, such as "redis.latency p99 < 50ms"`,
 		"no-steps":              `3:8: steps: needs at least one step`,
-		"not-a-mapping":         `1:1: a runbook is a mapping with the fields "name", "description", "hypothesis", "abort", "steps", "rollback"`,
+		"not-a-mapping":         `1:1: the top level must be a mapping of name, description, hypothesis, abort, steps, rollback; got a list`,
 		"revert-before-inject":  `4:13: steps[0].revert: no inject step named "slow" before this one`,
 		"revert-unknown":        `5:13: steps[1].revert: no inject step named "slwo" before this one; did you mean "slow"?`,
-		"rollback-inject":       `5:5: rollback[0].inject: rollback steps cannot inject faults`,
+		"rollback-inject":       `5:14: rollback[0].inject: rollback steps cannot inject faults`,
 		"status-in-hypothesis":  `3:5: hypothesis[0]: a hypothesis needs a threshold such as "p99 < 50ms", not the status "ok"`,
-		"steady-timeout-short":  `4:18: steps[0].wait-steady.timeout: 10s is shorter than for (30s): the wait could never succeed`,
-		"step-typo":             `4:5: steps[0].wait-stedy: unknown field "wait-stedy"; did you mean "wait-steady"?`,
+		"steady-timeout-short":  `4:38: steps[0].wait-steady.timeout: 10s is shorter than for (30s): the wait could never succeed`,
+		"step-typo":             `4:5: steps[0].wait-stedy: unknown field; did you mean "wait-steady"?`,
 		"syntax":                `3:11: invalid YAML: sequence end token ']' not found`,
 		"two-actions":           `5:5: steps[0]: a step does one thing; it has both "hold" and "note"`,
 		"two-docs":              `3:1: the file holds 2 YAML documents; a runbook is exactly one`,
-		"unknown-top":           `2:1: hypotesis: unknown field "hypotesis"; did you mean "hypothesis"?`,
+		"unknown-top":           `2:1: hypotesis: unknown field; did you mean "hypothesis"?`,
 	}
 	if len(kindNames()) > 0 {
-		cases["bad-param"] = `7:15: steps[0].inject.params: latency: param delay: "soon" is not a duration (use 500ms, 2s, 1m)`
+		cases["bad-param"] = `7:16: steps[0].inject.params: latency: param delay: "soon" is not a duration (use 500ms, 2s, 1m)`
 		cases["unknown-kind"] = `4:20: steps[0].inject.kind: unknown fault kind "latancy"; did you mean "latency"?`
 	}
 	for name, want := range cases {
@@ -60,9 +60,9 @@ func TestLoadBadFiles(t *testing.T) {
 			if got := err.Error(); got != path+":"+want {
 				t.Errorf("Load(%s) error\n got %s\nwant %s:%s", path, got, path, want)
 			}
-			var p *targets.Problem
-			if !errors.As(err, &p) {
-				t.Errorf("error is %T, want *targets.Problem", err)
+			var ps targets.Problems
+			if !errors.As(err, &ps) {
+				t.Errorf("error is %T, want targets.Problems", err)
 			}
 		})
 	}
@@ -182,8 +182,17 @@ func FuzzLoad(f *testing.F) {
 		if (rb == nil) == (err == nil) {
 			t.Fatalf("Parse returned runbook %v and error %v: want exactly one", rb != nil, err)
 		}
-		if err != nil && strings.Contains(err.Error(), "\n") {
-			t.Fatalf("error is not one line: %q", err)
+		if err == nil {
+			return
+		}
+		var ps targets.Problems
+		if !errors.As(err, &ps) || len(ps) == 0 {
+			t.Fatalf("error %T is not a non-empty Problems: %v", err, err)
+		}
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if !strings.HasPrefix(line, "fuzz.yaml:") {
+				t.Fatalf("problem line %q does not start with the file name", line)
+			}
 		}
 	})
 }

@@ -107,8 +107,8 @@ const RevertAll = "all"
 // WaitSteady waits until every probe has been ok for For, failing after
 // Timeout.
 type WaitSteady struct {
-	For     time.Duration
-	Timeout time.Duration
+	For     time.Duration `yaml:"for"`
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Inject arms one fault. Hosts are inventory host names or selectors
@@ -116,13 +116,13 @@ type WaitSteady struct {
 // the master Sentinel agrees on at that moment.
 type Inject struct {
 	// Name lets a later revert step refer to this fault.
-	Name   string
-	Kind   string
-	Hosts  []string
-	Params map[string]string
-	TTL    time.Duration
+	Name   string            `yaml:"name"`
+	Kind   string            `yaml:"kind"`
+	Hosts  []string          `yaml:"hosts" yamldoc:"selector"`
+	Params map[string]string `yaml:"params"`
+	TTL    time.Duration     `yaml:"ttl"`
 	// IKnow confirms a fault that takes down a majority of a service.
-	IKnow bool
+	IKnow bool `yaml:"i-know"`
 }
 
 // Expect waits until a probe condition is met, failing after Within.
@@ -135,11 +135,11 @@ type Expect struct {
 // violate them for a total of at most For, and (for "master: stable") the
 // master may change at most Changes times.
 type Allowance struct {
-	Probe   string
-	Target  string
-	For     time.Duration
-	Changes int
-	Pos     targets.Pos
+	Probe   string        `yaml:"probe"`
+	Target  string        `yaml:"target"`
+	For     time.Duration `yaml:"for"`
+	Changes int           `yaml:"changes"`
+	Pos     targets.Pos   `yaml:"-"`
 	// field is the path of this item in the file ("steps[2]"), for
 	// problems found after loading.
 	field string

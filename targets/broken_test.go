@@ -14,6 +14,12 @@ var brokenCases = map[string][]string{
 	"aliases": {
 		`aliases.yaml:4:10: hosts[0].ssh: alias *undefined refers to no anchor defined before it`,
 	},
+	"alias_bomb": {
+		`alias_bomb.yaml:8:12: aliases expand the file to more than 200000 values (the limit); alias *a5 here stands for more than that alone`,
+	},
+	"deep": {
+		`deep.yaml:2:71: the file nests deeper than 64 levels`,
+	},
 	"duplicate_key": {
 		`duplicate_key.yaml:4:5: hosts[0].name: set twice (first at line 2)`,
 	},
@@ -35,7 +41,8 @@ var brokenCases = map[string][]string{
 		`lab_node.yaml:8:11: hosts[1].lab.kind: missing; want one of redis, sentinel, kafka, cassandra, toxiproxy`,
 	},
 	"merge_self": {
-		`merge_self.yaml:2:3: hosts[0]: merge key << includes the mapping it is part of`,
+		`merge_self.yaml:2:3: hosts[0].address: missing; a host needs an address (or a lab block)`,
+		`merge_self.yaml:3:7: x-a.<<: alias *a refers to the value it is part of`,
 	},
 	"names": {
 		`names.yaml:4:5: hosts[1].name: missing; every host needs a name`,

@@ -105,7 +105,7 @@ type Cassandra struct {
 	// CreateTable allows gameday to CREATE its canary table IF NOT EXISTS.
 	CreateTable bool      `yaml:"create_table,omitempty" json:"create_table,omitempty"`
 	Username    string    `yaml:"username,omitempty" json:"username,omitempty"`
-	Password    SecretRef `yaml:"password,omitempty" json:"password,omitempty"`
+	Password    SecretRef `yaml:"password,omitempty" json:"password,omitempty" yamldoc:"secret"`
 	Probes      Probes    `yaml:"probes,omitempty" json:"probes,omitempty"`
 }
 
@@ -117,8 +117,8 @@ type Redis struct {
 	Sentinels []string `yaml:"sentinels" json:"sentinels"`
 	// Master is the Sentinel master name ("mymaster").
 	Master           string    `yaml:"master" json:"master"`
-	Password         SecretRef `yaml:"password,omitempty" json:"password,omitempty"`
-	SentinelPassword SecretRef `yaml:"sentinel_password,omitempty" json:"sentinel_password,omitempty"`
+	Password         SecretRef `yaml:"password,omitempty" json:"password,omitempty" yamldoc:"secret"`
+	SentinelPassword SecretRef `yaml:"sentinel_password,omitempty" json:"sentinel_password,omitempty" yamldoc:"secret"`
 	Probes           Probes    `yaml:"probes,omitempty" json:"probes,omitempty"`
 }
 
@@ -131,7 +131,7 @@ type ProbeConfig struct {
 	// Disabled turns the probe off.
 	Disabled bool `yaml:"disabled,omitempty" json:"disabled,omitempty"`
 	// Rate is requests per second for open-model probes ("10/s" in YAML).
-	Rate float64 `yaml:"rate,omitempty" json:"rate,omitempty" gameday:"rate"`
+	Rate float64 `yaml:"rate,omitempty" json:"rate,omitempty" yamldoc:"rate"`
 	// Interval is the polling period for polled probes.
 	Interval time.Duration `yaml:"interval,omitempty" json:"interval,omitempty"`
 	// Timeout bounds one request.

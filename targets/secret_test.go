@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 )
 
 func TestSecretRefResolve(t *testing.T) {
@@ -84,8 +86,8 @@ func TestSuggest(t *testing.T) {
 		"x":             "",
 	}
 	for in, want := range tests {
-		if got := suggest(in, names); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
+		if got := yamldoc.Suggest(in, names); got != want {
+			t.Errorf("yamldoc.Suggest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 )
 
 // Host returns the host with that name.
@@ -53,7 +55,7 @@ func (inv *Inventory) mark(part string, chosen []bool) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("no host named %q in the inventory%s", part, didYouMean(part, inv.hostNames()))
+		return fmt.Errorf("no host named %q in the inventory%s", part, yamldoc.DidYouMean(part, inv.hostNames()))
 	}
 	var labels func(Host) []string
 	switch kind {
@@ -73,7 +75,7 @@ func (inv *Inventory) mark(part string, chosen []bool) error {
 		all = append(all, labels(h)...)
 	}
 	if !found {
-		return fmt.Errorf("no host has %s %q%s", kind, value, didYouMean(value, all))
+		return fmt.Errorf("no host has %s %q%s", kind, value, yamldoc.DidYouMean(value, all))
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 )
 
 // Threshold is one steady-state condition from the inventory, such as
@@ -156,7 +158,7 @@ func (t *Threshold) checkUnit(unit string) error {
 		return fmt.Errorf("the master threshold is written %q", "master: stable")
 	default:
 		return fmt.Errorf("unknown metric %q%s (known: pNN such as p99, %s)", t.Metric,
-			didYouMean(t.Metric, append([]string{"p50", "p90", "p99"}, ThresholdMetrics...)),
+			yamldoc.DidYouMean(t.Metric, append([]string{"p50", "p90", "p99"}, ThresholdMetrics...)),
 			strings.Join(ThresholdMetrics, ", "))
 	}
 	if t.Unit == "%" && (t.Value < 0 || t.Value > 100) {

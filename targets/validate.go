@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 )
 
 // LabKinds are the kinds of lab node a lab host may stand for.
@@ -14,15 +16,15 @@ var LabKinds = []string{"redis", "sentinel", "kafka", "cassandra", "toxiproxy"}
 
 // validate checks what the decoder cannot: required fields, references
 // between hosts and services, address forms and secret references.
-func validate(inv *Inventory, r *report) {
+func validate(inv *Inventory, r *yamldoc.Doc) {
 	v := &validator{inv: inv, r: r, byName: map[string]Host{}}
 	for _, h := range inv.Hosts {
 		if _, dup := v.byName[h.Name]; !dup {
 			v.byName[h.Name] = h
 		}
 	}
-	if len(inv.Hosts) == 0 && len(inv.Services.Kafka)+len(inv.Services.Cassandra)+len(inv.Services.Redis) == 0 && !r.failed("") && !r.suggested["hosts"] && !r.suggested["services"] {
-		r.at(Pos{Line: 1, Col: 1}, "", "the inventory lists no hosts and no services")
+	if len(inv.Hosts) == 0 && len(inv.Services.Kafka)+len(inv.Services.Cassandra)+len(inv.Services.Redis) == 0 && !r.Failed("") && !r.Suggested("hosts") && !r.Suggested("services") {
+		r.At(Pos{Line: 1, Col: 1}, "", "the inventory lists no hosts and no services")
 	}
 	v.ssh("ssh", inv.SSH, "")
 	v.hosts()
@@ -35,41 +37,24 @@ func validate(inv *Inventory, r *report) {
 
 type validator struct {
 	inv *Inventory
-	r   *report
+	r   *yamldoc.Doc
 	// byName indexes hosts (the first of a duplicated name), so checks stay
 	// linear in the size of the file.
 	byName map[string]Host
 }
 
-// problem reports unless the decoder already reported at that field or
-// one of its parents, or an unknown field nearby was a typo of it: a value
-// that failed to decode, or was misspelt, is not reported again as missing.
+// problem reports unless the field already has a problem (yamldoc.Doc.Add).
 func (v *validator) problem(field, format string, args ...any) {
-	if v.r.failed(field) || v.r.suggested[field] {
-		return
-	}
-	v.r.add(field, format, args...)
-}
-
-// failed reports whether a problem was recorded at field or an ancestor.
-func (r *report) failed(field string) bool {
-	for path := field; ; path = parentPath(path) {
-		if r.failedAt[path] {
-			return true
-		}
-		if path == "" {
-			return false
-		}
-	}
+	v.r.Add(field, format, args...)
 }
 
 func (v *validator) hosts() {
 	first := map[string]int{}
 	for i, h := range v.inv.Hosts {
-		path := indexPath("hosts", i)
+		path := yamldoc.Index("hosts", i)
 		v.name(path, h.Name, "host")
 		if j, dup := first[h.Name]; dup && h.Name != "" {
-			v.problem(path+".name", "%q already names hosts[%d] (line %d); host names must be unique", h.Name, j, v.r.lookup(indexPath("hosts", j)).Line)
+			v.problem(path+".name", "%q already names hosts[%d] (line %d); host names must be unique", h.Name, j, v.r.PosOf(yamldoc.Index("hosts", j)).Line)
 		} else {
 			first[h.Name] = i
 		}
@@ -126,7 +111,7 @@ func (v *validator) address(path, addr string) {
 func (v *validator) labels(path string, labels []string) {
 	for i, l := range labels {
 		if !plainWord(l) {
-			v.problem(indexPath(path, i), "%q is not a valid label; use a plain word such as primary", l)
+			v.problem(yamldoc.Index(path, i), "%q is not a valid label; use a plain word such as primary", l)
 		}
 	}
 }
@@ -150,7 +135,7 @@ func (v *validator) ssh(path string, s SSH, self string) {
 	}
 	// A bare word close to a host name is a typo more often than a DNS name.
 	if !strings.ContainsAny(s.Jump, ".:@") {
-		if m := suggest(s.Jump, v.inv.hostNames()); m != "" {
+		if m := yamldoc.Suggest(s.Jump, v.inv.hostNames()); m != "" {
 			v.problem(path+".jump", "no host named %q in hosts; did you mean %q? (a machine outside the inventory is written user@host:port)", s.Jump, m)
 			return
 		}
@@ -199,7 +184,7 @@ func (v *validator) jumpCycles() {
 			}
 			if seen[next.Name] {
 				if next.Name == h.Name && cur.Name != h.Name {
-					v.problem(indexPath("hosts", i)+".ssh.jump", "jump hosts form a loop through %s", cur.Name)
+					v.problem(yamldoc.Index("hosts", i)+".ssh.jump", "jump hosts form a loop through %s", cur.Name)
 				}
 				break
 			}
@@ -214,7 +199,7 @@ func (v *validator) labNode(path string, n LabNode) {
 		if n.Kind == "" {
 			v.problem(path+".kind", "missing; want one of %s", strings.Join(LabKinds, ", "))
 		} else {
-			v.problem(path+".kind", "unknown lab node kind %q%s (want one of %s)", n.Kind, didYouMean(n.Kind, LabKinds), strings.Join(LabKinds, ", "))
+			v.problem(path+".kind", "unknown lab node kind %q%s (want one of %s)", n.Kind, yamldoc.DidYouMean(n.Kind, LabKinds), strings.Join(LabKinds, ", "))
 		}
 	}
 	if n.PID < 0 {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 )
 
 // ProbeNames are the probes each service kind offers, as keys of its
@@ -31,17 +33,17 @@ type service struct {
 func (v *validator) services() {
 	var all []service
 	for i, s := range v.inv.Services.Kafka {
-		p := indexPath("services.kafka", i)
+		p := yamldoc.Index("services.kafka", i)
 		all = append(all, service{"kafka", p, s.Name, s.Hosts, s.Probes})
 		v.kafka(p, s)
 	}
 	for i, s := range v.inv.Services.Cassandra {
-		p := indexPath("services.cassandra", i)
+		p := yamldoc.Index("services.cassandra", i)
 		all = append(all, service{"cassandra", p, s.Name, s.Hosts, s.Probes})
 		v.cassandra(p, s)
 	}
 	for i, s := range v.inv.Services.Redis {
-		p := indexPath("services.redis", i)
+		p := yamldoc.Index("services.redis", i)
 		all = append(all, service{"redis", p, s.Name, s.Hosts, s.Probes})
 		v.redis(p, s)
 	}
@@ -50,7 +52,7 @@ func (v *validator) services() {
 		v.name(s.path, s.name, s.kind+" service")
 		key := s.kind + "/" + s.name
 		if prev, dup := first[key]; dup && s.name != "" {
-			v.problem(s.path+".name", "%q already names %s (line %d); %s service names must be unique", s.name, prev.path, v.r.lookup(prev.path).Line, s.kind)
+			v.problem(s.path+".name", "%q already names %s (line %d); %s service names must be unique", s.name, prev.path, v.r.PosOf(prev.path).Line, s.kind)
 		} else {
 			first[key] = s
 		}
@@ -63,13 +65,13 @@ func (v *validator) services() {
 // hosts list itself failed to decode, every name would look unknown, so
 // nothing is said.
 func (v *validator) serviceHosts(s service) {
-	if v.r.failed("hosts") {
+	if v.r.Failed("hosts") {
 		return
 	}
 	names := v.inv.hostNames()
 	for i, h := range s.hosts {
 		if _, ok := v.byName[h]; !ok {
-			v.problem(indexPath(s.path+".hosts", i), "no host named %q in hosts%s", h, didYouMean(h, names))
+			v.problem(yamldoc.Index(s.path+".hosts", i), "no host named %q in hosts%s", h, yamldoc.DidYouMean(h, names))
 		}
 	}
 }
@@ -77,9 +79,9 @@ func (v *validator) serviceHosts(s service) {
 func (v *validator) probes(s service) {
 	known := ProbeNames[s.kind]
 	for _, name := range sortedKeys(s.probes) {
-		p := keyPath(s.path+".probes", name)
+		p := yamldoc.Join(s.path+".probes", name)
 		if !slices.Contains(known, name) {
-			v.problem(p, "%s has no probe %q%s (its probes: %s)", s.kind, name, didYouMean(name, known), strings.Join(known, ", "))
+			v.problem(p, "%s has no probe %q%s (its probes: %s)", s.kind, name, yamldoc.DidYouMean(name, known), strings.Join(known, ", "))
 			continue
 		}
 		cfg := s.probes[name]
@@ -88,7 +90,7 @@ func (v *validator) probes(s service) {
 		}
 		for i, th := range cfg.Thresholds {
 			if _, err := ParseThreshold(th); err != nil {
-				v.problem(indexPath(p+".thresholds", i), "%v", err)
+				v.problem(yamldoc.Index(p+".thresholds", i), "%v", err)
 			}
 		}
 	}
@@ -110,7 +112,7 @@ func (v *validator) hostPorts(path string, list []string, what, example string, 
 		return
 	}
 	for i, hp := range list {
-		p := indexPath(path, i)
+		p := yamldoc.Index(path, i)
 		if hp == "" {
 			v.problem(p, "empty %s", what)
 			continue
@@ -134,14 +136,14 @@ func (v *validator) secret(path string, s SecretRef) {
 func (v *validator) kafka(path string, k Kafka) {
 	v.hostPorts(path+".brokers", k.Brokers, "broker", "kafka-1:9092", false)
 	for i, t := range k.Topics {
-		v.topic(indexPath(path+".topics", i), t)
+		v.topic(yamldoc.Index(path+".topics", i), t)
 	}
 	if k.CanaryTopic != "" {
 		v.topic(path+".canary_topic", k.CanaryTopic)
 	}
 	for i, g := range k.Groups {
 		if strings.TrimSpace(g) == "" {
-			v.problem(indexPath(path+".groups", i), "empty consumer group name")
+			v.problem(yamldoc.Index(path+".groups", i), "empty consumer group name")
 		}
 	}
 	if k.Version != "" && !kafkaVersionRe.MatchString(k.Version) {
@@ -167,7 +169,7 @@ func (v *validator) cassandra(path string, c Cassandra) {
 		v.problem(path+".table", "%q is not a CQL identifier (a letter, then letters, digits or _, at most 48)", c.Table)
 	}
 	v.secret(path+".password", c.Password)
-	if c.Password != "" && c.Username == "" && !v.r.failed(path+".password") {
+	if c.Password != "" && c.Username == "" && !v.r.Failed(path+".password") {
 		v.problem(path+".username", "missing; a password needs a username")
 	}
 }

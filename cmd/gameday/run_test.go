@@ -43,7 +43,7 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		"no runbook":      {args: []string{"run", "-i", inv}, want: "run needs exactly one RUNBOOK file, got 0 arguments"},
 		"no inventory":    {args: []string{"run", "x.yaml"}, want: "-i inventory.yaml is required: it says which hosts and services the runbook runs on"},
-		"broken runbook":  {args: []string{"run", filepath.Join(runbookData, "bad", "step-typo.yaml"), "-i", inv}, want: filepath.Join(runbookData, "bad", "step-typo.yaml") + `:4:5: steps[0].wait-stedy: unknown field "wait-stedy"; did you mean "wait-steady"?`},
+		"broken runbook":  {args: []string{"run", filepath.Join(runbookData, "bad", "step-typo.yaml"), "-i", inv}, want: filepath.Join(runbookData, "bad", "step-typo.yaml") + `:4:5: steps[0].wait-stedy: unknown field; did you mean "wait-steady"?`},
 		"unknown host":    {args: []string{"run", filepath.Join(runbookData, "unknown-host.yaml"), "-i", inv}, want: filepath.Join(runbookData, "unknown-host.yaml") + `:5:5: steps[0].inject.hosts: no host named "redis-9" in the inventory; did you mean "redis-1"?`},
 		"probe not there": {args: []string{"run", filepath.Join(runbookData, "lab", "impossible.yaml"), "-i", inv}, want: filepath.Join(runbookData, "lab", "impossible.yaml") + `:6:5: hypothesis[1]: this inventory has no probe "kafka.lag" (its probes: redis.latency, sentinel.master)`},
 	}

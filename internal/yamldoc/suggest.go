@@ -1,13 +1,13 @@
-package targets
+package yamldoc
 
 import (
 	"fmt"
 	"strings"
 )
 
-// suggest returns the candidate closest to s when it is close enough to be
+// Suggest returns the candidate closest to s when it is close enough to be
 // a plausible typo, or "".
-func suggest(s string, candidates []string) string {
+func Suggest(s string, candidates []string) string {
 	best, bestD := "", -1
 	for _, c := range candidates {
 		d := editDistance(strings.ToLower(s), strings.ToLower(c))
@@ -15,19 +15,16 @@ func suggest(s string, candidates []string) string {
 			best, bestD = c, d
 		}
 	}
-	limit := len([]rune(s)) / 3
-	if limit < 2 {
-		limit = 2
-	}
+	limit := max(len([]rune(s))/3, 2)
 	if bestD < 0 || bestD > limit || bestD >= len([]rune(s)) {
 		return ""
 	}
 	return best
 }
 
-// didYouMean returns "; did you mean "x"?" for a close candidate, else "".
-func didYouMean(s string, candidates []string) string {
-	if m := suggest(s, candidates); m != "" {
+// DidYouMean returns "; did you mean "x"?" for a close candidate, else "".
+func DidYouMean(s string, candidates []string) string {
+	if m := Suggest(s, candidates); m != "" {
 		return fmt.Sprintf("; did you mean %q?", m)
 	}
 	return ""
