@@ -217,7 +217,7 @@ func labDownRun(opts *LabDownOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
 	defer cancel()
-	if err := lab.Down(ctx, dir); err != nil {
+	if err := lab.Down(ctx, dir, func(s string) { fmt.Fprintln(opts.IO.Out, s) }); err != nil {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("lab down: %w", err)}
 	}
 	if pid == 0 {

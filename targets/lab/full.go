@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/gameday-dev/gameday/internal/proc"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab/jvm"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
@@ -52,10 +52,14 @@ func (l *Lab) startFull(ctx context.Context) error {
 	if err := jvm.Require(); err != nil {
 		return err
 	}
-	f := &fullLab{fw: jvm.NewFirewall(fmt.Sprintf("GAMEDAY-LAB-%d", os.Getpid()))}
+	self, err := proc.Self()
+	if err != nil {
+		return err
+	}
+	f := &fullLab{fw: jvm.NewLabFirewall(self)}
 	l.full = f
 	progress := func(s string) { o.Progress("full: " + s) }
-	cgroup := fmt.Sprintf("gameday-lab-%d", os.Getpid())
+	cgroup := jvm.LabCgroup(self.PID)
 	var wg sync.WaitGroup
 	var kerr, cerr error
 	wg.Add(2)
@@ -169,7 +173,7 @@ func (f *fullLab) status() []labapi.NodeStatus {
 			st := labapi.StateStopped
 			if pid := n.PID(); pid != 0 {
 				st = labapi.StateRunning
-				if processPaused(pid) {
+				if proc.Paused(pid) {
 					st = labapi.StatePaused
 				}
 			}
@@ -177,18 +181,6 @@ func (f *fullLab) status() []labapi.NodeStatus {
 		}
 	}
 	return out
-}
-
-// processPaused reads the process state from /proc: T is stopped by a
-// signal (a pause fault).
-func processPaused(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] == 'T'
 }
 
 func kindOf(name string) string {

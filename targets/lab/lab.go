@@ -134,6 +134,10 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	if err := claimPidfile(opts.Dir); err != nil {
 		return nil, err
 	}
+	if err := sweepDeadLabs(opts.Progress); err != nil && opts.Full {
+		// A dead lab's DROP rules could cut this lab's new nodes.
+		return nil, err
+	}
 	var l *Lab
 	for attempt := 1; ; attempt++ {
 		l = &Lab{opts: opts, sp: newSpawner()}

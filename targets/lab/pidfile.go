@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gameday-dev/gameday/internal/proc"
+	"github.com/gameday-dev/gameday/targets/lab/jvm"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,28 +17,6 @@ import (
 const pidfileName = "lab.pid"
 
 func pidfilePath(dir string) string { return filepath.Join(dir, pidfileName) }
-
-// procStart returns a process's start time in clock ticks since boot (field
-// 22 of /proc/PID/stat). A pid plus its start time names one process for
-// good: a recycled pid has a different start time.
-func procStart(pid int) (string, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return "", err
-	}
-	// The command name (field 2) may hold spaces; fields after it start
-	// after the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return "", fmt.Errorf("unexpected /proc/%d/stat", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return "", fmt.Errorf("unexpected /proc/%d/stat", pid)
-	}
-	return f[19], nil
-}
 
 // readPidfile returns the lab's pid if the process that wrote the pidfile
 // is still alive, or 0.
@@ -56,8 +36,8 @@ func readPidfile(dir string) (int, error) {
 	if err != nil || pid <= 0 {
 		return 0, nil
 	}
-	start, err := procStart(pid)
-	if err != nil || start != f[1] {
+	start, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil || !(proc.ID{PID: pid, Start: start}).Running() {
 		return 0, nil
 	}
 	return pid, nil
@@ -73,11 +53,11 @@ func claimPidfile(dir string) error {
 	if pid != 0 && pid != os.Getpid() {
 		return fmt.Errorf("a lab is already running from %s (pid %d); stop it with `gameday lab down --dir %s`", dir, pid, dir)
 	}
-	start, err := procStart(os.Getpid())
+	self, err := proc.Self()
 	if err != nil {
-		return fmt.Errorf("read own start time: %w", err)
+		return err
 	}
-	if err := os.WriteFile(pidfilePath(dir), []byte(fmt.Sprintf("%d %s\n", os.Getpid(), start)), 0o600); err != nil {
+	if err := os.WriteFile(pidfilePath(dir), []byte(fmt.Sprintf("%d %d\n", self.PID, self.Start)), 0o600); err != nil {
 		return fmt.Errorf("write lab pidfile: %w", err)
 	}
 	return nil
@@ -86,8 +66,10 @@ func claimPidfile(dir string) error {
 // Down stops the lab running from dir (started by another process): it
 // signals the lab process, which reverts its guards and stops its
 // children, and waits until the lab and every process working in dir are
-// gone. A lab that is not running is not an error.
-func Down(ctx context.Context, dir string) error {
+// gone. A lab that is not running is not an error. It then removes what
+// full labs that died without stopping left outside their dirs (firewall
+// chains, cgroups), telling progress what it removed.
+func Down(ctx context.Context, dir string, progress func(string)) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return fmt.Errorf("lab dir %s: %w", dir, err)
@@ -100,7 +82,7 @@ func Down(ctx context.Context, dir string) error {
 		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("signal the lab (pid %d): %w", pid, err)
 		}
-		for alive(pid) {
+		for proc.Alive(pid) {
 			select {
 			case <-ctx.Done():
 				return fmt.Errorf("the lab (pid %d) did not stop: %w", pid, context.Cause(ctx))
@@ -113,7 +95,7 @@ func Down(ctx context.Context, dir string) error {
 	for {
 		left := ProcessesIn(abs)
 		if len(left) == 0 {
-			return nil
+			return sweepDeadLabs(progress)
 		}
 		for _, p := range left {
 			_ = syscall.Kill(p, syscall.SIGKILL)
@@ -124,17 +106,6 @@ func Down(ctx context.Context, dir string) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }
 
 // ProcessesIn lists live processes whose working directory is dir or
@@ -155,7 +126,7 @@ func ProcessesIn(dir string) []int {
 		if err != nil {
 			continue
 		}
-		if (cwd == dir || strings.HasPrefix(cwd, dir+"/")) && alive(pid) {
+		if (cwd == dir || strings.HasPrefix(cwd, dir+"/")) && proc.Alive(pid) {
 			pids = append(pids, pid)
 		}
 	}
@@ -169,4 +140,18 @@ func Running(dir string) (int, error) {
 		return 0, fmt.Errorf("lab dir %s: %w", dir, err)
 	}
 	return readPidfile(abs)
+}
+
+// sweepDeadLabs removes the firewall chains and cgroups of full labs that
+// died without stopping (see jvm.SweepDeadLabs), saying what it removed.
+// A failure is reported too, and returned.
+func sweepDeadLabs(progress func(string)) error {
+	removed, err := jvm.SweepDeadLabs()
+	if len(removed) > 0 {
+		progress("lab: removed what labs that died left behind: " + strings.Join(removed, ", "))
+	}
+	if err != nil {
+		progress("lab: " + err.Error())
+	}
+	return err
 }

@@ -1,12 +1,12 @@
 package jvm
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
-	"strings"
+	"strconv"
 	"sync"
+
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // Firewall cuts lab nodes off the network with iptables DROP rules in two
@@ -18,14 +18,37 @@ import (
 // two-way partition. Other chains and rules are never touched.
 type Firewall struct {
 	Chain string
+	// owner is the lab process whose chains these are, recorded in the
+	// jumps to them (see SweepDeadLabs); zero for a firewall of no lab.
+	owner proc.ID
 
 	mu       sync.Mutex
 	isolated map[string]bool
 }
 
-// NewFirewall returns a firewall using chain (e.g. "GAMEDAY-LAB-1a2b").
+// NewFirewall returns a firewall using chain (e.g. "GAMEDAY-T42").
 func NewFirewall(chain string) *Firewall {
 	return &Firewall{Chain: chain, isolated: map[string]bool{}}
+}
+
+// NewLabFirewall returns the firewall of the lab process owner: chain
+// GAMEDAY-LAB-<pid>, whose jumps carry owner's start time so that a later
+// lab can tell the chains of a lab that died from those of a live process
+// that reuses its pid.
+func NewLabFirewall(owner proc.ID) *Firewall {
+	f := NewFirewall(labChainPrefix + strconv.Itoa(owner.PID))
+	f.owner = owner
+	return f
+}
+
+// jump is the rule that sends the packets of built-in chain from to
+// chain, as iptables takes it after -I, -C or -D.
+func (f *Firewall) jump(from, chain string) []string {
+	rule := []string{from}
+	if f.owner.Start != 0 {
+		rule = append(rule, "-m", "comment", "--comment", ownerComment(f.owner.Start))
+	}
+	return append(rule, "-j", chain)
 }
 
 // Isolate drops every packet from or to addr, and every packet sent by a
@@ -89,23 +112,7 @@ func (f *Firewall) Remove() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.isolated = map[string]bool{}
-	for _, c := range []struct{ from, chain string }{{"INPUT", f.Chain}, {"OUTPUT", f.out()}} {
-		if ipt("-n", "-L", c.chain) != nil {
-			continue
-		}
-		for ipt("-C", c.from, "-j", c.chain) == nil {
-			if err := ipt("-D", c.from, "-j", c.chain); err != nil {
-				return err
-			}
-		}
-		if err := ipt("-F", c.chain); err != nil {
-			return err
-		}
-		if err := ipt("-X", c.chain); err != nil {
-			return err
-		}
-	}
-	return nil
+	return removeChains(f.Chain, f.out())
 }
 
 func (f *Firewall) ensureChain() error {
@@ -115,8 +122,8 @@ func (f *Firewall) ensureChain() error {
 				return err
 			}
 		}
-		if ipt("-C", c.from, "-j", c.chain) != nil {
-			if err := ipt("-I", c.from, "-j", c.chain); err != nil {
+		if ipt(append([]string{"-C"}, f.jump(c.from, c.chain)...)...) != nil {
+			if err := ipt(append([]string{"-I"}, f.jump(c.from, c.chain)...)...); err != nil {
 				return err
 			}
 		}
@@ -126,11 +133,6 @@ func (f *Firewall) ensureChain() error {
 
 // ipt runs iptables, waiting for the xtables lock rather than failing.
 func ipt(args ...string) error {
-	var stderr bytes.Buffer
-	cmd := exec.Command("iptables", append([]string{"-w", "5"}, args...)...)
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("iptables %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return nil
+	_, err := iptOut(args...)
+	return err
 }
