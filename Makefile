@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/gameday
 PKGS := ./...
 
-.PHONY: all build lab deps test test-unit test-real lint bench clean
+.PHONY: all build lab deps test test-unit test-real fuzz lint bench clean
 
 all: build
 
@@ -29,6 +29,11 @@ lint:
 ## test: everything CI runs, except the real Kafka/Cassandra stage
 test: deps lint
 	$(GO) test -race -timeout 20m -count=1 $(PKGS)
+
+## fuzz: every fuzz target for FUZZTIME each (CI: 30s; see scripts/fuzz.sh)
+FUZZTIME ?= 30s
+fuzz:
+	bash scripts/fuzz.sh $(FUZZTIME)
 
 ## test-real: the seed's scenarios against real Apache Kafka and Cassandra
 # One package at a time (-p 1): each starts its own JVM clusters. It runs

@@ -169,30 +169,51 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
+// FuzzLoad feeds arbitrary bytes to both formats of the one YAML loader,
+// as a runbook and as an inventory: neither may panic, each gives a value
+// or a non-empty Problems of "fuzz.yaml:…" lines, never both, and a
+// runbook that loads can be checked against an inventory.
+//
+//	go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime 30s ./runbooks
 func FuzzLoad(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
-	bad, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.yaml"))
-	for _, s := range append(seeds, bad...) {
-		if b, err := os.ReadFile(s); err == nil {
-			f.Add(b)
+	for _, pattern := range []string{"testdata/*.yaml", "testdata/bad/*.yaml", "../targets/testdata/valid/*.yaml", "../targets/testdata/broken/*.yaml"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if b, err := os.ReadFile(file); err == nil && len(b) < 4096 {
+				f.Add(b) // small seeds: the fuzzer re-runs each thousands of times
+			}
 		}
+	}
+	inv, err := targets.Load(filepath.Join("testdata", "tiny-inventory.yaml"))
+	if err != nil {
+		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rb, err := Parse("fuzz.yaml", data)
-		if (rb == nil) == (err == nil) {
-			t.Fatalf("Parse returned runbook %v and error %v: want exactly one", rb != nil, err)
+		checkProblems(t, rb != nil, err)
+		if rb != nil {
+			_ = rb.Check(inv, []ProbeKey{{Probe: "redis.latency", Target: "lab-redis"}})
 		}
-		if err == nil {
-			return
-		}
-		var ps targets.Problems
-		if !errors.As(err, &ps) || len(ps) == 0 {
-			t.Fatalf("error %T is not a non-empty Problems: %v", err, err)
-		}
-		for _, line := range strings.Split(err.Error(), "\n") {
-			if !strings.HasPrefix(line, "fuzz.yaml:") {
-				t.Fatalf("problem line %q does not start with the file name", line)
-			}
-		}
+		got, err := targets.Parse("fuzz.yaml", data)
+		checkProblems(t, got != nil, err)
 	})
+}
+
+func checkProblems(t *testing.T, loaded bool, err error) {
+	t.Helper()
+	if loaded == (err != nil) {
+		t.Fatalf("loaded %v with error %v: want exactly one", loaded, err)
+	}
+	if err == nil {
+		return
+	}
+	var ps targets.Problems
+	if !errors.As(err, &ps) || len(ps) == 0 {
+		t.Fatalf("error %T is not a non-empty Problems: %v", err, err)
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if !strings.HasPrefix(line, "fuzz.yaml") {
+			t.Fatalf("problem line %q does not start with the file name", line)
+		}
+	}
 }
