@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gameday-dev/gameday/targets"
 )
@@ -63,11 +64,40 @@ func serviceGroups(inv *targets.Inventory) []serviceGroup {
 }
 
 // blastRadius returns a one-line verdict and whether the fault takes down a
-// majority (half + 1) of some service's hosts or of one role within it.
+// majority (half + 1) of some service's hosts or of one role within it. A
+// Redis master it takes down is named first: the roles in inv are the
+// ones that hold now when the caller resolved them (targets/roles).
 func blastRadius(inv *targets.Inventory, f Fault, hosts []string) (string, bool) {
 	if !f.TakesDown() {
 		return fmt.Sprintf("%s leaves its hosts in service", f.Kind()), false
 	}
+	verdict, majority := countDown(inv, hosts)
+	if m := mastersDown(inv, hosts); m != "" {
+		verdict = m + "; " + strings.TrimPrefix(verdict, "takes down ")
+	}
+	return verdict, majority
+}
+
+// mastersDown names the Redis masters among hosts: "takes down the master
+// of redis service "cache" (redis-2: expect a failover)".
+func mastersDown(inv *targets.Inventory, hosts []string) string {
+	var parts []string
+	for _, s := range inv.Services.Redis {
+		for _, hn := range hosts {
+			h, ok := inv.Host(hn)
+			if ok && slices.Contains(h.Roles, "master") && (len(s.Hosts) == 0 || slices.Contains(s.Hosts, hn)) {
+				parts = append(parts, fmt.Sprintf("the master of redis service %q (%s: expect a failover)", s.Name, hn))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "takes down " + strings.Join(parts, " and ")
+}
+
+// countDown judges hosts against every service group.
+func countDown(inv *targets.Inventory, hosts []string) (string, bool) {
 	worst, worstN, worstOf := "", 0, 0
 	for _, g := range serviceGroups(inv) {
 		n := 0

@@ -177,6 +177,25 @@ func TestBlastRadius(t *testing.T) {
 	}
 }
 
+// The verdict names the master by the roles it is given: the caller's
+// live roles (targets/roles), not the inventory's as written.
+func TestBlastRadiusNamesTheMaster(t *testing.T) {
+	inv := planInventory()
+	inv.Hosts[4].Roles = []string{"master"} // redis-2, as the Sentinels say now
+	kill, err := ParseFault("kill", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdict, majority := blastRadius(inv, kill, []string{"redis-2"})
+	want := `takes down the master of redis service "cache" (redis-2: expect a failover); 1 of 3 redis nodes of redis service "cache": a minority`
+	if verdict != want || majority {
+		t.Errorf("killing the master: %q, %v; want %q", verdict, majority, want)
+	}
+	if verdict, _ := blastRadius(inv, kill, []string{"redis-1"}); strings.Contains(verdict, "master") {
+		t.Errorf("killing a replica names a master: %q", verdict)
+	}
+}
+
 func TestPreviewExpandsSelectorsAndChangesNothing(t *testing.T) {
 	path := t.TempDir() + "/ledger.jsonl"
 	m, err := NewManager(planInventory(), nil, path, WithRunner(LocalRunner{}))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/roles"
 )
 
 // Check verifies the runbook against the inventory it will run on and the
@@ -57,7 +58,7 @@ func (c *checker) step(s Step) {
 		return
 	}
 	for _, sel := range s.Inject.Hosts {
-		if sel == roleMaster || sel == roleReplica {
+		if roles.Dynamic(sel) {
 			if len(c.inv.Services.Redis) > 0 {
 				continue // resolved from Sentinel's view when the step runs
 			}

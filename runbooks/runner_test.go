@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -28,11 +29,12 @@ func worldRun(t *testing.T, file string, ctx context.Context, tune func(*Runner,
 	w := newWorld()
 	var lines []string
 	var mu sync.Mutex
+	inv := worldInventory()
 	r := &Runner{
 		Runbook:  rb,
 		Faults:   w,
 		Recorder: rec,
-		Hosts:    InventoryHosts{Inv: worldInventory()},
+		Hosts:    InventoryHosts{Inv: inv, Roles: &roles.Resolver{Inv: inv, Ask: w.sentinels}},
 		Progress: func(s string) { mu.Lock(); lines = append(lines, s); mu.Unlock() },
 	}
 	if tune != nil {

@@ -231,7 +231,7 @@ func (r *Runner) meets(e *Expect, rd probes.Reading) (bool, string) {
 // inject resolves the hosts, previews, asks for confirmation and arms.
 func (r *Runner) inject(ctx context.Context, in *Inject) (string, error) {
 	masters := r.mon.masters()
-	hosts, err := r.Hosts.ResolveHosts(ctx, in.Hosts, masters)
+	hosts, err := r.Hosts.ResolveHosts(ctx, in.Hosts)
 	if err != nil {
 		return "", err
 	}

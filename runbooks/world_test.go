@@ -79,6 +79,21 @@ func (w *world) Revert(_ context.Context, id string) (inject.Armed, error) {
 	return inject.Armed{ID: id, Request: req, State: inject.StateReverted}, nil
 }
 
+// sentinels is what the world's three Sentinels answer now: the current
+// master, and the other nodes as its replicas.
+func (w *world) sentinels(ctx context.Context, svc targets.Redis) targets.SentinelView {
+	w.mu.Lock()
+	master := w.master
+	w.mu.Unlock()
+	var replicas []string
+	for _, addr := range worldNodes {
+		if addr != master {
+			replicas = append(replicas, addr)
+		}
+	}
+	return sentinelsSay(three(master), replicas...)(ctx, svc)
+}
+
 // activeIDs lists the faults still armed.
 func (w *world) activeIDs() []string {
 	w.mu.Lock()

@@ -17,6 +17,7 @@ import (
 	"github.com/gameday-dev/gameday/inject/sshx"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -117,17 +118,28 @@ type managerSetup struct {
 	Record    bool
 	AcceptNew bool
 	IO        *IOStreams
+	// LiveRoles gives the Manager the inventory with the Redis roles the
+	// Sentinels give now (targets/roles), for selectors and the blast
+	// radius; openManager's Live reports what could not be resolved.
+	LiveRoles bool
 }
 
 // openManager loads the inventory and returns a Manager recording onto the
 // journal the setup asks for.
-func openManager(s managerSetup) (*inject.Manager, *targets.Inventory, func(), error) {
+func openManager(s managerSetup) (*inject.Manager, roles.Live, func(), error) {
 	inv := &targets.Inventory{}
 	if s.Inventory != "" {
 		var err error
 		if inv, err = targets.Load(s.Inventory); err != nil {
-			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
+			return nil, roles.Live{}, nil, &ExitError{Code: ExitBadInput, Err: err}
 		}
+	}
+	live := roles.Live{Inv: inv}
+	if s.LiveRoles {
+		// Roles are facts of the moment: after a failover the inventory's
+		// master is a replica.
+		live = roles.New(inv).Resolve(context.Background())
+		inv = live.Inv
 	}
 	var sess *session.Session
 	if s.Journal != "" || s.Record {
@@ -145,7 +157,7 @@ func openManager(s managerSetup) (*inject.Manager, *targets.Inventory, func(), e
 		}
 		var err error
 		if sess, err = session.Open(cfg); err != nil {
-			return nil, nil, nil, &ExitError{Code: ExitBadInput, Err: err}
+			return nil, roles.Live{}, nil, &ExitError{Code: ExitBadInput, Err: err}
 		}
 	}
 	var rec *timeline.Recorder
@@ -161,13 +173,13 @@ func openManager(s managerSetup) (*inject.Manager, *targets.Inventory, func(), e
 	m, err := inject.NewManager(inv, rec, "", inject.WithSSHConfig(sshx.Config{AcceptNew: s.AcceptNew}))
 	if err != nil {
 		closeRec()
-		return nil, nil, nil, err
+		return nil, roles.Live{}, nil, err
 	}
 	closeAll := func() {
 		m.Close()
 		closeRec()
 	}
-	return m, inv, closeAll, nil
+	return m, live, closeAll, nil
 }
 
 // interruptible returns a context cancelled by SIGINT or SIGTERM: the
@@ -181,15 +193,20 @@ func injectRun(opts *InjectOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	m, inv, closeAll, err := openManager(managerSetup{Inventory: opts.Inventory, Journal: opts.Journal,
-		Record: !opts.DryRun, AcceptNew: opts.AcceptNew, IO: opts.IO})
+	m, live, closeAll, err := openManager(managerSetup{Inventory: opts.Inventory, Journal: opts.Journal,
+		Record: !opts.DryRun, AcceptNew: opts.AcceptNew, IO: opts.IO, LiveRoles: true})
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	hosts, err := inv.Select(strings.Join(opts.Hosts, ","))
+	hosts, err := live.Select(strings.Join(opts.Hosts, ","))
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("--host: %w", err)}
+	}
+	for _, svc := range live.Inv.Services.Redis {
+		if err := live.Unknown[svc.Name]; err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "gameday: no host counts as master or replica of redis/%s now: %v\n", svc.Name, err)
+		}
 	}
 	req := inject.Request{Kind: opts.Kind, Params: params, TTL: opts.TTL, IKnow: opts.IKnow}
 	for _, h := range hosts {
