@@ -264,7 +264,85 @@ func (s *SentinelBed) WaitMaster(old *Host, within time.Duration) (*Host, error)
 		}
 		return h, nil
 	}
-	return nil, fmt.Errorf("no new master within %s: %v", within, last)
+	return nil, fmt.Errorf("no new master within %s: %v%s", within, last, s.logs())
+}
+
+// Isolate cuts host h off from the other hosts of the bed (iptables DROP
+// both ways in h's namespace) while the test process still reaches it: a
+// master isolated so keeps taking writes while its peers elect another.
+func (s *SentinelBed) Isolate(h *Host) {
+	s.tb.Helper()
+	for _, peer := range s.Hosts {
+		if peer != h {
+			s.Exec(h, "iptables", "-A", "INPUT", "-s", peer.Addr, "-j", "DROP")
+			s.Exec(h, "iptables", "-A", "OUTPUT", "-d", peer.Addr, "-j", "DROP")
+		}
+	}
+}
+
+// Heal undoes Isolate.
+func (s *SentinelBed) Heal(h *Host) {
+	s.tb.Helper()
+	for _, peer := range s.Hosts {
+		if peer != h {
+			s.Exec(h, "iptables", "-D", "INPUT", "-s", peer.Addr, "-j", "DROP")
+			s.Exec(h, "iptables", "-D", "OUTPUT", "-d", peer.Addr, "-j", "DROP")
+		}
+	}
+}
+
+// WaitSplit waits, after Isolate(old), until every other host's Sentinel
+// names one new master and that node says it is master, while old's
+// Sentinel still names old: split brain. It returns the new master; on
+// timeout the error carries every Sentinel's log. A Sentinel whose
+// election fails waits twice the failover-timeout before it tries again,
+// so allow for that on a busy machine.
+func (s *SentinelBed) WaitSplit(old *Host, within time.Duration) (*Host, error) {
+	var last error
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		view := targets.AskSentinels(ctx, s.Service())
+		cancel()
+		last = nil
+		newMaster := ""
+		for i, a := range view.Answers {
+			switch {
+			case a.Err != nil:
+				last = fmt.Errorf("sentinel %s: %v", a.Sentinel, a.Err)
+			case s.Hosts[i] == old && a.Master != old.RedisAddr:
+				last = fmt.Errorf("the isolated sentinel %s already names %s", a.Sentinel, a.Master)
+			case s.Hosts[i] == old:
+			case a.Master == old.RedisAddr:
+				last = fmt.Errorf("sentinel %s still names %s", a.Sentinel, old.Name)
+			case newMaster != "" && a.Master != newMaster:
+				last = fmt.Errorf("the other sentinels disagree (%s, %s)", newMaster, a.Master)
+			default:
+				newMaster = a.Master
+			}
+		}
+		if last != nil {
+			continue
+		}
+		h, err := s.hostAt(newMaster)
+		if err != nil {
+			return nil, err
+		}
+		if role, err := s.role(h); err != nil || role != "master" {
+			last = fmt.Errorf("%s is named master but says role %q (%v)", h.Name, role, err)
+			continue
+		}
+		return h, nil
+	}
+	return nil, fmt.Errorf("no split brain within %s: %v%s", within, last, s.logs())
+}
+
+// logs returns every Sentinel's log, for failure messages.
+func (s *SentinelBed) logs() string {
+	var b strings.Builder
+	for _, h := range s.Hosts {
+		fmt.Fprintf(&b, "\n--- sentinel on %s:\n%s", h.Name, s.SentinelLog(h))
+	}
+	return b.String()
 }
 
 // WaitGreen waits until the Sentinels agree on a master, each knows every

@@ -18,7 +18,7 @@ func TestSentinelBedFailsOverWhenTheMasterDiesAndTakesItBackAsReplica(t *testing
 	}
 	start := time.Now()
 	bed.KillRedis(old)
-	nu, err := bed.WaitMaster(old, 30*time.Second)
+	nu, err := bed.WaitMaster(old, 90*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
