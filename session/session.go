@@ -1,12 +1,15 @@
-// Package session owns a live game day: where it records (the state
-// directory, the journal and the Recorder feeding it) and how it ends (the
-// session.end event and the markdown report). Every command that records a
-// game day — the TUI, `gameday lab`, `gameday run`, `gameday serve` and
-// the CLI's inject and revert — opens its session here, so that they all
-// name, resume, close and report a session the same way.
+// Package session owns a game day: where it records (the state directory,
+// the journal and the Recorder feeding it), how it ends (the session.end
+// event and the markdown report) and, for a live session, the probes (run
+// once, however many screens watch), the fault manager, the runbook run
+// and the people attached, each with a role that decides what their
+// screen receives and what it may do. Every command that records a game
+// day — the TUI, `gameday lab`, `gameday run`, `gameday serve` and the
+// CLI's inject and revert — opens its session here.
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +18,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/runbooks"
+	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -23,10 +30,21 @@ type Config struct {
 	// Source says which command runs the session: "tui", "run", "serve",
 	// "cli". It is the session.start event's source.
 	Source string
-	// Inventory names the inventory in the report (its name or path).
+	// Inventory names the inventory in the report (its name or path);
+	// it defaults to Targets' name.
 	Inventory string
-	// Runbook names the runbook that drives the session, if any.
-	Runbook string
+	// Targets, when set, makes the session live: it runs the inventory's
+	// probes (once, however many screens watch) and owns a fault manager
+	// whose ledger is in the state directory.
+	Targets *targets.Inventory
+	// Probes tune the probe set of a live session.
+	Probes probes.Options
+	// FaultOptions configure the fault manager of a live session.
+	FaultOptions []inject.Option
+	// Runbook, when set, can be run in the session (RunRunbook); a live
+	// session checks it against its inventory and probes before anything
+	// is recorded.
+	Runbook *runbooks.Runbook
 	// Title replaces the report's default title.
 	Title string
 	// StateDir holds sessions/ and ledger.jsonl ("" for the default state
@@ -46,20 +64,62 @@ type Config struct {
 	// no session behind. Opened, if set, is called once with its path.
 	Deferred bool
 	Opened   func(path string)
+	// ReadOnly makes a session in which nobody arms, reverts or runs a
+	// runbook, whatever their role (a spectator screen, an incident
+	// bridge).
+	ReadOnly bool
+	// Shared marks a session people join and leave (gameday serve): joins,
+	// leaves and hand-overs are recorded, and notes name their author.
+	Shared bool
 }
 
-// Session is an open game day session: a Recorder whose events go to the
-// session's journal.
+// BadInput wraps an error caused by what the user gave (an inventory that
+// calls for a probe it cannot build, a runbook that does not fit the
+// inventory), as opposed to a failure of the machine.
+type BadInput struct{ Err error }
+
+func (e *BadInput) Error() string { return e.Err.Error() }
+func (e *BadInput) Unwrap() error { return e.Err }
+
+// Session is one game day: a Recorder whose events go to the session's
+// journal and, when live, the probes, the fault manager, the runbook run
+// and the screens attached.
 type Session struct {
 	cfg  Config
 	dir  string
 	rec  *timeline.Recorder
 	sink *journalSink
+
+	// Live sessions only.
+	set      *probes.Set
+	mgr      *inject.Manager
+	stop     context.CancelFunc
+	done     sync.WaitGroup
+	refresh  chan struct{}
+	runbook  sync.Mutex // held while the runbook runs
+	rbCancel context.CancelFunc
+
+	mu      sync.Mutex
+	closed  bool
+	atts    map[*Attachment]struct{}
+	hist    *history
+	granted map[string]Role   // hand-overs, by person
+	armedBy map[string]string // fault ID → who armed it here
+	// The armed faults as the ledger last listed them, and the sequence
+	// number of the latest fault event that listing reflects.
+	armed      []inject.Armed
+	armedErr   error
+	armedSeq   uint64
+	listed     bool          // the ledger was listed at least once
+	faultSeq   uint64        // the latest fault event seen
+	armedReady chan struct{} // closed, and replaced, at each listing
 }
 
 // Open opens a session as cfg says: a new journal in the state directory
 // (with its session.start event), cfg.Journal appended to (with a
-// session.start of its own), or a recent session resumed.
+// session.start of its own), or a recent session resumed. A live session
+// (cfg.Targets) starts its probes; bad input (a probe the inventory cannot
+// have, a runbook that does not fit) is a *BadInput and leaves no journal.
 func Open(cfg Config) (*Session, error) {
 	dir := cfg.StateDir
 	if dir == "" {
@@ -69,27 +129,95 @@ func Open(cfg Config) (*Session, error) {
 		}
 		dir = d
 	}
-	info := timeline.SessionInfo{Source: cfg.Source, Inventory: cfg.Inventory, Runbook: cfg.Runbook, Title: cfg.Title}
-	s := &Session{cfg: cfg, dir: dir}
+	if cfg.Inventory == "" && cfg.Targets != nil {
+		cfg.Inventory = cfg.Targets.Name
+		if cfg.Inventory == "" {
+			cfg.Inventory = filepath.Base(cfg.Targets.Path)
+		}
+	}
+	info := timeline.SessionInfo{Source: cfg.Source, Inventory: cfg.Inventory, Title: cfg.Title}
+	if cfg.Runbook != nil {
+		info.Runbook = cfg.Runbook.Name
+		if info.Title == "" {
+			info.Title = cfg.Runbook.Name
+		}
+	}
+	s := &Session{
+		cfg: cfg, dir: dir, atts: map[*Attachment]struct{}{}, hist: newHistory(),
+		granted: map[string]Role{}, armedBy: map[string]string{}, armedReady: make(chan struct{}),
+	}
 	s.sink = &journalSink{opened: cfg.Opened, open: func() (*timeline.Journal, bool, error) {
 		return openJournal(cfg, dir)
 	}}
+	// Nothing is recorded before the journal is open, so the Recorder can
+	// exist first: the probes need it to be built, and building them is
+	// what tells bad input apart before a journal is left behind.
+	s.rec = timeline.NewRecorder(timeline.WithSink(s.sink))
+	var sub *timeline.Subscription
+	if cfg.Targets != nil {
+		if err := s.build(); err != nil {
+			s.rec.Close()
+			return nil, err
+		}
+		sub = s.rec.Subscribe(1 << 16)
+	}
 	if cfg.Deferred {
 		// The journal opens with the first event; a new session's
 		// session.start goes in front of it, outside the Recorder (seq 0).
 		s.sink.start = &info
-		s.rec = timeline.NewRecorder(timeline.WithSink(s.sink))
-		return s, nil
+	} else {
+		fresh, err := s.sink.ensure()
+		if err != nil {
+			s.rec.Close()
+			return nil, err
+		}
+		if fresh {
+			s.rec.Record(info.StartEvent())
+		}
 	}
-	fresh, err := s.sink.ensure()
-	if err != nil {
-		return nil, err
-	}
-	s.rec = timeline.NewRecorder(timeline.WithSink(s.sink))
-	if fresh {
-		s.rec.Record(info.StartEvent())
+	if cfg.Targets != nil {
+		if err := s.start(sub); err != nil {
+			s.rec.Close()
+			s.sink.Close()
+			return nil, err
+		}
 	}
 	return s, nil
+}
+
+// build makes a live session's probe set and checks its runbook.
+func (s *Session) build() error {
+	set, err := probes.NewSet(s.cfg.Targets, s.rec, s.cfg.Probes)
+	if err != nil {
+		return &BadInput{err}
+	}
+	s.set = set
+	if rb := s.cfg.Runbook; rb != nil {
+		if err := rb.Check(s.cfg.Targets, runbooks.ProbeKeys(set.Probes())); err != nil {
+			return &BadInput{err}
+		}
+	}
+	return nil
+}
+
+// start opens a live session's fault manager and starts its probes, the
+// fan-out of events to screens and the listing of armed faults.
+func (s *Session) start(sub *timeline.Subscription) error {
+	mgr, err := inject.NewManager(s.cfg.Targets, s.rec, s.LedgerPath(), s.cfg.FaultOptions...)
+	if err != nil {
+		sub.Close()
+		return fmt.Errorf("open the fault ledger: %w", err)
+	}
+	s.mgr = mgr
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.refresh = make(chan struct{}, 1)
+	s.refresh <- struct{}{} // list what is armed already
+	s.done.Add(3)
+	go func() { defer s.done.Done(); s.set.Run(ctx) }()
+	go func() { defer s.done.Done(); s.fan(sub) }()
+	go func() { defer s.done.Done(); s.listFaults(ctx) }()
+	return nil
 }
 
 // openJournal opens the journal cfg asks for; fresh tells that it starts a
@@ -150,15 +278,62 @@ func (s *Session) LedgerPath() string {
 	return filepath.Join(s.cfg.StateDir, "ledger.jsonl")
 }
 
-// Close records session.end with reason (unless the session is
-// resumable), writes every event to the journal and closes it. It returns
-// the first error the journal reported.
+// Inventory is the live session's inventory (nil otherwise).
+func (s *Session) Inventory() *targets.Inventory { return s.cfg.Targets }
+
+// Probes describes the live session's probes, in the order screens list
+// them.
+func (s *Session) Probes() []probes.Info {
+	if s.set == nil {
+		return nil
+	}
+	return s.set.Probes()
+}
+
+// Faults is the live session's fault manager (nil otherwise). Screens go
+// through their Attachment instead, which checks their role.
+func (s *Session) Faults() *inject.Manager { return s.mgr }
+
+// ReadOnly tells whether nobody may arm or revert in this session.
+func (s *Session) ReadOnly() bool { return s.cfg.ReadOnly }
+
+func (s *Session) source() string { return firstNonEmpty(s.cfg.Source, "gameday") }
+
+// Close ends the session: it interrupts a running runbook and waits for
+// its rollback, ends every attachment, stops the probes, records
+// session.end with reason (unless the session is resumable), writes every
+// event to the journal and closes it. It reverts nothing: call
+// RevertArmed first to take this session's faults down. It returns the
+// first error the journal reported.
 func (s *Session) Close(reason string) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	atts := make([]*Attachment, 0, len(s.atts))
+	for a := range s.atts {
+		atts = append(atts, a)
+	}
+	s.mu.Unlock()
+	s.StopRunbook()
+	for _, a := range atts {
+		a.Detach()
+	}
+	if s.stop != nil {
+		s.stop()
+	}
 	if s.cfg.Resume <= 0 && s.sink.path() != "" {
 		s.rec.Record(timeline.NewEvent(timeline.SessionEnd, "gameday", "session ended: %s", reason).With("reason", reason))
 	}
-	s.rec.Close()
-	return errors.Join(s.rec.Err(), s.sink.Close())
+	s.rec.Close() // ends the fan-out's subscription
+	s.done.Wait()
+	var merr error
+	if s.mgr != nil {
+		merr = s.mgr.Close()
+	}
+	return errors.Join(s.rec.Err(), s.sink.Close(), merr)
 }
 
 // Report writes the markdown report of the session to out ("" for beside

@@ -67,7 +67,7 @@ func TestOpenNewSessionReportsBesideItsJournal(t *testing.T) {
 func TestOpenAppendsASessionToAJournalAndReportsOnlyIt(t *testing.T) {
 	journal := filepath.Join(t.TempDir(), "run.jsonl")
 	for i, note := range []string{"first run", "second run"} {
-		s, err := Open(Config{Source: "run", Runbook: "rb", Journal: journal})
+		s, err := Open(Config{Source: "run", Title: "rb", Journal: journal})
 		if err != nil {
 			t.Fatal(err)
 		}

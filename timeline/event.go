@@ -18,6 +18,9 @@ type Kind string
 const (
 	SessionStart Kind = "session.start" // a TUI, probe or runbook session began
 	SessionEnd   Kind = "session.end"   // it ended (Data["reason"])
+	SessionJoin  Kind = "session.join"  // someone attached a screen to a shared session (Data: person, role, from)
+	SessionLeave Kind = "session.leave" // they detached (Data: person, role)
+	SessionRole  Kind = "session.role"  // a facilitator handed the role to someone (Data: person, role, by)
 
 	FaultArming   Kind = "fault.arming"   // ledger entry written, commands about to run
 	FaultArmed    Kind = "fault.armed"    // inject ran and verify saw the fault in place

@@ -56,7 +56,7 @@ func otherEvents(start time.Time, n int) []timeline.Event {
 
 func feed(m *Model, evs []timeline.Event) {
 	for len(evs) > 0 {
-		n := min(len(evs), eventBatch)
+		n := min(len(evs), 512) // a burst arrives in batches
 		m.Update(eventsMsg{events: evs[:n]})
 		evs = evs[n:]
 	}

@@ -15,6 +15,7 @@ import (
 type (
 	eventsMsg struct {
 		events []timeline.Event
+		reset  bool // forget what is shown: events are the whole state
 		closed bool
 	}
 	listMsg struct {
@@ -45,37 +46,23 @@ type (
 		path string
 		err  error
 	}
-	noteMsg   struct{ err error }
+	noteMsg     struct{ err error }
+	handOverMsg struct{ to string }
+	handedMsg   struct {
+		to  string
+		err error
+	}
 	clockMsg  struct{}
 	pollMsg   struct{}
 	secondMsg struct{}
 )
 
-// eventBatch bounds how many queued events one message carries, so a burst
-// is drawn once instead of once per event.
-const eventBatch = 512
-
-// waitEvents reads the next events from the Recorder subscription. Update
-// re-arms it after each batch, so exactly one read is ever outstanding.
-func waitEvents(ch <-chan timeline.Event) tea.Cmd {
+// waitFeed reads the next events from the feed. Update re-arms it after
+// each batch, so exactly one read is ever outstanding.
+func waitFeed(f Feed) tea.Cmd {
 	return func() tea.Msg {
-		e, ok := <-ch
-		if !ok {
-			return eventsMsg{closed: true}
-		}
-		batch := []timeline.Event{e}
-		for len(batch) < eventBatch {
-			select {
-			case e, ok := <-ch:
-				if !ok {
-					return eventsMsg{events: batch, closed: true}
-				}
-				batch = append(batch, e)
-			default:
-				return eventsMsg{events: batch}
-			}
-		}
-		return eventsMsg{events: batch}
+		evs, reset, ok := f.Next()
+		return eventsMsg{events: evs, reset: reset, closed: !ok}
 	}
 }
 
@@ -171,10 +158,15 @@ func (m *Model) exportCmd() tea.Cmd {
 }
 
 func (m *Model) noteCmd(text string) tea.Cmd {
-	rec := m.opts.Recorder
+	notes := m.opts.Notes
+	return func() tea.Msg { return noteMsg{err: notes.Note(text)} }
+}
+
+func (m *Model) handOverCmd(to string) tea.Cmd {
+	seat, t := m.opts.Seat, m.opts.ActionTimeout
 	return func() tea.Msg {
-		rec.Record(timeline.NewEvent(timeline.Note, "tui", "%s", text))
-		return noteMsg{}
+		_, err := call(t, func(context.Context) (struct{}, error) { return struct{}{}, seat.HandOver(to) })
+		return handedMsg{to: to, err: err}
 	}
 }
 

@@ -18,10 +18,35 @@ type Faults interface {
 	Orphans() ([]inject.Armed, error)
 }
 
-// Recorder is where notes go. *timeline.Recorder implements it.
-type Recorder interface {
-	Record(timeline.Event) timeline.Event
+// Notes is where the screen's notes go. A session attachment implements
+// it, attributing each note to the person at the screen.
+type Notes interface {
+	Note(text string) error
+}
+
+// Feed is where the screen's events come from: a session attachment live,
+// or a journal read at a cursor in replay.
+type Feed interface {
+	// Next blocks until there are events for the screen and returns them
+	// in order. reset means the screen must forget what it shows and
+	// rebuild from events alone (its first read; a read after it fell
+	// behind). ok is false once the feed has ended.
+	Next() (events []timeline.Event, reset bool, ok bool)
+}
+
+// Seat is the person at the screen of a session: who they are and what
+// their role lets them do. Without a Seat the screen is the local
+// operator's, limited only by ReadOnly.
+type Seat interface {
+	// Who is the person's name; Role their role now ("facilitator", …).
+	Who() string
+	Role() string
+	// MayArm and MayNote say, in one sentence, why the person may not
+	// arm, revert and run runbooks, or write notes (nil: they may).
+	MayArm() error
+	MayNote() error
+	// HandOver makes the attached person named a facilitator too.
+	HandOver(to string) error
 }
 
 var _ Faults = (*inject.Manager)(nil)
-var _ Recorder = (*timeline.Recorder)(nil)

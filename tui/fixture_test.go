@@ -239,3 +239,34 @@ func (f *fakeFaults) Orphans() ([]inject.Armed, error) {
 	defer f.mu.Unlock()
 	return append([]inject.Armed(nil), f.orphans...), nil
 }
+
+// subFeed is a Feed over a Recorder subscription: what the screen read
+// before sessions, kept for tests that drive it with a bare Recorder.
+type subFeed struct{ sub *timeline.Subscription }
+
+func (f subFeed) Next() ([]timeline.Event, bool, bool) {
+	e, ok := <-f.sub.C()
+	if !ok {
+		return nil, false, false
+	}
+	batch := []timeline.Event{e}
+	for {
+		select {
+		case e, ok := <-f.sub.C():
+			if !ok {
+				return batch, false, true
+			}
+			batch = append(batch, e)
+		default:
+			return batch, false, true
+		}
+	}
+}
+
+// recNotes records notes straight onto a Recorder.
+type recNotes struct{ rec *timeline.Recorder }
+
+func (n recNotes) Note(text string) error {
+	n.rec.Record(timeline.NewEvent(timeline.Note, "tui", "%s", text))
+	return nil
+}

@@ -177,11 +177,13 @@ func (m *Model) onExported(msg exportedMsg) {
 	m.status.Message = "timeline written to " + msg.path
 }
 
-// quit quits at once when nothing is armed by this screen; otherwise it
-// asks whether to revert everything first or leave the faults to their TTL
-// guards.
+// quit quits at once when nothing is armed by this screen or the screen
+// is one of many on a shared session; otherwise it asks whether to revert
+// everything first or leave the faults to their TTL guards.
 func (m *Model) quit() tea.Cmd {
-	if m.c.ReadOnly || (m.armed.Count() == 0 && len(m.pending) == 0 && m.runbook != "running") {
+	// A screen among many on a shared session only detaches: the faults
+	// belong to the session, which outlives it.
+	if m.opts.Shared || m.c.ReadOnly || (m.armed.Count() == 0 && len(m.pending) == 0 && m.runbook != "running") {
 		return tea.Quit
 	}
 	k := m.c.Keys

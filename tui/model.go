@@ -1,7 +1,8 @@
 // Package tui is gameday's war-room terminal UI: live probes beside the
 // fault palette, armed faults with their countdowns, and the timeline. It
 // holds no domain logic: numbers come from probe.window events, actions go
-// through Faults (inject), history is the Recorder's events.
+// through Faults (inject, or a session attachment that checks the
+// person's role), history is the events of a Feed.
 package tui
 
 import (
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/targets"
@@ -34,11 +36,25 @@ type Options struct {
 	Faults Faults
 	// Kinds is the palette, in order (inject.Kinds()).
 	Kinds []inject.KindInfo
-	// Events is a Recorder subscription's channel: everything the screen
-	// shows about probes and history comes from it.
-	Events <-chan timeline.Event
-	// Recorder receives notes; nil disables them.
-	Recorder Recorder
+	// Feed is where events come from: everything the screen shows about
+	// probes and history comes from it.
+	Feed Feed
+	// Notes receives notes; nil disables them.
+	Notes Notes
+	// Seat, when set, is the person at this screen of a session: their
+	// role decides the keys they have, and a key their role does not
+	// allow says why instead of doing nothing.
+	Seat Seat
+	// Shared marks a screen among many on a session that outlives it
+	// (gameday serve): quitting only detaches, faults stay with the
+	// session, and the status bar says who watches.
+	Shared bool
+	// Renderer, when set, renders this screen's styles (one per SSH
+	// client, so that each gets the colours its terminal has).
+	Renderer *lipgloss.Renderer
+	// Delivered, when set, is called with each batch of events as the
+	// screen takes them in (for measuring fan-out latency).
+	Delivered func(events []timeline.Event)
 	// Export writes the markdown timeline now and returns its path; nil
 	// disables the export key.
 	Export func() (string, error)
@@ -47,8 +63,8 @@ type Options struct {
 	// Probes are shown as pending rows until their first reading.
 	Probes []probes.Known
 	// ReadOnly hides every arming and reverting key (spectator screen).
-	// With Faults set it still lists the ledger's armed faults, read again
-	// every LedgerPoll, since another process arms them.
+	// With Faults set it still lists the armed faults again every
+	// LedgerPoll, since another process arms them.
 	ReadOnly bool
 	// LedgerPoll is how often a read-only screen reads the ledger
 	// (default 5 s).
@@ -119,6 +135,7 @@ type Model struct {
 	outcome    Outcome
 	runbook    string          // "" not started, "running", or its verdict
 	asks       chan runbookAsk // the runbook's questions, read by a Cmd
+	asksDone   chan struct{}   // closed when the runbook has ended
 	updates    atomic.Uint64   // read by the idle test while the program runs
 }
 
@@ -142,21 +159,10 @@ func New(o Options) *Model {
 	if o.ListTimeout == 0 {
 		o.ListTimeout = 5 * time.Second
 	}
-	c := common.Common{
-		Styles:   common.DefaultStyles(),
-		Keys:     keys.DefaultKeyMap(o.ReadOnly),
-		Now:      o.Now,
-		ReadOnly: o.ReadOnly,
-	}
-	if o.Recorder == nil {
-		c.Keys.Note.SetEnabled(false)
-	}
-	if o.Export == nil {
-		c.Keys.Export.SetEnabled(false)
-	}
-	if o.Runbook == nil {
-		c.Keys.Runbook.SetEnabled(false)
-	}
+	c := common.Common{Styles: common.NewStyles(o.Renderer), Now: o.Now, Keys: keyMap(o)}
+	// A screen whose person may not arm is read-only for every pane and
+	// dialog, whether the session or their role makes it so.
+	c.ReadOnly = !c.Keys.Revert.Enabled()
 	m := &Model{opts: o, c: c, pending: map[int]string{}}
 	m.probes = probes.New(c, o.Probes)
 	m.palette = palette.New(c, o.Kinds)
@@ -164,6 +170,9 @@ func New(o Options) *Model {
 	m.timeline = tlpane.New(c)
 	m.status = statusbar.New(c)
 	m.status.Journal = o.JournalPath
+	if o.Shared && o.Seat != nil {
+		m.status.Me = o.Seat.Who()
+	}
 	if o.Inventory != nil {
 		m.status.Inventory = o.Inventory.Name
 	}
@@ -177,8 +186,8 @@ func New(o Options) *Model {
 // session to offer for revert.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.clockCmd()}
-	if m.opts.Events != nil {
-		cmds = append(cmds, waitEvents(m.opts.Events))
+	if m.opts.Feed != nil {
+		cmds = append(cmds, waitFeed(m.opts.Feed))
 	}
 	if m.opts.Faults != nil {
 		cmds = append(cmds, m.listCmd())
@@ -189,6 +198,24 @@ func (m *Model) Init() tea.Cmd {
 		}
 	}
 	return tea.Batch(cmds...)
+}
+
+// keyMap is the key map of o's screen: what its person may do, and only
+// the keys that have something to act on.
+func keyMap(o Options) *keys.KeyMap {
+	p := keys.Permissions{Arm: !o.ReadOnly, Note: o.Notes != nil, HandOver: o.Shared}
+	if o.Seat != nil {
+		p.Arm = p.Arm && o.Seat.MayArm() == nil
+		p.Note = p.Note && o.Seat.MayNote() == nil
+	}
+	k := keys.New(p)
+	if o.Export == nil {
+		k.Export.SetEnabled(false)
+	}
+	if o.Runbook == nil {
+		k.Runbook.SetEnabled(false)
+	}
+	return k
 }
 
 // Outcome reports what quitting did with armed faults.

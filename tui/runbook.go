@@ -64,23 +64,34 @@ func (m *Model) startRunbook() tea.Cmd {
 			return false, ctx.Err()
 		}
 	}
+	done := make(chan struct{})
+	m.asksDone = done
 	run := func() tea.Msg {
+		defer close(done)
 		v, r, err := rb.Run(ask)
 		return runbookDoneMsg{verdict: v, reason: r, err: err}
 	}
-	return tea.Batch(run, waitAsk(asks))
+	return tea.Batch(run, waitAsk(asks, done))
 }
 
-// waitAsk reads the runbook's next question.
-func waitAsk(asks <-chan runbookAsk) tea.Cmd {
-	return func() tea.Msg { return runbookAskMsg{ask: <-asks} }
+// waitAsk reads the runbook's next question; it ends, with no message,
+// when the runbook has.
+func waitAsk(asks <-chan runbookAsk, done <-chan struct{}) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case a := <-asks:
+			return runbookAskMsg{ask: a}
+		case <-done:
+			return nil
+		}
+	}
 }
 
 // onRunbookAsk puts the runbook's question on screen; it takes the place
 // of any dialog the operator had open, because the runbook waits for it.
 func (m *Model) onRunbookAsk(msg runbookAskMsg) tea.Cmd {
 	m.dialog = dialog.NewRunbookConfirm(m.dialogCommon(), m.opts.Runbook.Name, msg.ask.preview, msg.ask.reply)
-	return waitAsk(m.asks)
+	return waitAsk(m.asks, m.asksDone)
 }
 
 func (m *Model) onRunbookDone(msg runbookDoneMsg) {

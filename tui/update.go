@@ -1,17 +1,20 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/gameday-dev/gameday/timeline"
 	"github.com/gameday-dev/gameday/tui/common"
 	"github.com/gameday-dev/gameday/tui/dialog"
 	"github.com/gameday-dev/gameday/tui/panes/armed"
 	"github.com/gameday-dev/gameday/tui/panes/palette"
 	"github.com/gameday-dev/gameday/tui/panes/probes"
+	tlpane "github.com/gameday-dev/gameday/tui/panes/timeline"
 )
 
 // Update is a router: it handles size, time, focus, dialogs and quitting,
@@ -48,26 +51,71 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // onEvents hands a batch of timeline events to the panes that show them,
-// reads the ledger again when a fault changed, and re-arms the
-// subscription read.
+// rebuilding them first when the feed says the batch is the whole state,
+// reads the armed faults again when a fault changed, and re-arms the feed
+// read.
 func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	var cmds []tea.Cmd
-	if len(msg.events) > 0 {
+	if msg.reset {
+		m.rebuild()
+		cmds = append(cmds, m.listCmd())
+	}
+	if len(msg.events) > 0 || msg.reset {
+		if d := m.opts.Delivered; d != nil {
+			d(msg.events)
+		}
+		m.status.Observe(msg.events, msg.reset)
 		em := common.EventsMsg{Events: msg.events}
 		_, c1 := m.probes.Update(em)
 		_, c2 := m.timeline.Update(em)
 		cmds = append(cmds, c1, c2)
+		listed := msg.reset
 		for _, e := range msg.events {
-			if strings.HasPrefix(string(e.Kind), "fault.") {
+			switch {
+			case strings.HasPrefix(string(e.Kind), "fault.") && !listed:
 				cmds = append(cmds, m.listCmd())
-				break
+				listed = true
+			case e.Kind == timeline.SessionRole && m.opts.Seat != nil && e.String("person") == m.opts.Seat.Who():
+				m.applyRole(e.String("by"))
 			}
 		}
 	}
-	if !msg.closed {
-		cmds = append(cmds, waitEvents(m.opts.Events))
+	switch {
+	case !msg.closed:
+		cmds = append(cmds, waitFeed(m.opts.Feed))
+	case m.opts.Shared:
+		// The session ended (the server stops): so does this screen.
+		return tea.Quit
 	}
 	return tea.Batch(cmds...)
+}
+
+// rebuild replaces the panes built from events with empty ones, keeping
+// focus and size: the events that follow are the whole state.
+func (m *Model) rebuild() {
+	m.probes = probes.New(m.c, m.opts.Probes)
+	m.timeline = tlpane.New(m.c)
+	m.panes = [paneCount]pane{m.probes, m.palette, m.armed, m.timeline}
+	m.setFocus(m.focus)
+	if m.c.Width > 0 {
+		m.resize(m.c.Width, m.c.Height)
+	}
+}
+
+// applyRole takes in a new role of the person at this screen (a
+// hand-over): the keys they have follow it.
+func (m *Model) applyRole(by string) {
+	m.c.Keys = keyMap(m.opts)
+	m.c.ReadOnly = !m.c.Keys.Revert.Enabled()
+	m.palette.SetCommon(m.c)
+	m.armed.SetCommon(m.c)
+	if m.c.Width > 0 {
+		m.resize(m.c.Width, m.c.Height)
+	}
+	m.status.Message = "you are now " + m.opts.Seat.Role()
+	if by != "" {
+		m.status.Message += " (handed over by " + by + ")"
+	}
 }
 
 // onSecond redraws countdowns and keeps ticking only while needed. When a
@@ -127,14 +175,48 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Export):
 		m.status.Message = "exporting the timeline…"
 		return m.exportCmd()
+	case key.Matches(msg, k.HandOver):
+		m.askHandOver()
+		return nil
 	case key.Matches(msg, k.Runbook):
 		return m.askRunbook()
 	case key.Matches(msg, k.RevertAll) && m.focus != paneArmed:
 		// R works from any pane: it is the big red button.
 		return func() tea.Msg { return armed.RevertAllMsg{} }
 	}
+	if why := m.refusal(msg); why != "" {
+		m.status.Message = why
+		return nil
+	}
 	_, cmd := m.panes[m.focus].Update(msg)
 	return cmd
+}
+
+// refusal says why a key this screen's person may not use does nothing
+// ("" for any other key), so that pressing it is never silently ignored.
+func (m *Model) refusal(msg tea.KeyMsg) string {
+	k := m.c.Keys
+	pressed := msg.String()
+	seat := m.opts.Seat
+	if _, ok := k.Refused(pressed); ok {
+		if m.focus == paneProbes || m.focus == paneTimeline {
+			if pressed == "enter" || pressed == "r" {
+				return "" // not an action on these panes
+			}
+		}
+		if seat != nil {
+			if err := seat.MayArm(); err != nil {
+				return "not allowed: " + err.Error()
+			}
+		}
+		return "not allowed: this screen is read-only (arming and reverting are off)"
+	}
+	if !k.Note.Enabled() && slices.Contains(k.Note.Keys(), pressed) && seat != nil {
+		if err := seat.MayNote(); err != nil {
+			return "not allowed: " + err.Error()
+		}
+	}
+	return ""
 }
 
 // onFlow handles the messages of the arming, reverting, note, export and
@@ -173,6 +255,14 @@ func (m *Model) onFlow(msg tea.Msg) (tea.Cmd, bool) {
 		m.dialog = nil
 		return m.noteCmd(msg.Text), true
 	case noteMsg:
+		if msg.err != nil {
+			m.status.Message = "error: note not written: " + msg.err.Error()
+		}
+	case handOverMsg:
+		m.dialog = nil
+		return m.handOverCmd(msg.to), true
+	case handedMsg:
+		m.onHanded(msg)
 	case exportedMsg:
 		m.onExported(msg)
 	case startRunbookMsg:

@@ -11,8 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gameday-dev/gameday/inject"
-	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/runbooks"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
@@ -82,57 +80,17 @@ func runRun(opts *RunOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	set, err := probes.NewSet(inv, nil, probes.Options{})
+	sess, err := session.Open(session.Config{Source: "run", Targets: inv, Inventory: inventoryName(inv), Runbook: rb, Journal: opts.Journal})
 	if err != nil {
-		return &ExitError{Code: ExitBadInput, Err: err}
+		return sessionError(err)
 	}
-	expected := runbooks.ProbeKeys(set.Probes())
-	if err := rb.Check(inv, expected); err != nil {
-		return &ExitError{Code: ExitBadInput, Err: err}
-	}
-
-	sess, err := session.Open(session.Config{Source: "run", Inventory: inventoryName(inv), Runbook: rb.Name, Title: rb.Name, Journal: opts.Journal})
-	if err != nil {
-		return &ExitError{Code: ExitBadInput, Err: err}
-	}
-	rec := sess.Recorder()
-	// The probes record onto the session, so they are built again now that
-	// it exists; the first Set only listed them for the check above.
-	if set, err = probes.NewSet(inv, rec, probes.Options{}); err != nil {
-		sess.Close("failed")
-		return err
-	}
-	m, err := inject.NewManager(inv, rec, "")
-	if err != nil {
-		sess.Close("failed")
-		return err
-	}
-	defer m.Close()
-
-	probeCtx, stopProbes := context.WithCancel(context.Background())
-	probesDone := make(chan struct{})
-	go func() {
-		defer close(probesDone)
-		set.Run(probeCtx)
-	}()
-
 	runCtx, interrupt := context.WithCancel(context.Background())
 	defer interrupt()
 	stopSignals := watchInterrupts(opts, interrupt)
 	out := opts.IO.Out
 	fmt.Fprintf(out, "runbook %s on %s (journal %s)\n", rb.Name, inventoryName(inv), sess.Path())
-	runner := &runbooks.Runner{
-		Runbook:  rb,
-		Faults:   m,
-		Recorder: rec,
-		Hosts:    runbooks.InventoryHosts{Inv: inv},
-		Expected: expected,
-		Progress: func(line string) { fmt.Fprintln(out, line) },
-	}
-	res, err := runner.Run(runCtx)
+	res, err := sess.RunRunbook(runCtx, session.RunbookOptions{Progress: func(line string) { fmt.Fprintln(out, line) }})
 	stopSignals()
-	stopProbes()
-	<-probesDone
 	if err != nil {
 		sess.Close("failed")
 		return err

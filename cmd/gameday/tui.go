@@ -8,8 +8,8 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"os/user"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,15 +17,11 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
-	"github.com/gameday-dev/gameday/inject"
-	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/runbooks"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab"
-	"github.com/gameday-dev/gameday/timeline"
 	"github.com/gameday-dev/gameday/tui"
-	probespane "github.com/gameday-dev/gameday/tui/panes/probes"
 )
 
 // TUIOptions are the inputs of the root command's default action,
@@ -86,9 +82,10 @@ func init() {
 	}
 }
 
-// openTUI runs a TUI session on inv: a fresh session journal, the probes,
-// the fault manager, and the screen. It returns when the operator quits,
-// after closing the journal and writing its markdown timeline next to it.
+// openTUI runs a TUI session on inv: a live session (journal, probes,
+// fault manager) with this terminal attached as its one screen. It
+// returns when the operator quits, after closing the journal and writing
+// its markdown timeline next to it.
 func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, stateDir string, readOnly bool) (err error) {
 	if f, ok := stdio.In.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
 		return &ExitError{Code: ExitBadInput, Err: errors.New("the TUI needs a terminal on standard input; for scripts use gameday probe, gameday inject or gameday run")}
@@ -97,19 +94,12 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 	log.SetOutput(io.Discard)
 	defer log.SetOutput(os.Stderr)
 
-	cfg := session.Config{Source: "tui", Inventory: inv.Name, StateDir: stateDir}
-	if rb != nil {
-		cfg.Runbook = rb.Name
-	}
-	sess, err := session.Open(cfg)
+	sess, err := session.Open(session.Config{Source: "tui", Targets: inv, Runbook: rb, StateDir: stateDir, ReadOnly: readOnly})
 	if err != nil {
-		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the session journal: %w", err)}
+		return sessionError(err)
 	}
-	rec := sess.Recorder()
-	sub := rec.Subscribe(8192)
 	reason := "quit"
 	defer func() {
-		sub.Close()
 		if cerr := sess.Close(reason); cerr != nil && err == nil {
 			err = &ExitError{Code: ExitFailed, Err: fmt.Errorf("close the session journal: %w", cerr)}
 		}
@@ -120,57 +110,16 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 		}
 		fmt.Fprintf(stdio.Out, "journal:  %s\ntimeline: %s\n", sess.Path(), md)
 	}()
-
-	// A read-only screen opens the ledger too, to show what others armed;
-	// it never arms or reverts anything.
-	mgr, err := inject.NewManager(inv, rec, sess.LedgerPath())
+	role := session.Facilitator
+	if readOnly {
+		role = session.Observer
+	}
+	att, err := sess.Attach(session.Person{Name: localUser(), Role: role})
 	if err != nil {
-		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the fault ledger: %w", err)}
+		return &ExitError{Code: ExitFailed, Err: err}
 	}
-	defer mgr.Close()
-
-	set, err := probes.NewSet(inv, rec, probes.Options{})
-	if err != nil {
-		return &ExitError{Code: ExitBadInput, Err: err}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	probesDone := make(chan struct{})
-	go func() { defer close(probesDone); set.Run(ctx) }()
-	defer func() { cancel(); <-probesDone }()
-
-	var known []probespane.Known
-	var expected []runbooks.ProbeKey
-	for _, p := range set.Probes() {
-		known = append(known, probespane.Known{Probe: p.Probe, Target: p.Target, Thresholds: p.Thresholds})
-		expected = append(expected, runbooks.ProbeKey{Probe: p.Probe, Target: p.Target})
-	}
-	if rb != nil {
-		if err := rb.Check(inv, expected); err != nil {
-			reason = "bad runbook"
-			return &ExitError{Code: ExitBadInput, Err: err}
-		}
-	}
-	o := tui.Options{
-		Inventory:   inv,
-		Kinds:       inject.Kinds(),
-		Events:      sub.C(),
-		Recorder:    rec,
-		JournalPath: sess.Path(),
-		Probes:      known,
-		ReadOnly:    readOnly,
-		Export: func() (string, error) {
-			if err := rec.Flush(); err != nil {
-				return "", err
-			}
-			return sess.Report("")
-		},
-	}
-	o.Faults = mgr
-	stopRunbook := func() {}
-	if rb != nil && !readOnly {
-		o.Runbook, stopRunbook = tuiRunbook(stdio, rb, inv, mgr, rec, expected)
-	}
-	model := tui.New(o)
+	defer att.Detach()
+	model := tui.New(screenOptions(sess, att, nil))
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithInput(stdio.In), tea.WithOutput(stdio.Out))
 	// Bubble Tea ends on SIGINT and SIGTERM; a closed terminal (SIGHUP)
 	// must end it the same way, so that this session's faults get reverted
@@ -184,11 +133,13 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 		}
 	}()
 	_, runErr := p.Run()
-	stopRunbook()
+	if rb != nil && sess.StopRunbook() {
+		fmt.Fprintf(stdio.Out, "runbook %s: interrupted; it rolled back\n", rb.Name)
+	}
 	if !readOnly {
 		// With no choice made in the quit dialog (a signal, a broken
 		// terminal), this reverts what the session armed.
-		reason = finishFaults(stdio, mgr, model.Outcome())
+		reason = finishFaults(stdio, sess, model.Outcome())
 	}
 	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) {
 		reason = "error: " + runErr.Error()
@@ -197,49 +148,29 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 	return nil
 }
 
-// tuiRunbook wires a runbook to the screen: the runner asks the screen
-// before every inject. stop, called once the screen has closed, interrupts
-// a runbook still running and waits for its rollback.
-func tuiRunbook(stdio *IOStreams, rb *runbooks.Runbook, inv *targets.Inventory, mgr *inject.Manager, rec *timeline.Recorder, expected []runbooks.ProbeKey) (*tui.Runbook, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var started atomic.Bool
-	done := make(chan struct{})
-	r := &tui.Runbook{Name: rb.Name, Run: func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error) {
-		started.Store(true)
-		defer close(done)
-		runner := &runbooks.Runner{
-			Runbook: rb, Faults: mgr, Recorder: rec, Expected: expected,
-			Hosts:         runbooks.InventoryHosts{Inv: inv},
-			ConfirmInject: ask,
-		}
-		res, err := runner.Run(ctx)
-		if err != nil {
-			return "", "", err
-		}
-		if res.RollbackErr != nil {
-			return res.Verdict, "rollback failed: " + res.RollbackErr.Error(), nil
-		}
-		return res.Verdict, res.Reason, nil
-	}}
-	stop := func() {
-		cancel()
-		if started.Load() {
-			select {
-			case <-done:
-			default:
-				fmt.Fprintf(stdio.Out, "runbook %s: interrupted, rolling back\n", rb.Name)
-				<-done
-			}
-		}
+// sessionError maps a failure to open a session to an exit status: bad
+// input is 2, anything else 1.
+func sessionError(err error) error {
+	var bad *session.BadInput
+	if errors.As(err, &bad) {
+		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	return r, stop
+	return &ExitError{Code: ExitFailed, Err: fmt.Errorf("open the session: %w", err)}
+}
+
+// localUser names the person at the local screen.
+func localUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "operator"
 }
 
 // finishFaults settles this session's faults after the screen closed. The
 // operator chose in the quit dialog; a screen that ended without that
 // choice (a signal) reverts what this session armed, since an interrupted
 // game day must not leave faults behind.
-func finishFaults(stdio *IOStreams, mgr *inject.Manager, out tui.Outcome) string {
+func finishFaults(stdio *IOStreams, sess *session.Session, out tui.Outcome) string {
 	switch {
 	case out.Reverted:
 		fmt.Fprintln(stdio.Out, "every armed fault was reverted before quitting")
@@ -251,46 +182,22 @@ func finishFaults(stdio *IOStreams, mgr *inject.Manager, out tui.Outcome) string
 		}
 		return "quit leaving faults to their TTL guards"
 	}
-	ours, err := sessionFaults(mgr)
-	if err != nil || len(ours) == 0 {
-		return "quit"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var errs []error
-	for _, f := range ours {
-		if _, err := mgr.Revert(ctx, f.ID); err != nil {
-			errs = append(errs, fmt.Errorf("revert %s: %w", f.ID, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(stdio.ErrOut, "gameday: %v; the TTL guards still revert them\n", err)
-		return "interrupted; revert failed"
-	}
-	fmt.Fprintf(stdio.Out, "interrupted: reverted %d fault(s) this session armed\n", len(ours))
-	return "interrupted; faults reverted"
+	return revertArmed(stdio, sess, "interrupted")
 }
 
-// sessionFaults lists the active faults this process armed: the active
-// ones that are not another session's orphans.
-func sessionFaults(mgr *inject.Manager) ([]inject.Armed, error) {
-	active, err := mgr.List(true)
-	if err != nil {
-		return nil, err
+// revertArmed reverts what the session armed and says so; it returns the
+// session's end reason.
+func revertArmed(stdio *IOStreams, sess *session.Session, why string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	n, err := sess.RevertArmed(ctx)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stdio.ErrOut, "gameday: %v; the TTL guards still revert them\n", err)
+		return why + "; revert failed"
+	case n == 0:
+		return why
 	}
-	orphans, err := mgr.Orphans()
-	if err != nil {
-		return nil, err
-	}
-	other := map[string]bool{}
-	for _, o := range orphans {
-		other[o.ID] = true
-	}
-	var ours []inject.Armed
-	for _, a := range active {
-		if !other[a.ID] {
-			ours = append(ours, a)
-		}
-	}
-	return ours, nil
+	fmt.Fprintf(stdio.Out, "%s: reverted %d fault(s) this session armed\n", why, n)
+	return why + "; faults reverted"
 }

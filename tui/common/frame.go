@@ -3,7 +3,6 @@ package common
 import (
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -15,13 +14,12 @@ func (s *Styles) Frame(title string, body []string, width, height int, focused b
 	if width < 4 || height < 2 {
 		return ""
 	}
-	st, ts := s.Pane, s.Title
+	st, ts, fg := s.Pane, s.Title, s.Border
 	if focused {
-		st, ts = s.PaneFocused, s.TitleFocus
+		st, ts, fg = s.PaneFocused, s.TitleFocus, s.BorderFocused
 		title = "▶ " + title
 	}
 	b := st.GetBorderStyle()
-	fg := lipgloss.NewStyle().Foreground(st.GetBorderTopForeground())
 	inner := width - 2
 
 	var sb strings.Builder

@@ -14,6 +14,7 @@ type KeyMap struct {
 	Quit     key.Binding
 	Note     key.Binding
 	Export   key.Binding
+	HandOver key.Binding
 
 	// Lists
 	Up       key.Binding
@@ -39,9 +40,28 @@ type KeyMap struct {
 	Leave   key.Binding
 }
 
-// DefaultKeyMap returns the key map; with readOnly every binding that arms
-// or reverts a fault is disabled, so it neither fires nor shows in help.
+// Permissions say what the person at a screen may do; the key map shows
+// and fires only what they may.
+type Permissions struct {
+	// Arm allows arming, reverting, runbooks and the quit question's
+	// answers about armed faults.
+	Arm bool
+	// Note allows writing notes.
+	Note bool
+	// HandOver allows handing the facilitator role to someone else on a
+	// shared session.
+	HandOver bool
+}
+
+// DefaultKeyMap returns the key map of the local screen; with readOnly
+// every binding that arms or reverts a fault is disabled, so it neither
+// fires nor shows in help.
 func DefaultKeyMap(readOnly bool) *KeyMap {
+	return New(Permissions{Arm: !readOnly, Note: true})
+}
+
+// New returns the key map of a screen whose person has p.
+func New(p Permissions) *KeyMap {
 	b := func(help, short string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, short))
 	}
@@ -52,6 +72,7 @@ func DefaultKeyMap(readOnly bool) *KeyMap {
 		Quit:     b("q", "quit", "q", "ctrl+c"),
 		Note:     b("n", "note", "n"),
 		Export:   b("e", "export", "e"),
+		HandOver: b("H", "hand over", "H"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
@@ -73,11 +94,13 @@ func DefaultKeyMap(readOnly bool) *KeyMap {
 		IKnow:   b("i", "I know", "i"),
 		Leave:   b("l", "leave armed", "l"),
 	}
-	if readOnly {
+	if !p.Arm {
 		for _, b := range k.actions() {
 			b.SetEnabled(false)
 		}
 	}
+	k.Note.SetEnabled(p.Note)
+	k.HandOver.SetEnabled(p.Arm && p.HandOver)
 	return k
 }
 
@@ -90,6 +113,7 @@ var long = map[string]string{
 	"q":         "quit (also ctrl+c, from anywhere); with faults armed, asks: revert all first, or leave them to their TTL guards — ctrl+c again reverts all",
 	"n":         "write a note onto the timeline",
 	"e":         "export the markdown timeline now",
+	"H":         "gameday serve: make someone watching a facilitator too (recorded on the timeline)",
 	"↑/k":       "move up, or scroll the timeline back",
 	"↓/j":       "move down, or scroll the timeline forward",
 	"pgup":      "page up",
@@ -117,6 +141,23 @@ func Describe(b key.Binding) string {
 	return b.Help().Desc
 }
 
+// Refused returns the binding among those a person without p.Arm may not
+// use that msg would have fired, so the screen can say why nothing
+// happens; ok is false for any other key.
+func (k *KeyMap) Refused(pressed string) (key.Binding, bool) {
+	for _, b := range k.actions() {
+		if b.Enabled() {
+			continue
+		}
+		for _, s := range b.Keys() {
+			if s == pressed {
+				return *b, true
+			}
+		}
+	}
+	return key.Binding{}, false
+}
+
 // actions lists the bindings that change the system under test or decide
 // what happens to armed faults: a spectator screen has none of them.
 func (k *KeyMap) actions() []*key.Binding {
@@ -140,7 +181,7 @@ type Section struct {
 // bindings are left out, so read-only help shows no arming keys.
 func (k *KeyMap) Sections() []Section {
 	all := []Section{
-		{"Everywhere", []key.Binding{k.NextPane, k.PrevPane, k.Note, k.Export, k.Help, k.Quit}},
+		{"Everywhere", []key.Binding{k.NextPane, k.PrevPane, k.Note, k.Export, k.HandOver, k.Help, k.Quit}},
 		{"Lists and timeline", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
 		{"Faults", []key.Binding{k.Arm, k.Revert, k.RevertAll, k.Runbook}},
 		{"Dialogs", []key.Binding{k.Toggle, k.Filter, k.Select, k.Confirm, k.IKnow, k.Leave, k.Back}},

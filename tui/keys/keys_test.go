@@ -27,7 +27,7 @@ func TestDocsKeyTableIsCurrent(t *testing.T) {
 	if i < 0 || j < i {
 		t.Fatalf("%s lacks the keys markers", docPath)
 	}
-	want := DefaultKeyMap(false).Markdown()
+	want := New(Permissions{Arm: true, Note: true, HandOver: true}).Markdown()
 	got := doc[i+len(docBegin) : j]
 	if got == want {
 		return
@@ -50,5 +50,23 @@ func TestReadOnlyDisablesEveryAction(t *testing.T) {
 	}
 	if md := k.Markdown(); strings.Contains(md, "dangerous") {
 		t.Errorf("read-only key table lists a dangerous key:\n%s", md)
+	}
+}
+
+func TestObserversKeysRefuseWithAReason(t *testing.T) {
+	k := New(Permissions{})
+	if k.Note.Enabled() || k.HandOver.Enabled() {
+		t.Error("an observer's key map can note or hand over")
+	}
+	for _, pressed := range []string{"a", "enter", "r", "R", "s"} {
+		if _, ok := k.Refused(pressed); !ok {
+			t.Errorf("pressing %q on an observer's screen is not reported as refused", pressed)
+		}
+	}
+	if _, ok := k.Refused("tab"); ok {
+		t.Error("tab is reported as refused")
+	}
+	if _, ok := DefaultKeyMap(false).Refused("a"); ok {
+		t.Error("a facilitator's a is reported as refused")
 	}
 }

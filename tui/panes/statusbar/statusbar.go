@@ -1,34 +1,89 @@
-// Package statusbar is the bottom line: inventory, session journal, armed
-// count, the last message, and the clock.
+// Package statusbar is the bottom line: inventory, session journal, who is
+// watching, armed count, the last message, and the clock.
 package statusbar
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gameday-dev/gameday/timeline"
 	"github.com/gameday-dev/gameday/tui/common"
 )
 
-// Model is the status bar. It has no keys and no messages of its own: the
-// root sets its fields.
+// Model is the status bar. It has no keys of its own: the root sets its
+// fields and hands it the timeline events, from which it keeps who is
+// attached to a shared session.
 type Model struct {
 	c         common.Common
 	Inventory string
 	Journal   string
 	Armed     int
 	Message   string // last outcome ("exported …", "error: …")
+	// Me is the person at this screen on a shared session ("" locally).
+	Me string
+	// present maps each attached person to their role.
+	present map[string]string
 }
 
 // New returns a status bar.
-func New(c common.Common) *Model { return &Model{c: c} }
+func New(c common.Common) *Model { return &Model{c: c, present: map[string]string{}} }
 
 // SetCommon updates the shared state (size, clock, styles).
 func (m *Model) SetCommon(c common.Common) { m.c = c }
 
+// Observe follows joins, leaves and hand-overs; reset forgets who was there
+// first (the events then say who is).
+func (m *Model) Observe(events []timeline.Event, reset bool) {
+	if reset {
+		clear(m.present)
+	}
+	for _, e := range events {
+		switch e.Kind {
+		case timeline.SessionJoin, timeline.SessionRole:
+			m.present[e.String("person")] = e.String("role")
+		case timeline.SessionLeave:
+			delete(m.present, e.String("person"))
+		}
+	}
+}
+
+// Present lists the people attached, "name (role)", facilitators first.
+func (m *Model) Present() []string {
+	names := make([]string, 0, len(m.present))
+	for n := range m.present {
+		names = append(names, n)
+	}
+	rank := func(r string) int {
+		if r == "facilitator" || r == "trainer" {
+			return 0
+		}
+		return 1
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := names[i], names[j]
+		if ra, rb := rank(m.present[a]), rank(m.present[b]); ra != rb {
+			return ra < rb
+		}
+		return a < b
+	})
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n + " (" + m.present[n] + ")"
+	}
+	return out
+}
+
+// RoleOf returns the role of an attached person ("" if not attached).
+func (m *Model) RoleOf(name string) string { return m.present[name] }
+
 // View renders exactly one line of the screen's width. The clock shows
-// minutes only, so it needs one redraw a minute, not one a second.
+// minutes only, so it needs one redraw a minute, not one a second. On a
+// shared session it says who this screen is and who else watches; when
+// the line is short of room the journal path goes first, then the others'
+// names, never the message.
 func (m *Model) View() string {
 	s := m.c.Styles
 	w := m.c.Width
@@ -36,16 +91,34 @@ func (m *Model) View() string {
 	if m.c.ReadOnly {
 		left += " · READ-ONLY"
 	}
+	who := ""
+	if m.Me != "" {
+		who = " · you: " + m.Me + " (" + orNone(m.present[m.Me]) + ")"
+		var others []string
+		for _, p := range m.Present() {
+			if !strings.HasPrefix(p, m.Me+" (") {
+				others = append(others, p)
+			}
+		}
+		if len(others) > 0 {
+			who += " · with " + strings.Join(others, ", ")
+		}
+	}
 	right := fmt.Sprintf("armed %d · %s ", m.Armed, m.c.Now().Format("15:04 MST"))
 	mid := ""
 	if m.Message != "" {
 		mid = " · " + m.Message
 	}
 	room := w - ansi.StringWidth(right)
-	l := left + mid
+	l := left + who + mid
 	if ansi.StringWidth(l) > room {
-		// The message matters more than the journal path: cut the path.
-		l = ansi.Truncate(left, max(0, room-ansi.StringWidth(mid)-1), "…") + mid
+		// The message matters more than the journal path: cut the path,
+		// then the list of others.
+		keep := who + mid
+		if ansi.StringWidth(keep) > room*2/3 {
+			keep = ansi.Truncate(who, max(0, room*2/3-ansi.StringWidth(mid)), "…") + mid
+		}
+		l = ansi.Truncate(left, max(0, room-ansi.StringWidth(keep)-1), "…") + keep
 		l = ansi.Truncate(l, max(0, room), "…")
 	}
 	line := l + strings.Repeat(" ", max(0, room-ansi.StringWidth(l))) + right

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/session"
+	"github.com/gameday-dev/gameday/tui"
+	probespane "github.com/gameday-dev/gameday/tui/panes/probes"
+)
+
+// screenOptions wires one screen to a session through the person's
+// attachment: events, faults and notes all go through it, so the role
+// decides what the screen shows and may do. r renders the screen's
+// styles (nil: this process's terminal).
+func screenOptions(sess *session.Session, att *session.Attachment, r *lipgloss.Renderer) tui.Options {
+	var known []probespane.Known
+	for _, p := range sess.Probes() {
+		known = append(known, probespane.Known{Probe: p.Probe, Target: p.Target, Thresholds: p.Thresholds})
+	}
+	o := tui.Options{
+		Inventory:   sess.Inventory(),
+		Kinds:       inject.Kinds(),
+		Feed:        att,
+		Faults:      att,
+		Notes:       att,
+		Seat:        att,
+		JournalPath: sess.Path(),
+		Probes:      known,
+		ReadOnly:    sess.ReadOnly(),
+		Renderer:    r,
+		Export: func() (string, error) {
+			if err := sess.Recorder().Flush(); err != nil {
+				return "", err
+			}
+			return sess.Report("")
+		},
+	}
+	if rb := sess.Runbook(); rb != nil && !sess.ReadOnly() {
+		o.Runbook = &tui.Runbook{Name: rb.Name, Run: func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error) {
+			res, err := att.RunRunbook(ask)
+			switch {
+			case err != nil:
+				return "", "", err
+			case res.RollbackErr != nil:
+				return res.Verdict, "rollback failed: " + res.RollbackErr.Error(), nil
+			}
+			return res.Verdict, res.Reason, nil
+		}}
+	}
+	return o
+}
