@@ -19,6 +19,7 @@ declare -A want=(
   [procps]=/usr/bin/pgrep
   [util-linux]=/usr/bin/unshare
   [sudo]=/usr/bin/sudo
+  [prometheus]=/usr/bin/prometheus
 )
 if [ "${GAMEDAY_REAL:-}" = 1 ]; then
   want[maven]=/usr/bin/mvn
@@ -47,8 +48,9 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts the redis services it installs; the lab runs its own.
-for svc in redis-server redis-sentinel ssh; do
+# Debian starts the services it installs (redis, sshd, prometheus and its
+# node exporter); the lab and the tests run their own.
+for svc in redis-server redis-sentinel ssh prometheus prometheus-node-exporter; do
   $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
   $sudo service "$svc" stop >/dev/null 2>&1 || true
 done
