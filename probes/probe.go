@@ -71,6 +71,13 @@ type Options struct {
 // Reading and no new call is started until it returns, so a hung target
 // never piles up goroutines.
 func poll(ctx context.Context, name, target string, cfg Config, f func(ctx context.Context) Reading, emit func(Reading), wake <-chan struct{}) {
+	pollRows(ctx, name, target, cfg, func(ctx context.Context) []Reading { return []Reading{f(ctx)} }, emit, wake)
+}
+
+// pollRows is poll for a probe that reports several rows per call (one
+// per series of a PromQL query): every Reading f returns is emitted, each
+// with its own Target (the probe's when empty).
+func pollRows(ctx context.Context, name, target string, cfg Config, f func(ctx context.Context) []Reading, emit func(Reading), wake <-chan struct{}) {
 	tick := time.NewTicker(cfg.Interval)
 	defer tick.Stop()
 	var busy chan struct{}
@@ -86,7 +93,7 @@ func poll(ctx context.Context, name, target string, cfg Config, f func(ctx conte
 			emit(fill(Reading{Status: StatusError, Detail: "previous poll still hanging"}, name, target, cfg))
 		} else {
 			done := make(chan struct{})
-			res := make(chan Reading, 1)
+			res := make(chan []Reading, 1)
 			busy = done
 			go func() {
 				defer close(done)
@@ -96,10 +103,12 @@ func poll(ctx context.Context, name, target string, cfg Config, f func(ctx conte
 			}()
 			grace := time.NewTimer(cfg.Timeout + cfg.Timeout/2)
 			select {
-			case r := <-res:
+			case rs := <-res:
 				busy = nil
 				if ctx.Err() == nil {
-					emit(fill(r, name, target, cfg))
+					for _, r := range rs {
+						emit(fill(r, name, orTarget(r.Target, target), cfg))
+					}
 				}
 			case <-grace.C:
 				emit(fill(Reading{Status: StatusError, Detail: "no answer within " + cfg.Timeout.String()}, name, target, cfg))
@@ -114,6 +123,13 @@ func poll(ctx context.Context, name, target string, cfg Config, f func(ctx conte
 		case <-wake:
 		}
 	}
+}
+
+func orTarget(t, def string) string {
+	if t != "" {
+		return t
+	}
+	return def
 }
 
 // fill stamps the fields every Reading carries.

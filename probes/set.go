@@ -25,6 +25,9 @@ type entry struct {
 
 	mu     sync.Mutex
 	latest Reading
+	// rows are the other targets a probe reports on (the series of a
+	// PromQL query), each judged on its own.
+	rows rows
 }
 
 // NewSet builds the probes for every service of inv: redis.latency and
@@ -147,20 +150,26 @@ func (s *Set) Run(ctx context.Context) {
 	}
 }
 
-// emit judges one Reading and keeps it as the latest.
+// emit judges one Reading and keeps it as the latest of its target.
 func (e *entry) emit(r Reading) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if r.Target != e.probe.Target() {
+		e.rows.emit(r, e.judge)
+		return
+	}
 	e.latest = e.judge.apply(r)
 }
 
 // Latest returns the last Reading of every probe, sorted by probe and
-// target; probes without a closed window yet are pending.
+// target, each probe's extra rows (the series of a PromQL query) right
+// after it; probes without a closed window yet are pending.
 func (s *Set) Latest() []Reading {
-	out := make([]Reading, len(s.entries))
-	for i, e := range s.entries {
+	out := make([]Reading, 0, len(s.entries))
+	for _, e := range s.entries {
 		e.mu.Lock()
-		out[i] = e.latest
+		out = append(out, e.latest)
+		out = e.rows.appendLatest(out)
 		e.mu.Unlock()
 	}
 	return out

@@ -21,7 +21,7 @@ func newThreshold(text string) (Threshold, error) {
 	}
 	th := Threshold{t}
 	if _, ok := th.measure(Reading{Count: 1}); !ok && t.Metric != "master" {
-		return Threshold{}, fmt.Errorf("threshold %q: probes measure p50, p90, p99, max, success, errors, lag, lost, agree, sentinels, rate and master, not %s", text, t.Metric)
+		return Threshold{}, fmt.Errorf("threshold %q: probes measure p50, p90, p99, max, success, errors, lag, lost, agree, sentinels, rate, value and master, not %s", text, t.Metric)
 	}
 	return th, nil
 }
@@ -62,7 +62,7 @@ func (t Threshold) measure(r Reading) (float64, bool) {
 			return 0, false
 		}
 		return float64(r.Count) / r.Window.seconds(), true
-	case "lag", "agree", "sentinels":
+	case "lag", "agree", "sentinels", "value":
 		return r.Value, true
 	case "master":
 		if r.Stable {

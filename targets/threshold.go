@@ -34,6 +34,7 @@ var ThresholdMetrics = []string{
 	"min", "mean", "max", // latency, in a duration unit
 	"success", "errors", // success in %, errors in % or a count
 	"lag", "lost", "agree", "sentinels", "rate", // plain counts
+	"value",  // a probe's own number: a PromQL result, a command's output
 	"master", // only as "master: stable"
 }
 
@@ -175,7 +176,7 @@ func metricClass(m string) string {
 		return "percent"
 	case "errors":
 		return "percent-or-count"
-	case "lag", "lost", "agree", "sentinels", "rate":
+	case "lag", "lost", "agree", "sentinels", "rate", "value":
 		return "count"
 	case "master":
 		return "master"
