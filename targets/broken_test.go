@@ -70,7 +70,7 @@ var brokenCases = map[string][]string{
 		`probes.yaml:10:21: services.redis[0].probes.latency.interval: duration 2 needs a unit, such as 2ms or 2s`,
 		`probes.yaml:11:20: services.redis[0].probes.latency.timeout: duration -1s is negative`,
 		`probes.yaml:13:15: services.redis[0].probes.latency.thresholds[0]: threshold "p99 < 50": p99 is a latency; give a duration unit, e.g. p99 < 50ms`,
-		`probes.yaml:14:15: services.redis[0].probes.latency.thresholds[1]: threshold "succes >= 99%": unknown metric "succes"; did you mean "success"? (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, master)`,
+		`probes.yaml:14:15: services.redis[0].probes.latency.thresholds[1]: threshold "succes >= 99%": unknown metric "succes"; did you mean "success"? (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, value, master)`,
 		`probes.yaml:15:15: services.redis[0].probes.latency.thresholds[2]: threshold "master: flapping": the only "name: value" form is "master: stable"`,
 		`probes.yaml:16:15: services.redis[0].probes.latency.thresholds[3]: threshold "success >= 120%": 120% is not between 0% and 100%`,
 		`probes.yaml:17:15: services.redis[0].probes.latency.thresholds[4]: threshold "lag <= 10ms": lag is a plain count and takes no unit (got "ms")`,

@@ -46,14 +46,14 @@ func TestParseThresholdErrors(t *testing.T) {
 		"no op":         {"p99 50ms", `threshold "p99 50ms": want a comparison (<, <=, >, >=, ==, !=) after p99`},
 		"bad number":    {"lag < lots", `threshold "lag < lots": want a number after <, got "lots"`},
 		"nan":           {"lag < NaN", `threshold "lag < NaN": want a number after <, got "NaN"`},
-		"typo metric":   {"lagg < 5", `threshold "lagg < 5": unknown metric "lagg"; did you mean "lag"? (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, master)`},
+		"typo metric":   {"lagg < 5", `threshold "lagg < 5": unknown metric "lagg"; did you mean "lag"? (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, value, master)`},
 		"percent range": {"success > 101%", `threshold "success > 101%": 101% is not between 0% and 100%`},
 		"success unit":  {"success > 99", `threshold "success > 99": success is a percentage; write e.g. success > 99%`},
 		"count unit":    {"lag < 5s", `threshold "lag < 5s": lag is a plain count and takes no unit (got "s")`},
 		"master op":     {"master == 1", `threshold "master == 1": the master threshold is written "master: stable"`},
 		"master other":  {"master: flaky", `threshold "master: flaky": the only "name: value" form is "master: stable"`},
 		"no metric":     {"< 5", `threshold "< 5": want "METRIC OP VALUE", e.g. "p99 < 50ms"`},
-		"p zero":        {"p0 < 5ms", `threshold "p0 < 5ms": unknown metric "p0"; did you mean "p50"? (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, master)`},
+		"p zero":        {"p0 < 5ms", `threshold "p0 < 5ms": unknown metric "p0"; did you mean "p50"? (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, value, master)`},
 		"errors unit":   {"errors < 5ms", `threshold "errors < 5ms": errors takes a percentage (5%) or a count (5), not "ms"`},
 	}
 	for name, tc := range tests {
