@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -68,12 +67,6 @@ type checkRow struct {
 func checkRun(opts *CheckOptions) error {
 	inv, err := targets.Load(opts.Inventory)
 	if err != nil {
-		var ps targets.Problems
-		if errors.As(err, &ps) {
-			// One line per problem, exactly as the loader words them.
-			fmt.Fprintln(opts.IO.ErrOut, ps.Error())
-			return &ExitError{Code: ExitBadInput}
-		}
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
 	if opts.Timeout <= 0 {

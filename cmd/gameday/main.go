@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/gameday-dev/gameday/targets"
 )
 
 func main() {
@@ -26,12 +28,24 @@ func run(args []string, io *IOStreams) int {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintf(io.ErrOut, "gameday: %v\n", ee.Err)
+			printError(io, ee.Err)
 		}
 		return ee.Code
 	}
-	fmt.Fprintf(io.ErrOut, "gameday: %v\n", err)
+	printError(io, err)
 	return 2
+}
+
+// printError prints a file's problems (an inventory's, a runbook's) one
+// per line, exactly as the loader words them; any other error as one
+// "gameday: " line.
+func printError(io *IOStreams, err error) {
+	var ps targets.Problems
+	if errors.As(err, &ps) {
+		fmt.Fprintln(io.ErrOut, ps.Error())
+		return
+	}
+	fmt.Fprintf(io.ErrOut, "gameday: %v\n", err)
 }
 
 // ExitError carries an exit status with an optional message. A nil Err

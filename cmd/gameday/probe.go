@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -77,11 +76,6 @@ breach or an error, 2 for a bad inventory or flag.`,
 func probeRun(opts *ProbeOptions) error {
 	inv, err := targets.Load(opts.Inventory)
 	if err != nil {
-		var ps targets.Problems
-		if errors.As(err, &ps) {
-			fmt.Fprintln(opts.IO.ErrOut, ps.Error())
-			return &ExitError{Code: ExitBadInput}
-		}
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
 	for flag, d := range map[string]time.Duration{"--for": opts.For, "--window": opts.Window, "--report": opts.Report} {
