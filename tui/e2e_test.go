@@ -9,62 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gameday-dev/gameday/internal/tmuxtest"
 )
-
-// tmuxScreen is the real binary running in a detached tmux session.
-type tmuxScreen struct {
-	t    *testing.T
-	name string
-}
-
-func (s *tmuxScreen) capture() string {
-	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", s.name).Output()
-	if err != nil {
-		return ""
-	}
-	return string(out)
-}
-
-func (s *tmuxScreen) keys(ks ...string) {
-	s.t.Helper()
-	for _, k := range ks {
-		if out, err := exec.Command("tmux", "send-keys", "-t", s.name, k).CombinedOutput(); err != nil {
-			s.t.Fatalf("tmux send-keys %q: %v\n%s", k, err, out)
-		}
-		time.Sleep(150 * time.Millisecond) // let each key's dialog open before the next
-	}
-}
-
-// waitUntil polls the screen until ok holds or d passes; it returns the
-// last screen and whether ok held.
-func (s *tmuxScreen) waitUntil(d time.Duration, ok func(screen string) bool) (string, bool) {
-	deadline := time.Now().Add(d)
-	var last string
-	for time.Now().Before(deadline) {
-		last = s.capture()
-		if ok(last) {
-			return last, true
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	return last, false
-}
-
-func (s *tmuxScreen) waitFor(d time.Duration, subs ...string) string {
-	s.t.Helper()
-	last, ok := s.waitUntil(d, func(sc string) bool {
-		for _, x := range subs {
-			if !strings.Contains(sc, x) {
-				return false
-			}
-		}
-		return true
-	})
-	if !ok {
-		s.t.Fatalf("screen never showed %q within %s; last screen:\n%s", subs, d, last)
-	}
-	return last
-}
 
 var (
 	masterRow  = regexp.MustCompile(`(?m)^.(ok|BREACH|error|pending)\s+sentinel\.master\s+\S+\s+(\S+)`)
@@ -100,27 +47,23 @@ func TestEndToEndRedisFailoverDrill(t *testing.T) {
 	labDir, state := filepath.Join(dir, "lab"), filepath.Join(dir, "state")
 	name := fmt.Sprintf("gameday-e2e-%d", os.Getpid())
 	cmd := fmt.Sprintf("XDG_STATE_HOME=%s %s lab --dir %s 2>%s; echo GAMEDAY-EXITED $?; sleep 60", state, bin, labDir, filepath.Join(dir, "stderr"))
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "48", cmd).CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v\n%s", err, out)
-	}
-	s := &tmuxScreen{t: t, name: name}
+	s := tmuxtest.Start(t, name, cmd, 160, 48)
 	t.Cleanup(func() {
 		// Quit through the TUI so the lab stops itself, then make sure.
-		if !strings.Contains(s.capture(), "GAMEDAY-EXITED") {
+		if !strings.Contains(s.Capture(), "GAMEDAY-EXITED") {
 			_ = exec.Command("tmux", "send-keys", "-t", name, "q").Run()
 			time.Sleep(500 * time.Millisecond)
 			_ = exec.Command("tmux", "send-keys", "-t", name, "r").Run()
-			s.waitUntil(60*time.Second, func(sc string) bool { return strings.Contains(sc, "GAMEDAY-EXITED") })
+			s.WaitUntil(60*time.Second, func(sc string) bool { return strings.Contains(sc, "GAMEDAY-EXITED") })
 		}
-		_ = exec.Command("tmux", "kill-session", "-t", name).Run()
 		if out, err := exec.Command(bin, "lab", "down", "--dir", labDir).CombinedOutput(); err != nil {
 			t.Logf("lab down: %v\n%s", err, out)
 		}
 	})
 
 	// The lab is up and every probe has reported.
-	screen := s.waitFor(90*time.Second, "sentinel.master", "Faults")
-	screen, settled := s.waitUntil(90*time.Second, func(sc string) bool {
+	screen := s.WaitFor(90*time.Second, "sentinel.master", "Faults")
+	screen, settled := s.WaitUntil(90*time.Second, func(sc string) bool {
 		m := probeTitle.FindStringSubmatch(sc)
 		return m != nil && m[1] != "0" && m[2] == "0" && m[3] == "0" && m[4] == "0"
 	})
@@ -136,31 +79,31 @@ func TestEndToEndRedisFailoverDrill(t *testing.T) {
 
 	// Arm kill on the master, keys only: palette → kill, picker filtered to
 	// role:master, parameters as they are, confirm the plan.
-	screen = s.capture()
+	screen = s.Capture()
 	for i := 0; i < 12 && !strings.Contains(screen, "> kill"); i++ {
-		s.keys("j")
-		screen = s.capture()
+		s.Keys("j")
+		screen = s.Capture()
 	}
 	if !strings.Contains(screen, "> kill") {
 		t.Fatalf("kill not found in the palette:\n%s", screen)
 	}
-	s.keys("a")
-	s.waitFor(10*time.Second, "Arm kill: choose hosts")
-	s.keys("/")
-	s.keys(strings.Split("role:master", "")...)
-	s.keys("Enter", "Space")
-	s.waitFor(10*time.Second, "1 of ", "hosts selected")
-	s.keys("Enter")
-	s.waitFor(10*time.Second, "Arm kill: parameters")
-	s.keys("Enter")
-	s.waitFor(30*time.Second, "blast radius:")
-	s.keys("y")
+	s.Keys("a")
+	s.WaitFor(10*time.Second, "Arm kill: choose hosts")
+	s.Keys("/")
+	s.Keys(strings.Split("role:master", "")...)
+	s.Keys("Enter", "Space")
+	s.WaitFor(10*time.Second, "1 of ", "hosts selected")
+	s.Keys("Enter")
+	s.WaitFor(10*time.Second, "Arm kill: parameters")
+	s.Keys("Enter")
+	s.WaitFor(30*time.Second, "blast radius:")
+	s.Keys("y")
 
 	// The Sentinel row names another master and the timeline shows the
 	// switch.
 	var newMaster string
 	sawSwitch := false
-	screen, switched := s.waitUntil(90*time.Second, func(sc string) bool {
+	screen, switched := s.WaitUntil(90*time.Second, func(sc string) bool {
 		if m := master(sc); m != "" && m != before && strings.Contains(m, ":") {
 			newMaster = m
 		}
@@ -177,10 +120,10 @@ func TestEndToEndRedisFailoverDrill(t *testing.T) {
 	}
 
 	// Revert from the Armed pane and quit; the lab stops itself.
-	s.keys("Tab", "r")
-	s.waitFor(60*time.Second, "fault.reverted")
-	s.keys("q")
-	screen = s.waitFor(60*time.Second, "GAMEDAY-EXITED 0", "timeline:", "lab: stopped")
+	s.Keys("Tab", "r")
+	s.WaitFor(60*time.Second, "fault.reverted")
+	s.Keys("q")
+	screen = s.WaitFor(60*time.Second, "GAMEDAY-EXITED 0", "timeline:", "lab: stopped")
 	if !strings.Contains(screen, ".md") {
 		t.Errorf("exit lacks the markdown timeline path:\n%s", screen)
 	}

@@ -41,8 +41,21 @@ func (m *Model) onChoose(msg palette.ChooseMsg) tea.Cmd {
 // onFormDone asks for the preview; the confirm dialog shows it as pending
 // until it arrives.
 func (m *Model) onFormDone(msg dialog.FormDoneMsg) tea.Cmd {
-	m.dialog = dialog.NewConfirm(m.dialogCommon(), msg.Request)
+	d := dialog.NewConfirm(m.dialogCommon(), msg.Request)
+	d.SetArmed(m.armedLines())
+	m.dialog = d
 	return m.previewCmd(msg.Request)
+}
+
+// armedLines describes what is armed already, for the confirmation: on a
+// shared session another facilitator may have armed it.
+func (m *Model) armedLines() []string {
+	var lines []string
+	for _, f := range m.armed.Faults() {
+		lines = append(lines, fmt.Sprintf("%s  %s on %s  %s  guard in %s", f.ID, f.Request.Kind,
+			strings.Join(f.Request.Hosts, ","), common.Params(f.Request.Params), common.Duration(f.Deadline.Sub(m.c.Now()))))
+	}
+	return lines
 }
 
 func (m *Model) onPreview(msg previewMsg) {

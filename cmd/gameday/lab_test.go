@@ -89,7 +89,7 @@ func TestCheckOnLab(t *testing.T) {
 }
 
 // buildGameday builds this command into dir.
-func buildGameday(t *testing.T, dir string) string {
+func buildGameday(t testing.TB, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "gameday")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -100,7 +100,7 @@ func buildGameday(t *testing.T, dir string) string {
 
 // labUp runs `gameday lab up --dir dir` as its own process and returns it
 // once the lab says it is running, with the PIDs of its children.
-func labUp(t *testing.T, bin, dir string) (*exec.Cmd, []int) {
+func labUp(t testing.TB, bin, dir string) (*exec.Cmd, []int) {
 	t.Helper()
 	up := exec.Command(bin, "lab", "up", "--dir", dir)
 	stdout, err := up.StdoutPipe()

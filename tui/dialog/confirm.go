@@ -28,6 +28,7 @@ type Confirm struct {
 	iknow   bool
 	offset  int
 	warn    string
+	armed   []string // faults already armed, so two facilitators do not arm blindly
 }
 
 // NewConfirm returns a Confirm waiting for the preview of req.
@@ -59,6 +60,11 @@ func (d *Confirm) SetPreview(p inject.Preview, err error) {
 	}
 	d.preview = &p
 }
+
+// SetArmed lists the faults already armed in the session (one line each),
+// shown above the plan: with two facilitators, neither arms blindly over
+// what the other has armed.
+func (d *Confirm) SetArmed(lines []string) { d.armed = lines }
 
 // Runbook tells whether the dialog is a runbook's question.
 func (d *Confirm) Runbook() bool { return d.reply != nil }
@@ -126,6 +132,13 @@ func (d *Confirm) View() string {
 		fmt.Sprintf("params  %s", common.Params(r.Params)),
 		fmt.Sprintf("ttl     %s (the host's guard reverts it then, even if gameday is gone)", r.TTL),
 		"",
+	}
+	if len(d.armed) > 0 {
+		head = append(head, s.Warning.Render(fmt.Sprintf("already armed (%d):", len(d.armed))))
+		for _, l := range d.armed {
+			head = append(head, "  "+l)
+		}
+		head = append(head, "")
 	}
 	var plan []string
 	switch {
