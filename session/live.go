@@ -43,6 +43,9 @@ func (s *Session) fan(sub *timeline.Subscription) {
 			}
 		}
 		faults := false
+		for i := range batch {
+			batch[i] = forScreens(batch[i])
+		}
 		s.mu.Lock()
 		for _, e := range batch {
 			s.hist.add(e)
@@ -69,6 +72,15 @@ func (s *Session) fan(sub *timeline.Subscription) {
 			s.listSoon()
 		}
 	}
+}
+
+// forScreens is e as screens may show it: what the journal redacts never
+// reaches a screen either (secret-looking Data keys dropped, secret
+// assignments and identity paths in the summary scrubbed).
+func forScreens(e timeline.Event) timeline.Event {
+	e.Data = timeline.Redact(e.Data)
+	e.Summary = timeline.ScrubText(e.Summary)
+	return e
 }
 
 func (s *Session) listSoon() {

@@ -258,3 +258,18 @@ func TestRejoinFindsTheSessionAsItWas(t *testing.T) {
 		t.Errorf("people = %v, want bob alone", p)
 	}
 }
+
+func TestSecretsNeverReachAScreen(t *testing.T) {
+	s := liveSession(t)
+	carol := attach(t, s, "carol", Scribe)
+	if err := carol.Note("the bastion is at ~/.ssh/id_ed25519, password=hunter2"); err != nil {
+		t.Fatal(err)
+	}
+	s.Recorder().Record(timeline.NewEvent(timeline.FaultFailed, "inject", "failed").With("password", "hunter2").With("kind", "kill"))
+	seen, _ := read(t, carol, timeline.FaultFailed, "failed")
+	for _, e := range seen {
+		if strings.Contains(e.Summary, "hunter2") || strings.Contains(e.Summary, "id_ed25519") || e.Data["password"] != nil {
+			t.Errorf("a screen got a secret: %s %q %v", e.Kind, e.Summary, e.Data)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -42,7 +43,7 @@ func ParseRole(s string) (Role, error) {
 	for i, r := range Roles {
 		names[i] = string(r)
 	}
-	return "", fmt.Errorf("role %q is not one of %s", s, strings.Join(names, ", "))
+	return "", fmt.Errorf("role %q is not one of %s%s", s, strings.Join(names, ", "), yamldoc.DidYouMean(s, names))
 }
 
 // MayArm tells whether the role arms and reverts faults and runs runbooks.
