@@ -3,9 +3,9 @@ package inject
 import (
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
+
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // Session identifies a gameday process: host name, PID and the process's
@@ -29,7 +29,7 @@ var (
 func CurrentSession() Session {
 	selfOnce.Do(func() {
 		h, _ := os.Hostname()
-		st, _ := procStart(os.Getpid())
+		st, _ := proc.StartTime(os.Getpid())
 		self = Session{Host: h, PID: os.Getpid(), Start: st}
 	})
 	return self
@@ -52,40 +52,8 @@ func (s Session) Liveness() SessionState {
 	if s.Host != h {
 		return SessionUnknown
 	}
-	st, err := procStart(s.PID)
-	if err != nil || st != s.Start || procZombie(s.PID) {
+	if !(proc.ID{PID: s.PID, Start: s.Start}).Running() {
 		return SessionDead
 	}
 	return SessionAlive
-}
-
-// procStart reads field 22 (starttime) of /proc/PID/stat, skipping the
-// command name, which may hold spaces and parentheses.
-func procStart(pid int) (uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	// After the name: state is field 3, so starttime (22) is index 19.
-	if len(f) < 20 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
-	}
-	return strconv.ParseUint(f[19], 10, 64)
-}
-
-// procZombie reports whether PID has exited but not been reaped.
-func procZombie(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }

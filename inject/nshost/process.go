@@ -4,52 +4,41 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // process is a daemon started inside a host's namespace with
-// `ip netns exec`, which execs it in place: the PID is the daemon's.
+// `ip netns exec`, which execs it in place: the PID is the daemon's. It
+// runs in its own process group, so a test's Ctrl-C does not reach it
+// first and teardown decides when it dies, and it dies with the test
+// process even when that is SIGKILLed (proc.Start).
 type process struct {
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
+	*proc.Child
+	log string
 }
 
 // start runs argv inside ns with output appended to logPath.
 func start(ns, logPath string, argv ...string) (*process, error) {
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	c, err := proc.Start(proc.Spec{Argv: append([]string{"ip", "netns", "exec", ns}, argv...), Log: logPath})
 	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group keeps a test's Ctrl-C from reaching it first,
-	// so teardown decides when it dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s in %s: %w", argv[0], ns, err)
 	}
-	p := &process{cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.done) }()
-	return p, nil
+	return &process{Child: c, log: logPath}, nil
 }
 
 // Pid returns the daemon's process ID.
-func (p *process) Pid() int { return p.cmd.Process.Pid }
+func (p *process) Pid() int { return p.PID() }
 
 // kill SIGKILLs the daemon and waits for it; nil and dead processes are fine.
 func (p *process) kill() {
 	if p == nil {
 		return
 	}
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-	}
+	_ = p.Signal(syscall.SIGKILL)
+	p.Wait(5 * time.Second)
 }
 
 // waitListening waits until addr accepts TCP connections, or p dies, or 10 s
@@ -58,7 +47,7 @@ func waitListening(addr string, p *process) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-p.done:
+		case <-p.Done():
 			log, _ := os.ReadFile(p.log)
 			return fmt.Errorf("exited before listening on %s: %s", addr, log)
 		default:

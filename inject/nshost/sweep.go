@@ -1,11 +1,11 @@
 package nshost
 
 import (
-	"errors"
 	"os"
 	"regexp"
 	"strconv"
-	"syscall"
+
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // bedNS matches the namespaces a bed creates: gd-<pid>-<seq>-<hub|i>.
@@ -23,15 +23,9 @@ func Sweep() {
 			continue
 		}
 		pid, err := strconv.Atoi(m[1])
-		if err != nil || alive(pid) {
+		if err != nil || proc.Alive(pid) {
 			continue
 		}
 		removeNamespace(e.Name())
 	}
-}
-
-// alive reports whether a process with this PID exists.
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

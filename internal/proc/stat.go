@@ -52,19 +52,6 @@ func Alive(pid int) bool {
 	return err == nil && st.State != 'Z'
 }
 
-// Zombie reports whether pid has exited but not been reaped.
-func Zombie(pid int) bool {
-	st, err := ReadStat(pid)
-	return err == nil && st.State == 'Z'
-}
-
-// Paused reports whether pid is stopped by a signal (SIGSTOP: a pause
-// fault).
-func Paused(pid int) bool {
-	st, err := ReadStat(pid)
-	return err == nil && st.State == 'T'
-}
-
 // StartTime returns pid's start time in clock ticks since boot.
 func StartTime(pid int) (uint64, error) {
 	st, err := ReadStat(pid)

@@ -13,8 +13,8 @@ func TestStatOfRealProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !self.Running() || !Alive(self.PID) || Zombie(self.PID) || Paused(self.PID) {
-		t.Fatalf("this process: running=%v alive=%v zombie=%v paused=%v", self.Running(), Alive(self.PID), Zombie(self.PID), Paused(self.PID))
+	if st, err := ReadStat(self.PID); err != nil || !self.Running() || !Alive(self.PID) || st.State == 'Z' || st.State == 'T' {
+		t.Fatalf("this process: %+v %v running=%v alive=%v", st, err, self.Running(), Alive(self.PID))
 	}
 	if (ID{PID: self.PID, Start: self.Start + 1}).Running() {
 		t.Fatal("an ID with another start time (a recycled pid) counts as running")
@@ -43,16 +43,16 @@ func TestStatOfRealProcesses(t *testing.T) {
 	if _, err := syscall.Wait4(pid, &ws, syscall.WUNTRACED, nil); err != nil || !ws.Stopped() {
 		t.Fatalf("wait for the stop: %v %v", err, ws)
 	}
-	if !Paused(pid) || !Alive(pid) {
-		t.Fatalf("SIGSTOPped child: paused=%v alive=%v", Paused(pid), Alive(pid))
+	if st, err := ReadStat(pid); err != nil || st.State != 'T' || !Alive(pid) {
+		t.Fatalf("SIGSTOPped child: %+v %v alive=%v", st, err, Alive(pid))
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
 	waitExitedUnreaped(t, pid)
-	if Alive(pid) || !Zombie(pid) || (ID{PID: pid, Start: start}).Running() {
-		t.Fatalf("killed, unreaped child: alive=%v zombie=%v", Alive(pid), Zombie(pid))
+	if st, err := ReadStat(pid); err != nil || st.State != 'Z' || Alive(pid) || (ID{PID: pid, Start: start}).Running() {
+		t.Fatalf("killed, unreaped child: %+v %v alive=%v", st, err, Alive(pid))
 	}
 	_ = cmd.Wait()
-	if _, err := ReadStat(pid); err == nil || Alive(pid) || Zombie(pid) {
+	if _, err := ReadStat(pid); err == nil || Alive(pid) {
 		t.Fatalf("reaped child still has a stat (%v) or counts as alive", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gameday-dev/gameday/internal/proc"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"os"
 	"path/filepath"
@@ -110,7 +111,7 @@ func (l *Lab) do(a labapi.Action) (int, error) {
 			// that was never armed must not leave a node frozen.
 			return pid(), c.signal(syscall.SIGCONT)
 		}
-		if err := c.start(l.sp); err != nil {
+		if err := c.start(); err != nil {
 			return 0, err
 		}
 		if c.kind == labapi.KindSentinel {
@@ -145,7 +146,7 @@ func (l *Lab) do(a labapi.Action) (int, error) {
 		if c.faketime == "" {
 			return pid(), fmt.Errorf("faketime: %s does not run under libfaketime (start the lab with Faketime)", a.Node)
 		}
-		return pid(), writeOffset(c.faketime, a.Offset)
+		return pid(), proc.SetClockOffset(c.faketime, a.Offset)
 	default:
 		return 0, fmt.Errorf("unknown op %q", a.Op)
 	}

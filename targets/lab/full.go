@@ -171,9 +171,9 @@ func (f *fullLab) status() []labapi.NodeStatus {
 		}
 		for _, n := range c.Nodes {
 			st := labapi.StateStopped
-			if pid := n.PID(); pid != 0 {
+			if n.Running() {
 				st = labapi.StateRunning
-				if proc.Paused(pid) {
+				if n.Paused() {
 					st = labapi.StatePaused
 				}
 			}

@@ -89,7 +89,6 @@ type Lab struct {
 	opts Options
 	inv  *targets.Inventory
 
-	sp        *spawner
 	px        *proxies
 	relays    []*relay
 	redis     []*child
@@ -140,7 +139,7 @@ func Start(ctx context.Context, opts Options) (*Lab, error) {
 	}
 	var l *Lab
 	for attempt := 1; ; attempt++ {
-		l = &Lab{opts: opts, sp: newSpawner()}
+		l = &Lab{opts: opts}
 		err := l.start(ctx)
 		if err == nil {
 			break
@@ -227,13 +226,8 @@ func (l *Lab) start(ctx context.Context) error {
 // starts the Redis nodes and Sentinels.
 func (l *Lab) startRedis(ctx context.Context) error {
 	o := l.opts
-	var ft *faketime
 	if o.Faketime {
-		if _, err := os.Stat(libfaketimePath); err != nil {
-			return fmt.Errorf("the lab's Faketime option needs %s (Debian package libfaketime)", libfaketimePath)
-		}
-		ft = &faketime{lib: libfaketimePath}
-		if err := ft.check(o.Dir); err != nil {
+		if err := checkFaketime(o.Dir); err != nil {
 			return err
 		}
 	}
@@ -276,7 +270,7 @@ func (l *Lab) startRedis(ctx context.Context) error {
 			c.kind = labapi.KindSentinel
 			conf = sentinelConfig(c.ip, ports[i], filepath.Join(o.Dir, c.name), master, c.proxyAddr, o.DownAfter, o.FailoverTimeout)
 		}
-		if err := prepareRedisChild(c, o.Dir, conf, ft); err != nil {
+		if err := prepareRedisChild(c, o.Dir, conf, o.Faketime); err != nil {
 			return err
 		}
 		if i < 3 {
@@ -286,7 +280,7 @@ func (l *Lab) startRedis(ctx context.Context) error {
 		}
 	}
 	for _, c := range nodes {
-		if err := c.start(l.sp); err != nil {
+		if err := c.start(); err != nil {
 			return err
 		}
 	}
@@ -415,7 +409,6 @@ func (l *Lab) stop() error {
 	if l.px != nil {
 		l.px.close()
 	}
-	l.sp.close()
 	if err := os.Remove(pidfilePath(l.opts.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("remove lab pidfile: %w", err))
 	}

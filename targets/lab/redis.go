@@ -120,7 +120,7 @@ func tuneSentinel(ctx context.Context, c *child) error {
 
 // prepareRedisChild writes a node's data dir and config under dir and
 // fills in how to run it (without starting it).
-func prepareRedisChild(c *child, dir, conf string, ft *faketime) error {
+func prepareRedisChild(c *child, dir, conf string, faketime bool) error {
 	c.dataDir = filepath.Join(dir, c.name)
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir of %s: %w", c.name, err)
@@ -129,17 +129,17 @@ func prepareRedisChild(c *child, dir, conf string, ft *faketime) error {
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		return fmt.Errorf("write config of %s: %w", c.name, err)
 	}
-	c.bin, c.args = redisServerBin, []string{confPath}
+	c.argv = []string{redisServerBin, confPath}
 	if c.kind == labapi.KindSentinel {
-		c.bin = redisSentinelBin
+		c.argv[0] = redisSentinelBin
 	}
 	c.logPath = filepath.Join(dir, c.name+".log")
-	if ft != nil {
-		env, file, err := ft.setup(dir, c.name)
+	if faketime {
+		file, err := faketimeFile(dir, c.name)
 		if err != nil {
 			return err
 		}
-		c.env, c.faketime = env, file
+		c.faketime = file
 	}
 	return nil
 }

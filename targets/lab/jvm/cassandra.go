@@ -74,7 +74,7 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 		c.Nodes = append(c.Nodes, &Node{
 			Name: fmt.Sprintf("cassandra-%d", i), Addr: addr, Port: CassandraPort,
 			DataDir: data, LogFile: filepath.Join(dir, "out.log"), FaketimeFile: ft, Cgroup: nodeCgroup(o, i),
-			ready: "Startup complete", argv: argv, env: append(os.Environ(), faketimeEnvIf(ft)...),
+			ready: "Startup complete", argv: argv,
 		})
 	}
 	// The first node alone, then the rest together: the safest order.

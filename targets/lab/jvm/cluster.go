@@ -3,6 +3,7 @@ package jvm
 import (
 	"context"
 	"fmt"
+	"github.com/gameday-dev/gameday/internal/proc"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -166,9 +167,9 @@ func prepareNodeDir(o Options, i int) (dir, faketime string, err error) {
 		return "", "", err
 	}
 	if o.Faketime || o.FaketimeNode == i {
-		if _, err := os.Stat(faketimeLib); err == nil {
+		if _, err := os.Stat(proc.FaketimeLib); err == nil {
 			faketime = filepath.Join(dir, "faketime")
-			if err := os.WriteFile(faketime, []byte("+0\n"), 0o644); err != nil {
+			if err := proc.SetClockOffset(faketime, "+0"); err != nil {
 				return "", "", err
 			}
 		}

@@ -65,7 +65,6 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 			argv: []string{"java", fmt.Sprintf("-Xms%dm", o.HeapMB), fmt.Sprintf("-Xmx%dm", o.HeapMB),
 				"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Djava.awt.headless=true",
 				"-Dlog4j2.configurationFile=" + log4j, "-cp", filepath.Join(lib, "*"), "kafka.Kafka", props},
-			env: append(os.Environ(), faketimeEnvIf(ft)...),
 		}
 		c.Nodes = append(c.Nodes, n)
 	}
@@ -74,13 +73,6 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-func faketimeEnvIf(file string) []string {
-	if file == "" {
-		return nil
-	}
-	return faketimeEnv(file)
 }
 
 // javaOutput runs a main class on lib's classpath and returns its trimmed

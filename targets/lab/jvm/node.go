@@ -5,18 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gameday-dev/gameday/internal/proc"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
-
-// faketimeLib is Debian's libfaketime; nodes run under it so that a
-// clock-drift fault moves one JVM's clock and never the machine's.
-const faketimeLib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 // Node is one JVM of a cluster, bound to its own loopback address.
 type Node struct {
@@ -33,12 +29,10 @@ type Node struct {
 	Cgroup string
 
 	argv  []string
-	env   []string
 	ready string // log line that says the node is up
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	mu sync.Mutex
+	p  *proc.Child // the current process, nil before the first start
 }
 
 // Endpoint is Addr:Port.
@@ -46,68 +40,58 @@ func (n *Node) Endpoint() string { return net.JoinHostPort(n.Addr, fmt.Sprint(n.
 
 // PID is the node's process id, or 0 when it is not running.
 func (n *Node) PID() int {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.cmd == nil || n.cmd.Process == nil || n.exited() {
+	p := n.current()
+	if p == nil || p.Exited() {
 		return 0
 	}
-	return n.cmd.Process.Pid
+	return p.PID()
 }
 
-func (n *Node) exited() bool {
-	select {
-	case <-n.done:
-		return true
-	default:
-		return false
-	}
+// Paused reports whether the node is stopped by a pause fault.
+func (n *Node) Paused() bool {
+	p := n.current()
+	return p != nil && p.Paused()
+}
+
+func (n *Node) current() *proc.Child {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.p
 }
 
 // Running tells whether the node's process is alive.
 func (n *Node) Running() bool { return n.PID() != 0 }
 
 // Start launches the node (again, after a kill or stop) with its original
-// command line and waits until its log says it is ready.
+// command line and waits until its log says it is ready. The JVM dies with
+// the lab, even a SIGKILLed one (proc.Start).
 func (n *Node) Start(ctx context.Context) error {
 	n.mu.Lock()
-	if n.cmd != nil && !n.exited() {
+	if n.p != nil && !n.p.Exited() {
 		n.mu.Unlock()
 		return nil
 	}
-	logf, err := os.OpenFile(n.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		n.mu.Unlock()
-		return err
+	// Readiness is read from what this start appends to the log.
+	var offset int64
+	if st, err := os.Stat(n.LogFile); err == nil {
+		offset = st.Size()
 	}
-	start, _ := logf.Seek(0, 2)
-	cmd := exec.Command(n.argv[0], n.argv[1:]...)
-	cmd.Env = n.env
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Own process group, and killed with its parent: a crashed lab must
-	// not leave JVMs behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
+	p, err := proc.Start(proc.Spec{Argv: n.argv, Log: n.LogFile, Faketime: n.FaketimeFile})
+	if err != nil {
 		n.mu.Unlock()
 		return fmt.Errorf("%s: %w", n.Name, err)
 	}
-	done := make(chan struct{})
-	n.cmd, n.done = cmd, done
+	n.p = p
 	n.mu.Unlock()
 	if n.Cgroup != "" && os.Geteuid() == 0 {
 		// Best effort: without it a cut is one-way, and Isolate says so.
-		_ = joinCgroup(n.Cgroup, cmd.Process.Pid)
+		_ = joinCgroup(n.Cgroup, p.PID())
 	}
-	go func() {
-		cmd.Wait()
-		logf.Close()
-		close(done)
-	}()
-	return n.waitReady(ctx, start, done)
+	return n.waitReady(ctx, offset, p.Done())
 }
 
 // waitReady polls the log from offset for the ready line.
-func (n *Node) waitReady(ctx context.Context, offset int64, done chan struct{}) error {
+func (n *Node) waitReady(ctx context.Context, offset int64, done <-chan struct{}) error {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -144,32 +128,32 @@ func logContains(path string, offset int64, needle string) (bool, error) {
 	return false, sc.Err()
 }
 
-// Signal sends sig to the node's process.
+// Signal sends sig to the node's process (group). Signalling a stopped
+// node is an error except for KILL and CONT, which are then no-ops
+// (idempotent reverts), as for every lab node.
 func (n *Node) Signal(sig syscall.Signal) error {
-	pid := n.PID()
-	if pid == 0 {
+	p := n.current()
+	var err error
+	if p == nil {
+		err = proc.ErrExited
+		if sig == syscall.SIGKILL || sig == syscall.SIGCONT {
+			err = nil
+		}
+	} else {
+		err = p.Signal(sig)
+	}
+	if errors.Is(err, proc.ErrExited) {
 		return errors.New(n.Name + " is not running")
 	}
-	return syscall.Kill(pid, sig)
+	return err
 }
 
-// Stop ends the node: SIGTERM, then SIGKILL after grace. It returns when
-// the process is gone.
+// Stop ends the node: SIGTERM (with SIGCONT, as a paused JVM ignores
+// SIGTERM until continued), then SIGKILL after grace. It returns when the
+// process is gone.
 func (n *Node) Stop(grace time.Duration) {
-	n.mu.Lock()
-	cmd, done := n.cmd, n.done
-	n.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
-		return
-	}
-	// A paused JVM ignores SIGTERM until continued.
-	_ = cmd.Process.Signal(syscall.SIGCONT)
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(grace):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+	if p := n.current(); p != nil {
+		_ = p.Stop(grace)
 	}
 }
 
@@ -178,24 +162,5 @@ func (n *Node) SetClockOffset(offset string) error {
 	if n.FaketimeFile == "" {
 		return errors.New(n.Name + " does not run under libfaketime (install the libfaketime package)")
 	}
-	return os.WriteFile(n.FaketimeFile, []byte(offset+"\n"), 0o644)
-}
-
-// faketimeEnv returns the environment that puts a JVM under libfaketime
-// reading its offset from file, or nil when libfaketime is missing.
-func faketimeEnv(file string) []string {
-	if _, err := os.Stat(faketimeLib); err != nil {
-		return nil
-	}
-	return []string{
-		"LD_PRELOAD=" + faketimeLib,
-		"FAKETIME_TIMESTAMP_FILE=" + file,
-		// Re-read the file at most once a second instead of caching the
-		// offset forever, so that drift can be applied and reverted live.
-		"FAKETIME_CACHE_DURATION=1",
-		// The JVM measures timeouts with the monotonic clock; faked, its
-		// timed waits return at once and hundreds of threads spin (seen
-		// here: load average 150 and a broker that never registered).
-		"FAKETIME_DONT_FAKE_MONOTONIC=1",
-	}
+	return proc.SetClockOffset(n.FaketimeFile, offset)
 }

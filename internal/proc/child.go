@@ -1,0 +1,205 @@
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Spec says how to start a child process.
+type Spec struct {
+	// Argv is the program and its arguments.
+	Argv []string
+	// Env is the child's whole environment; nil means this process's.
+	Env []string
+	// Dir is its working directory ("" for this process's).
+	Dir string
+	// Log receives its stdout and stderr, appended (created 0600).
+	Log string
+	// Faketime, when set, runs the child under libfaketime with this
+	// control file (see faketimeEnv). Start leaves the file as it is: a
+	// node restarted while its clock is drifted stays drifted.
+	Faketime string
+}
+
+// Child is a process started by Start. It runs in its own process group
+// (so a Ctrl-C meant for gameday does not reach it first, and a signal
+// reaches whatever it forks), and it gets SIGKILL when this process dies,
+// even by SIGKILL.
+type Child struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	werr error // how it ended (exec.Cmd.Wait's error), once done is closed
+
+	mu     sync.Mutex
+	paused bool
+}
+
+// ErrExited is what signalling an exited child returns (except SIGKILL and
+// SIGCONT, which are then no-ops: a revert must be idempotent).
+var ErrExited = errors.New("not running")
+
+// Start starts a child as Spec says, on the supervisor thread.
+func Start(s Spec) (*Child, error) {
+	if len(s.Argv) == 0 {
+		return nil, errors.New("start: no program")
+	}
+	env := s.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	if s.Faketime != "" {
+		env = append(env[:len(env):len(env)], faketimeEnv(s.Faketime)...)
+	}
+	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
+	cmd.Env, cmd.Dir = env, s.Dir
+	if s.Log != "" {
+		logf, err := os.OpenFile(s.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open log %s: %w", s.Log, err)
+		}
+		// The child gets its own copy of the descriptor; ours can go as
+		// soon as it has started.
+		defer logf.Close()
+		cmd.Stdout, cmd.Stderr = logf, logf
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := spawn(cmd); err != nil {
+		return nil, fmt.Errorf("start %s: %w", s.Argv[0], err)
+	}
+	c := &Child{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		c.werr = cmd.Wait()
+		close(c.done)
+	}()
+	return c, nil
+}
+
+// The supervisor thread. Linux sends a child its parent-death signal
+// (Pdeathsig) when the *thread* that forked it exits, not when the process
+// does (prctl(2), PR_SET_PDEATHSIG; golang/go#27505). The Go runtime
+// exits a thread whenever a goroutine locked to it returns without
+// unlocking (namespace and credential code does that on purpose), so a
+// child forked from an ordinary goroutine could be SIGKILLed at any
+// moment of a long life. Every fork therefore happens on one thread that
+// is locked for good and never exits while the process lives:
+// TestPdeathsigFollowsTheForkingThread shows both halves on this kernel.
+var (
+	spawnOnce sync.Once
+	spawnReqs chan spawnReq
+)
+
+type spawnReq struct {
+	cmd  *exec.Cmd
+	errc chan error
+}
+
+func spawn(cmd *exec.Cmd) error {
+	spawnOnce.Do(func() {
+		spawnReqs = make(chan spawnReq)
+		go func() {
+			// Never unlocked, never returns.
+			runtime.LockOSThread()
+			for r := range spawnReqs {
+				r.errc <- r.cmd.Start()
+			}
+		}()
+	})
+	errc := make(chan error, 1)
+	spawnReqs <- spawnReq{cmd: cmd, errc: errc}
+	return <-errc
+}
+
+// PID is the child's process id (also its process group id).
+func (c *Child) PID() int { return c.cmd.Process.Pid }
+
+// Done is closed once the child has exited and been reaped.
+func (c *Child) Done() <-chan struct{} { return c.done }
+
+// Exited reports whether the child has exited.
+func (c *Child) Exited() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// ExitErr is how the child ended once it has (nil for exit status 0,
+// an *exec.ExitError otherwise), and nil while it runs.
+func (c *Child) ExitErr() error {
+	if !c.Exited() {
+		return nil
+	}
+	return c.werr
+}
+
+// Paused reports whether the child is stopped by a SIGSTOP sent through
+// Signal (and not continued since).
+func (c *Child) Paused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.paused && !c.Exited()
+}
+
+// Wait waits until the child has exited, at most d, and reports whether
+// it has.
+func (c *Child) Wait(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// Signal sends sig to the child's process group. An exited child takes
+// SIGKILL and SIGCONT as no-ops and refuses the rest with ErrExited.
+func (c *Child) Signal(sig syscall.Signal) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Exited() {
+		if sig == syscall.SIGKILL || sig == syscall.SIGCONT {
+			return nil
+		}
+		return ErrExited
+	}
+	if err := syscall.Kill(-c.PID(), sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signal %v to process group %d: %w", sig, c.PID(), err)
+	}
+	switch sig {
+	case syscall.SIGSTOP:
+		c.paused = true
+	case syscall.SIGCONT:
+		c.paused = false
+	}
+	return nil
+}
+
+// Stop ends the child: SIGTERM to its group (and SIGCONT, so a paused
+// child can act on it), then SIGKILL after grace. It returns once the
+// child is gone, or an error if even SIGKILL did not end it within 5 s (a
+// process stuck in the kernel).
+func (c *Child) Stop(grace time.Duration) error {
+	if c.Exited() {
+		return nil
+	}
+	_ = c.Signal(syscall.SIGTERM)
+	_ = c.Signal(syscall.SIGCONT)
+	if c.Wait(grace) {
+		return nil
+	}
+	_ = c.Signal(syscall.SIGKILL)
+	if !c.Wait(5 * time.Second) {
+		return fmt.Errorf("pid %d did not exit after SIGKILL", c.PID())
+	}
+	return nil
+}
