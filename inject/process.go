@@ -2,6 +2,7 @@ package inject
 
 import (
 	"fmt"
+	"strings"
 )
 
 // Selector finds a service's process on a host: by systemd unit (its
@@ -26,14 +27,15 @@ func parseSelector(p *params, needStart bool) Selector {
 	if needStart {
 		s.Start = p.str("start", "")
 	}
-	n := 0
-	for _, v := range []string{s.Unit, s.Pidfile, s.Pattern} {
-		if v != "" {
-			n++
+	var given []string
+	for _, g := range []struct{ name, v string }{{"unit", s.Unit}, {"pidfile", s.Pidfile}, {"pattern", s.Pattern}} {
+		if g.v != "" {
+			given = append(given, g.name)
 		}
 	}
-	if n > 1 {
-		p.fail("unit", "give one of unit, pidfile or pattern, not several")
+	if len(given) > 1 {
+		// Name what was given, not a parameter the operator never typed.
+		p.fail(strings.Join(given, " and "), "give only one of unit, pidfile or pattern")
 	}
 	if needStart && s.Unit == "" && (s.Pidfile != "" || s.Pattern != "") && s.Start == "" {
 		p.fail("start", "required with pidfile or pattern: the command that starts the process again on revert")
