@@ -2,13 +2,16 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/timeline"
+	"github.com/gameday-dev/gameday/tui/dialog"
 )
 
 // Messages carrying the results of the commands below back to Update.
@@ -105,6 +108,25 @@ func (m *Model) orphansCmd() tea.Cmd {
 	return func() tea.Msg {
 		l, err := call(t, func(context.Context) ([]inject.Armed, error) { return f.Orphans() })
 		return orphansMsg{faults: l, err: err}
+	}
+}
+
+// rolesCmd asks for the live roles; the open picker takes them.
+func (m *Model) rolesCmd() tea.Cmd {
+	resolve, t, inv, now := m.opts.Roles, m.opts.PreviewTimeout, m.opts.Inventory, m.c.Now
+	return func() tea.Msg {
+		live, err := call(t, func(ctx context.Context) (roles.Live, error) { return resolve(ctx), nil })
+		if err != nil || live.Inv == nil {
+			// The resolver bounds itself; this is a last resort.
+			if err == nil {
+				err = errors.New("the resolver returned no inventory")
+			}
+			live = roles.Live{Inv: inv, At: now(), Unknown: map[string]error{}}
+			for _, svc := range inv.Services.Redis {
+				live.Unknown[svc.Name] = err
+			}
+		}
+		return dialog.LiveRolesMsg{Live: live}
 	}
 }
 

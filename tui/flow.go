@@ -34,8 +34,13 @@ func (m *Model) onChoose(msg palette.ChooseMsg) tea.Cmd {
 	if m.c.ReadOnly {
 		return nil
 	}
-	m.dialog = dialog.NewPicker(m.dialogCommon(), msg.Kind, m.hosts())
-	return nil
+	p := dialog.NewPicker(m.dialogCommon(), msg.Kind, m.hosts())
+	m.dialog = p
+	if m.opts.Roles == nil {
+		return nil
+	}
+	p.AwaitRoles()
+	return m.rolesCmd()
 }
 
 // onFormDone asks for the preview; the confirm dialog shows it as pending

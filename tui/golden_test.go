@@ -153,15 +153,16 @@ var (
 
 func TestGoldenViews(t *testing.T) {
 	tests := map[string][]step{
-		"main":     nil,
-		"picker":   {openPicker, pickFirst, {keys: []string{"down", "down", "space"}, until: []string{"2 of 9 hosts selected"}}},
-		"filter":   {openPicker, {keys: []string{"/", "r", "o", "l", "e", ":", "k", "a", "f", "k", "a"}, until: []string{"/role:kafka"}}},
-		"form":     {openPicker, pickFirst, openForm},
-		"confirm":  {openPicker, pickFirst, openForm, openConfirm},
-		"majority": {{keys: []string{"down", "down", "down"}, until: []string{"> kill"}}, openPicker, pickFirst, {keys: []string{"down", "space"}, until: []string{"2 of 9 hosts selected"}}, openForm, {keys: []string{"enter"}, until: []string{"MAJORITY"}}},
-		"help":     {{keys: []string{"?"}, until: []string{"Everywhere"}}},
-		"quit":     {{keys: []string{"q"}, until: []string{"Quit with faults armed?"}}},
-		"note":     {{keys: []string{"n"}, until: []string{"Note for the timeline"}}, {keys: []string{"r", "e", "d", "i", "s"}, until: []string{"> redis"}}},
+		"main":          nil,
+		"picker":        {openPicker, pickFirst, {keys: []string{"down", "down", "space"}, until: []string{"2 of 9 hosts selected"}}},
+		"filter":        {openPicker, {keys: []string{"/", "r", "o", "l", "e", ":", "k", "a", "f", "k", "a"}, until: []string{"/role:kafka"}}},
+		"filter-toggle": {openPicker, {keys: []string{"/", "k", "a", "f", "k", "a", "down", "space"}, until: []string{"1 of 9 hosts selected"}}},
+		"form":          {openPicker, pickFirst, openForm},
+		"confirm":       {openPicker, pickFirst, openForm, openConfirm},
+		"majority":      {{keys: []string{"down", "down", "down"}, until: []string{"> kill"}}, openPicker, pickFirst, {keys: []string{"down", "space"}, until: []string{"2 of 9 hosts selected"}}, openForm, {keys: []string{"enter"}, until: []string{"MAJORITY"}}},
+		"help":          {{keys: []string{"?"}, until: []string{"Everywhere"}}},
+		"quit":          {{keys: []string{"q"}, until: []string{"Quit with faults armed?"}}},
+		"note":          {{keys: []string{"n"}, until: []string{"Note for the timeline"}}, {keys: []string{"r", "e", "d", "i", "s"}, until: []string{"> redis"}}},
 	}
 	for name, ss := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/timeline"
 	"github.com/gameday-dev/gameday/tui/common"
 	"github.com/gameday-dev/gameday/tui/dialog"
@@ -32,6 +33,10 @@ type Options struct {
 	// Inventory supplies the hosts of the picker and the name in the status
 	// bar.
 	Inventory *targets.Inventory
+	// Roles gives the roles the cluster decides (Redis master and
+	// replica, from the Sentinels) at the moment it is called; the picker
+	// asks it each time it opens. Nil keeps the inventory's roles.
+	Roles func(ctx context.Context) roles.Live
 	// Faults arms and reverts; nil makes the screen read-only.
 	Faults Faults
 	// Kinds is the palette, in order (inject.Kinds()).

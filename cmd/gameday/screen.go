@@ -7,6 +7,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/session"
+	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/tui"
 	probespane "github.com/gameday-dev/gameday/tui/panes/probes"
 )
@@ -37,6 +38,10 @@ func screenOptions(sess *session.Session, att *session.Attachment, r *lipgloss.R
 			}
 			return sess.Report("")
 		},
+	}
+	if inv := sess.Inventory(); inv != nil && len(inv.Services.Redis) > 0 {
+		// The picker labels master and replica as the Sentinels say now.
+		o.Roles = roles.New(inv).Resolve
 	}
 	if rb := sess.Runbook(); rb != nil && !sess.ReadOnly() {
 		o.Runbook = &tui.Runbook{Name: rb.Name, Run: func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error) {

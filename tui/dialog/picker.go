@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/tui/common"
 )
 
@@ -18,6 +20,10 @@ type PickedMsg struct {
 	Kind  inject.KindInfo
 	Hosts []string
 }
+
+// LiveRolesMsg brings the roles the cluster gives the hosts now (Redis
+// master and replica, from the Sentinels) to an open picker.
+type LiveRolesMsg struct{ Live roles.Live }
 
 // Picker is the host picker: a multi-select list of the inventory's hosts
 // with a filter on name, tag and role.
@@ -32,6 +38,9 @@ type Picker struct {
 	filter    textinput.Model
 	filtering bool
 	warn      string
+	// roles says where master and replica labels come from: "" (the
+	// inventory; no Redis), or the live roles' state.
+	roles string
 }
 
 // NewPicker returns a picker over hosts for kind, nothing selected.
@@ -40,9 +49,61 @@ func NewPicker(c common.Common, kind inject.KindInfo, hosts []targets.Host) *Pic
 	f.Prompt = "/"
 	f.Placeholder = "name, tag:x or role:x"
 	f.Width = 30
-	p := &Picker{c: c, kind: kind, hosts: hosts, chosen: map[string]bool{}, filter: f}
+	// Its own copy: live roles relabel the picker's hosts, never the
+	// inventory's.
+	p := &Picker{c: c, kind: kind, hosts: slices.Clone(hosts), chosen: map[string]bool{}, filter: f}
 	p.refilter()
 	return p
+}
+
+// AwaitRoles hides the inventory's master and replica roles, which a
+// failover makes stale, until a LiveRolesMsg brings the Sentinels' view.
+// The root calls it when it asks for live roles.
+func (p *Picker) AwaitRoles() {
+	for i := range p.hosts {
+		p.hosts[i].Roles = withoutDynamic(p.hosts[i].Roles)
+	}
+	p.roles = "roles: asking the Sentinels which node is master…"
+	p.refilter()
+}
+
+func withoutDynamic(rs []string) []string {
+	var out []string
+	for _, r := range rs {
+		if !roles.Dynamic("role:" + r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// setLive takes the live roles: each host's labels and the role filter
+// follow them from now on; what was chosen stays chosen.
+func (p *Picker) setLive(l roles.Live) {
+	byName := map[string]targets.Host{}
+	for _, h := range l.Inv.Hosts {
+		byName[h.Name] = h
+	}
+	for i, h := range p.hosts {
+		if lh, ok := byName[h.Name]; ok {
+			p.hosts[i].Roles = slices.Clone(lh.Roles)
+		}
+	}
+	var unknown []string
+	for _, svc := range l.Inv.Services.Redis {
+		if err := l.Unknown[svc.Name]; err != nil {
+			unknown = append(unknown, err.Error())
+		}
+	}
+	switch {
+	case len(l.Inv.Services.Redis) == 0:
+		p.roles = ""
+	case len(unknown) == 0:
+		p.roles = "roles: master and replica as the Sentinels say at " + l.At.Format("15:04:05")
+	default:
+		p.roles = "roles: no host is labelled master or replica: " + strings.Join(unknown, "; ")
+	}
+	p.refilter()
 }
 
 // matches tells whether h passes the filter q: a substring of its name,
@@ -73,6 +134,7 @@ func matches(h targets.Host, q string) bool {
 
 func (p *Picker) refilter() {
 	p.shown = p.shown[:0]
+	p.offset = 0
 	for i, h := range p.hosts {
 		if matches(h, p.filter.Value()) {
 			p.shown = append(p.shown, i)
@@ -83,18 +145,36 @@ func (p *Picker) refilter() {
 
 // Update implements Dialog.
 func (p *Picker) Update(msg tea.Msg) (Dialog, tea.Cmd) {
+	if lm, ok := msg.(LiveRolesMsg); ok {
+		p.setLive(lm.Live)
+		return p, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return p, nil
 	}
+	k := p.c.Keys
+	p.warn = ""
 	if p.filtering {
-		switch km.Type {
-		case tea.KeyEnter, tea.KeyEsc, tea.KeyUp, tea.KeyDown:
+		switch {
+		case km.Type == tea.KeyEnter:
+			// Keep the filter; keys move and select again.
 			p.filtering = false
 			p.filter.Blur()
-			if km.Type == tea.KeyUp || km.Type == tea.KeyDown {
-				return p.Update(msg)
-			}
+			return p, nil
+		case km.Type == tea.KeyEsc:
+			p.filtering = false
+			p.filter.Blur()
+			p.filter.SetValue("")
+			p.refilter()
+			return p, nil
+		case km.Type == tea.KeyUp || km.Type == tea.KeyDown:
+			p.move(km.Type == tea.KeyDown)
+			return p, nil
+		case key.Matches(km, k.Toggle):
+			// A filter never holds a space: space toggles the host
+			// under the cursor, so hosts can be picked while filtering.
+			p.toggle()
 			return p, nil
 		}
 		var cmd tea.Cmd
@@ -102,20 +182,15 @@ func (p *Picker) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 		p.refilter()
 		return p, cmd
 	}
-	k := p.c.Keys
-	p.warn = ""
 	switch {
 	case key.Matches(km, k.Back):
 		return p, closeCmd
 	case key.Matches(km, k.Up):
-		p.cursor = max(0, p.cursor-1)
+		p.move(false)
 	case key.Matches(km, k.Down):
-		p.cursor = max(0, min(len(p.shown)-1, p.cursor+1))
+		p.move(true)
 	case key.Matches(km, k.Toggle):
-		if len(p.shown) > 0 {
-			n := p.hosts[p.shown[p.cursor]].Name
-			p.chosen[n] = !p.chosen[n]
-		}
+		p.toggle()
 	case key.Matches(km, k.Filter):
 		p.filtering = true
 		return p, p.filter.Focus()
@@ -135,9 +210,30 @@ func (p *Picker) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 	return p, nil
 }
 
-// Bindings implements Dialog.
+func (p *Picker) move(down bool) {
+	if down {
+		p.cursor = max(0, min(len(p.shown)-1, p.cursor+1))
+	} else {
+		p.cursor = max(0, p.cursor-1)
+	}
+}
+
+func (p *Picker) toggle() {
+	if len(p.shown) > 0 {
+		n := p.hosts[p.shown[p.cursor]].Name
+		p.chosen[n] = !p.chosen[n]
+	}
+}
+
+// Bindings implements Dialog: while a filter is typed, enter and esc end
+// the typing (keeping or clearing it) instead of going on or cancelling.
 func (p *Picker) Bindings() []key.Binding {
 	k := p.c.Keys
+	if p.filtering {
+		return []key.Binding{k.Toggle,
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the filter"))}
+	}
 	return []key.Binding{k.Toggle, withHelp(k.Filter, "filter"), withHelp(k.Select, "next: set parameters"), withHelp(k.Back, "cancel")}
 }
 
@@ -151,8 +247,14 @@ func (p *Picker) View() string {
 		}
 	}
 	body := []string{fmt.Sprintf("%s — %s", p.kind.Name, p.kind.Help), ""}
-	fl := p.filter.View()
-	if !p.filtering && p.filter.Value() == "" {
+	// The mode is always said: typing a filter, or moving through hosts.
+	var fl string
+	switch {
+	case p.filtering:
+		fl = s.Selected.Render("FILTER") + " " + p.filter.View() + s.Dim.Render("  typing")
+	case p.filter.Value() != "":
+		fl = "filter /" + p.filter.Value() + s.Dim.Render("  (/ to change)")
+	default:
 		fl = s.Dim.Render("/ to filter by name, tag:x or role:x")
 	}
 	body = append(body, fl, "")
@@ -183,6 +285,9 @@ func (p *Picker) View() string {
 		body = append(body, s.Dim.Render("no host matches the filter"))
 	}
 	body = append(body, "", fmt.Sprintf("%d of %d hosts selected", n, len(p.hosts)))
+	if p.roles != "" {
+		body = append(body, s.Dim.Render(p.roles))
+	}
 	if p.warn != "" {
 		body = append(body, s.Warning.Render(p.warn))
 	}
