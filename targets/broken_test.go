@@ -53,6 +53,33 @@ var brokenCases = map[string][]string{
 		`names.yaml:13:22: services.redis[0].hosts[2]: no host named "zzz" in hosts`,
 		`names.yaml:16:13: services.redis[1].name: "r" already names services.redis[0] (line 12); redis service names must be unique`,
 	},
+	"probed": {
+		`probed.yaml:9:12: services.prometheus[0].url: "prom.example:9090": want an http:// or https:// URL`,
+		`probed.yaml:10:21: services.prometheus[0].bearer_token: inline secrets are not allowed; write a reference instead: env:NAME (an environment variable) or file:PATH (a file holding only the secret)`,
+		`probed.yaml:11:20: services.prometheus[0].basic_auth: give bearer_token or basic_auth, not both`,
+		`probed.yaml:11:49: services.prometheus[0].basic_auth.password: inline secrets are not allowed; write a reference instead: env:NAME (an environment variable) or file:PATH (a file holding only the secret)`,
+		`probed.yaml:15:24: services.prometheus[0].queries[0].thresholds[0]: threshold "p99 < 5ms": this probe measures value, not p99`,
+		`probed.yaml:16:17: services.prometheus[0].queries[1].name: "errors" already names queries[0]; query names must be unique within their server`,
+		`probed.yaml:17:18: services.prometheus[0].queries[1].query: missing; give the PromQL expression to evaluate`,
+		`probed.yaml:18:23: services.prometheus[0].queries[1].max_series: 1000 rows; give 1 to 100 (default 10)`,
+		`probed.yaml:20:12: services.prometheus[1].url: credentials in the URL are inline secrets; use basic_auth with a password reference (env:NAME or file:PATH)`,
+		`probed.yaml:22:7: services.prometheus[2].queries: missing; give at least one query, e.g. [{name: errors, query: 'sum(rate(http_requests_total{code=~"5.."}[1m]))', thresholds: ["value < 5"]}]`,
+		`probed.yaml:23:12: services.prometheus[2].url: "http://prom.example:9090" is plain http but tls is set; use https:// (or drop tls)`,
+		`probed.yaml:24:13: services.prometheus[2].tls: give both cert_file and key_file (a client certificate and its key), or neither`,
+		`probed.yaml:27:12: services.http[0].url: "api.example:99999": port 99999 is out of range 1–65535`,
+		`probed.yaml:28:15: services.http[0].method: "POST": an http probe repeats its request many times a second, so it may only send GET, HEAD, OPTIONS`,
+		`probed.yaml:29:15: services.http[0].status: 2000 is not an HTTP status; want 100–599 (or leave it out for any 2xx)`,
+		"probed.yaml:30:19: services.http[0].body_match: not a regular expression (RE2): error parsing regexp: missing closing ): `ok(`",
+		`probed.yaml:32:9: services.http[0].headers.Authorization: inline secrets are not allowed; write a reference instead: env:NAME (an environment variable) or file:PATH (a file holding only the secret)`,
+		`probed.yaml:35:9: services.http[0].headers."bad name": "bad name" is not an HTTP header name`,
+		`probed.yaml:37:32: services.http[0].probes.latency.thresholds[0]: threshold "lag <= 5": this probe measures latency, success, errors, rate, not lag`,
+		`probed.yaml:40:13: services.command[0].host: no host named "redis-2" in hosts (a command probe runs on an inventory host, or here without host); did you mean "redis-1"?`,
+		`probed.yaml:42:14: services.command[0].value: 2 groups; the number is the first group or the whole match, so give at most one`,
+		`probed.yaml:44:25: services.command[0].probes.run.interval: 200ms; a command probe starts at most one command a second`,
+		`probed.yaml:44:45: services.command[0].probes.run.thresholds[0]: threshold "p99 < 5ms": this probe measures value, errors, success, not p99`,
+		`probed.yaml:46:13: services.command[1].host: "lab-1" is a lab node, which has no SSH; leave host out to run the command here`,
+		`probed.yaml:47:16: services.command[1].command: missing; give the program and its arguments as a list, e.g. [redis-cli, -p, "6379", ping]`,
+	},
 	"nothing": {
 		`nothing.yaml:1:1: the inventory lists no hosts and no services`,
 	},
@@ -153,11 +180,15 @@ func TestLoadBroken(t *testing.T) {
 // TestInlineSecretNeverEchoed guards the rule that no secret reaches a
 // message: the inline password is in the file, never in the error.
 func TestInlineSecretNeverEchoed(t *testing.T) {
-	_, err := Load("testdata/broken/secrets.yaml")
-	if err == nil {
-		t.Fatal("want an error")
-	}
-	if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret") {
-		t.Fatalf("error echoes the inline secret: %v", err)
+	for _, f := range []string{"testdata/broken/secrets.yaml", "testdata/broken/probed.yaml"} {
+		_, err := Load(f)
+		if err == nil {
+			t.Fatalf("%s: want an error", f)
+		}
+		for _, secret := range []string{"hunter2", "s3cret", "abc123", "Bearer abc"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("%s: error echoes the inline secret %q: %v", f, secret, err)
+			}
+		}
 	}
 }

@@ -76,6 +76,17 @@ type Services struct {
 	Kafka     []Kafka     `yaml:"kafka,omitempty" json:"kafka,omitempty"`
 	Cassandra []Cassandra `yaml:"cassandra,omitempty" json:"cassandra,omitempty"`
 	Redis     []Redis     `yaml:"redis,omitempty" json:"redis,omitempty"`
+	// Prometheus servers whose PromQL queries are probes.
+	Prometheus []Prometheus `yaml:"prometheus,omitempty" json:"prometheus,omitempty"`
+	// HTTP endpoints probed at a constant rate.
+	HTTP []HTTP `yaml:"http,omitempty" json:"http,omitempty"`
+	// Command probes: a command's exit status and output.
+	Command []Command `yaml:"command,omitempty" json:"command,omitempty"`
+}
+
+// count is how many services the inventory lists, of every kind.
+func (s Services) count() int {
+	return len(s.Kafka) + len(s.Cassandra) + len(s.Redis) + len(s.Prometheus) + len(s.HTTP) + len(s.Command)
 }
 
 // Kafka is a Kafka cluster.

@@ -90,7 +90,7 @@ func (inv *Inventory) hostNames() []string {
 
 // ServiceRef names one service of the inventory.
 type ServiceRef struct {
-	Kind string // "kafka", "cassandra" or "redis"
+	Kind string // "kafka", "cassandra", "redis", "prometheus", "http" or "command"
 	Name string
 }
 
@@ -114,6 +114,12 @@ func (inv *Inventory) ServicesOf(host string) []ServiceRef {
 	}
 	for _, s := range inv.Services.Redis {
 		add("redis", s.Name, s.Hosts)
+	}
+	for _, s := range inv.Services.HTTP {
+		add("http", s.Name, s.Hosts)
+	}
+	for _, s := range inv.Services.Command {
+		add("command", s.Name, []string{s.Host})
 	}
 	return out
 }

@@ -91,3 +91,31 @@ func TestExampleInventoryLoads(t *testing.T) {
 		t.Errorf("ServicesOf(redis-1) has %d services, want 1", n)
 	}
 }
+
+// TestDecodedProbedServices pins how prometheus, http and command
+// services decode.
+func TestDecodedProbedServices(t *testing.T) {
+	inv, err := Load("testdata/valid/probed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := inv.Services.Prometheus[0]
+	if p.URL != "https://prom.example:9090/prometheus" || p.BasicAuth.Password != "env:PROM_PASSWORD" || p.TLS.ServerName != "prom.internal" {
+		t.Errorf("prometheus = %+v", p)
+	}
+	q := p.Queries[1]
+	if q.Query != "max by (group) (kafka_consumergroup_lag)\n" || q.MaxSeries != 20 || p.Queries[0].Interval != 10*time.Second {
+		t.Errorf("queries = %+v", p.Queries)
+	}
+	h := inv.Services.HTTP[0]
+	if h.Method != "HEAD" || h.Status != 204 || h.Headers["Authorization"] != "env:API_TOKEN" || !h.TLS.InsecureSkipVerify || h.Probes["latency"].Rate != 20 {
+		t.Errorf("http = %+v", h)
+	}
+	c := inv.Services.Command[0]
+	if c.Host != "redis-1" || len(c.Command) != 5 || c.Command[2] != "6379" || c.Value != `connected_slaves:(\d+)` {
+		t.Errorf("command = %+v", c)
+	}
+	if got := inv.ServicesOf("redis-1"); len(got) != 2 || got[0].String() != "http/api" || got[1].String() != "command/replicas" {
+		t.Errorf("ServicesOf(redis-1) = %v", got)
+	}
+}

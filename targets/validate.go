@@ -23,7 +23,7 @@ func validate(inv *Inventory, r *yamldoc.Doc) {
 			v.byName[h.Name] = h
 		}
 	}
-	if len(inv.Hosts) == 0 && len(inv.Services.Kafka)+len(inv.Services.Cassandra)+len(inv.Services.Redis) == 0 && !r.Failed("") && !r.Suggested("hosts") && !r.Suggested("services") {
+	if len(inv.Hosts) == 0 && inv.Services.count() == 0 && !r.Failed("") && !r.Suggested("hosts") && !r.Suggested("services") {
 		r.At(Pos{Line: 1, Col: 1}, "", "the inventory lists no hosts and no services")
 	}
 	v.ssh("ssh", inv.SSH, "")

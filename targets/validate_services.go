@@ -15,6 +15,17 @@ var ProbeNames = map[string][]string{
 	"kafka":     {"latency", "lag"},
 	"cassandra": {"quorum", "latency", "integrity"},
 	"redis":     {"latency", "master", "integrity"},
+	"http":      {"latency"},
+	"command":   {"run"},
+}
+
+// probeMetrics limit the threshold metrics of probes that cannot measure
+// every metric ("latency" stands for pNN, min, mean and max), so that no
+// threshold is silently never judged.
+var probeMetrics = map[string][]string{
+	"http.latency": {"latency", "success", "errors", "rate"},
+	"command.run":  {"value", "errors", "success"},
+	"prometheus":   {"value"},
 }
 
 var (
@@ -46,6 +57,21 @@ func (v *validator) services() {
 		p := yamldoc.Index("services.redis", i)
 		all = append(all, service{"redis", p, s.Name, s.Hosts, s.Probes})
 		v.redis(p, s)
+	}
+	for i, s := range v.inv.Services.Prometheus {
+		p := yamldoc.Index("services.prometheus", i)
+		all = append(all, service{"prometheus", p, s.Name, nil, nil})
+		v.prometheus(p, s)
+	}
+	for i, s := range v.inv.Services.HTTP {
+		p := yamldoc.Index("services.http", i)
+		all = append(all, service{"http", p, s.Name, s.Hosts, s.Probes})
+		v.http(p, s)
+	}
+	for i, s := range v.inv.Services.Command {
+		p := yamldoc.Index("services.command", i)
+		all = append(all, service{"command", p, s.Name, nil, s.Probes})
+		v.command(p, s)
 	}
 	first := map[string]service{}
 	for _, s := range all {
@@ -88,10 +114,28 @@ func (v *validator) probes(s service) {
 		if cfg.Rate < 0 {
 			v.problem(p+".rate", "a rate cannot be negative")
 		}
-		for i, th := range cfg.Thresholds {
-			if _, err := ParseThreshold(th); err != nil {
-				v.problem(yamldoc.Index(p+".thresholds", i), "%v", err)
-			}
+		v.thresholds(p+".thresholds", cfg.Thresholds, probeMetrics[s.kind+"."+name])
+	}
+}
+
+// thresholds checks a probe's thresholds, and their metrics against
+// allowed when the probe cannot measure every metric.
+func (v *validator) thresholds(path string, ths []string, allowed []string) {
+	for i, th := range ths {
+		t, err := ParseThreshold(th)
+		if err != nil {
+			v.problem(yamldoc.Index(path, i), "%v", err)
+			continue
+		}
+		if len(allowed) == 0 {
+			continue
+		}
+		ok := false
+		for _, m := range allowed {
+			ok = ok || t.Metric == m || m == "latency" && t.Unit == "ms"
+		}
+		if !ok {
+			v.problem(yamldoc.Index(path, i), "threshold %q: this probe measures %s, not %s", th, strings.Join(allowed, ", "), t.Metric)
 		}
 	}
 }
