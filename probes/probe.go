@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"time"
+
+	"github.com/gameday-dev/gameday/inject/sshx"
 )
 
 // Defaults for every probe; an inventory's ProbeConfig overrides them.
@@ -63,6 +65,10 @@ type Options struct {
 	// tear through the TUI. go-redis's logger is process-wide: the first
 	// Set decides.
 	DriverLog io.Writer
+	// SSH is the pool command probes on inventory hosts run through: the
+	// fault manager's, so probes and faults share one connection per
+	// host. nil gives the Set a pool of its own, closed when Run returns.
+	SSH *sshx.Pool
 }
 
 // poll runs f every interval until ctx is done, each call bounded by

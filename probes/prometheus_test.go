@@ -133,15 +133,21 @@ func startPrometheus(t *testing.T, opts promserver.Options) *promserver.Server {
 // the subscription its judged readings arrive on.
 func runQuery(t *testing.T, svc targets.Prometheus, q targets.PromQuery) (*Set, *timeline.Subscription) {
 	t.Helper()
-	rec := timeline.NewRecorder()
-	t.Cleanup(rec.Close)
-	sub := rec.Subscribe(4096)
-	t.Cleanup(sub.Close)
 	cfg, ok, err := resolve(svc.Name, q.Name, q.ProbeConfig(), Config{Interval: promInterval, Timeout: promTimeout}, nil, Options{Report: DefaultReport})
 	if err != nil || !ok {
 		t.Fatalf("resolve: %v %v", ok, err)
 	}
-	p := newPromQuery(svc, q, cfg)
+	return runProbe(t, newPromQuery(svc, q, cfg), cfg)
+}
+
+// runProbe runs p, judged by cfg's thresholds, in a Set of its own until
+// the test ends, and returns the subscription its readings arrive on.
+func runProbe(t *testing.T, p Probe, cfg Config) (*Set, *timeline.Subscription) {
+	t.Helper()
+	rec := timeline.NewRecorder()
+	t.Cleanup(rec.Close)
+	sub := rec.Subscribe(4096)
+	t.Cleanup(sub.Close)
 	s := &Set{rec: rec}
 	s.entries = append(s.entries, &entry{probe: p, cfg: cfg, judge: &judge{thresholds: cfg.Thresholds, rec: rec, last: StatusPending}})
 	ctx, cancel := context.WithCancel(context.Background())

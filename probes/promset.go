@@ -2,6 +2,7 @@ package probes
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
@@ -35,15 +36,16 @@ func (s *Set) addPrometheus(svc targets.Prometheus, opts Options, add func(Probe
 }
 
 // onlyMetrics refuses thresholds on metrics a probe does not measure, so
-// that no threshold is silently never judged.
+// that no threshold is silently never judged. "latency" stands for every
+// latency metric (pNN, min, mean, max).
 func onlyMetrics(cfg Config, metrics ...string) error {
 	for _, t := range cfg.Thresholds {
 		ok := false
 		for _, m := range metrics {
-			ok = ok || t.Metric == m
+			ok = ok || t.Metric == m || m == "latency" && t.Unit == "ms"
 		}
 		if !ok {
-			return fmt.Errorf("threshold %q: this probe measures %v, not %s", t.Raw, metrics, t.Metric)
+			return fmt.Errorf("threshold %q: this probe measures %s, not %s", t.Raw, strings.Join(metrics, ", "), t.Metric)
 		}
 	}
 	return nil

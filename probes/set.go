@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gameday-dev/gameday/inject/sshx"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/timeline"
 )
@@ -16,6 +17,9 @@ import (
 type Set struct {
 	rec     *timeline.Recorder
 	entries []*entry
+	// ownPool is the SSH pool of command probes when the caller gave
+	// none; Run closes it.
+	ownPool *sshx.Pool
 }
 
 type entry struct {
@@ -33,7 +37,9 @@ type entry struct {
 // NewSet builds the probes for every service of inv: redis.latency and
 // sentinel.master per Redis deployment, kafka.lag per consumer group (and
 // topic, when topics are listed) and kafka.latency per Kafka cluster,
-// cassandra.quorum per Cassandra cluster. Probes an inventory does not
+// cassandra.quorum per Cassandra cluster, prometheus.query per PromQL
+// query, http.latency per HTTP endpoint, command.run per command. Probes
+// an inventory does not
 // configure get their defaults; disabled ones are left out. rec may be nil.
 // It connects to nothing: probes connect when they run, so a service that
 // is down shows as an error reading rather than a failure to start.
@@ -67,6 +73,21 @@ func NewSet(inv *targets.Inventory, rec *timeline.Recorder, opts Options) (*Set,
 	}
 	for _, svc := range inv.Services.Cassandra {
 		if err := s.addCassandra(svc, opts, add); err != nil {
+			return nil, err
+		}
+	}
+	for _, svc := range inv.Services.Prometheus {
+		if err := s.addPrometheus(svc, opts, add); err != nil {
+			return nil, err
+		}
+	}
+	for _, svc := range inv.Services.HTTP {
+		if err := s.addHTTP(svc, opts, add); err != nil {
+			return nil, err
+		}
+	}
+	for _, svc := range inv.Services.Command {
+		if err := s.addCommand(inv, svc, opts, add); err != nil {
 			return nil, err
 		}
 	}
@@ -147,6 +168,9 @@ func (s *Set) Run(ctx context.Context) {
 	select {
 	case <-done:
 	case <-time.After(2 * time.Second):
+	}
+	if s.ownPool != nil {
+		_ = s.ownPool.Close()
 	}
 }
 

@@ -104,3 +104,46 @@ func TestHungProbeDoesNotDelayOthers(t *testing.T) {
 		t.Errorf("hung probe: %+v (details seen %q), want error readings saying it does not answer and still hangs", latest[0], seen)
 	}
 }
+
+// TestNewSetBuildsProbedServices: prometheus queries, http endpoints and
+// commands from a loaded inventory become probes with their defaults.
+func TestNewSetBuildsProbedServices(t *testing.T) {
+	inv, err := targets.Parse("inv.yaml", []byte(`
+hosts: [{name: db-1, address: 10.0.0.1}]
+services:
+  prometheus:
+    - name: prom
+      url: http://127.0.0.1:1
+      queries:
+        - {name: errors, query: 'sum(rate(x[1m]))', thresholds: ["value < 5"]}
+        - {name: off, query: up, disabled: true}
+  http:
+    - name: api
+      url: http://127.0.0.1:2/healthz
+  command:
+    - name: repl
+      host: db-1
+      command: [redis-cli, info, replication]
+      value: 'connected_slaves:(\d+)'
+      probes: {run: {thresholds: ["value >= 2"]}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := NewSet(inv, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range set.Probes() {
+		got = append(got, p.Probe+" "+p.Target+" ["+strings.Join(p.Thresholds, "; ")+"]")
+	}
+	want := []string{
+		"command.run repl [value >= 2]",
+		"http.latency api [p99 < 1s; success >= 99%]",
+		"prometheus.query prom errors [value < 5]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Probes() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

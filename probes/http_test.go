@@ -1,0 +1,114 @@
+package probes
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// httpConfig resolves an http service's latency probe as NewSet would,
+// with a short report interval and the given window.
+func httpConfig(t *testing.T, svc targets.HTTP, window time.Duration) Config {
+	t.Helper()
+	cfg, ok, err := resolve(svc.Name, "latency", svc.Probes["latency"], Config{}, []string{"p99 < 1s"}, Options{Report: 200 * time.Millisecond, Window: window})
+	if err != nil || !ok {
+		t.Fatalf("resolve: %v %v", ok, err)
+	}
+	return withErrorBudget(cfg)
+}
+
+// TestHTTPLatencyMeasuresDelaysAndFailures is #18's acceptance for the
+// http probe: a Go net/http server on loopback answers every tenth request
+// with a 500 and delays one in twenty of the others by 60 ms. The probe's
+// success rate is 90 % (±1 %) and its p99 is the injected delay: at least
+// 60 ms (latency counts from the time a request was due, so it can only
+// add) and less than 100 ms; its p50 is well under the delay.
+func TestHTTPLatencyMeasuresDelaysAndFailures(t *testing.T) {
+	const delay = 60 * time.Millisecond
+	var n, ok atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%10 == 0 {
+			http.Error(w, "injected", http.StatusInternalServerError)
+			return
+		}
+		if ok.Add(1)%20 == 0 {
+			time.Sleep(delay)
+		}
+		w.Write([]byte("ok\n"))
+	}))
+	t.Cleanup(srv.Close)
+	svc := targets.HTTP{Name: "api", URL: srv.URL + "/healthz",
+		Probes: targets.Probes{"latency": {Rate: 50, Thresholds: []string{"p99 < 50ms"}}}}
+	window := 4 * time.Second
+	cfg := httpConfig(t, svc, window)
+	start := time.Now()
+	_, sub := runProbe(t, newHTTPLatency(svc, cfg), cfg)
+	// A reading whose window is full of requests: 200 at 50/s.
+	r := nextReading(t, sub, "api", 30*time.Second, func(r Reading) bool { return r.Time.Sub(start) > window+time.Second })
+	success := 100 * float64(r.Count-r.Errors) / float64(r.Count)
+	if r.Count < 150 || success < 89 || success > 91 {
+		t.Errorf("%d requests, %d failed (%.1f%% ok), want ~200 at 90%% ok; classes %v", r.Count, r.Errors, success, r.ErrorClasses)
+	}
+	if r.ErrorClasses["status_500"] != r.Errors {
+		t.Errorf("error classes %v, want every failure as status_500", r.ErrorClasses)
+	}
+	if r.P99 < ms(delay) || r.P99 >= ms(delay)+40 || r.P50 >= ms(delay)/2 {
+		t.Errorf("p50 %.1fms p99 %.1fms, want p99 in [%v, %v+40ms) and p50 well under it", r.P50, r.P99, delay, delay)
+	}
+	t.Logf("%d requests, %.2f%% ok, p50 %.2fms p99 %.2fms max %.2fms", r.Count, success, r.P50, r.P99, r.Max)
+	if r.Status != StatusBreach || r.Threshold != "p99 < 50ms" {
+		t.Errorf("status %s by %q, want a breach of p99 < 50ms", r.Status, r.Threshold)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// TestHTTPLatencyStatusBodyAndHeaders: the expected status, the body
+// match and a secret header decide success; a redirect is not followed.
+func TestHTTPLatencyStatusBodyAndHeaders(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Header.Get("Authorization") != "Bearer tok-9":
+			http.Error(w, "who are you", http.StatusUnauthorized)
+		case r.URL.Path == "/moved":
+			http.Redirect(w, r, "/health", http.StatusFound)
+		case r.URL.Path == "/health":
+			w.Write([]byte(`{"status":"degraded"}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("GAMEDAY_TEST_API_TOKEN", "Bearer tok-9")
+	auth := map[string]string{"Authorization": "env:GAMEDAY_TEST_API_TOKEN"}
+	for name, tc := range map[string]struct {
+		svc   targets.HTTP
+		class string // "" for success
+	}{
+		"ok":            {targets.HTTP{URL: srv.URL + "/health", Headers: auth, BodyMatch: `"status":"(ok|degraded)"`}, ""},
+		"no token":      {targets.HTTP{URL: srv.URL + "/health"}, "status_401"},
+		"body mismatch": {targets.HTTP{URL: srv.URL + "/health", Headers: auth, BodyMatch: `"status":"ok"`}, "body_mismatch"},
+		"redirect":      {targets.HTTP{URL: srv.URL + "/moved", Headers: auth}, "status_302"},
+		"expected 302":  {targets.HTTP{URL: srv.URL + "/moved", Headers: auth, Status: 302}, ""},
+		"refused":       {targets.HTTP{URL: "http://" + closedAddr(t) + "/"}, "refused"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tc.svc.Name = "api"
+			tc.svc.Probes = targets.Probes{"latency": {Rate: 20}}
+			cfg := httpConfig(t, tc.svc, time.Second)
+			_, sub := runProbe(t, newHTTPLatency(tc.svc, cfg), cfg)
+			r := nextReading(t, sub, "api", 10*time.Second, func(r Reading) bool { return r.Count >= 5 })
+			switch {
+			case tc.class == "" && (r.Errors != 0 || r.Status != StatusOK):
+				t.Fatalf("reading %s, %d of %d failed (%v), want all ok", r.Status, r.Errors, r.Count, r.ErrorClasses)
+			case tc.class != "" && r.ErrorClasses[tc.class] != r.Count:
+				t.Fatalf("reading %s, classes %v of %d, want every request %s", r.Status, r.ErrorClasses, r.Count, tc.class)
+			case strings.Contains(r.Detail, "tok-9"):
+				t.Fatalf("detail %q shows the token", r.Detail)
+			}
+		})
+	}
+}
