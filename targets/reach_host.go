@@ -8,20 +8,20 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kevinburke/ssh_config"
 )
 
-// CheckHost is the default HostCheck. A lab node passes when its process
-// is alive and its listen address accepts TCP. A real host passes when its
+// CheckHost is the default HostCheck. A lab node passes when the lab
+// reports it running (whatever its pid is now) and its listen address
+// accepts TCP. A real host passes when its
 // SSH port answers with an SSH-2.0 banner (logging in is the SSH
 // executor's job); a host behind a jump host is judged by the jump host's
 // banner, since it cannot be dialled directly.
 func CheckHost(ctx context.Context, inv *Inventory, h Host) Readiness {
 	if h.Lab != nil {
-		return checkLabHost(ctx, h)
+		return checkLabHost(ctx, inv, h)
 	}
 	s := inv.SSHFor(h)
 	if s.Jump != "" {
@@ -114,30 +114,4 @@ func sshBanner(ctx context.Context, addr string) (string, error) {
 		}
 	}
 	return "", errors.New("no SSH banner in the first lines the server sent")
-}
-
-func checkLabHost(ctx context.Context, h Host) Readiness {
-	n := h.Lab
-	return timed(Readiness{Item: h.Name, Kind: "lab " + n.Kind, Address: n.Listen}, func() (string, error) {
-		if n.PID == 0 && n.Listen == "" {
-			return "", errors.New("lab node has neither a pid nor a listen address to check")
-		}
-		var parts []string
-		if n.PID != 0 {
-			if err := syscall.Kill(n.PID, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-				return "", fmt.Errorf("process %d is not running", n.PID)
-			}
-			parts = append(parts, fmt.Sprintf("pid %d alive", n.PID))
-		}
-		if n.Listen != "" {
-			var d net.Dialer
-			conn, err := d.DialContext(ctx, "tcp", n.Listen)
-			if err != nil {
-				return "", fmt.Errorf("%s: %w", strings.Join(append(parts, "listen address refuses"), ", "), err)
-			}
-			conn.Close()
-			parts = append(parts, "listening")
-		}
-		return strings.Join(parts, ", "), nil
-	})
 }

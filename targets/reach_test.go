@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -246,25 +243,6 @@ func deadPID(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return cmd.Process.Pid
-}
-
-func TestCheckLab(t *testing.T) {
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
-	api := httptest.NewServer(srv.Routes())
-	t.Cleanup(api.Close)
-	control := blackhole(t) // accepts TCP, which is all the control row asks
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	rows := CheckLab(ctx, Lab{Control: control, Toxiproxy: strings.TrimPrefix(api.URL, "http://")})
-	if len(rows) != 2 || !rows[0].OK || !rows[1].OK || !strings.HasPrefix(rows[1].Detail, "toxiproxy ") {
-		t.Fatalf("CheckLab = %+v, want two ok rows", rows)
-	}
-	short, cancelShort := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancelShort()
-	rows = CheckLab(short, Lab{Toxiproxy: control})
-	if len(rows) != 1 || rows[0].OK {
-		t.Fatalf("CheckLab on a silent API = %+v, want FAIL", rows)
-	}
 }
 
 // TestReachBounded: a server that accepts and never answers costs one

@@ -114,14 +114,14 @@ func (l *Lab) do(a labapi.Action) (int, error) {
 		if err := c.start(); err != nil {
 			return 0, err
 		}
+		// Started means answering: a revert that says the node is back
+		// must not race its first PING.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		if c.kind == labapi.KindSentinel {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := tuneSentinel(ctx, c); err != nil {
-				return pid(), err
-			}
+			return pid(), tuneSentinel(ctx, c)
 		}
-		return pid(), nil
+		return pid(), answer(ctx, c, "PING")
 	case labapi.OpStop:
 		return 0, c.stop(5 * time.Second)
 	case labapi.OpCut, labapi.OpHeal:

@@ -100,10 +100,17 @@ func sentinelConfig(ip string, port int, dataDir, master, public string, downAft
 // messages every 0.5 s instead of 2 s: Sentinels find each other sooner.
 // The settings live in the process, so a restarted Sentinel is tuned again.
 func tuneSentinel(ctx context.Context, c *child) error {
-	sc := redis.NewClient(&redis.Options{Addr: c.listen, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
-	defer sc.Close()
+	return answer(ctx, c, "SENTINEL", "DEBUG", "info-period", 1000, "publish-period", 500)
+}
+
+// answer sends a command to a node until it succeeds: a node that answers
+// is started, not only spawned. It gives up when the node exits or ctx
+// ends.
+func answer(ctx context.Context, c *child, args ...any) error {
+	rc := redis.NewClient(&redis.Options{Addr: c.listen, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
+	defer rc.Close()
 	for {
-		err := sc.Do(ctx, "SENTINEL", "DEBUG", "info-period", 1000, "publish-period", 500).Err()
+		err := rc.Do(ctx, args...).Err()
 		if err == nil {
 			return nil
 		}
@@ -112,7 +119,7 @@ func tuneSentinel(ctx context.Context, c *child) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("tune %s (SENTINEL DEBUG): %w", c.name, err)
+			return fmt.Errorf("%s does not answer %v: %w", c.name, args[0], err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
