@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/tui/common"
@@ -90,6 +91,10 @@ func (d *Confirm) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 		d.offset = max(0, d.offset-1)
 	case key.Matches(km, k.Down):
 		d.offset++
+	case key.Matches(km, k.PageUp):
+		d.offset = max(0, d.offset-d.page())
+	case key.Matches(km, k.PageDown):
+		d.offset += d.page()
 	case d.preview == nil:
 		return d, nil
 	case key.Matches(km, k.IKnow) && d.preview.Majority:
@@ -109,6 +114,9 @@ func (d *Confirm) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 	return d, nil
 }
 
+// page is how far pgup and pgdn scroll the plan.
+func (d *Confirm) page() int { return max(1, d.c.Height-24) }
+
 // Bindings implements Dialog.
 func (d *Confirm) Bindings() []key.Binding {
 	k := d.c.Keys
@@ -122,24 +130,98 @@ func (d *Confirm) Bindings() []key.Binding {
 	return append(bs, withHelp(k.Up, "scroll"), withHelp(k.Back, "cancel, arm nothing"))
 }
 
+// stepLabel is the width of the step labels in the plan ("inject  ").
+const stepLabel = 10
+
+// planLines renders the preview's plan: every step of every host, in the
+// order it runs, each script line whole — wrapped to width, never cut —
+// so that what the operator reads is exactly what runs.
+func planLines(s *common.Styles, p *inject.Preview, width int) []string {
+	var out []string
+	for _, h := range p.Hosts {
+		via := "over SSH"
+		if h.Lab {
+			via = "through the lab"
+		}
+		out = append(out, s.Title.Render("on "+h.Host+" ("+via+"):"))
+		for _, sec := range []struct {
+			label string
+			steps []string
+		}{
+			{"detect", h.Detect}, {"guard", h.Guard}, {"inject", h.Inject}, {"verify", h.Verify},
+			{"revert", h.Revert}, {"gone?", h.VerifyGone},
+		} {
+			for _, step := range sec.steps {
+				for i, line := range strings.Split(step, "\n") {
+					label := ""
+					if i == 0 {
+						label = sec.label
+					}
+					out = append(out, wrapStep(s, fmt.Sprintf("  %-*s", stepLabel-2, label), line, width)...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// wrapStep wraps one script line to width behind its label column.
+// Continuation lines are indented further and every line but the last
+// ends in a dim "↵"; joining the pieces gives the line back exactly.
+func wrapStep(s *common.Styles, label, line string, width int) []string {
+	pieces := wrapText(line, max(10, width-stepLabel-3)) // 1 cell for "↵"
+	out := make([]string, len(pieces))
+	for i, piece := range pieces {
+		prefix := strings.Repeat(" ", stepLabel+2)
+		if i == 0 {
+			prefix = label
+		}
+		if i < len(pieces)-1 {
+			piece += s.Dim.Render("↵")
+		}
+		out[i] = prefix + piece
+	}
+	return out
+}
+
+// wrapText cuts s into pieces of at most width cells, after a space when
+// one is near the end of the piece, else at the width; the pieces joined
+// are s.
+func wrapText(s string, width int) []string {
+	var out []string
+	for ansi.StringWidth(s) > width {
+		r := []rune(s)
+		cut := width
+		for i := width - 1; i > width/2; i-- {
+			if r[i] == ' ' {
+				cut = i + 1
+				break
+			}
+		}
+		out = append(out, string(r[:cut]))
+		s = string(r[cut:])
+	}
+	return append(out, s)
+}
+
 // View implements Dialog.
 func (d *Confirm) View() string {
 	s := d.c.Styles
 	r := d.req
+	width := dialogInner(d.c)
 	head := []string{
 		fmt.Sprintf("fault   %s", r.Kind),
 		fmt.Sprintf("hosts   %s", strings.Join(r.Hosts, ", ")),
 		fmt.Sprintf("params  %s", common.Params(r.Params)),
 		fmt.Sprintf("ttl     %s (the host's guard reverts it then, even if gameday is gone)", r.TTL),
-		"",
 	}
 	if len(d.armed) > 0 {
 		head = append(head, s.Warning.Render(fmt.Sprintf("already armed (%d):", len(d.armed))))
 		for _, l := range d.armed {
 			head = append(head, "  "+l)
 		}
-		head = append(head, "")
 	}
+	head = append(head, "")
 	var plan []string
 	switch {
 	case d.err != nil:
@@ -147,27 +229,19 @@ func (d *Confirm) View() string {
 	case d.preview == nil:
 		plan = append(plan, s.Pending.Render("pending: computing the plan…"))
 	default:
-		for _, h := range d.preview.Hosts {
-			plan = append(plan, s.Title.Render("on "+h.Host+":"))
-			for _, step := range h.Inject {
-				plan = append(plan, "  inject  "+step)
-			}
-			for _, step := range h.Verify {
-				plan = append(plan, "  verify  "+step)
-			}
-			for _, step := range h.Revert {
-				plan = append(plan, "  revert  "+step)
-			}
-		}
+		plan = planLines(s, d.preview, width)
 	}
 	// The plan scrolls; the header and the verdict always show.
 	room := max(3, d.c.Height-len(head)-12)
 	d.offset = max(0, min(d.offset, len(plan)-room))
 	if len(plan) > room {
-		more := len(plan) - d.offset - room
+		above, below := d.offset, len(plan)-d.offset-room
 		plan = plan[d.offset : d.offset+room]
-		if more > 0 {
-			plan = append(plan, s.Dim.Render(fmt.Sprintf("… %d more lines (↓)", more)))
+		if above > 0 {
+			plan = append([]string{s.Dim.Render(fmt.Sprintf("… %d lines above (↑, pgup)", above+1))}, plan[1:]...)
+		}
+		if below > 0 {
+			plan = append(plan[:len(plan)-1], s.Dim.Render(fmt.Sprintf("… %d more lines (↓, pgdn)", below+1)))
 		}
 	}
 	body := append(head, plan...)
@@ -187,5 +261,5 @@ func (d *Confirm) View() string {
 	if d.warn != "" {
 		body = append(body, s.Warning.Render(d.warn))
 	}
-	return box(d.c, d.title, body, d.Bindings())
+	return boxAtLeast(d.c, width, d.title, body, d.Bindings())
 }

@@ -35,15 +35,20 @@ func msgCmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 // box draws a dialog: title, body lines, and a footer naming its keys.
 // width is the room the screen gives; the box never exceeds it.
 func box(c common.Common, title string, body []string, bindings []key.Binding) string {
+	return boxAtLeast(c, 40, title, body, bindings)
+}
+
+// boxAtLeast is box at least minW wide (up to the screen's room): a
+// dialog whose body scrolls keeps one width instead of jumping.
+func boxAtLeast(c common.Common, minW int, title string, body []string, bindings []key.Binding) string {
 	s := c.Styles
-	maxW := max(20, min(c.Width-4, 150))
-	inner := maxW - 4 // border and padding
+	inner := dialogInner(c)
 	w := lipgloss.Width(title)
 	for _, l := range body {
 		w = max(w, lipgloss.Width(l))
 	}
 	foot := common.KeyLine(c, bindings)
-	w = min(inner, max(w, lipgloss.Width(foot), 40))
+	w = min(inner, max(w, lipgloss.Width(foot), minW))
 	lines := make([]string, 0, len(body)+4)
 	lines = append(lines, common.Fit(s.DialogTitle.Render(title), w), common.Fit("", w))
 	for _, l := range body {
@@ -51,6 +56,12 @@ func box(c common.Common, title string, body []string, bindings []key.Binding) s
 	}
 	lines = append(lines, common.Fit("", w), common.Fit(foot, w))
 	return s.Dialog.Render(strings.Join(lines, "\n"))
+}
+
+// dialogInner is the widest a dialog's text may be on this screen: inside
+// its border and padding, never more than 146 cells.
+func dialogInner(c common.Common) int {
+	return max(20, min(c.Width-4, 150)) - 4
 }
 
 // withHelp returns b with its help text replaced, for a dialog whose
