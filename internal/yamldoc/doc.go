@@ -26,6 +26,12 @@ type Doc struct {
 	suggested map[string]bool
 	// pos holds where each decoded field path is written.
 	pos map[string]Pos
+	// format names the kind of file, for messages ("runbook").
+	format string
+	// origins and posOrigins say, by field path and by position, which
+	// variables made a value (see Expand).
+	origins    map[string]string
+	posOrigins map[Pos]string
 }
 
 // Hook decodes n, found at path, into v, reporting any problem on d.
@@ -35,14 +41,21 @@ func newDoc(file string) *Doc {
 	return &Doc{File: file, failed: map[string]bool{}, suggested: map[string]bool{}, pos: map[string]Pos{}}
 }
 
-// At records a problem at p on field ("" for the file as a whole).
+// At records a problem at p on field ("" for the file as a whole). When
+// variables made the value there, the message says which and where they
+// were set.
 func (d *Doc) At(p Pos, field, format string, args ...any) {
 	d.failed[field] = true
+	d.add(Problem{File: d.File, Pos: p, Field: field, Msg: fmt.Sprintf(format, args...) + d.Origin(p, field)})
+}
+
+// add records a problem, counting those past MaxProblems.
+func (d *Doc) add(p Problem) {
 	if len(d.problems) == MaxProblems {
 		d.dropped++
 		return
 	}
-	d.problems = append(d.problems, Problem{File: d.File, Pos: p, Field: field, Msg: fmt.Sprintf(format, args...)})
+	d.problems = append(d.problems, p)
 }
 
 // Add records a problem on field, at the position of the field or of its

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// FuzzParse feeds arbitrary bytes to the loader and decodes whatever tree
-// comes out into a struct of every supported type. It must never panic;
+// FuzzParse feeds arbitrary bytes to the loader, expands its variables
+// and decodes whatever tree comes out into a struct of every supported
+// type. It must never panic;
 // a file is either a tree within the limits or at least one problem; and
 // every problem is one line naming the file.
 // Seeds: every YAML fixture of the repository.
@@ -24,6 +25,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("a: &a [*a]\nb: {<<: [*a, {c: 1}]}\n"))
+	f.Add([]byte("vars: {h: x, n: 3, r: }\nname: ${h}-$${h}\nport: ${n}\nouter: &o [\"${h}\", ${r}, ${nope]\ninner: {tags: *o}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := Parse("fuzz.yaml", data, testFormat)
 		if d.Root == nil && d.Err() == nil {
@@ -33,6 +35,7 @@ func FuzzParse(f *testing.F) {
 			if d.Root.height > MaxDepth || d.Root.size > MaxValues {
 				t.Fatalf("tree of height %d and size %d is beyond the limits", d.Root.height, d.Root.size)
 			}
+			d.Expand([]Var{{Name: "h", Value: &Node{Kind: String, Text: "${n}", size: 1}, From: "--var"}})
 			d.Hooks = map[string]Hook{"upper": upper}
 			var s sample
 			d.Decode(d.Root, &s, "")

@@ -89,6 +89,7 @@ func Load(path string, f Format) (*Doc, error) {
 // usable document, with the reason among its problems.
 func Parse(name string, data []byte, f Format) *Doc {
 	d := newDoc(name)
+	d.format = f.Name
 	if len(data) > MaxBytes {
 		d.At(Pos{Line: 1, Col: 1}, "", "the file is larger than %d KiB; %s this size is not written by hand", MaxBytes>>10, f.a())
 		return d
