@@ -44,7 +44,11 @@ type checker struct {
 }
 
 func (c *checker) fail(pos targets.Pos, field, format string, args ...any) {
-	c.probs = append(c.probs, targets.Problem{File: c.rb.Path, Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	if c.rb.origin != nil {
+		msg += c.rb.origin(pos, field)
+	}
+	c.probs = append(c.probs, targets.Problem{File: c.rb.Path, Pos: pos, Field: field, Msg: msg})
 }
 
 func (c *checker) step(s Step) {
@@ -57,14 +61,18 @@ func (c *checker) step(s Step) {
 	if s.Inject == nil {
 		return
 	}
-	for _, sel := range s.Inject.Hosts {
+	for i, sel := range s.Inject.Hosts {
 		if roles.Dynamic(sel) {
 			if len(c.inv.Services.Redis) > 0 {
 				continue // resolved from Sentinel's view when the step runs
 			}
 		}
 		if _, err := c.inv.Select(sel); err != nil {
-			c.fail(s.Pos, s.field+".inject.hosts", "%v", err)
+			pos := s.Pos
+			if i < len(s.Inject.hostPos) {
+				pos = s.Inject.hostPos[i]
+			}
+			c.fail(pos, yamldoc.Index(s.field+".inject.hosts", i), "%v", err)
 		}
 	}
 }

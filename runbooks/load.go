@@ -24,29 +24,39 @@ var (
 	format      = yamldoc.Format{Name: "runbook", Needs: "name, hypothesis and steps"}
 )
 
-// Load reads and validates the runbook at path. A bad file yields a
-// targets.Problems error naming every problem as "file:line:col: field:
-// message", as the inventory's loader does.
-func Load(path string) (*Runbook, error) {
-	return yamldoc.Read(path, format, decode)
+// Load reads and validates the runbook at path, with its variables set
+// from vars (--var, --var-file; later ones win) over the defaults of its
+// vars: mapping. A bad file yields a targets.Problems error naming every
+// problem as "file:line:col: field: message", as the inventory's loader
+// does; a problem with a value made from a variable says which variable
+// and where its value was set.
+func Load(path string, vars ...yamldoc.Var) (*Runbook, error) {
+	return yamldoc.Read(path, format, func(doc *yamldoc.Doc) (*Runbook, error) { return decode(doc, vars) })
 }
 
 // Parse validates data as a runbook. name is the file name used in
 // messages and kept as the runbook's Path.
-func Parse(name string, data []byte) (*Runbook, error) {
-	return decode(yamldoc.Parse(name, data, format))
+func Parse(name string, data []byte, vars ...yamldoc.Var) (*Runbook, error) {
+	return decode(yamldoc.Parse(name, data, format), vars)
 }
 
-func decode(doc *yamldoc.Doc) (*Runbook, error) {
+func decode(doc *yamldoc.Doc, given []yamldoc.Var) (*Runbook, error) {
 	if doc.Root == nil {
 		return nil, doc.Err()
 	}
+	// Variables are substituted in the tree before anything is decoded,
+	// so their values meet the very checks literal values do.
+	vars := doc.Expand(given)
 	doc.Hooks = map[string]yamldoc.Hook{"selector": targets.DecodeSelector}
 	d := &decoder{Doc: doc, injects: map[string]bool{}}
 	rb := d.runbook(doc.Root)
 	if err := doc.Err(); err != nil {
 		return nil, err
 	}
+	for _, v := range vars {
+		rb.Vars = append(rb.Vars, Var{Name: v.Name, Value: v.Text(), From: v.From})
+	}
+	rb.origin = doc.Origin
 	return rb, nil
 }
 
@@ -57,6 +67,7 @@ type (
 	runbookDoc struct {
 		Name        string          `yaml:"name"`
 		Description string          `yaml:"description"`
+		Vars        *yamldoc.Node   `yaml:"vars"` // read by yamldoc's Expand
 		Hypothesis  []*yamldoc.Node `yaml:"hypothesis"`
 		Abort       []*yamldoc.Node `yaml:"abort"`
 		Steps       []*yamldoc.Node `yaml:"steps"`
@@ -199,16 +210,23 @@ func (d *decoder) probeCondition(pos yamldoc.Pos, field, probe, target, cond str
 		return c
 	}
 	if !probeNameRE.MatchString(probe) {
-		d.At(pos, field, "%q is not a probe name such as redis.latency", probe)
+		d.At(pos, field, "%q is not a probe name such as redis.latency%s", probe, d.partOrigin(field, "probe"))
 		return c
 	}
 	expr, err := parseExpr(cond, use)
 	if err != nil {
-		d.At(pos, field, "%s", err.Error())
+		d.At(pos, field, "%s%s", err.Error(), d.partOrigin(field, "condition"))
 		return c
 	}
 	c.Expr = expr
 	return c
+}
+
+// partOrigin names the variables that made one part of a condition
+// written as a mapping (its probe or condition text): its problems are
+// reported on the whole condition.
+func (d *decoder) partOrigin(field, part string) string {
+	return d.Origin(yamldoc.Pos{}, yamldoc.Join(field, part))
 }
 
 // step reads one step; main is false for the rollback list, which cannot
@@ -313,7 +331,8 @@ func (d *decoder) inject(in *Inject, n *yamldoc.Node, field string, main bool) *
 		// The fault kind's own parser names the bad parameter; checking now
 		// spares a game day that stops half-way on a typo.
 		if _, err := inject.ParseFault(in.Kind, in.Params); err != nil {
-			d.Add(yamldoc.Join(field, "params"), "%s", err)
+			params := yamldoc.Join(field, "params")
+			d.At(d.paramPos(n, in.Kind, err), params, "%s", err)
 		}
 	}
 	hosts := yamldoc.Join(field, "hosts")
@@ -324,6 +343,7 @@ func (d *decoder) inject(in *Inject, n *yamldoc.Node, field string, main bool) *
 		if h == "" {
 			d.Add(yamldoc.Index(hosts, i), "must not be empty")
 		}
+		in.hostPos = append(in.hostPos, d.PosOf(yamldoc.Index(hosts, i)))
 	}
 	name := yamldoc.Join(field, "name")
 	switch {
@@ -336,6 +356,23 @@ func (d *decoder) inject(in *Inject, n *yamldoc.Node, field string, main bool) *
 		d.injects[in.Name] = true
 	}
 	return in
+}
+
+// paramPos is where the parameter a fault kind's error names is written
+// (inject words them "KIND: param NAME: …"), so that a bad value is shown
+// where it is, and named when a variable made it; else the params'
+// position.
+func (d *decoder) paramPos(inject *yamldoc.Node, kind string, err error) yamldoc.Pos {
+	params := inject.Lookup("params")
+	if params == nil {
+		return inject.Pos
+	}
+	for _, e := range params.Entries {
+		if strings.HasPrefix(err.Error(), kind+": param "+e.Key+":") {
+			return e.Value.Pos
+		}
+	}
+	return params.Pos
 }
 
 func (d *decoder) expect(n *yamldoc.Node, field string) *Expect {

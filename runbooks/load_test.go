@@ -34,7 +34,7 @@ func TestLoadBadFiles(t *testing.T) {
 		"no-action":             `4:5: steps[0]: a step needs one of "wait-steady", "inject", "hold", "revert", "expect", "note"`,
 		"no-hypothesis":         `1:1: hypothesis: needs at least one steady-state condition, such as "redis.latency p99 < 50ms"`,
 		"no-steps":              `3:8: steps: needs at least one step`,
-		"not-a-mapping":         `1:1: the top level must be a mapping of name, description, hypothesis, abort, steps, rollback; got a list`,
+		"not-a-mapping":         `1:1: the top level must be a mapping of name, description, vars, hypothesis, abort, steps, rollback; got a list`,
 		"revert-before-inject":  `4:13: steps[0].revert: no inject step named "slow" before this one`,
 		"revert-unknown":        `5:13: steps[1].revert: no inject step named "slwo" before this one; did you mean "slow"?`,
 		"rollback-inject":       `5:14: rollback[0].inject: rollback steps cannot inject faults`,
@@ -45,9 +45,10 @@ func TestLoadBadFiles(t *testing.T) {
 		"two-actions":           `5:5: steps[0]: a step does one thing; it has both "hold" and "note"`,
 		"two-docs":              `3:1: the file holds 2 YAML documents; a runbook is exactly one`,
 		"unknown-top":           `2:1: hypotesis: unknown field; did you mean "hypothesis"?`,
+		"unknown-variable":      `9:15: steps[0].inject.hosts[0]: unknown variable ${taget}; did you mean ${target}? (this runbook's variables: target)`,
 	}
 	if len(kindNames()) > 0 {
-		cases["bad-param"] = `7:16: steps[0].inject.params: latency: param delay: "soon" is not a duration (use 500ms, 2s, 1m)`
+		cases["bad-param"] = `7:23: steps[0].inject.params: latency: param delay: "soon" is not a duration (use 500ms, 2s, 1m)`
 		cases["unknown-kind"] = `4:20: steps[0].inject.kind: unknown fault kind "latancy"; did you mean "latency"?`
 	}
 	for name, want := range cases {

@@ -28,6 +28,22 @@ type Runbook struct {
 	// deviation, abort, failure, interrupt). Reverting every fault the run
 	// armed is always part of it, whether listed or not.
 	Rollback []Step
+	// Vars are the runbook's variables as this load set them, in the
+	// order the file declares them.
+	Vars []Var
+
+	// origin says which variables made the value at a position or field
+	// (yamldoc.Doc.Origin), for problems found after loading.
+	origin func(pos targets.Pos, field string) string
+}
+
+// Var is one runbook variable and the value it had for this load.
+type Var struct {
+	Name  string
+	Value string
+	// From is where the value was set: "--var", "vars.yaml:3:8" or "the
+	// default at line 4".
+	From string
 }
 
 // Condition is one probe condition: "redis.latency p99 < 50ms", optionally
@@ -123,6 +139,10 @@ type Inject struct {
 	TTL    time.Duration     `yaml:"ttl"`
 	// IKnow confirms a fault that takes down a majority of a service.
 	IKnow bool `yaml:"i-know"`
+
+	// hostPos is where each of Hosts is written, for problems found when
+	// the runbook is checked against an inventory.
+	hostPos []targets.Pos
 }
 
 // Expect waits until a probe condition is met, failing after Within.

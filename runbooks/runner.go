@@ -82,6 +82,32 @@ var (
 // DefaultRollbackTimeout bounds a rollback when Runner.RollbackTimeout is 0.
 const DefaultRollbackTimeout = 5 * time.Minute
 
+// startEvent is the runbook.step event that begins the run; it names the
+// variables' values, so that the journal tells two runs of one runbook
+// apart.
+func (r *Runner) startEvent() timeline.Event {
+	rb := r.Runbook
+	e := timeline.NewEvent(timeline.RunbookStep, "runbook", "runbook %s started: %d steps", rb.Name, len(rb.Steps))
+	if len(rb.Vars) > 0 {
+		e.Summary += " (" + VarsLine(rb.Vars) + ")"
+		vars := map[string]any{}
+		for _, v := range rb.Vars {
+			vars[v.Name] = v.Value
+		}
+		e = e.With("vars", vars)
+	}
+	return e.With("runbook", rb.Name).With("phase", "begin")
+}
+
+// VarsLine lists variables as "name=value, …" in their order.
+func VarsLine(vars []Var) string {
+	parts := make([]string, len(vars))
+	for i, v := range vars {
+		parts[i] = v.Name + "=" + v.Value
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Run executes the runbook. Cancelling ctx (Ctrl-C) stops the current step
 // and goes straight to the rollback, which runs to its end whatever ctx
 // does. The error is only for a Runner that cannot start.
@@ -109,8 +135,7 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 		<-done
 	}()
 
-	r.Recorder.Record(timeline.NewEvent(timeline.RunbookStep, "runbook", "runbook %s started: %d steps", rb.Name, len(rb.Steps)).
-		With("runbook", rb.Name).With("phase", "begin"))
+	r.Recorder.Record(r.startEvent())
 	err := r.runSteps(stepsCtx, rb.Steps)
 	stepsEnd := time.Now()
 	switch {

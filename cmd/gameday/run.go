@@ -24,6 +24,8 @@ type RunOptions struct {
 	Inventory string
 	Report    string // "" for beside the journal
 	Journal   string // "" for a new session journal in the state directory
+	// Vars set the runbook's variables (--var, --var-file).
+	Vars VarOptions
 	// Signals delivers interrupts; nil means SIGINT and SIGTERM (tests
 	// pass their own channel).
 	Signals chan os.Signal
@@ -34,7 +36,7 @@ type RunOptions struct {
 func NewCmdRun(io *IOStreams, runF func(*RunOptions) error) *cobra.Command {
 	opts := &RunOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "run RUNBOOK -i INVENTORY [--report timeline.md] [--journal journal.jsonl]",
+		Use:   "run RUNBOOK -i INVENTORY [--var NAME=VALUE]… [--var-file FILE]… [--report timeline.md] [--journal journal.jsonl]",
 		Short: "Run a runbook headless; the exit status is its verdict",
 		Long: `gameday run executes a runbook (see docs/runbooks.md) against an inventory:
 it starts the inventory's probes, runs the steps with a line of progress each,
@@ -42,12 +44,17 @@ judges the hypothesis from the probe readings and always runs the rollback,
 which reverts every fault the run armed. It writes the session journal and the
 markdown report and prints their paths.
 
+--var NAME=VALUE and --var-file FILE set the variables the runbook declares
+under vars: (used as ${NAME}); --var wins over --var-file, which wins over the
+runbook's default. A variable the runbook does not declare is bad input.
+
 Exit status: 0 the hypothesis held, 1 it deviated, 2 bad input, 3 aborted (an
 abort condition, a failed step, Ctrl-C, or a rollback that could not revert).
 Ctrl-C stops the current step and starts the rollback; pressing it again does
 not skip the rollback.`,
 		Example: `  gameday run examples/redis-failover.yaml -i ~/.local/state/gameday/lab/inventory.yaml
-  gameday run drill.yaml -i inventory.yaml --journal drill.jsonl --report drill.md`,
+  gameday run drill.yaml -i inventory.yaml --journal drill.jsonl --report drill.md
+  gameday run examples/redis-latency.yaml -i inventory.yaml --var target=redis-2 --var delay=800ms`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("run needs exactly one RUNBOOK file, got %d arguments", len(args))}
@@ -68,13 +75,14 @@ not skip the rollback.`,
 	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml describing the hosts and services")
 	cmd.Flags().StringVar(&opts.Report, "report", "", "write the markdown report here (default: beside the journal, .md)")
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", "append the session's events to this journal (default: a new one in the state directory)")
+	addVarFlags(cmd.Flags(), &opts.Vars)
 	return cmd
 }
 
 func runRun(opts *RunOptions) error {
-	rb, err := runbooks.Load(opts.Runbook)
+	rb, err := loadRunbook(opts.Runbook, opts.Vars)
 	if err != nil {
-		return &ExitError{Code: ExitBadInput, Err: err}
+		return err
 	}
 	inv, err := targets.Load(opts.Inventory)
 	if err != nil {
@@ -89,6 +97,9 @@ func runRun(opts *RunOptions) error {
 	stopSignals := watchInterrupts(opts, interrupt)
 	out := opts.IO.Out
 	fmt.Fprintf(out, "runbook %s on %s (journal %s)\n", rb.Name, inventoryName(inv), sess.Path())
+	if len(rb.Vars) > 0 {
+		fmt.Fprintf(out, "vars: %s\n", runbooks.VarsLine(rb.Vars))
+	}
 	res, err := sess.RunRunbook(runCtx, session.RunbookOptions{Progress: func(line string) { fmt.Fprintln(out, line) }})
 	stopSignals()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -26,11 +27,12 @@ func TestRunFlags(t *testing.T) {
 	io, _, _, _ := testStreams()
 	var got *RunOptions
 	cmd := NewCmdRun(io, func(o *RunOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"rb.yaml", "-i", "inv.yaml", "--report", "r.md", "--journal", "j.jsonl"})
+	cmd.SetArgs([]string{"rb.yaml", "-i", "inv.yaml", "--report", "r.md", "--journal", "j.jsonl", "--var", "a=1,2", "--var-file", "v.yaml", "--var", "b="})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Runbook != "rb.yaml" || got.Inventory != "inv.yaml" || got.Report != "r.md" || got.Journal != "j.jsonl" {
+	if got.Runbook != "rb.yaml" || got.Inventory != "inv.yaml" || got.Report != "r.md" || got.Journal != "j.jsonl" ||
+		!reflect.DeepEqual(got.Vars, VarOptions{Vars: []string{"a=1,2", "b="}, VarFiles: []string{"v.yaml"}}) {
 		t.Fatalf("options = %+v", got)
 	}
 }
@@ -44,8 +46,18 @@ func TestRunBadInput(t *testing.T) {
 		"no runbook":      {args: []string{"run", "-i", inv}, want: "gameday: run needs exactly one RUNBOOK file, got 0 arguments"},
 		"no inventory":    {args: []string{"run", "x.yaml"}, want: "gameday: -i inventory.yaml is required: it says which hosts and services the runbook runs on"},
 		"broken runbook":  {args: []string{"run", filepath.Join(runbookData, "bad", "step-typo.yaml"), "-i", inv}, want: filepath.Join(runbookData, "bad", "step-typo.yaml") + `:4:5: steps[0].wait-stedy: unknown field; did you mean "wait-steady"?`},
-		"unknown host":    {args: []string{"run", filepath.Join(runbookData, "unknown-host.yaml"), "-i", inv}, want: filepath.Join(runbookData, "unknown-host.yaml") + `:5:5: steps[0].inject.hosts: no host named "redis-9" in the inventory; did you mean "redis-1"?`},
+		"unknown host":    {args: []string{"run", filepath.Join(runbookData, "unknown-host.yaml"), "-i", inv}, want: filepath.Join(runbookData, "unknown-host.yaml") + `:7:15: steps[0].inject.hosts[0]: no host named "redis-9" in the inventory; did you mean "redis-1"?`},
 		"probe not there": {args: []string{"run", filepath.Join(runbookData, "lab", "impossible.yaml"), "-i", inv}, want: filepath.Join(runbookData, "lab", "impossible.yaml") + `:6:5: hypothesis[1]: this inventory has no probe "kafka.lag" (its probes: redis.latency, sentinel.master)`},
+		"unknown variable": {args: []string{"run", filepath.Join(runbookData, "bad", "unknown-variable.yaml"), "-i", inv},
+			want: filepath.Join(runbookData, "bad", "unknown-variable.yaml") + `:9:15: steps[0].inject.hosts[0]: unknown variable ${taget}; did you mean ${target}? (this runbook's variables: target)`},
+		"undeclared --var": {args: []string{"run", filepath.Join(runbookData, "lab", "vars.yaml"), "-i", inv, "--var", "taget=redis-2"},
+			want: filepath.Join(runbookData, "lab", "vars.yaml") + `: --var taget: the runbook declares no variable "taget"; did you mean "target"? (its variables: target, delay)`},
+		"--var without =": {args: []string{"run", filepath.Join(runbookData, "lab", "vars.yaml"), "-i", inv, "--var", "target"}, want: "gameday: --var target: want NAME=VALUE"},
+		"--var host not in the inventory": {args: []string{"run", filepath.Join(runbookData, "lab", "vars.yaml"), "-i", inv, "--var", "target=redis-7"},
+			want: filepath.Join(runbookData, "lab", "vars.yaml") + `:14:15: steps[0].inject.hosts[0]: no host named "redis-7" in the inventory; did you mean "redis-1"? (value of ${target} from --var)`},
+		"TUI --var without --runbook":   {args: []string{"-i", inv, "--var", "a=1"}, want: "gameday: --var and --var-file set runbook variables, so they need --runbook"},
+		"serve --var without --runbook": {args: []string{"serve", "-i", inv, "--keys", "k", "--var-file", "v.yaml"}, want: "gameday: --var and --var-file set runbook variables, so they need --runbook"},
+		"--var-file missing":            {args: []string{"run", filepath.Join(runbookData, "lab", "vars.yaml"), "-i", inv, "--var-file", "nowhere.yaml"}, want: "gameday: read variables file: open nowhere.yaml: no such file or directory"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -132,6 +144,44 @@ func TestRunOnLab(t *testing.T) {
 			}
 		})
 	}
+
+	// A runbook with vars: run twice with different --var values arms its
+	// fault on a different host each time; the journal says which.
+	t.Run("variables choose the target", func(t *testing.T) {
+		for _, target := range []string{"redis-2", "redis-3"} {
+			state := t.TempDir()
+			journal := filepath.Join(state, "run.jsonl")
+			cmd := exec.Command(bin, "run", filepath.Join(runbookData, "lab", "vars.yaml"), "-i", invPath, "--journal", journal, "--var", "target="+target)
+			cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
+			out, err := cmd.CombinedOutput()
+			t.Logf("target %s:\n%s", target, out)
+			if code := exitCode(t, err); code != ExitOK {
+				logJournal(t, journal)
+				t.Fatalf("exit %d, want %d", code, ExitOK)
+			}
+			if !strings.Contains(string(out), "vars: target="+target+", delay=1ms\n") {
+				t.Errorf("the run does not print its variables")
+			}
+			events, _, err := timeline.LoadJournal(journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var armed [][]string
+			for _, e := range events {
+				if e.Kind == timeline.FaultArmed {
+					var fd timeline.FaultData
+					if err := e.Decode(&fd); err != nil {
+						t.Fatal(err)
+					}
+					armed = append(armed, fd.Hosts)
+				}
+			}
+			if len(armed) != 1 || len(armed[0]) != 1 || armed[0][0] != target {
+				t.Errorf("journal: fault.armed on %v, want once on [%s]", armed, target)
+			}
+			checkNoFaultLeft(t, state, inv)
+		}
+	})
 
 	t.Run("SIGINT during hold rolls back", func(t *testing.T) {
 		state := t.TempDir()

@@ -32,7 +32,9 @@ type ServeOptions struct {
 	Keys      string
 	ReadOnly  bool
 	Runbook   string
-	StateDir  string
+	// Vars set the runbook's variables (--var, --var-file).
+	Vars     VarOptions
+	StateDir string
 	// Signals delivers the stop signal; nil means SIGINT and SIGTERM
 	// (tests pass their own channel).
 	Signals chan os.Signal
@@ -71,6 +73,8 @@ docs/war-room.md.`,
 				return &ExitError{Code: ExitBadInput, Err: errors.New("--keys FILE is required: it says who may join and in which role (see docs/war-room.md)")}
 			case opts.Runbook != "" && opts.ReadOnly:
 				return &ExitError{Code: ExitBadInput, Err: errors.New("--runbook arms faults, so it cannot go with --read-only")}
+			case opts.Runbook == "" && opts.Vars.set():
+				return errVarsWithoutRunbook
 			}
 			if runF != nil {
 				return runF(opts)
@@ -84,6 +88,7 @@ docs/war-room.md.`,
 	f.StringVar(&opts.Keys, "keys", "", "keys file: one line per person, NAME ROLE PUBLIC-KEY")
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "nobody arms or reverts faults, whatever their role (an incident bridge)")
 	f.StringVar(&opts.Runbook, "runbook", "", "a runbook.yaml a facilitator can start from the screen (key s)")
+	addVarFlags(f, &opts.Vars)
 	f.StringVar(&opts.StateDir, "state-dir", "", "where the journal, ledger, host key and audit log live (default $XDG_STATE_HOME/gameday)")
 	return cmd
 }
@@ -99,8 +104,8 @@ func serveRun(opts *ServeOptions) error {
 	}
 	var rb *runbooks.Runbook
 	if opts.Runbook != "" {
-		if rb, err = runbooks.Load(opts.Runbook); err != nil {
-			return &ExitError{Code: ExitBadInput, Err: err}
+		if rb, err = loadRunbook(opts.Runbook, opts.Vars); err != nil {
+			return err
 		}
 	}
 	dir := opts.StateDir

@@ -32,6 +32,8 @@ type TUIOptions struct {
 	ReadOnly  bool
 	// Runbook is a runbook.yaml the operator can start from the screen.
 	Runbook string
+	// Vars set the runbook's variables (--var, --var-file).
+	Vars VarOptions
 	// StateDir holds the session journal and the ledger ("" for the
 	// default state directory).
 	StateDir string
@@ -46,6 +48,7 @@ func addTUI(cmd *cobra.Command, io *IOStreams, runF func(*TUIOptions) error) {
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "spectator screen: probes and timeline only, no arming or reverting keys")
 	f.StringVar(&opts.Runbook, "runbook", "", "a runbook.yaml to start from the screen (key s); each of its injects asks first")
 	f.StringVar(&opts.StateDir, "state-dir", "", "where the session journal and the fault ledger live (default $XDG_STATE_HOME/gameday)")
+	addVarFlags(f, &opts.Vars)
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
 		if opts.Inventory == "" {
@@ -64,13 +67,15 @@ func tuiRun(opts *TUIOptions) error {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
 	var rb *runbooks.Runbook
-	if opts.Runbook != "" {
-		if opts.ReadOnly {
-			return &ExitError{Code: ExitBadInput, Err: errors.New("--runbook arms faults, so it cannot go with --read-only")}
+	switch {
+	case opts.Runbook != "" && opts.ReadOnly:
+		return &ExitError{Code: ExitBadInput, Err: errors.New("--runbook arms faults, so it cannot go with --read-only")}
+	case opts.Runbook != "":
+		if rb, err = loadRunbook(opts.Runbook, opts.Vars); err != nil {
+			return err
 		}
-		if rb, err = runbooks.Load(opts.Runbook); err != nil {
-			return &ExitError{Code: ExitBadInput, Err: err}
-		}
+	case opts.Vars.set():
+		return errVarsWithoutRunbook
 	}
 	return openTUI(opts.IO, inv, rb, opts.StateDir, opts.ReadOnly)
 }

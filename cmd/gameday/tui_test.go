@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -15,10 +16,12 @@ func TestTUIFlags(t *testing.T) {
 		want TUIOptions
 		help bool
 	}{
-		"inventory":            {args: []string{"-i", "inv.yaml"}, want: TUIOptions{Inventory: "inv.yaml"}},
-		"read-only spectator":  {args: []string{"--inventory", "inv.yaml", "--read-only"}, want: TUIOptions{Inventory: "inv.yaml", ReadOnly: true}},
-		"state dir":            {args: []string{"-i", "inv.yaml", "--state-dir", "/tmp/s"}, want: TUIOptions{Inventory: "inv.yaml", StateDir: "/tmp/s"}},
-		"runbook":              {args: []string{"-i", "inv.yaml", "--runbook", "rb.yaml"}, want: TUIOptions{Inventory: "inv.yaml", Runbook: "rb.yaml"}},
+		"inventory":           {args: []string{"-i", "inv.yaml"}, want: TUIOptions{Inventory: "inv.yaml"}},
+		"read-only spectator": {args: []string{"--inventory", "inv.yaml", "--read-only"}, want: TUIOptions{Inventory: "inv.yaml", ReadOnly: true}},
+		"state dir":           {args: []string{"-i", "inv.yaml", "--state-dir", "/tmp/s"}, want: TUIOptions{Inventory: "inv.yaml", StateDir: "/tmp/s"}},
+		"runbook":             {args: []string{"-i", "inv.yaml", "--runbook", "rb.yaml"}, want: TUIOptions{Inventory: "inv.yaml", Runbook: "rb.yaml"}},
+		"runbook variables": {args: []string{"-i", "inv.yaml", "--runbook", "rb.yaml", "--var", "a=1", "--var-file", "v.yaml", "--var", "b=x,y"},
+			want: TUIOptions{Inventory: "inv.yaml", Runbook: "rb.yaml", Vars: VarOptions{Vars: []string{"a=1", "b=x,y"}, VarFiles: []string{"v.yaml"}}}},
 		"no inventory is help": {args: nil, help: true},
 	}
 	for name, tc := range tests {
@@ -42,7 +45,7 @@ func TestTUIFlags(t *testing.T) {
 				t.Fatal("the TUI was not run")
 			}
 			got.IO = nil
-			if *got != tc.want {
+			if !reflect.DeepEqual(*got, tc.want) {
 				t.Fatalf("options %+v, want %+v", *got, tc.want)
 			}
 		})

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/spf13/pflag"
+
+	"github.com/gameday-dev/gameday/internal/yamldoc"
+	"github.com/gameday-dev/gameday/runbooks"
+)
+
+// VarOptions are the --var and --var-file flags of every command that
+// loads a runbook (run, the TUI's --runbook, serve).
+type VarOptions struct {
+	// Vars are NAME=VALUE settings, in the order given.
+	Vars []string
+	// VarFiles are YAML files of NAME: VALUE, in the order given.
+	VarFiles []string
+}
+
+// addVarFlags adds --var and --var-file to f.
+func addVarFlags(f *pflag.FlagSet, v *VarOptions) {
+	f.StringArrayVar(&v.Vars, "var", nil, "set a runbook variable: NAME=VALUE (repeatable; wins over --var-file and the runbook's default)")
+	f.StringArrayVar(&v.VarFiles, "var-file", nil, "a YAML file of runbook variables, NAME: VALUE (repeatable; later files win)")
+}
+
+// set tells whether any variable was given.
+func (v VarOptions) set() bool { return len(v.Vars)+len(v.VarFiles) > 0 }
+
+// given reads the variables: the files' in order, then --var's, so that
+// --var wins.
+func (v VarOptions) given() ([]yamldoc.Var, error) {
+	var out []yamldoc.Var
+	for _, path := range v.VarFiles {
+		vars, err := yamldoc.ReadVars(path)
+		if err != nil {
+			return nil, &ExitError{Code: ExitBadInput, Err: err}
+		}
+		out = append(out, vars...)
+	}
+	for _, s := range v.Vars {
+		vv, err := yamldoc.VarFlag(s)
+		if err != nil {
+			return nil, &ExitError{Code: ExitBadInput, Err: err}
+		}
+		out = append(out, vv)
+	}
+	return out, nil
+}
+
+// loadRunbook loads the runbook at path with the variables given; every
+// problem is bad input (exit 2).
+func loadRunbook(path string, v VarOptions) (*runbooks.Runbook, error) {
+	vars, err := v.given()
+	if err != nil {
+		return nil, err
+	}
+	rb, err := runbooks.Load(path, vars...)
+	if err != nil {
+		return nil, &ExitError{Code: ExitBadInput, Err: err}
+	}
+	return rb, nil
+}
+
+// errVarsWithoutRunbook refuses variables that nothing would use.
+var errVarsWithoutRunbook = &ExitError{Code: ExitBadInput, Err: errors.New("--var and --var-file set runbook variables, so they need --runbook")}
