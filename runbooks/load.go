@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/internal/faultspec"
 	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/targets"
 )
@@ -321,30 +321,7 @@ func (d *decoder) inject(in *Inject, n *yamldoc.Node, field string, main bool) *
 		d.At(n.Pos, field, "rollback steps cannot inject faults")
 		return in
 	}
-	kind := yamldoc.Join(field, "kind")
-	switch kinds := kindNames(); {
-	case in.Kind == "":
-		d.Add(kind, "missing; name the fault kind, such as latency")
-	case len(kinds) > 0 && !slices.Contains(kinds, in.Kind):
-		d.Add(kind, "unknown fault kind %q%s", in.Kind, yamldoc.DidYouMean(in.Kind, kinds))
-	case len(kinds) > 0:
-		// The fault kind's own parser names the bad parameter; checking now
-		// spares a game day that stops half-way on a typo.
-		if _, err := inject.ParseFault(in.Kind, in.Params); err != nil {
-			params := yamldoc.Join(field, "params")
-			d.At(d.paramPos(n, in.Kind, err), params, "%s", err)
-		}
-	}
-	hosts := yamldoc.Join(field, "hosts")
-	if len(in.Hosts) == 0 {
-		d.Add(hosts, "missing; name at least one host, tag:TAG or role:ROLE")
-	}
-	for i, h := range in.Hosts {
-		if h == "" {
-			d.Add(yamldoc.Index(hosts, i), "must not be empty")
-		}
-		in.hostPos = append(in.hostPos, d.PosOf(yamldoc.Index(hosts, i)))
-	}
+	in.hostPos = faultspec.Check(d.Doc, n, field, faultspec.Spec{Kind: in.Kind, Hosts: in.Hosts, Params: in.Params})
 	name := yamldoc.Join(field, "name")
 	switch {
 	case in.Name == "":
@@ -356,23 +333,6 @@ func (d *decoder) inject(in *Inject, n *yamldoc.Node, field string, main bool) *
 		d.injects[in.Name] = true
 	}
 	return in
-}
-
-// paramPos is where the parameter a fault kind's error names is written
-// (inject words them "KIND: param NAME: …"), so that a bad value is shown
-// where it is, and named when a variable made it; else the params'
-// position.
-func (d *decoder) paramPos(inject *yamldoc.Node, kind string, err error) yamldoc.Pos {
-	params := inject.Lookup("params")
-	if params == nil {
-		return inject.Pos
-	}
-	for _, e := range params.Entries {
-		if strings.HasPrefix(err.Error(), kind+": param "+e.Key+":") {
-			return e.Value.Pos
-		}
-	}
-	return params.Pos
 }
 
 func (d *decoder) expect(n *yamldoc.Node, field string) *Expect {
@@ -417,15 +377,6 @@ func (d *decoder) allowances(n *yamldoc.Node, field string) []Allowance {
 		out = append(out, a)
 	}
 	return out
-}
-
-// kindNames lists the registered fault kinds (empty while none are).
-func kindNames() []string {
-	var names []string
-	for _, k := range inject.Kinds() {
-		names = append(names, k.Name)
-	}
-	return names
 }
 
 func quoteList(list []Action) string {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gameday-dev/gameday/internal/faultspec"
 	"github.com/gameday-dev/gameday/targets"
 )
 
@@ -47,7 +48,7 @@ func TestLoadBadFiles(t *testing.T) {
 		"unknown-top":           `2:1: hypotesis: unknown field; did you mean "hypothesis"?`,
 		"unknown-variable":      `9:15: steps[0].inject.hosts[0]: unknown variable ${taget}; did you mean ${target}? (this runbook's variables: target)`,
 	}
-	if len(kindNames()) > 0 {
+	if len(faultspec.KindNames()) > 0 {
 		cases["bad-param"] = `7:23: steps[0].inject.params: latency: param delay: "soon" is not a duration (use 500ms, 2s, 1m)`
 		cases["unknown-kind"] = `4:20: steps[0].inject.kind: unknown fault kind "latancy"; did you mean "latency"?`
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/internal/faultspec"
 	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/targets"
 )
@@ -101,7 +102,7 @@ func TestVarsValidated(t *testing.T) {
 		"undeclared":          {[]string{"targte=redis-2"}, `: --var targte: the runbook declares no variable "targte"; did you mean "target"? (its variables: target, delay, bound, hold, changes)`},
 		"not a number at all": {[]string{"changes=one"}, `:21:43: steps[0].allow[0].changes: want a whole number, got string "one" (value of ${changes} from --var)`},
 	}
-	if len(kindNames()) > 0 {
+	if len(faultspec.KindNames()) > 0 {
 		cases["bad parameter"] = struct {
 			flags []string
 			want  string
@@ -154,7 +155,7 @@ func TestVarsRequired(t *testing.T) {
 // parameter, and the fault kind quotes it in the script sent to the host:
 // run under dash and bash, the shell text in it does nothing.
 func TestVarsNoShell(t *testing.T) {
-	if len(kindNames()) == 0 {
+	if len(faultspec.KindNames()) == 0 {
 		t.Skip("no fault kinds registered")
 	}
 	marker := filepath.Join(t.TempDir(), "x")
