@@ -389,6 +389,9 @@ func (a *Attachment) Orphans() ([]inject.Armed, error) {
 
 // ArmedBy names who armed the fault in this session ("" if unknown), so
 // that two facilitators see each other's faults before arming.
+func (a *Attachment) ArmedBy(id string) string { return a.s.ArmedBy(id) }
+
+// ArmedBy names who armed the fault in this session ("" if unknown).
 func (s *Session) ArmedBy(id string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -47,6 +47,9 @@ type Seat interface {
 	MayNote() error
 	// HandOver makes the attached person named a facilitator too.
 	HandOver(to string) error
+	// ArmedBy names who armed a fault in this session ("" if unknown),
+	// so that facilitators see whose faults they arm beside.
+	ArmedBy(id string) string
 }
 
 var _ Faults = (*inject.Manager)(nil)

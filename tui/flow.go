@@ -57,8 +57,14 @@ func (m *Model) onFormDone(msg dialog.FormDoneMsg) tea.Cmd {
 func (m *Model) armedLines() []string {
 	var lines []string
 	for _, f := range m.armed.Faults() {
-		lines = append(lines, fmt.Sprintf("%s  %s on %s  %s  guard in %s", f.ID, f.Request.Kind,
-			strings.Join(f.Request.Hosts, ","), common.Params(f.Request.Params), common.Duration(f.Deadline.Sub(m.c.Now()))))
+		l := fmt.Sprintf("%s  %s on %s  %s  guard in %s", f.ID, f.Request.Kind,
+			strings.Join(f.Request.Hosts, ","), common.Params(f.Request.Params), common.Duration(f.Deadline.Sub(m.c.Now())))
+		if m.opts.Seat != nil {
+			if by := m.opts.Seat.ArmedBy(f.ID); by != "" {
+				l += "  by " + by
+			}
+		}
+		lines = append(lines, l)
 	}
 	return lines
 }

@@ -32,6 +32,12 @@ func (s *fakeSeat) MayArm() error {
 	return s.arm
 }
 func (s *fakeSeat) MayNote() error { return s.note }
+func (s *fakeSeat) ArmedBy(id string) string {
+	if id == "f-0001" {
+		return "bob"
+	}
+	return ""
+}
 func (s *fakeSeat) HandOver(to string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -125,4 +131,12 @@ func TestResetRebuildsTheScreenFromTheFeed(t *testing.T) {
 	if ok, breach, errs, pending := f.m.probes.Counts(); ok+breach+errs != 0 || pending != 1 {
 		t.Fatalf("after the reset the probe rows are %d ok %d breach %d error %d pending, want only the known probe pending", ok, breach, errs, pending)
 	}
+}
+
+func TestTwoFacilitatorsSeeWhoArmedWhat(t *testing.T) {
+	seat := &fakeSeat{who: "alice", role: "facilitator"}
+	f := sharedFixture(t, seat, armedFixture("f-0001", "latency", "kafka-1"))
+	sc := start(t, f.m, 120, 36)
+	waitFor(t, sc, "f-0001")
+	steps(t, sc, openPicker, pickFirst, openForm, step{keys: []string{"enter"}, until: []string{"already armed (1):", "f-0001  latency on kafka-1", "by bob"}})
 }
