@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,7 +28,13 @@ func httpConfig(t *testing.T, svc targets.HTTP, window time.Duration) Config {
 // with a 500 and delays one in twenty of the others by 60 ms. The probe's
 // success rate is 90 % (±1 %) and its p99 is the injected delay: at least
 // 60 ms (latency counts from the time a request was due, so it can only
-// add) and less than 100 ms; its p50 is well under the delay.
+// add), at most the delay plus the longest this process was kept from
+// running during the window (+20 ms); its p50 is under that lateness (+20
+// ms), far under the delay on an idle machine.
+//
+// A stall of this very process (a loaded machine) is rightly part of what
+// an open-model probe measures, so the upper bounds add the lateness a
+// 5 ms ticker saw in the same window, instead of assuming there was none.
 func TestHTTPLatencyMeasuresDelaysAndFailures(t *testing.T) {
 	const delay = 60 * time.Millisecond
 	var n, ok atomic.Int64
@@ -46,21 +53,23 @@ func TestHTTPLatencyMeasuresDelaysAndFailures(t *testing.T) {
 		Probes: targets.Probes{"latency": {Rate: 50, Thresholds: []string{"p99 < 50ms"}}}}
 	window := 4 * time.Second
 	cfg := httpConfig(t, svc, window)
+	late := watchLateness(t)
 	start := time.Now()
 	_, sub := runProbe(t, newHTTPLatency(svc, cfg), cfg)
 	// A reading whose window is full of requests: 200 at 50/s.
 	r := nextReading(t, sub, "api", 30*time.Second, func(r Reading) bool { return r.Time.Sub(start) > window+time.Second })
+	lag := ms(late.max(r.Time.Add(-window-time.Second), r.Time))
 	success := 100 * float64(r.Count-r.Errors) / float64(r.Count)
+	t.Logf("%d requests, %.2f%% ok, p50 %.2fms p99 %.2fms max %.2fms; this process ran up to %.1fms late", r.Count, success, r.P50, r.P99, r.Max, lag)
 	if r.Count < 150 || success < 89 || success > 91 {
 		t.Errorf("%d requests, %d failed (%.1f%% ok), want ~200 at 90%% ok; classes %v", r.Count, r.Errors, success, r.ErrorClasses)
 	}
 	if r.ErrorClasses["status_500"] != r.Errors {
 		t.Errorf("error classes %v, want every failure as status_500", r.ErrorClasses)
 	}
-	if r.P99 < ms(delay) || r.P99 >= ms(delay)+40 || r.P50 >= ms(delay)/2 {
-		t.Errorf("p50 %.1fms p99 %.1fms, want p99 in [%v, %v+40ms) and p50 well under it", r.P50, r.P99, delay, delay)
+	if r.P99 < ms(delay) || r.P99 >= ms(delay)+lag+20 || r.P50 >= lag+20 {
+		t.Errorf("p50 %.1fms p99 %.1fms, want p99 in [%v, %v + %.1fms late + 20ms) and p50 under %.1fms", r.P50, r.P99, delay, delay, lag, lag+20)
 	}
-	t.Logf("%d requests, %.2f%% ok, p50 %.2fms p99 %.2fms max %.2fms", r.Count, success, r.P50, r.P99, r.Max)
 	if r.Status != StatusBreach || r.Threshold != "p99 < 50ms" {
 		t.Errorf("status %s by %q, want a breach of p99 < 50ms", r.Status, r.Threshold)
 	}
@@ -111,4 +120,56 @@ func TestHTTPLatencyStatusBodyAndHeaders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// latenessWatch records how late a 5 ms ticker fires in this process:
+// how long the machine, not the code under test, kept it from running.
+type latenessWatch struct {
+	mu   sync.Mutex
+	seen []lateTick
+}
+
+type lateTick struct {
+	at   time.Time
+	late time.Duration
+}
+
+func watchLateness(t *testing.T) *latenessWatch {
+	w := &latenessWatch{}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		const every = 5 * time.Millisecond
+		next := time.Now().Add(every)
+		timer := time.NewTimer(every)
+		defer timer.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-timer.C:
+				w.mu.Lock()
+				w.seen = append(w.seen, lateTick{now, now.Sub(next)})
+				w.mu.Unlock()
+				next = now.Add(every)
+				timer.Reset(every)
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+	return w
+}
+
+// max is the latest a tick fired between from and to.
+func (w *latenessWatch) max(from, to time.Time) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var m time.Duration
+	for _, s := range w.seen {
+		if !s.at.Before(from) && !s.at.After(to) {
+			m = max(m, s.late)
+		}
+	}
+	return m
 }

@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -74,7 +73,7 @@ func (p *promQuery) measure(ctx context.Context) []Reading {
 	}
 	val, warnings, err := p.api.Query(ctx, p.q.Query, at, v1.WithTimeout(p.cfg.Timeout))
 	if err != nil {
-		return p.failed(at, promMessage(err, p.cfg.Timeout))
+		return p.failed(at, targets.PromError(err, p.cfg.Timeout))
 	}
 	var note string
 	if len(warnings) > 0 {
@@ -240,25 +239,4 @@ func labelsOf(m model.Metric) string {
 		return "{}"
 	}
 	return m.String()
-}
-
-// promMessage words a query failure with Prometheus's own message: the
-// PromQL parse error, the server's timeout, or the HTTP status (and body)
-// of a refused request.
-func promMessage(err error, timeout time.Duration) string {
-	var pe *v1.Error
-	if errors.As(err, &pe) {
-		msg := "prometheus: " + string(pe.Type) + ": " + pe.Msg
-		if d := strings.TrimSpace(pe.Detail); d != "" && pe.Type != v1.ErrBadData {
-			if len(d) > 200 {
-				d = d[:200] + "…"
-			}
-			msg += ": " + d
-		}
-		return oneLine(errors.New(msg))
-	}
-	if isTimeout(err) {
-		return "prometheus: no answer within " + timeout.String()
-	}
-	return "prometheus: " + oneLine(err)
 }

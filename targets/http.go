@@ -1,8 +1,13 @@
 package targets
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -55,3 +60,81 @@ func (h HTTP) RoundTripper(timeout time.Duration) (http.RoundTripper, error) {
 	}
 	return rt, nil
 }
+
+// maxHTTPBody bounds how much of an answer is read: enough for a health
+// document, not a download.
+const maxHTTPBody = 1 << 20
+
+// HTTPStatusError is an answer whose status is not the expected one.
+type HTTPStatusError struct{ Code int }
+
+func (e *HTTPStatusError) Error() string {
+	return "status " + strconv.Itoa(e.Code) + " " + http.StatusText(e.Code)
+}
+
+// ErrBodyMismatch is an answer whose body does not match body_match.
+var ErrBodyMismatch = errors.New("the body does not match body_match")
+
+// HTTPClient sends an http service's request as its probe and gameday
+// check do: its TLS and headers, no redirects followed (the probe
+// measures the endpoint it names), the body read up to 1 MiB.
+type HTTPClient struct {
+	svc    HTTP
+	client *http.Client
+	body   *regexp.Regexp
+}
+
+// NewClient prepares the service's client; secrets and TLS files are read
+// now.
+func (h HTTP) NewClient(timeout time.Duration) (*HTTPClient, error) {
+	rt, err := h.RoundTripper(timeout)
+	if err != nil {
+		return nil, err
+	}
+	c := &HTTPClient{svc: h, client: &http.Client{Transport: rt,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if h.BodyMatch != "" {
+		if c.body, err = regexp.Compile(h.BodyMatch); err != nil {
+			return nil, fmt.Errorf("http %s body_match: %w", h.Name, err)
+		}
+	}
+	return c, nil
+}
+
+// Do sends one request: nil when the answer is healthy, *HTTPStatusError
+// or ErrBodyMismatch when it is not, the transport's error when none came.
+func (c *HTTPClient) Do(ctx context.Context) error {
+	method := c.svc.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.svc.URL, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body := io.LimitReader(resp.Body, maxHTTPBody)
+	if !c.svc.StatusOK(resp.StatusCode) {
+		_, _ = io.Copy(io.Discard, body)
+		return &HTTPStatusError{resp.StatusCode}
+	}
+	if c.body == nil {
+		_, err = io.Copy(io.Discard, body)
+		return err
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	if !c.body.Match(b) {
+		return ErrBodyMismatch
+	}
+	return nil
+}
+
+// Close drops the client's idle connections.
+func (c *HTTPClient) Close() { c.client.CloseIdleConnections() }

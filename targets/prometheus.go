@@ -40,6 +40,9 @@ type PromQuery struct {
 	// beyond are still judged, and the probe says how many were cut.
 	MaxSeries int  `yaml:"max_series,omitempty" json:"max_series,omitempty"`
 	Disabled  bool `yaml:"disabled,omitempty" json:"disabled,omitempty"`
+	// Pos is where Query is written in the file, for gameday check to
+	// point at a query the server rejects (not in YAML).
+	Pos Pos `yaml:"-" json:"-"`
 }
 
 // ProbeConfig returns the query's settings in the form every probe takes.

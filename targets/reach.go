@@ -17,6 +17,10 @@ type Readiness struct {
 	OK      bool          `json:"ok"`
 	Latency time.Duration `json:"latency_ns"`
 	Detail  string        `json:"detail,omitempty"`
+	// Problems are mistakes in the inventory that only reaching the
+	// service shows (a PromQL query the server rejects): bad input, at
+	// the line that holds them.
+	Problems Problems `json:"-"`
 }
 
 // HostCheck reaches one host. The default, CheckHost, proves a lab node's
@@ -54,6 +58,20 @@ func Reach(ctx context.Context, inv *Inventory, opts ReachOptions) []Readiness {
 	for _, s := range inv.Services.Cassandra {
 		jobs = append(jobs, reachJob{Readiness{Item: "cassandra/" + s.Name, Kind: "cassandra", Address: strings.Join(s.ContactPoints, ",")},
 			func(ctx context.Context) []Readiness { return []Readiness{CheckCassandra(ctx, s)} }})
+	}
+	for i, s := range inv.Services.Prometheus {
+		jobs = append(jobs, reachJob{Readiness{Item: "prometheus/" + s.Name, Kind: "prometheus", Address: s.URL},
+			func(ctx context.Context) []Readiness { return []Readiness{CheckPrometheus(ctx, inv, i, opts.Timeout)} }})
+	}
+	for _, s := range inv.Services.HTTP {
+		jobs = append(jobs, reachJob{Readiness{Item: "http/" + s.Name, Kind: "http", Address: s.URL},
+			func(ctx context.Context) []Readiness { return []Readiness{CheckHTTP(ctx, s, opts.Timeout)} }})
+	}
+	for _, s := range inv.Services.Command {
+		if s.Host == "" && len(s.Command) > 0 {
+			jobs = append(jobs, reachJob{Readiness{Item: "command/" + s.Name, Kind: "command", Address: "local"},
+				func(context.Context) []Readiness { return []Readiness{CheckCommand(s)} }})
+		}
 	}
 	if inv.Lab != nil && (inv.Lab.Control != "" || inv.Lab.Toxiproxy != "") {
 		lab := *inv.Lab

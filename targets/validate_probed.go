@@ -42,6 +42,8 @@ func (v *validator) prometheus(path string, p Prometheus) {
 		if strings.TrimSpace(q.Query) == "" {
 			v.problem(qp+".query", "missing; give the PromQL expression to evaluate")
 		}
+		// p.Queries shares its array with the inventory.
+		p.Queries[i].Pos = v.r.PosOf(qp + ".query")
 		if q.MaxSeries < 0 || q.MaxSeries > maxSeriesLimit {
 			v.problem(qp+".max_series", "%d rows; give 1 to %d (default 10)", q.MaxSeries, maxSeriesLimit)
 		}

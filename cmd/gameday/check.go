@@ -33,9 +33,11 @@ func NewCmdCheck(io *IOStreams, runF func(*CheckOptions) error) *cobra.Command {
 		Long: `gameday check loads the inventory (every problem is reported as
 file:line:col: field: message, exit status 2), then reaches every service
 and host in parallel: each Redis Sentinel and the master it names, Kafka
-metadata, a Cassandra session, each host's SSH banner (or, for lab nodes,
-its process and listen address). Exit status 0 when everything answers,
-1 otherwise. See docs/inventory.md.`,
+metadata, a Cassandra session, each Prometheus server (every query is
+evaluated once: one it rejects is reported at its line, exit status 2), one
+request to each HTTP endpoint, each local command's program, each host's SSH
+banner (or, for lab nodes, its process and listen address). Exit status 0
+when everything answers, 1 otherwise. See docs/inventory.md.`,
 		Example: `  gameday check -i inventory.yaml
   gameday check -i inventory.yaml --timeout 5s --json`,
 		Args: cobra.NoArgs,
@@ -89,6 +91,15 @@ func checkRun(opts *CheckOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	// A query the server rejects is a mistake in the file: bad input,
+	// said at its line as the loader would.
+	var bad targets.Problems
+	for _, r := range rows {
+		bad = append(bad, r.Problems...)
+	}
+	if len(bad) > 0 {
+		return &ExitError{Code: ExitBadInput, Err: bad.Sorted()}
 	}
 	if failed > 0 {
 		return &ExitError{Code: ExitFailed}
