@@ -203,3 +203,74 @@ func (c *Child) Stop(grace time.Duration) error {
 	}
 	return nil
 }
+
+// Restartable holds the current process of a program that is started
+// again after it stops (a lab node killed by a fault and started by its
+// revert): at most one runs at a time. The zero value holds none.
+type Restartable struct {
+	mu sync.Mutex
+	c  *Child
+}
+
+// Start starts s unless a process runs already; started says which.
+func (r *Restartable) Start(s Spec) (c *Child, started bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.c != nil && !r.c.Exited() {
+		return r.c, false, nil
+	}
+	c, err = Start(s)
+	if err != nil {
+		return nil, false, err
+	}
+	r.c = c
+	return c, true, nil
+}
+
+// current is the last process started, or nil.
+func (r *Restartable) current() *Child {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.c
+}
+
+// PID is the running process's pid, or 0 when none runs.
+func (r *Restartable) PID() int {
+	if c := r.current(); c != nil && !c.Exited() {
+		return c.PID()
+	}
+	return 0
+}
+
+// Paused reports whether the running process is paused (Child.Paused).
+func (r *Restartable) Paused() bool {
+	c := r.current()
+	return c != nil && c.Paused()
+}
+
+// Signal signals the running process as Child.Signal does; with none
+// running, SIGKILL and SIGCONT are no-ops and the rest ErrExited.
+func (r *Restartable) Signal(sig syscall.Signal) error {
+	if c := r.current(); c != nil {
+		return c.Signal(sig)
+	}
+	if sig == syscall.SIGKILL || sig == syscall.SIGCONT {
+		return nil
+	}
+	return ErrExited
+}
+
+// Wait waits at most d until no process runs, and reports whether none
+// does.
+func (r *Restartable) Wait(d time.Duration) bool {
+	c := r.current()
+	return c == nil || c.Wait(d)
+}
+
+// Stop stops the running process, if any (Child.Stop).
+func (r *Restartable) Stop(grace time.Duration) error {
+	if c := r.current(); c != nil {
+		return c.Stop(grace)
+	}
+	return nil
+}

@@ -216,3 +216,35 @@ func TestFaketimeOffset(t *testing.T) {
 		})
 	}
 }
+
+func TestRestartable(t *testing.T) {
+	var r Restartable
+	if r.PID() != 0 || r.Paused() || !r.Wait(0) || r.Stop(time.Second) != nil {
+		t.Fatal("an empty Restartable is not an empty one")
+	}
+	if err := r.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("SIGKILL with nothing running: %v, want a no-op", err)
+	}
+	if err := r.Signal(syscall.SIGTERM); !errors.Is(err, ErrExited) {
+		t.Fatalf("SIGTERM with nothing running: %v, want ErrExited", err)
+	}
+	spec := Spec{Argv: []string{"sleep", "600"}}
+	c, started, err := r.Start(spec)
+	if err != nil || !started || r.PID() != c.PID() {
+		t.Fatalf("first Start: %v started=%v pid %d/%d", err, started, r.PID(), c.PID())
+	}
+	again, started, err := r.Start(spec)
+	if err != nil || started || again != c {
+		t.Fatalf("Start while running: %v started=%v, want the running child back", err, started)
+	}
+	if err := r.Signal(syscall.SIGKILL); err != nil || !r.Wait(10*time.Second) || r.PID() != 0 {
+		t.Fatalf("after SIGKILL: %v, pid %d", err, r.PID())
+	}
+	next, started, err := r.Start(spec)
+	if err != nil || !started || next.PID() == c.PID() {
+		t.Fatalf("Start after a kill: %v started=%v", err, started)
+	}
+	if err := r.Stop(time.Second); err != nil || r.PID() != 0 {
+		t.Fatalf("Stop: %v, pid %d", err, r.PID())
+	}
+}

@@ -102,7 +102,7 @@ func (l *Lab) do(a labapi.Action) (int, error) {
 			return p, err
 		}
 		if sig == syscall.SIGKILL {
-			c.wait(5 * time.Second)
+			c.run.Wait(5 * time.Second)
 		}
 		return p, nil
 	case labapi.OpStart:

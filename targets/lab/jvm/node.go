@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -31,58 +30,37 @@ type Node struct {
 	argv  []string
 	ready string // log line that says the node is up
 
-	mu sync.Mutex
-	p  *proc.Child // the current process, nil before the first start
+	run proc.Restartable
 }
 
 // Endpoint is Addr:Port.
 func (n *Node) Endpoint() string { return net.JoinHostPort(n.Addr, fmt.Sprint(n.Port)) }
 
 // PID is the node's process id, or 0 when it is not running.
-func (n *Node) PID() int {
-	p := n.current()
-	if p == nil || p.Exited() {
-		return 0
-	}
-	return p.PID()
-}
+func (n *Node) PID() int { return n.run.PID() }
 
 // Paused reports whether the node is stopped by a pause fault.
-func (n *Node) Paused() bool {
-	p := n.current()
-	return p != nil && p.Paused()
-}
-
-func (n *Node) current() *proc.Child {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.p
-}
+func (n *Node) Paused() bool { return n.run.Paused() }
 
 // Running tells whether the node's process is alive.
 func (n *Node) Running() bool { return n.PID() != 0 }
 
 // Start launches the node (again, after a kill or stop) with its original
-// command line and waits until its log says it is ready. The JVM dies with
-// the lab, even a SIGKILLed one (proc.Start).
+// command line and waits until its log says it is ready. A running node is
+// left alone. The JVM dies with the lab, even a SIGKILLed one (proc.Start).
 func (n *Node) Start(ctx context.Context) error {
-	n.mu.Lock()
-	if n.p != nil && !n.p.Exited() {
-		n.mu.Unlock()
-		return nil
-	}
 	// Readiness is read from what this start appends to the log.
 	var offset int64
 	if st, err := os.Stat(n.LogFile); err == nil {
 		offset = st.Size()
 	}
-	p, err := proc.Start(proc.Spec{Argv: n.argv, Log: n.LogFile, Faketime: n.FaketimeFile})
+	p, started, err := n.run.Start(proc.Spec{Argv: n.argv, Log: n.LogFile, Faketime: n.FaketimeFile})
 	if err != nil {
-		n.mu.Unlock()
 		return fmt.Errorf("%s: %w", n.Name, err)
 	}
-	n.p = p
-	n.mu.Unlock()
+	if !started {
+		return nil
+	}
 	if n.Cgroup != "" && os.Geteuid() == 0 {
 		// Best effort: without it a cut is one-way, and Isolate says so.
 		_ = joinCgroup(n.Cgroup, p.PID())
@@ -132,16 +110,7 @@ func logContains(path string, offset int64, needle string) (bool, error) {
 // node is an error except for KILL and CONT, which are then no-ops
 // (idempotent reverts), as for every lab node.
 func (n *Node) Signal(sig syscall.Signal) error {
-	p := n.current()
-	var err error
-	if p == nil {
-		err = proc.ErrExited
-		if sig == syscall.SIGKILL || sig == syscall.SIGCONT {
-			err = nil
-		}
-	} else {
-		err = p.Signal(sig)
-	}
+	err := n.run.Signal(sig)
 	if errors.Is(err, proc.ErrExited) {
 		return errors.New(n.Name + " is not running")
 	}
@@ -151,11 +120,7 @@ func (n *Node) Signal(sig syscall.Signal) error {
 // Stop ends the node: SIGTERM (with SIGCONT, as a paused JVM ignores
 // SIGTERM until continued), then SIGKILL after grace. It returns when the
 // process is gone.
-func (n *Node) Stop(grace time.Duration) {
-	if p := n.current(); p != nil {
-		_ = p.Stop(grace)
-	}
-}
+func (n *Node) Stop(grace time.Duration) { _ = n.run.Stop(grace) }
 
 // SetClockOffset writes the node's libfaketime offset (e.g. "-60s", "+0").
 func (n *Node) SetClockOffset(offset string) error {
