@@ -115,9 +115,11 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 		}
 		fmt.Fprintf(stdio.Out, "journal:  %s\ntimeline: %s\n", sess.Path(), md)
 	}()
+	// A spectator screen (--read-only) still writes notes, as it always
+	// has: the session, not the role, keeps it from arming.
 	role := session.Facilitator
 	if readOnly {
-		role = session.Observer
+		role = session.Scribe
 	}
 	att, err := sess.Attach(session.Person{Name: localUser(), Role: role})
 	if err != nil {

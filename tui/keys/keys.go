@@ -141,9 +141,9 @@ func Describe(b key.Binding) string {
 	return b.Help().Desc
 }
 
-// Refused returns the binding among those a person without p.Arm may not
-// use that msg would have fired, so the screen can say why nothing
-// happens; ok is false for any other key.
+// Refused returns the disabled arming or reverting binding that the
+// pressed key belongs to, so the screen can say why nothing happens; ok is
+// false for any other key.
 func (k *KeyMap) Refused(pressed string) (key.Binding, bool) {
 	for _, b := range k.actions() {
 		if b.Enabled() {
