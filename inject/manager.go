@@ -225,13 +225,10 @@ func (m *Manager) event(k timeline.Kind, r *Record, format string, args ...any) 
 	if m.rec == nil {
 		return
 	}
-	e := timeline.NewEvent(k, "inject", format, args...).
-		With("fault_id", r.ID).With("kind", r.Kind).With("hosts", r.Hosts).
-		With("params", r.Params).With("ttl", r.TTL.String())
-	if r.Error != "" {
-		e = e.With("error", r.Error)
-	}
-	m.rec.Record(e)
+	m.rec.Record(timeline.NewEvent(k, "inject", format, args...).WithData(&timeline.FaultData{
+		FaultID: r.ID, Kind: r.Kind, Hosts: r.Hosts, Params: r.Params,
+		TTL: timeline.Duration(r.TTL), Session: r.Session.String(), Error: r.Error,
+	}))
 }
 
 func (r *Record) armed() Armed {

@@ -138,7 +138,7 @@ func (h hostEvents) record(k timeline.Kind, word string, host *gocql.HostInfo) {
 	h.rec.Record(timeline.Event{
 		Kind: k, Source: "probe:cassandra.quorum", Host: addr,
 		Summary: fmt.Sprintf("%s node %s (%s) is %s, says the driver", h.svc, addr, host.DataCenter(), word),
-		Data:    map[string]any{"service": h.svc, "node": addr, "dc": host.DataCenter(), "host_id": host.HostID()},
+		Data:    &timeline.NodeData{Service: h.svc, Node: addr, DC: host.DataCenter(), HostID: host.HostID()},
 	})
 }
 

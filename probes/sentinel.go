@@ -159,7 +159,7 @@ func (p *sentinelMaster) onEvent(at time.Time, sentinel, channel, payload string
 		p.rec.Record(timeline.Event{
 			Time: at, Kind: timeline.SentinelEvent, Source: "probe:" + p.Name(),
 			Summary: fmt.Sprintf("%s %s %s (from sentinel %s)", p.svc.Name, channel, payload, sentinel),
-			Data:    map[string]any{"event": channel, "payload": payload, "sentinel": sentinel, "service": p.svc.Name},
+			Data:    &timeline.SentinelEventData{Service: p.svc.Name, Event: channel, Payload: payload, Sentinel: sentinel},
 		})
 	}
 }
@@ -200,8 +200,7 @@ func (p *sentinelMaster) switched(at time.Time, sentinel, old, new string) {
 	p.rec.Record(timeline.Event{
 		Time: at, Kind: timeline.SentinelSwitch, Source: "probe:" + p.Name(),
 		Summary: fmt.Sprintf("%s master %s switched %s → %s (seen by %s)", p.svc.Name, p.svc.Master, old, new, how),
-		Data: map[string]any{"service": p.svc.Name, "master_name": p.svc.Master,
-			"old": old, "new": new, "sentinel": sentinel},
+		Data:    &timeline.SwitchData{Service: p.svc.Name, MasterName: p.svc.Master, Old: old, New: new, Sentinel: sentinel},
 	})
 }
 

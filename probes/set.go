@@ -23,9 +23,10 @@ type Set struct {
 }
 
 type entry struct {
-	probe Probe
-	cfg   Config
-	judge *judge
+	probe   Probe
+	cfg     Config
+	judge   *judge
+	service targets.ServiceRef // the service it watches
 
 	mu     sync.Mutex
 	latest Reading
@@ -54,25 +55,35 @@ func NewSet(inv *targets.Inventory, rec *timeline.Recorder, opts Options) (*Set,
 		opts.ClientName = "gameday"
 	}
 	routeDriverLogs(opts.DriverLog)
+	return newSet(inv, rec, opts)
+}
+
+// newSet is NewSet without touching the drivers' process-wide loggers.
+func newSet(inv *targets.Inventory, rec *timeline.Recorder, opts Options) (*Set, error) {
 	s := &Set{rec: rec}
-	add := func(p Probe, cfg Config) {
-		s.entries = append(s.entries, &entry{
-			probe: p, cfg: cfg, judge: &judge{thresholds: cfg.Thresholds, rec: rec, last: StatusPending},
-			latest: Reading{Probe: p.Name(), Target: p.Target(), Status: StatusPending, Window: Duration(cfg.Window)},
-		})
+	// add returns the function a service's builder adds its probes with,
+	// so that each probe knows the service it watches.
+	add := func(kind, name string) func(Probe, Config) {
+		return func(p Probe, cfg Config) {
+			s.entries = append(s.entries, &entry{
+				probe: p, cfg: cfg, judge: &judge{thresholds: cfg.Thresholds, rec: rec, last: StatusPending},
+				latest:  Reading{Probe: p.Name(), Target: p.Target(), Status: StatusPending, Window: Duration(cfg.Window)},
+				service: targets.ServiceRef{Kind: kind, Name: name},
+			})
+		}
 	}
 	for _, svc := range inv.Services.Redis {
-		if err := s.addRedis(svc, opts, add); err != nil {
+		if err := s.addRedis(svc, opts, add("redis", svc.Name)); err != nil {
 			return nil, err
 		}
 	}
 	for _, svc := range inv.Services.Kafka {
-		if err := s.addKafka(svc, opts, add); err != nil {
+		if err := s.addKafka(svc, opts, add("kafka", svc.Name)); err != nil {
 			return nil, err
 		}
 	}
 	for _, svc := range inv.Services.Cassandra {
-		if err := s.addCassandra(svc, opts, add); err != nil {
+		if err := s.addCassandra(svc, opts, add("cassandra", svc.Name)); err != nil {
 			return nil, err
 		}
 	}

@@ -61,7 +61,7 @@ func (t Threshold) measure(r Reading) (float64, bool) {
 		if r.Window == 0 {
 			return 0, false
 		}
-		return float64(r.Count) / r.Window.seconds(), true
+		return float64(r.Count) / r.Window.Std().Seconds(), true
 	case "lag", "agree", "sentinels", "value":
 		return r.Value, true
 	case "master":
@@ -72,8 +72,6 @@ func (t Threshold) measure(r Reading) (float64, bool) {
 	}
 	return 0, false
 }
-
-func (d Duration) seconds() float64 { return float64(d) / 1e9 }
 
 // Check reports whether r meets t, with the measured value as text for
 // event summaries ("p99 812ms"). has is false when r lacks the metric.

@@ -80,10 +80,11 @@ func (m *monitor) consume(sub *timeline.Subscription, stop <-chan struct{}) {
 			if e.Kind != timeline.ProbeWindow {
 				continue
 			}
-			var r probes.Reading
-			if err := e.Decode(&r); err != nil || r.Probe == "" {
+			rp := e.Reading()
+			if rp == nil || rp.Probe == "" {
 				continue
 			}
+			r := *rp
 			if r.Time.IsZero() {
 				r.Time = e.Time
 			}

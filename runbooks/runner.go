@@ -88,15 +88,15 @@ const DefaultRollbackTimeout = 5 * time.Minute
 func (r *Runner) startEvent() timeline.Event {
 	rb := r.Runbook
 	e := timeline.NewEvent(timeline.RunbookStep, "runbook", "runbook %s started: %d steps", rb.Name, len(rb.Steps))
+	data := &timeline.StepData{Runbook: rb.Name, Phase: "begin"}
 	if len(rb.Vars) > 0 {
 		e.Summary += " (" + VarsLine(rb.Vars) + ")"
-		vars := map[string]any{}
+		data.Vars = map[string]string{}
 		for _, v := range rb.Vars {
-			vars[v.Name] = v.Value
+			data.Vars[v.Name] = v.Value
 		}
-		e = e.With("vars", vars)
 	}
-	return e.With("runbook", rb.Name).With("phase", "begin")
+	return e.WithData(data)
 }
 
 // VarsLine lists variables as "name=value, …" in their order.

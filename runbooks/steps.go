@@ -94,24 +94,15 @@ func (r *Runner) runStep(ctx context.Context, steps []Step, i int, rollback bool
 // steps (count), action, phase ("start"/"end"), result and detail at the
 // end, rollback (true for rollback steps).
 func (r *Runner) record(e timeline.Event, s Step, i int, rollback bool, phase, result, detail string) {
-	e = e.With("runbook", r.Runbook.Name).With("step", i+1).With("action", string(s.Action)).With("phase", phase)
-	if rollback {
-		e = e.With("rollback", true)
-	}
-	if result != "" {
-		e = e.With("result", result)
-	}
-	if detail != "" {
-		e = e.With("detail", detail)
-	}
-	r.Recorder.Record(e)
+	r.Recorder.Record(e.WithData(&timeline.StepData{Runbook: r.Runbook.Name, Step: i + 1, Action: string(s.Action),
+		Phase: phase, Rollback: rollback, Result: result, Detail: detail}))
 }
 
 // do performs one step and returns a short detail for its end line.
 func (r *Runner) do(ctx context.Context, s Step) (string, error) {
 	switch s.Action {
 	case ActionNote:
-		r.Recorder.Record(timeline.NewEvent(timeline.Note, "runbook", "%s", s.Note))
+		r.Recorder.Record(timeline.NewEvent(timeline.Note, "runbook", "%s", s.Note).WithData(&timeline.NoteData{Author: "runbook"}))
 		return "", nil
 	case ActionHold:
 		return "", sleep(ctx, s.Hold)

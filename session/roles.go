@@ -82,6 +82,6 @@ func visible(r Role, e timeline.Event) bool {
 	if strings.HasPrefix(string(e.Kind), "fault.") {
 		return false
 	}
-	_, names := e.Data["fault_id"]
-	return !names
+	_, names := e.UnknownData["fault_id"]
+	return !names && e.Fault() == nil
 }

@@ -47,6 +47,10 @@ type Config struct {
 	Runbook *runbooks.Runbook
 	// Title replaces the report's default title.
 	Title string
+	// Services is the inventory's service membership recorded in
+	// session.start, so that the journal alone attributes breaches to the
+	// services a fault touched; nil means probes.Membership(Targets).
+	Services []timeline.ServiceInfo
 	// StateDir holds sessions/ and ledger.jsonl ("" for the default state
 	// directory, $XDG_STATE_HOME/gameday).
 	StateDir string
@@ -136,6 +140,11 @@ func Open(cfg Config) (*Session, error) {
 		}
 	}
 	info := timeline.SessionInfo{Source: cfg.Source, Inventory: cfg.Inventory, Title: cfg.Title}
+	info.Services = cfg.Services
+	if info.Services == nil && cfg.Targets != nil {
+		// The membership lets the journal alone attribute what happened.
+		info.Services = probes.Membership(cfg.Targets)
+	}
 	if cfg.Runbook != nil {
 		info.Runbook = cfg.Runbook.Name
 		if info.Title == "" {
@@ -325,7 +334,7 @@ func (s *Session) Close(reason string) error {
 		s.stop()
 	}
 	if s.cfg.Resume <= 0 && s.sink.path() != "" {
-		s.rec.Record(timeline.NewEvent(timeline.SessionEnd, "gameday", "session ended: %s", reason).With("reason", reason))
+		s.rec.Record(timeline.EndEvent(reason))
 	}
 	s.rec.Close() // ends the fan-out's subscription
 	s.done.Wait()

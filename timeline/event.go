@@ -6,6 +6,7 @@ package timeline
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -17,7 +18,7 @@ type Kind string
 // exports and the TUI switch on them.
 const (
 	SessionStart Kind = "session.start" // a TUI, probe or runbook session began
-	SessionEnd   Kind = "session.end"   // it ended (Data["reason"])
+	SessionEnd   Kind = "session.end"   // it ended (SessionEndData)
 	SessionJoin  Kind = "session.join"  // someone attached a screen to a shared session (Data: person, role, from)
 	SessionLeave Kind = "session.leave" // they detached (Data: person, role)
 	SessionRole  Kind = "session.role"  // a facilitator handed the role to someone (Data: person, role, by)
@@ -26,35 +27,45 @@ const (
 	FaultArmed    Kind = "fault.armed"    // inject ran and verify saw the fault in place
 	FaultReverted Kind = "fault.reverted" // revert ran and verify saw it gone
 	FaultExpired  Kind = "fault.expired"  // the host's TTL guard reverted it
-	FaultFailed   Kind = "fault.failed"   // arming or reverting failed (Data["error"])
+	FaultFailed   Kind = "fault.failed"   // arming or reverting failed (FaultData.Error)
 
-	ProbeWindow    Kind = "probe.window"    // one closed window of a probe (Data: probes.Reading)
+	ProbeWindow    Kind = "probe.window"    // one closed window of a probe (Reading)
 	ProbeBreach    Kind = "probe.breach"    // status changed to breach
 	ProbeRecovered Kind = "probe.recovered" // status changed back to ok
 	ProbeError     Kind = "probe.error"     // status changed to error (cannot measure)
 
-	SentinelSwitch Kind = "sentinel.switch" // +switch-master seen (Data: old, new)
+	SentinelSwitch Kind = "sentinel.switch" // +switch-master seen (SwitchData)
 	SentinelEvent  Kind = "sentinel.event"  // +sdown, +odown, +failover-end, …
 	NodeUp         Kind = "node.up"         // a driver saw a node come up
 	NodeDown       Kind = "node.down"       // a driver saw a node go down
 
 	RunbookStep    Kind = "runbook.step"    // a runbook step started or ended
-	RunbookVerdict Kind = "runbook.verdict" // the runbook's verdict (Data["verdict"])
+	RunbookVerdict Kind = "runbook.verdict" // the runbook's verdict (VerdictData)
 
 	Note Kind = "note" // an operator's note
 )
 
-// Event is one thing that happened, as the journal stores it. Data carries
-// structured detail; its keys are snake_case and documented by the producer.
-// Secrets never go into an Event.
+// Event is one thing that happened, as the journal stores it. Data is the
+// event's typed payload (see eventdata.go): after Recorder.Record, and in
+// events read back from a journal, an event of a registered kind carries a
+// pointer to its registered type, or nil. Secrets never go into an Event:
+// Record redacts what slips through.
 type Event struct {
-	Seq     uint64         `json:"seq"`
-	Time    time.Time      `json:"time"`
-	Kind    Kind           `json:"kind"`
-	Source  string         `json:"source"`
-	Host    string         `json:"host,omitempty"`
-	Summary string         `json:"summary"`
-	Data    map[string]any `json:"data,omitempty"`
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"time"`
+	Kind    Kind      `json:"kind"`
+	Source  string    `json:"source"`
+	Host    string    `json:"host,omitempty"`
+	Summary string    `json:"summary"`
+	Data    any       `json:"data,omitempty"`
+	// UnknownData holds the data members this gameday does not know: a
+	// field a newer gameday added, or every member of an unknown kind.
+	// They are written back as read and shown raw.
+	UnknownData map[string]json.RawMessage `json:"-"`
+	// UnknownFields holds unknown top-level members of a journal line.
+	UnknownFields map[string]json.RawMessage `json:"-"`
+
+	redacted bool // Record already redacted it: the journal need not again
 }
 
 // NewEvent returns an Event of kind k from source with a formatted summary.
@@ -63,46 +74,96 @@ func NewEvent(k Kind, source, format string, args ...any) Event {
 	return Event{Kind: k, Source: source, Summary: fmt.Sprintf(format, args...)}
 }
 
-// With returns a copy of e with Data[key] set to v.
-func (e Event) With(key string, v any) Event {
-	d := make(map[string]any, len(e.Data)+1)
-	for k, old := range e.Data {
-		d[k] = old
-	}
-	d[key] = v
-	e.Data = d
-	return e
-}
-
-// WithData returns a copy of e whose Data is v encoded as a JSON object
-// (v is usually a struct with json tags, such as probes.Reading).
+// WithData returns a copy of e carrying v (usually a value or pointer of
+// the kind's registered type) as its Data.
 func (e Event) WithData(v any) Event {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return e.With("data_error", err.Error())
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return e.With("data_error", err.Error())
-	}
-	e.Data = m
+	e.Data, e.UnknownData, e.redacted = v, nil, false
+	e.normalize()
 	return e
 }
 
-// Decode fills v (a pointer to a struct with json tags) from e.Data. It is
-// the inverse of WithData and works the same on live and reloaded events.
-func (e Event) Decode(v any) error {
-	b, err := json.Marshal(e.Data)
+// DataAs returns e's Data as a *T, or nil when it holds something else.
+func DataAs[T any](e Event) *T {
+	p, _ := e.Data.(*T)
+	return p
+}
+
+// Reading returns the reading of a probe.* event, or nil.
+func (e Event) Reading() *Reading { return DataAs[Reading](e) }
+
+// Fault returns the data of a fault.* event, or nil.
+func (e Event) Fault() *FaultData { return DataAs[FaultData](e) }
+
+// Session returns the data of a session.start event, or nil.
+func (e Event) Session() *SessionData { return DataAs[SessionData](e) }
+
+// Switch returns the data of a sentinel.switch event, or nil.
+func (e Event) Switch() *SwitchData { return DataAs[SwitchData](e) }
+
+// DataJSON returns e's data as one JSON object (typed Data and UnknownData
+// together), or nil when it has none: what the journal stores, for raw
+// display and the JSON export.
+func (e Event) DataJSON() json.RawMessage {
+	e.normalize()
+	b, err := e.dataObject()
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return json.RawMessage(b)
+}
+
+// Deprecated helpers for producers and readers written before Data was
+// typed. They work on typed and unknown data alike, at the price of a JSON
+// round trip; new code uses the typed Data.
+
+// With returns a copy of e with the data member key set to v.
+//
+// Deprecated: attach the kind's typed data with WithData.
+func (e Event) With(key string, v any) Event {
+	raw, err := json.Marshal(v)
 	if err != nil {
-		return err
+		raw = quoteJSON(err.Error())
+		key = "data_error"
+	}
+	obj := e.members()
+	obj[key] = raw
+	e.Data, e.UnknownData, e.redacted = nil, obj, false
+	e.normalize()
+	return e
+}
+
+// Decode fills v (a pointer to a struct with json tags) from e's data.
+//
+// Deprecated: use the typed Data (DataAs, Event.Reading, …).
+func (e Event) Decode(v any) error {
+	e.normalize()
+	if e.Data != nil && len(e.UnknownData) == 0 && reflect.TypeOf(v) == reflect.TypeOf(e.Data) {
+		reflect.ValueOf(v).Elem().Set(reflect.ValueOf(e.Data).Elem())
+		return nil
+	}
+	b := e.DataJSON()
+	if b == nil {
+		b = json.RawMessage("{}")
 	}
 	return json.Unmarshal(b, v)
 }
 
-// String returns the data value for key as a string, or "".
+// String returns the data member key as a string, or "".
+//
+// Deprecated: use the typed Data.
 func (e Event) String(key string) string {
-	if s, ok := e.Data[key].(string); ok {
+	var s string
+	if raw, ok := e.members()[key]; ok && json.Unmarshal(raw, &s) == nil {
 		return s
 	}
 	return ""
+}
+
+// members returns a fresh map of e's data members, typed and unknown.
+func (e Event) members() map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	if b := e.DataJSON(); b != nil {
+		_ = json.Unmarshal(b, &m)
+	}
+	return m
 }

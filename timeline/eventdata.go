@@ -1,18 +1,138 @@
 package timeline
 
-// FaultData is the Data of fault.arming, fault.armed, fault.reverted,
-// fault.expired and fault.failed events, as the report reads it. Producers
-// attach it with Event.WithData so that every event of one fault carries the
-// same fault_id.
-type FaultData struct {
-	FaultID string            `json:"fault_id"`
-	Kind    string            `json:"kind"`             // fault kind: "latency", "process-kill", …
-	Hosts   []string          `json:"hosts"`            // inventory host names
-	Params  map[string]string `json:"params,omitempty"` // no secrets: they are dropped anyway
-	Error   string            `json:"error,omitempty"`  // fault.failed only
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
+
+// The typed Data of each kind of event. After Recorder.Record, and in every
+// event ReadJournal returns, an event of a kind listed here carries a
+// pointer to its type (or nil when the event had no data): *Reading for
+// probe.*, *FaultData for fault.*, and so on. Read it with the accessors
+// (Event.Reading, Event.Fault, …) or a type switch; never by string key.
+
+// JournalFormat is the journal format this gameday writes, recorded in
+// every session.start. Journals written before it was recorded are format
+// 1; a journal with a higher number comes from a newer gameday.
+const JournalFormat = 2
+
+// SessionData is the Data of session.start: what the session ran against,
+// so that a journal alone is enough to attribute what happened.
+type SessionData struct {
+	// Format is the JournalFormat of the gameday that wrote the journal.
+	Format    int    `json:"format,omitzero"`
+	Inventory string `json:"inventory,omitzero"` // inventory name or path
+	Runbook   string `json:"runbook,omitzero"`   // runbook name, when one drives the session
+	Title     string `json:"title,omitzero"`     // report title
+	// Services is the inventory's service membership: which hosts each
+	// service runs on and which probes watch it.
+	Services []ServiceInfo `json:"services,omitempty"`
 }
 
-// Verdicts a runbook.verdict event carries in Data["verdict"].
+// ServiceInfo is one service of the inventory as a session saw it.
+type ServiceInfo struct {
+	Kind  string   `json:"kind"`  // "redis", "kafka" or "cassandra"
+	Name  string   `json:"name"`  // the inventory's service name
+	Hosts []string `json:"hosts"` // inventory host names running it (its blast radius)
+	// Probes name the probes that watch it, as ProbeName renders them
+	// ("redis.latency cache").
+	Probes []string `json:"probes,omitempty"`
+	// Sentinels is how many Sentinels watch a Redis deployment, so that
+	// "seen by 2/3 sentinels" can be said from the journal alone.
+	Sentinels int `json:"sentinels,omitzero"`
+}
+
+// SessionEndData is the Data of session.end.
+type SessionEndData struct {
+	Reason string `json:"reason,omitzero"`
+}
+
+// FaultData is the Data of fault.arming, fault.armed, fault.reverted,
+// fault.expired and fault.failed events. Every event of one fault carries
+// the same FaultID.
+type FaultData struct {
+	FaultID string   `json:"fault_id"`
+	Kind    string   `json:"kind"`             // fault kind: "latency", "process-kill", …
+	Hosts   []string `json:"hosts"`            // inventory host names
+	Params  Params   `json:"params,omitempty"` // redacted when recorded
+	TTL     Duration `json:"ttl,omitzero"`     // the TTL guard's time to live
+	Session string   `json:"session,omitzero"` // the gameday process that armed it
+	Error   string   `json:"error,omitzero"`   // fault.failed only
+	// Injected is when the first inject command began on a host: the
+	// moment its effects can start. Zero when the producer did not say;
+	// the analyzer then counts from fault.arming.
+	Injected time.Time `json:"injected,omitzero"`
+}
+
+// Params are a fault's parameters by name, as text.
+type Params map[string]string
+
+// UnmarshalJSON reads a parameter object whose values may be numbers or
+// booleans (older producers did not stringify them) as text.
+func (p *Params) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(Params, len(raw))
+	for k, v := range raw {
+		var s string
+		switch {
+		case json.Unmarshal(v, &s) == nil:
+		case string(v) == "null":
+			continue
+		default:
+			s = string(bytes.TrimSpace(v))
+		}
+		out[k] = s
+	}
+	*p = out
+	return nil
+}
+
+// SwitchData is the Data of sentinel.switch: a Redis master changed.
+type SwitchData struct {
+	Service    string `json:"service"`           // inventory service name
+	MasterName string `json:"master_name"`       // Sentinel's name for the master
+	Old        string `json:"old"`               // host:port
+	New        string `json:"new"`               // host:port
+	Sentinel   string `json:"sentinel,omitzero"` // the Sentinel that told, or "poll"
+	// SeenBy counts the Sentinels that announced the switch, when known.
+	SeenBy int `json:"seen_by,omitzero"`
+}
+
+// SentinelEventData is the Data of sentinel.event: one message from one
+// Sentinel's event channels (+sdown, +odown, +failover-end, …).
+type SentinelEventData struct {
+	Service  string `json:"service"`
+	Event    string `json:"event"`   // the channel: "+sdown"
+	Payload  string `json:"payload"` // "master mymaster 127.0.0.1 6379"
+	Sentinel string `json:"sentinel"`
+}
+
+// NodeData is the Data of node.up and node.down: a driver's view of a node.
+type NodeData struct {
+	Service string `json:"service"`
+	Node    string `json:"node"` // host:port
+	DC      string `json:"dc,omitzero"`
+	HostID  string `json:"host_id,omitzero"`
+}
+
+// StepData is the Data of runbook.step.
+type StepData struct {
+	Runbook  string `json:"runbook"`
+	Step     int    `json:"step,omitzero"` // 1-based; 0 for the runbook's own begin
+	Action   string `json:"action,omitzero"`
+	Phase    string `json:"phase"` // "begin", "start" or "end"
+	Rollback bool   `json:"rollback,omitzero"`
+	Result   string `json:"result,omitzero"`
+	Detail   string `json:"detail,omitzero"`
+	// Vars are the runbook's variables, on its begin event.
+	Vars map[string]string `json:"vars,omitempty"`
+}
+
+// Verdicts a runbook.verdict event carries.
 const (
 	VerdictHeld     = "held"
 	VerdictDeviated = "deviated"
@@ -26,10 +146,29 @@ type ConditionResult struct {
 	Worst     string `json:"worst,omitempty"` // worst value seen, with its unit
 }
 
-// VerdictData is the Data of a runbook.verdict event.
+// VerdictData is the Data of runbook.verdict.
 type VerdictData struct {
 	Verdict    string            `json:"verdict"` // VerdictHeld, VerdictDeviated or VerdictAborted
 	Runbook    string            `json:"runbook,omitempty"`
 	Reason     string            `json:"reason,omitempty"` // why it deviated or aborted, one line
 	Conditions []ConditionResult `json:"conditions,omitempty"`
+}
+
+// NoteData is the Data of a note; the text is the event's Summary.
+type NoteData struct {
+	Author string `json:"author,omitzero"` // who wrote it: a person's name, or "runbook"
+	Role   string `json:"role,omitzero"`   // their role in the session: "facilitator", "scribe", …
+}
+
+func init() {
+	RegisterData[SessionData](SessionStart)
+	RegisterData[SessionEndData](SessionEnd)
+	RegisterData[FaultData](FaultArming, FaultArmed, FaultReverted, FaultExpired, FaultFailed)
+	RegisterData[Reading](ProbeWindow, ProbeBreach, ProbeRecovered, ProbeError)
+	RegisterData[SwitchData](SentinelSwitch)
+	RegisterData[SentinelEventData](SentinelEvent)
+	RegisterData[NodeData](NodeUp, NodeDown)
+	RegisterData[StepData](RunbookStep)
+	RegisterData[VerdictData](RunbookVerdict)
+	RegisterData[NoteData](Note)
 }

@@ -1,23 +1,11 @@
 package timeline
 
 import (
-	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
-
-// faultEvent is FaultData as the report decodes it: params may hold numbers
-// when a producer did not stringify them.
-type faultEvent struct {
-	FaultID string         `json:"fault_id"`
-	Kind    string         `json:"kind"`
-	Hosts   []string       `json:"hosts"`
-	Params  map[string]any `json:"params"`
-	Error   string         `json:"error"`
-}
 
 // faultLife collects the events of one fault.
 type faultLife struct {
@@ -44,15 +32,17 @@ func analyzeFaults(evs []Event, obs *observations, start, end time.Time) []Fault
 		if !isFaultKind(e.Kind) {
 			continue
 		}
-		var fe faultEvent
-		_ = e.Decode(&fe) // a fault event with odd data still marks a time
+		fe := e.Fault()
+		if fe == nil {
+			fe = &FaultData{} // a fault event with odd data still marks a time
+		}
 		id := fe.FaultID
 		if id == "" {
 			id = fe.Kind + "@" + strings.Join(fe.Hosts, ",")
 		}
 		l := byID[id]
 		if l == nil {
-			l = &faultLife{first: e.Time, rep: FaultReport{ID: ScrubText(fe.FaultID), State: "armed"}}
+			l = &faultLife{first: e.Time, rep: FaultReport{ID: fe.FaultID, State: "armed"}}
 			byID[id] = l
 			lives = append(lives, l)
 		}
@@ -66,14 +56,12 @@ func analyzeFaults(evs []Event, obs *observations, start, end time.Time) []Fault
 	return reps
 }
 
-func (l *faultLife) absorb(e Event, fe faultEvent) {
+func (l *faultLife) absorb(e Event, fe *FaultData) {
 	if l.rep.Kind == "" {
-		l.rep.Kind = ScrubText(fe.Kind)
+		l.rep.Kind = fe.Kind
 	}
 	if len(l.rep.Hosts) == 0 && len(fe.Hosts) > 0 {
-		for _, h := range fe.Hosts {
-			l.rep.Hosts = append(l.rep.Hosts, ScrubText(h))
-		}
+		l.rep.Hosts = append(l.rep.Hosts, fe.Hosts...)
 	}
 	if !l.hasParams && len(fe.Params) > 0 {
 		l.rep.Params = params(fe.Params)
@@ -92,9 +80,9 @@ func (l *faultLife) absorb(e Event, fe faultEvent) {
 		l.ended = e.Time
 		l.rep.State = strings.TrimPrefix(string(e.Kind), "fault.")
 	case FaultFailed:
-		l.rep.Error = ScrubText(fe.Error)
+		l.rep.Error = fe.Error
 		if l.rep.Error == "" {
-			l.rep.Error = ScrubText(e.Summary)
+			l.rep.Error = e.Summary
 		}
 		if l.ended.IsZero() {
 			l.rep.State = "failed"
@@ -105,24 +93,14 @@ func (l *faultLife) absorb(e Event, fe faultEvent) {
 	}
 }
 
-// params lists the fault parameters that are set, sorted by name, without
-// secrets.
-func params(m map[string]any) []Param {
+// params lists the fault parameters that are set, sorted by name.
+func params(m map[string]string) []Param {
 	ps := []Param{}
-	for k, v := range Redact(m) {
-		var s string
-		switch v := v.(type) {
-		case string:
-			s = v
-		case float64:
-			s = strconv.FormatFloat(v, 'f', -1, 64)
-		default:
-			s = fmt.Sprint(v)
-		}
-		if s == "" || s == "<nil>" {
+	for k, v := range m {
+		if v == "" {
 			continue // an unset optional parameter says nothing
 		}
-		ps = append(ps, Param{Name: ScrubText(k), Value: ScrubText(s)})
+		ps = append(ps, Param{Name: k, Value: v})
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
 	return ps
@@ -248,7 +226,7 @@ func impact(rep *FaultReport, obs *observations, on, until, start time.Time) {
 			continue
 		}
 		r := ob.r
-		if ob.kind != ProbeWindow || ob.t.After(until) && !ob.t.Add(-r.Window).Before(until) {
+		if ob.kind != ProbeWindow || ob.t.After(until) && !ob.t.Add(-r.Window.Std()).Before(until) {
 			continue
 		}
 		at := secondsOf(ob.t.Sub(start))

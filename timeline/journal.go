@@ -102,9 +102,10 @@ func (j *Journal) prepare() error {
 func (j *Journal) Path() string { return j.path }
 
 // Append writes e as one line and fsyncs it before returning, so that an
-// event the Recorder reports as synced survives a crash. Data keys that look
-// secret are dropped (see Redact); a Data value JSON cannot encode (NaN, a
-// channel) is replaced by a data_error entry rather than losing the event.
+// event the Recorder reports as synced survives a crash. An event that did
+// not come through a Recorder is redacted here; a Data value JSON cannot
+// encode (NaN, a channel) is replaced by a data_error entry rather than
+// losing the event.
 func (j *Journal) Append(e Event) error {
 	return j.AppendBatch([]Event{e})
 }
@@ -143,13 +144,14 @@ func (j *Journal) AppendBatch(evs []Event) error {
 }
 
 func encodeLine(e Event) ([]byte, error) {
-	e.Data = Redact(e.Data)
-	line, err := json.Marshal(e)
+	e.normalize()
+	e.redact()
+	line, err := e.MarshalJSON()
 	if err == nil {
 		return line, nil
 	}
-	e.Data = map[string]any{"data_error": err.Error()}
-	if line, err = json.Marshal(e); err != nil {
+	e.Data, e.UnknownData = nil, map[string]json.RawMessage{"data_error": quoteJSON(err.Error())}
+	if line, err = e.MarshalJSON(); err != nil {
 		return nil, fmt.Errorf("encode event %d: %w", e.Seq, err)
 	}
 	return line, nil

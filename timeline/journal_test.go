@@ -83,7 +83,7 @@ func TestJournalModesAndRoundTrip(t *testing.T) {
 	}
 	for i, e := range got {
 		if e.Seq != evs[i].Seq || !e.Time.Equal(evs[i].Time) || e.Summary != evs[i].Summary ||
-			e.Data["p99"] != evs[i].Data["p99"] || e.Host != "redis-1" {
+			e.Reading().P99 != evs[i].Reading().P99 || e.Host != "redis-1" {
 			t.Errorf("event %d = %+v, want %+v", i, e, evs[i])
 		}
 	}
@@ -148,7 +148,7 @@ func TestJournalDropsSecretKeys(t *testing.T) {
 	if !strings.Contains(string(raw), `"delay":"5s"`) {
 		t.Errorf("journal lost the harmless params: %s", raw)
 	}
-	if _, ok := e.Data["password"]; !ok {
+	if e.String("password") != "hunter2" {
 		t.Error("Append modified the caller's Data map")
 	}
 }

@@ -3,11 +3,12 @@ package timeline
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Warning is a problem in a journal that did not stop it from loading: a
@@ -40,6 +41,7 @@ func ReadJournal(r io.Reader, name string) ([]Event, []Warning, error) {
 		events []Event
 		warns  []Warning
 		br     = bufio.NewReaderSize(r, 64<<10)
+		newer  bool // the newer-format warning is given once
 	)
 	for line := 1; ; line++ {
 		raw, err := br.ReadBytes('\n')
@@ -52,6 +54,11 @@ func ReadJournal(r io.Reader, name string) ([]Event, []Warning, error) {
 			e, derr := decodeEvent(body)
 			switch {
 			case derr == nil:
+				if sd := e.Session(); sd != nil && sd.Format > JournalFormat && !newer {
+					newer = true
+					warns = append(warns, Warning{name, line, fmt.Sprintf(
+						"written by a newer gameday (journal format %d; this one reads format %d): what it does not know is shown as recorded", sd.Format, JournalFormat)})
+				}
 				events = append(events, e)
 			case !complete:
 				warns = append(warns, Warning{name, line, fmt.Sprintf(
@@ -67,13 +74,14 @@ func ReadJournal(r io.Reader, name string) ([]Event, []Warning, error) {
 }
 
 // decodeEvent decodes one journal line. A line missing its kind is not an
-// event, even if it is valid JSON.
+// event, even if it is valid JSON. The event is redacted, so that a journal
+// written before redaction at write time shows no secret either.
 func decodeEvent(b []byte) (Event, error) {
 	var e Event
-	if err := json.Unmarshal(b, &e); err != nil {
-		var se *json.SyntaxError
+	if err := e.UnmarshalJSON(b); err != nil {
+		var se *jsontext.SyntacticError
 		if errors.As(err, &se) {
-			return Event{}, fmt.Errorf("not valid JSON at column %d: %v", se.Offset, err)
+			return Event{}, fmt.Errorf("not valid JSON at column %d: %v", se.ByteOffset+1, se.Err)
 		}
 		return Event{}, fmt.Errorf("not an event: %v", err)
 	}
@@ -83,5 +91,6 @@ func decodeEvent(b []byte) (Event, error) {
 	if e.Time.IsZero() {
 		return Event{}, errors.New(`not an event: field "time" is missing`)
 	}
+	e.redact()
 	return e, nil
 }

@@ -72,12 +72,16 @@ func NewRecorder(opts ...RecorderOption) *Recorder {
 	return r
 }
 
-// Record stamps e (Seq always, Time when zero), hands it to the sink queue and
-// offers it to every subscriber, and returns the stamped event. It never
-// blocks for longer than a mutex hold. Events recorded after Close are
-// dropped. e.Data is shared with subscribers and the sink, so the producer
-// must not modify that map afterwards (Event.With copies).
+// Record stamps e (Seq always, Time when zero), gives its Data the kind's
+// registered type and redacts secrets from it (so that no subscriber, and
+// no journal, ever sees one), hands it to the sink queue and offers it to
+// every subscriber, and returns the stamped event. It never blocks for
+// longer than a mutex hold. Events recorded after Close are dropped.
+// e.Data is shared with subscribers and the sink, so the producer must not
+// modify what it points to afterwards.
 func (r *Recorder) Record(e Event) Event {
+	e.normalize()
+	e.redact()
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()

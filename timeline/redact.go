@@ -1,21 +1,23 @@
 package timeline
 
 import (
+	"encoding/json"
+	"reflect"
 	"regexp"
 	"strings"
 )
 
-// secretKeyParts are fragments of Data keys whose values must never reach a
-// journal or an export. Producers should not record secrets at all; this is
-// the second line of defence for when one slips through.
+// secretKeyParts are fragments of data keys whose values must never reach a
+// journal, a screen or an export. Producers should not record secrets at
+// all; redaction is the second line of defence for when one slips through.
 var secretKeyParts = []string{
 	"password", "passwd", "secret", "token", "credential",
 	"identity", "key_path", "keypath", "key_file", "keyfile",
 	"private_key", "privatekey", "api_key", "apikey", "passphrase",
 }
 
-// IsSecretKey reports whether a Data key looks like it holds a secret or the
-// path of one (an SSH identity file).
+// IsSecretKey reports whether a data key (or a fault parameter's name)
+// looks like it holds a secret or the path of one (an SSH identity file).
 func IsSecretKey(key string) bool {
 	k := strings.ToLower(key)
 	for _, p := range secretKeyParts {
@@ -26,102 +28,253 @@ func IsSecretKey(key string) bool {
 	return false
 }
 
-// Redact returns data without secret-looking keys, at any depth. The input is
-// never modified (subscribers share it); when nothing needs dropping it is
-// returned as is.
-func Redact(data map[string]any) map[string]any {
-	if !needsRedact(data) {
-		return data
-	}
-	out, _ := redactValue(data).(map[string]any)
-	return out
-}
-
-func needsRedact(v any) bool {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if IsSecretKey(k) || needsRedact(x) {
-				return true
-			}
-		}
-	case []any:
-		for _, x := range v {
-			if needsRedact(x) {
-				return true
-			}
-		}
-	case map[string]string:
-		for k := range v {
-			if IsSecretKey(k) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func redactValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, x := range v {
-			if !IsSecretKey(k) {
-				m[k] = redactValue(x)
-			}
-		}
-		return m
-	case []any:
-		s := make([]any, len(v))
-		for i, x := range v {
-			s[i] = redactValue(x)
-		}
-		return s
-	case map[string]string:
-		m := make(map[string]string, len(v))
-		for k, x := range v {
-			if !IsSecretKey(k) {
-				m[k] = x
-			}
-		}
-		return m
-	}
-	return v
-}
-
-// Text patterns scrubbed from free text (summaries, notes, values) in
-// exports: "password=…"-style assignments and SSH identity file paths.
+// Text patterns scrubbed from free text (summaries, notes, parameter
+// values, error messages): assignments and flags that carry a secret,
+// Redis AUTH, credentials in URLs, bearer tokens and SSH identity files.
 var (
-	secretAssign = regexp.MustCompile(`(?i)\b(password|passwd|secret|token)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)`)
-	redisAuth    = regexp.MustCompile(`(?i)\b(requirepass|masterauth)(\s+)("[^"]*"|'[^']*'|\S+)`)
+	secretAssign = regexp.MustCompile(`(?i)\b([a-z0-9_.-]*(?:password|passwd|passphrase|secret|token|apikey|api_key|api-key|credential)[a-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)`)
+	secretFlag   = regexp.MustCompile(`(?i)(\s|^)(--?(?:password|passwd|pass|pwd|secret|token|auth|api-key|requirepass|masterauth)|requirepass|masterauth)(\s+)("[^"]*"|'[^']*'|\S+)`)
+	redisCLIAuth = regexp.MustCompile(`(\bredis-cli\b[^|;&\n]*?\s-a\s+)("[^"]*"|'[^']*'|\S+)`)
+	redisAUTH    = regexp.MustCompile(`\bAUTH(\s+)("[^"]*"|'[^']*'|\S+)((\s+)("[^"]*"|'[^']*'|[^\s"']+))?`)
+	urlUserinfo  = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)`)
+	bearer       = regexp.MustCompile(`(?i)\b(bearer\s+)(\S+)`)
 	identityPath = regexp.MustCompile(`\S*(/\.ssh/|\bid_(rsa|ecdsa|ed25519|dsa)\b)\S*`)
 )
 
-// ScrubText replaces secret assignments and identity file paths in free text
-// with "[redacted]".
+// Redacted replaces a secret in text.
+const Redacted = "[redacted]"
+
+// ScrubText replaces secrets in free text with "[redacted]". It is
+// idempotent and cheap on text that holds none of its trigger words.
 func ScrubText(s string) string {
 	if !mayHoldSecret(s) {
 		return s
 	}
-	s = secretAssign.ReplaceAllString(s, "$1$2[redacted]")
-	s = redisAuth.ReplaceAllString(s, "$1$2[redacted]")
-	return identityPath.ReplaceAllString(s, "[redacted]")
+	s = secretAssign.ReplaceAllString(s, "$1$2"+Redacted)
+	s = secretFlag.ReplaceAllString(s, "$1$2$3"+Redacted)
+	s = redisCLIAuth.ReplaceAllString(s, "$1"+Redacted)
+	s = redisAUTH.ReplaceAllStringFunc(s, scrubAUTH)
+	s = urlUserinfo.ReplaceAllString(s, "$1"+Redacted+"$3")
+	s = bearer.ReplaceAllString(s, "$1"+Redacted)
+	return identityPath.ReplaceAllString(s, Redacted)
 }
 
-// scrubTriggers are substrings without which neither pattern can match;
-// checking them first keeps a 10k-event export from running the regular
-// expressions on every summary.
-var scrubTriggers = []string{"passw", "secret", "token", "requirepass", "masterauth", "/.ssh/", "id_"}
+// scrubAUTH redacts the last argument of "AUTH [user] password".
+func scrubAUTH(m string) string {
+	sub := redisAUTH.FindStringSubmatch(m)
+	if sub[3] != "" {
+		return "AUTH" + sub[1] + sub[2] + sub[4] + Redacted
+	}
+	return "AUTH" + sub[1] + Redacted
+}
+
+// scrubTriggers are substrings (matched ignoring ASCII case) without which
+// no pattern can match; checking them first keeps redaction off the
+// regular expressions for almost every event.
+var scrubTriggers = []string{"pass", "pwd", "secret", "token", "apikey", "api_key", "api-key",
+	"credential", "auth", "://", "bearer", "/.ssh/", "id_"}
 
 func mayHoldSecret(s string) bool {
-	if s == "" {
+	if len(s) < 3 {
 		return false
 	}
-	lower := strings.ToLower(s)
 	for _, t := range scrubTriggers {
-		if strings.Contains(lower, t) {
+		if containsFold(s, t) {
 			return true
 		}
 	}
 	return false
+}
+
+// containsFold reports whether s contains sub (lower-case ASCII), ignoring
+// ASCII case, without allocating.
+func containsFold(s, sub string) bool {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+// Redact returns data without secret-looking keys, at any depth, and with
+// every string scrubbed. The input is never modified (subscribers share
+// it); when nothing needs changing it is returned as is.
+func Redact(data map[string]any) map[string]any {
+	v, changed := scrubValue(reflect.ValueOf(data))
+	if !changed {
+		return data
+	}
+	out, _ := v.Interface().(map[string]any)
+	return out
+}
+
+// redact scrubs e in place (its Data and maps are replaced by scrubbed
+// copies when they hold a secret, never modified): what Record does to
+// every event before anyone sees it, and the journal reader to every
+// event it loads, so that older journals are shown under the same rules.
+func (e *Event) redact() {
+	if e.redacted {
+		return
+	}
+	e.Source, e.Host, e.Summary = ScrubText(e.Source), ScrubText(e.Host), ScrubText(e.Summary)
+	if e.Data != nil {
+		if v, changed := scrubValue(reflect.ValueOf(e.Data)); changed {
+			e.Data = v.Interface()
+		}
+	}
+	e.UnknownData = redactRaw(e.UnknownData)
+	e.UnknownFields = redactRaw(e.UnknownFields)
+	e.redacted = true
+}
+
+// redactRaw drops secret keys from raw members and scrubs the strings in
+// the values that may hold a secret.
+func redactRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
+	var out map[string]json.RawMessage
+	for k, raw := range m {
+		keep, secretKey := raw, IsSecretKey(k)
+		if !secretKey && mayHoldSecret(string(raw)) {
+			var v any
+			if json.Unmarshal(raw, &v) == nil {
+				if sv, changed := scrubValue(reflect.ValueOf(v)); changed {
+					keep, _ = json.Marshal(sv.Interface())
+				}
+			}
+		}
+		if !secretKey && string(keep) == string(raw) {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]json.RawMessage, len(m))
+			for k2, r2 := range m {
+				out[k2] = r2
+			}
+		}
+		if secretKey {
+			delete(out, k)
+		} else {
+			out[k] = keep
+		}
+	}
+	if out == nil {
+		return m
+	}
+	return out
+}
+
+// scrubValue walks v and returns a copy without secret map keys and with
+// every string scrubbed, and whether anything changed; when nothing did,
+// it returns v itself and allocates nothing.
+func scrubValue(v reflect.Value) (reflect.Value, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		s := v.String()
+		if t := ScrubText(s); t != s {
+			n := reflect.New(v.Type()).Elem()
+			n.SetString(t)
+			return n, true
+		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			break
+		}
+		if e, changed := scrubValue(v.Elem()); changed {
+			p := reflect.New(v.Type().Elem())
+			p.Elem().Set(e)
+			return p, true
+		}
+	case reflect.Interface:
+		if v.IsNil() {
+			break
+		}
+		if e, changed := scrubValue(v.Elem()); changed {
+			n := reflect.New(v.Type()).Elem()
+			n.Set(e)
+			return n, true
+		}
+	case reflect.Struct:
+		var out reflect.Value
+		for i := range v.NumField() {
+			if !v.Type().Field(i).IsExported() {
+				continue
+			}
+			if f, changed := scrubValue(v.Field(i)); changed {
+				if !out.IsValid() {
+					out = reflect.New(v.Type()).Elem()
+					out.Set(v)
+				}
+				out.Field(i).Set(f)
+			}
+		}
+		if out.IsValid() {
+			return out, true
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			break
+		}
+		var out reflect.Value
+		for i := range v.Len() {
+			if e, changed := scrubValue(v.Index(i)); changed {
+				if !out.IsValid() {
+					out = copySeq(v)
+				}
+				out.Index(i).Set(e)
+			}
+		}
+		if out.IsValid() {
+			return out, true
+		}
+	case reflect.Map:
+		if v.IsNil() || v.Type().Key().Kind() != reflect.String {
+			break
+		}
+		var out reflect.Value
+		for it := v.MapRange(); it.Next(); {
+			k := it.Key()
+			secret := IsSecretKey(k.String())
+			nk, kChanged := scrubValue(k)
+			nv, vChanged := scrubValue(it.Value())
+			if !secret && !kChanged && !vChanged {
+				continue
+			}
+			if !out.IsValid() {
+				out = reflect.MakeMapWithSize(v.Type(), v.Len())
+				for it2 := v.MapRange(); it2.Next(); {
+					out.SetMapIndex(it2.Key(), it2.Value())
+				}
+			}
+			out.SetMapIndex(k, reflect.Value{}) // delete
+			if !secret {
+				out.SetMapIndex(nk, nv)
+			}
+		}
+		if out.IsValid() {
+			return out, true
+		}
+	}
+	return v, false
+}
+
+func copySeq(v reflect.Value) reflect.Value {
+	if v.Kind() == reflect.Array {
+		out := reflect.New(v.Type()).Elem()
+		out.Set(v)
+		return out
+	}
+	out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+	reflect.Copy(out, v)
+	return out
 }

@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"cmp"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"time"
@@ -71,14 +72,14 @@ func (s Seconds) Duration() time.Duration {
 // EventRow is one event as reports show it: secrets dropped, time relative
 // to the report's start.
 type EventRow struct {
-	Seq     uint64         `json:"seq"`
-	At      Seconds        `json:"at_s"`
-	Time    time.Time      `json:"time"`
-	Kind    Kind           `json:"kind"`
-	Source  string         `json:"source"`
-	Host    string         `json:"host,omitempty"`
-	Summary string         `json:"summary"`
-	Data    map[string]any `json:"data,omitempty"`
+	Seq     uint64          `json:"seq"`
+	At      Seconds         `json:"at_s"`
+	Time    time.Time       `json:"time"`
+	Kind    Kind            `json:"kind"`
+	Source  string          `json:"source"`
+	Host    string          `json:"host,omitempty"`
+	Summary string          `json:"summary"`
+	Data    json.RawMessage `json:"data,omitempty"`
 }
 
 // FaultReport is one fault's life and its effect on the probes.
@@ -167,6 +168,10 @@ type Point struct {
 // by their order in the slice) into a Report.
 func BuildReport(events []Event, opts ReportOptions) *Report {
 	evs := slices.Clone(events)
+	for i := range evs {
+		evs[i].normalize()
+		evs[i].redact() // a no-op for recorded and reloaded events
+	}
 	slices.SortStableFunc(evs, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	r := &Report{
 		Format:     ReportFormat,
@@ -213,40 +218,29 @@ func BuildReport(events []Event, opts ReportOptions) *Report {
 // header fills the title, inventory and verdict from session.start and
 // runbook.verdict events (the first start, the last verdict).
 func (r *Report) header(evs []Event) {
-	var verdict *Event
+	var verdict *VerdictData
 	for i := range evs {
 		e := &evs[i]
 		switch e.Kind {
 		case SessionStart:
-			if r.Inventory == "" {
-				r.Inventory = ScrubText(e.String("inventory"))
-			}
-			if r.Runbook == "" {
-				r.Runbook = ScrubText(e.String("runbook"))
-			}
-			if r.Title == "" {
-				r.Title = ScrubText(e.String("title"))
+			if sd := e.Session(); sd != nil {
+				r.Inventory = cmp.Or(r.Inventory, sd.Inventory)
+				r.Runbook = cmp.Or(r.Runbook, sd.Runbook)
+				r.Title = cmp.Or(r.Title, sd.Title)
 			}
 		case RunbookVerdict:
-			verdict = e
+			if v := DataAs[VerdictData](*e); v != nil && v.Verdict != "" {
+				verdict = v
+			}
 		}
 	}
 	if r.Runbook != "" {
 		r.Verdict = NoVerdict
 	}
 	if verdict != nil {
-		var v VerdictData
-		if err := verdict.Decode(&v); err == nil && v.Verdict != "" {
-			r.Verdict = ScrubText(v.Verdict)
-			r.Reason = ScrubText(v.Reason)
-			for _, c := range v.Conditions {
-				c.Condition, c.Worst = ScrubText(c.Condition), ScrubText(c.Worst)
-				r.Hypothesis = append(r.Hypothesis, c)
-			}
-			if r.Runbook == "" {
-				r.Runbook = ScrubText(v.Runbook)
-			}
-		}
+		r.Verdict, r.Reason = verdict.Verdict, verdict.Reason
+		r.Hypothesis = append(r.Hypothesis, verdict.Conditions...)
+		r.Runbook = cmp.Or(r.Runbook, verdict.Runbook)
 	}
 	if r.Title == "" {
 		r.Title = "Game day"
@@ -262,50 +256,9 @@ func (r *Report) row(e Event) EventRow {
 		At:      secondsOf(e.Time.Sub(r.Start)),
 		Time:    e.Time.UTC(),
 		Kind:    e.Kind,
-		Source:  ScrubText(e.Source),
-		Host:    ScrubText(e.Host),
-		Summary: ScrubText(e.Summary),
-		Data:    scrubData(Redact(e.Data)),
+		Source:  e.Source,
+		Host:    e.Host,
+		Summary: e.Summary,
+		Data:    e.DataJSON(),
 	}
-}
-
-// scrubData copies data with ScrubText applied to every string value.
-func scrubData(data map[string]any) map[string]any {
-	if data == nil {
-		return nil
-	}
-	out, _ := scrubValue(data).(map[string]any)
-	return out
-}
-
-func scrubValue(v any) any {
-	switch v := v.(type) {
-	case string:
-		return ScrubText(v)
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, x := range v {
-			m[k] = scrubValue(x)
-		}
-		return m
-	case []any:
-		s := make([]any, len(v))
-		for i, x := range v {
-			s[i] = scrubValue(x)
-		}
-		return s
-	case map[string]string:
-		m := make(map[string]string, len(v))
-		for k, x := range v {
-			m[k] = ScrubText(x)
-		}
-		return m
-	case []string:
-		s := make([]string, len(v))
-		for i, x := range v {
-			s[i] = ScrubText(x)
-		}
-		return s
-	}
-	return v
 }

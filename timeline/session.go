@@ -64,6 +64,23 @@ type SessionInfo struct {
 	Inventory string // inventory name or path, shown in the report
 	Runbook   string // runbook name, when one drives the session
 	Title     string // report title; defaults to the runbook or "Game day"
+	// Services is the inventory's service membership (probes.Membership):
+	// what lets the analyzer attribute a breach to the faulted hosts.
+	Services []ServiceInfo
+}
+
+// EndEvent is the session.end event of a session that ended for reason.
+func EndEvent(reason string) Event {
+	return NewEvent(SessionEnd, "gameday", "session ended: %s", reason).WithData(&SessionEndData{Reason: reason})
+}
+
+// StartEvent returns the session.start event of the session info
+// describes, stamped with this gameday's JournalFormat.
+func (info SessionInfo) StartEvent() Event {
+	return NewEvent(SessionStart, firstNonEmpty(info.Source, "gameday"), "session started").WithData(&SessionData{
+		Format: JournalFormat, Inventory: info.Inventory, Runbook: info.Runbook, Title: info.Title,
+		Services: info.Services,
+	})
 }
 
 // Session is a Recorder wired to a fresh journal of its own.
@@ -122,22 +139,10 @@ func CreateSessionJournal(dir string, now time.Time) (*Journal, error) {
 	return j, err
 }
 
-// StartEvent is the session.start event that opens a session described by
-// info, in a new journal or appended to an existing one.
-func (info SessionInfo) StartEvent() Event {
-	start := NewEvent(SessionStart, firstNonEmpty(info.Source, "gameday"), "session started")
-	for k, v := range map[string]string{"inventory": info.Inventory, "runbook": info.Runbook, "title": info.Title} {
-		if v != "" {
-			start = start.With(k, v)
-		}
-	}
-	return start
-}
-
 // Close records session.end with reason, flushes every event to the journal
 // and closes it. It returns the first error the journal reported.
 func (s *Session) Close(reason string) error {
-	s.Recorder.Record(NewEvent(SessionEnd, "gameday", "session ended: %s", reason).With("reason", reason))
+	s.Recorder.Record(EndEvent(reason))
 	s.Recorder.Close()
 	werr := s.Recorder.Err()
 	cerr := s.Journal.Close()

@@ -6,53 +6,10 @@ import (
 	"time"
 )
 
-// probeReading is the part of a probes.Reading the report reads, taken
-// straight from an event's Data. (timeline cannot import probes: probes
-// imports timeline.) Reading Data directly instead of through Event.Decode
-// keeps a 10k-event export fast; live and reloaded events hold the same
-// JSON-shaped values, since producers attach Readings with WithData.
-type probeReading struct {
-	Probe, Target, Status string
-	Value, P99            float64
-	Window                time.Duration
-}
-
-// readingOf extracts the reading of a probe.* event.
-func readingOf(e Event) (probeReading, bool) {
-	p := probeReading{
-		Probe:  e.String("probe"),
-		Target: e.String("target"),
-		Status: e.String("status"),
-		Value:  number(e.Data["value"]),
-		P99:    number(e.Data["p99"]),
-	}
-	if p.Probe == "" {
-		return p, false
-	}
-	switch w := e.Data["window"].(type) {
-	case string:
-		p.Window, _ = time.ParseDuration(w)
-	case float64:
-		p.Window = time.Duration(w)
-	}
-	return p, true
-}
-
-// name is how reports name the probe: "redis.latency redis".
-func (p probeReading) name() string {
-	return strings.TrimSpace(p.Probe + " " + p.Target)
-}
-
-func number(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case int:
-		return float64(n)
-	case int64:
-		return float64(n)
-	}
-	return 0
+// readingOf returns the reading of a probe.* event.
+func readingOf(e Event) (*Reading, bool) {
+	r := e.Reading()
+	return r, r != nil && r.Probe != ""
 }
 
 // observation is one probe.* or sentinel.switch event, parsed once so that
@@ -61,7 +18,7 @@ type observation struct {
 	t      time.Time
 	kind   Kind
 	name   string // "redis.latency redis"; "" for sentinel.switch
-	r      probeReading
+	r      *Reading
 	status string // the status the event sets, "" if none
 }
 
@@ -76,7 +33,7 @@ func observe(evs []Event) *observations {
 	o := &observations{}
 	for _, e := range evs {
 		if e.Kind == SentinelSwitch {
-			o.list = append(o.list, observation{t: e.Time, kind: e.Kind})
+			o.list = append(o.list, observation{t: e.Time, kind: e.Kind, r: &Reading{}})
 			continue
 		}
 		if !strings.HasPrefix(string(e.Kind), "probe.") {
@@ -86,8 +43,8 @@ func observe(evs []Event) *observations {
 		if !ok {
 			continue
 		}
-		ob := observation{t: e.Time, kind: e.Kind, name: r.name(), r: r, status: statusSet(e.Kind, r)}
-		o.maxWindow = max(o.maxWindow, r.Window)
+		ob := observation{t: e.Time, kind: e.Kind, name: r.Name(), r: r, status: statusSet(e.Kind, r)}
+		o.maxWindow = max(o.maxWindow, r.Window.Std())
 		o.list = append(o.list, ob)
 	}
 	return o
@@ -95,7 +52,7 @@ func observe(evs []Event) *observations {
 
 // statusSet is the probe status an event of kind k sets, or "". Windows
 // still pending say nothing.
-func statusSet(k Kind, r probeReading) string {
+func statusSet(k Kind, r *Reading) string {
 	switch k {
 	case ProbeBreach:
 		return "breach"
@@ -104,8 +61,8 @@ func statusSet(k Kind, r probeReading) string {
 	case ProbeRecovered:
 		return "ok"
 	case ProbeWindow:
-		if r.Status == "ok" || r.Status == "breach" || r.Status == "error" {
-			return r.Status
+		if r.Status == StatusOK || r.Status == StatusBreach || r.Status == StatusError {
+			return string(r.Status)
 		}
 	}
 	return ""

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/inject/sshx"
+	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/roles"
@@ -143,13 +144,12 @@ func openManager(s managerSetup) (*inject.Manager, roles.Live, func(), error) {
 	}
 	var sess *session.Session
 	if s.Journal != "" || s.Record {
-		label := ""
-		if s.Inventory != "" {
-			label = inventoryName(inv)
-		}
 		cfg := session.Config{
-			Source: session.CLISource, Inventory: label, Title: "Game day (gameday inject/revert)",
+			Source: session.CLISource, Title: "Game day (gameday inject/revert)",
 			Journal: s.Journal, Resume: session.CLIResume,
+		}
+		if s.Inventory != "" {
+			cfg.Inventory, cfg.Services = inventoryName(inv), probes.Membership(inv)
 		}
 		if s.Journal == "" {
 			// Dry runs and bad input leave no session behind.

@@ -184,9 +184,8 @@ func probeStream(ctx context.Context, set *probes.Set, rec *timeline.Recorder, o
 			if ev.Kind != timeline.ProbeWindow {
 				continue
 			}
-			var r probes.Reading
-			if err := ev.Decode(&r); err == nil {
-				out.write(r)
+			if r := ev.Reading(); r != nil {
+				out.write(*r)
 			}
 		}
 	}

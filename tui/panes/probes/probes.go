@@ -119,10 +119,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) apply(e timeline.Event) tea.Cmd {
 	switch e.Kind {
 	case timeline.ProbeWindow:
-		var rd gp.Reading
-		if err := e.Decode(&rd); err != nil || rd.Probe == "" {
+		rp := e.Reading()
+		if rp == nil || rp.Probe == "" {
 			return nil
 		}
+		rd := *rp
 		r := m.row(rd.Probe, rd.Target)
 		if rd.Threshold == "" {
 			rd.Threshold = r.reading.Threshold
@@ -139,9 +140,13 @@ func (m *Model) apply(e timeline.Event) tea.Cmd {
 				continue
 			}
 			r.flashUntil = until
-			r.switched = e.String("old") + " → " + e.String("new")
-			if nw := e.String("new"); nw != "" {
-				r.reading.Master = nw
+			sw := e.Switch()
+			if sw == nil {
+				continue
+			}
+			r.switched = sw.Old + " → " + sw.New
+			if sw.New != "" {
+				r.reading.Master = sw.New
 			}
 			flashed = true
 		}
@@ -156,14 +161,12 @@ func (m *Model) apply(e timeline.Event) tea.Cmd {
 	return nil
 }
 
-// switchMatches tells whether a sentinel.switch event concerns target.
-// Producers name the service in Data["service"] or Data["target"]; an event
-// naming neither concerns every Sentinel row.
+// switchMatches tells whether a sentinel.switch event concerns target; an
+// event naming no service concerns every Sentinel row.
 func switchMatches(e timeline.Event, target string) bool {
-	for _, k := range []string{"target", "service"} {
-		if s := e.String(k); s != "" {
-			return s == target || strings.HasPrefix(target, s+" ") || strings.HasPrefix(s, target)
-		}
+	if sw := e.Switch(); sw != nil && sw.Service != "" {
+		s := sw.Service
+		return s == target || strings.HasPrefix(target, s+" ") || strings.HasPrefix(s, target)
 	}
 	return true
 }
