@@ -38,6 +38,7 @@ const (
 	SentinelEvent  Kind = "sentinel.event"  // +sdown, +odown, +failover-end, …
 	NodeUp         Kind = "node.up"         // a driver saw a node come up
 	NodeDown       Kind = "node.down"       // a driver saw a node go down
+	KafkaLeader    Kind = "kafka.leader"    // a partition's leader moved (LeaderData)
 
 	RunbookStep    Kind = "runbook.step"    // a runbook step started or ended
 	RunbookVerdict Kind = "runbook.verdict" // the runbook's verdict (VerdictData)

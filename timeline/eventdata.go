@@ -119,6 +119,15 @@ type NodeData struct {
 	HostID  string `json:"host_id,omitzero"`
 }
 
+// LeaderData is the Data of kafka.leader: a partition's leader moved.
+type LeaderData struct {
+	Service   string `json:"service"`
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Old       int32  `json:"old"` // broker id; -1 for none
+	New       int32  `json:"new"`
+}
+
 // StepData is the Data of runbook.step.
 type StepData struct {
 	Runbook  string `json:"runbook"`
@@ -168,6 +177,7 @@ func init() {
 	RegisterData[SwitchData](SentinelSwitch)
 	RegisterData[SentinelEventData](SentinelEvent)
 	RegisterData[NodeData](NodeUp, NodeDown)
+	RegisterData[LeaderData](KafkaLeader)
 	RegisterData[StepData](RunbookStep)
 	RegisterData[VerdictData](RunbookVerdict)
 	RegisterData[NoteData](Note)

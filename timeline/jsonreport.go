@@ -15,6 +15,9 @@ func WriteJSON(w io.Writer, events []Event, opts ReportOptions) error {
 
 // WriteJSON encodes r as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
+	if len(r.Events) == 0 && len(r.events) > 0 {
+		r.Events = r.eventRows()
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -81,7 +81,7 @@ func TestReportSameLiveAndReloaded(t *testing.T) {
 	}
 	f := r.Faults[0]
 	if f.TimeToDetect == nil || *f.TimeToDetect != 1 || f.TimeToRecover == nil || *f.TimeToRecover != 1 ||
-		f.WorstP99 == nil || f.WorstP99.Value != 600 || len(f.Params) != 1 {
+		len(f.Impact) != 1 || f.Impact[0].WorstP99 == nil || f.Impact[0].WorstP99.Value != 600 || len(f.Params) != 1 {
 		t.Errorf("fault from live events = %+v", f)
 	}
 }

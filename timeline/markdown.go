@@ -9,10 +9,12 @@ import (
 	"time"
 )
 
-// WriteMarkdown writes the report a team pastes into its wiki: header and
-// verdict, operator notes, hypothesis table, one section per fault, a Mermaid
-// gantt chart of faults and breaches, Mermaid charts of p99, and the full
-// event table. The output depends only on events and opts.
+// WriteMarkdown writes the report a team pastes into its wiki: first a
+// summary a manager can read (hypothesis, each fault in one line, notes),
+// then the details — header, hypothesis, each fault's figures, a Mermaid
+// gantt chart of faults and breaches, each probe's windows summarised and
+// charted, and the table of significant events. The output depends only on
+// events and opts.
 func WriteMarkdown(w io.Writer, events []Event, opts ReportOptions) error {
 	return BuildReport(events, opts).WriteMarkdown(w)
 }
@@ -21,12 +23,12 @@ func WriteMarkdown(w io.Writer, events []Event, opts ReportOptions) error {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	m := &mdWriter{w: bw, r: r, multiDay: r.Start.YearDay() != r.End.YearDay() || r.Start.Year() != r.End.Year()}
+	m.summary()
 	m.header()
-	m.notes()
 	m.hypothesis()
 	m.faults()
 	m.gantt()
-	m.p99()
+	m.probes()
 	m.events()
 	if m.err != nil {
 		return m.err
@@ -57,9 +59,56 @@ func (m *mdWriter) section(title string, items int, empty string) bool {
 	return items > 0
 }
 
-func (m *mdWriter) header() {
+// summary is the first screen: what a manager reads.
+func (m *mdWriter) summary() {
 	r := m.r
 	m.printf("# %s\n\n", cell(r.Title))
+	when := "—"
+	if !r.Start.IsZero() {
+		when = fmt.Sprintf("%s %s UTC, %s", r.Start.Format("2006-01-02"), r.Start.Format("15:04"),
+			r.Duration.Duration().Round(time.Second))
+	}
+	m.printf("%s · inventory %s · %s · %s\n\n", when, orDash(cell(r.Inventory)),
+		plural(len(r.Faults), "%d faults", "1 fault"), plural(len(r.Notes), "%d notes", "1 note"))
+	for _, w := range r.Warnings {
+		m.printf("> **Warning:** %s\n\n", cell(w))
+	}
+	switch r.Verdict {
+	case VerdictHeld:
+		m.printf("**The hypothesis held.**")
+	case VerdictDeviated:
+		m.printf("**The hypothesis did not hold.**")
+	case VerdictAborted:
+		m.printf("**The runbook was aborted.**")
+	case NoRunbook:
+		m.printf("No runbook: no hypothesis was tested.")
+	default:
+		m.printf("**%s.**", capitalize(cell(r.Verdict)))
+	}
+	if r.Reason != "" {
+		m.printf(" %s", cell(r.Reason))
+	}
+	m.printf("\n\n")
+	if len(r.Faults) > 0 {
+		m.printf("Faults:\n\n")
+		for i, f := range r.Faults {
+			m.printf("%d. **%s** on %s at %s — %s\n", i+1, orDash(cell(f.Kind)), orDash(cell(strings.Join(f.Hosts, ", "))),
+				rel(f.StartAt, false), cell(strings.Join(f.Figures(), " · ")))
+		}
+		m.printf("\n")
+	}
+	if len(r.Notes) > 0 {
+		m.printf("Notes:\n\n")
+		for _, n := range r.Notes {
+			m.printf("- %s — %s\n", rel(n.At, false), cell(n.Summary))
+		}
+		m.printf("\n")
+	}
+}
+
+func (m *mdWriter) header() {
+	r := m.r
+	m.printf("## Details\n\n")
 	m.printf("| | |\n|---|---|\n")
 	if !r.Start.IsZero() {
 		m.printf("| Date | %s |\n", r.Start.Format("2006-01-02"))
@@ -75,24 +124,22 @@ func (m *mdWriter) header() {
 		verdict += " — " + cell(r.Reason)
 	}
 	m.printf("| Verdict | %s |\n", verdict)
+	if len(r.Services) > 0 {
+		var svcs []string
+		for _, s := range r.Services {
+			svcs = append(svcs, fmt.Sprintf("%s/%s on %s", s.Kind, s.Name, strings.Join(s.Hosts, ", ")))
+		}
+		m.printf("| Services | %s |\n", cell(strings.Join(svcs, "; ")))
+	}
 	m.printf("| Faults | %d |\n", len(r.Faults))
 	m.printf("| Operator notes | %d |\n", len(r.Notes))
-	m.printf("| Events | %d |\n", len(r.Events))
+	total := 0
+	for _, n := range r.Counts {
+		total += n
+	}
+	m.printf("| Events | %d (%d probe windows, summarised below) |\n", total, r.Counts[ProbeWindow])
 	if r.Journal != "" {
 		m.printf("| Journal | `%s` |\n", cell(r.Journal))
-	}
-	m.printf("\n")
-	for _, w := range r.Warnings {
-		m.printf("> **Warning:** %s\n\n", cell(w))
-	}
-}
-
-func (m *mdWriter) notes() {
-	if !m.section("Operator notes", len(m.r.Notes), "No notes were taken.") {
-		return
-	}
-	for _, n := range m.r.Notes {
-		m.printf("- %s (%s) — %s\n", rel(n.At, false), m.abs(n.Time, false), cell(n.Summary))
 	}
 	m.printf("\n")
 }
@@ -122,16 +169,24 @@ func (m *mdWriter) faults() {
 		if f.ID != "" {
 			m.printf("| Fault | `%s` |\n", cell(f.ID))
 		}
-		m.printf("| Hosts | %s |\n", orDash(cell(strings.Join(f.Hosts, ", "))))
 		ps := make([]string, len(f.Params))
 		for j, p := range f.Params {
 			ps[j] = "`" + strings.ReplaceAll(cell(p.Name+"="+p.Value), "`", "'") + "`"
 		}
 		m.printf("| Parameters | %s |\n", orDash(strings.Join(ps, " ")))
+		switch f.Attribution {
+		case "membership":
+			m.printf("| Services on its hosts | %s |\n", orDash(cell(strings.Join(f.Services, ", "))))
+		case "host names":
+			m.printf("| Services on its hosts | %s (guessed from the host names: the journal predates recorded membership) |\n", cell(strings.Join(f.Services, ", ")))
+		default:
+			m.printf("| Services on its hosts | unknown: every probe counts |\n")
+		}
+		m.printf("| Started | %s |\n", m.at(&f.StartAt))
 		if f.ArmedAt != nil {
-			m.printf("| Armed | %s |\n", m.at(f.ArmedAt))
+			m.printf("| Armed (verified) | %s |\n", m.at(f.ArmedAt))
 		} else {
-			m.printf("| Armed | never — arming began at %s |\n", m.at(f.ArmingAt))
+			m.printf("| Armed | never |\n")
 		}
 		switch {
 		case f.EndedAt != nil:
@@ -144,35 +199,138 @@ func (m *mdWriter) faults() {
 		if f.Error != "" && f.EndedAt != nil {
 			m.printf("| Error | %s |\n", cell(f.Error))
 		}
-		detect := "no breach"
-		if f.TimeToDetect != nil {
-			detect = fmt.Sprintf("%s (%s)", f.TimeToDetect.Duration(), cell(f.DetectedBy))
-		}
-		m.printf("| Time to detect | %s |\n", detect)
-		recover := "—"
-		switch {
-		case f.TimeToRecover != nil:
-			recover = f.TimeToRecover.Duration().String()
-		case len(f.Breached) == 0:
-			recover = "nothing to recover from"
-		case f.EndedAt != nil:
-			recover = "not recovered by the end of the journal"
-		}
-		m.printf("| Time to recover | %s |\n", recover)
-		m.printf("| Probes breached | %s |\n", orDash(cell(strings.Join(f.Breached, ", "))))
-		m.printf("| Worst p99 | %s |\n", latency(f.Latency))
-		m.printf("| Max lag | %s |\n", measure(f.MaxLag, "%.0f messages"))
-		m.printf("| Min QUORUM success | %s |\n", measure(f.MinQuorum, "%.2f %%"))
-		m.printf("| Master changes | %d |\n\n", f.MasterChanges)
+		m.faultFigures(&f)
+		m.printf("\n")
 	}
 }
 
+// faultFigures writes the figure rows of one fault's table.
+func (m *mdWriter) faultFigures(f *FaultReport) {
+	detect := "no alarm from its services"
+	if f.TimeToDetect != nil {
+		var by []string
+		for _, d := range f.Detections {
+			by = append(by, fmt.Sprintf("%s %s", d.Probe, Took(d.After)))
+		}
+		detect = fmt.Sprintf("%s (%s)", Took(*f.TimeToDetect), strings.Join(by, ", "))
+	}
+	m.printf("| Time to detect | %s |\n", cell(detect))
+	if len(f.NotCredited) > 0 {
+		m.printf("| Not credited (alarmed in the minute before) | %s |\n", cell(strings.Join(f.NotCredited, ", ")))
+	}
+	for _, rf := range f.Redis {
+		if rf.Failover == nil && !rf.ClientAlarm {
+			continue
+		}
+		name := ofService(rf.Service)
+		if rf.Failover != nil {
+			m.printf("| Failover%s | %s to +switch-master (new master %s%s) |\n", name, Took(*rf.Failover), cell(rf.NewMaster),
+				plural(rf.Switches, ", %d switches", ""))
+		}
+		ok := "not ok again by the end of the journal"
+		if rf.ClientsOK != nil {
+			ok = Took(*rf.ClientsOK)
+		}
+		if rf.ClientAlarm {
+			m.printf("| Clients ok again%s | %s |\n", name, ok)
+		}
+	}
+	for _, kf := range f.Kafka {
+		if kf.LagPeak != nil && kf.LagPeak.Value > kf.LagBaseline {
+			drain := "not drained by the end of the journal"
+			if kf.DrainTime != nil {
+				drain = "drained in " + Took(*kf.DrainTime)
+			}
+			m.printf("| Consumer lag%s | peak %s after %s (before: %s), %s |\n", ofService(kf.Service), number(kf.LagPeak.Value),
+				Took(kf.LagPeak.At), number(kf.LagBaseline), drain)
+		}
+		if kf.LeaderMoves > 0 {
+			m.printf("| Leader moves%s | %d |\n", ofService(kf.Service), kf.LeaderMoves)
+		}
+	}
+	for _, cf := range f.Cassandra {
+		if cf.MinSuccess == nil || cf.MinSuccess.Value >= cf.Baseline {
+			continue
+		}
+		dip := "not back by the end of the journal"
+		if cf.Dip != nil {
+			dip = "for " + Took(*cf.Dip)
+		}
+		m.printf("| QUORUM success%s | down to %s %% after %s (before: %s %%), %s |\n", ofService(cf.Service),
+			number(cf.MinSuccess.Value), Took(cf.MinSuccess.At), number(cf.Baseline), dip)
+	}
+	heal := "—"
+	switch {
+	case f.TimeToSelfHeal != nil:
+		heal = Took(*f.TimeToSelfHeal)
+	case f.TimeToDetect != nil && f.EndedAt != nil:
+		heal = "no: its probes were ok again only after it ended"
+	}
+	m.printf("| Time to self-heal | %s |\n", heal)
+	recover := "—"
+	switch {
+	case f.TimeToRecover != nil:
+		recover = Took(*f.TimeToRecover)
+		if f.TimeToSelfHeal != nil {
+			recover += " (already self-healed)"
+		}
+	case f.TimeToDetect == nil:
+		recover = "nothing to recover from"
+	case f.EndedAt != nil:
+		recover = "not recovered by the end of the journal"
+	}
+	m.printf("| Time to recover | %s |\n", recover)
+	for _, im := range f.Impact {
+		m.printf("| Worst of %s | %s |\n", cell(im.Probe), impact(im))
+	}
+	if len(f.AlsoSeen) > 0 {
+		var also []string
+		for _, d := range f.AlsoSeen {
+			also = append(also, fmt.Sprintf("%s %s", d.Probe, Took(d.After)))
+		}
+		m.printf("| Also seen (other services, not credited) | %s |\n", cell(strings.Join(also, ", ")))
+	}
+}
+
+// ofService renders " (name)" for a named service, "" otherwise.
+func ofService(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " (" + cell(name) + ")"
+}
+
+// plural formats n with many unless n is 1, where it writes one.
+func plural(n int, many, one string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
+}
+
+// impact renders one probe's worst values during a fault.
+func impact(im ProbeImpact) string {
+	var parts []string
+	if im.WorstP99 != nil {
+		parts = append(parts, fmt.Sprintf("p99 %s ms after %s", number(im.WorstP99.Value), Took(im.WorstP99.At)))
+	}
+	if im.Min != nil && im.Max != nil && im.WorstP99 == nil {
+		parts = append(parts, fmt.Sprintf("%s–%s %s", number(im.Min.Value), number(im.Max.Value), cell(im.Unit)))
+	}
+	if im.Unmeasured > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d windows not measurable", im.Unmeasured, im.Windows))
+	}
+	return orDash(strings.TrimSpace(strings.Join(parts, ", ")))
+}
+
+// events writes the significant events, repeats merged.
 func (m *mdWriter) events() {
-	if !m.section("Events", len(m.r.Events), "The journal holds no events.") {
+	if !m.section("Events", len(m.r.Rows), "The journal holds no significant events.") {
 		return
 	}
+	m.printf("Probe windows are summarised above; the JSON export (`--format json`) has every event.\n\n")
 	m.printf("| +Time | Time (UTC) | Kind | Source | Host | Summary |\n|---|---|---|---|---|---|\n")
-	for _, e := range m.r.Events {
+	for _, e := range m.r.Rows {
 		summary := cell(e.Summary)
 		if e.Kind == Note {
 			summary = "**" + summary + "**"
@@ -217,34 +375,6 @@ func rel(s Seconds, ms bool) string {
 		return fmt.Sprintf("+%d:%02d:%s", h, mnt, secs)
 	}
 	return fmt.Sprintf("+%d:%s", mnt, secs)
-}
-
-// latency renders each latency probe's worst p99 during a fault:
-// "redis.latency redis 512.0 ms (+0:34), 3 windows not measurable; …".
-func latency(ls []LatencyImpact) string {
-	var parts []string
-	for _, l := range ls {
-		var p string
-		if l.WorstP99 != nil {
-			p = fmt.Sprintf("%s %.1f ms (%s)", cell(l.Probe), *l.WorstP99, rel(*l.At, false))
-		} else if l.Unmeasured > 0 {
-			p = cell(l.Probe) + " no measurement"
-		}
-		if l.Unmeasured > 0 {
-			p += fmt.Sprintf(", %d windows not measurable", l.Unmeasured)
-		}
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	return orDash(strings.Join(parts, "; "))
-}
-
-func measure(v *Measure, format string) string {
-	if v == nil {
-		return "—"
-	}
-	return fmt.Sprintf(format+" (%s, %s)", v.Value, cell(v.Probe), rel(v.At, false))
 }
 
 // cell makes text safe inside a markdown table cell: one line, no pipes, no

@@ -26,7 +26,7 @@ func (m *mdWriter) gantt() {
 			if end == nil {
 				end = &r.Duration
 			}
-			m.printf("    %s :crit, f%d, %s\n", taskName(f.Kind+" "+strings.Join(f.Hosts, ",")), i+1, m.span(*f.ArmingAt, *end))
+			m.printf("    %s :crit, f%d, %s\n", taskName(f.Kind+" "+strings.Join(f.Hosts, ",")), i+1, m.span(f.StartAt, *end))
 		}
 	}
 	if len(r.Breaches) > 0 {
@@ -76,42 +76,72 @@ func taskName(s string) string {
 	return s
 }
 
-// p99 draws one Mermaid xychart per probe series. The x axis is numeric
-// (seconds since start) and xychart spaces values evenly over it, so every
-// step between the first and last point gets a value; a step without a
-// window repeats the previous value.
-func (m *mdWriter) p99() {
-	if !m.section("p99 over time", len(m.r.P99), "No probe reported a p99.") {
+// probes writes, for each probe, a table of its windows by step (lowest,
+// median and highest headline value, breaches, errors) and a Mermaid
+// xychart of the value. The chart's x axis is numeric and xychart spaces
+// values evenly over it, which the chart's points are (two per step).
+func (m *mdWriter) probes() {
+	if !m.section("Probes", len(m.r.Probes), "No probe reported a window.") {
 		return
 	}
-	for _, s := range m.r.P99 {
-		firstP, lastP := s.Points[0], s.Points[len(s.Points)-1]
-		first, last := float64(firstP.At), float64(lastP.At)
-		n := lastP.step - firstP.step + 1
-		filled := make([]bool, n)
-		raw := make([]float64, n)
-		for _, p := range s.Points {
-			i := p.step - firstP.step
-			raw[i], filled[i] = p.Value, true
-		}
-		values := make([]string, n)
-		for i := range raw {
-			if !filled[i] {
-				raw[i] = raw[i-1] // the first step is always filled
+	for _, p := range m.r.Probes {
+		unit := cell(p.Unit)
+		m.printf("### %s\n\n", cell(p.Probe))
+		m.printf("%d windows, %d in breach, %d could not measure; one row per %s.\n\n",
+			p.Windows, p.BreachWindows, p.ErrorWindows, p.Step.Duration())
+		m.printf("| From | Windows | Min | Median | Max | Breach | Errors |\n|---|---|---|---|---|---|---|\n")
+		for _, b := range p.Buckets {
+			if b.Windows == b.Errors {
+				m.printf("| %s | %d | — | — | — | %d | %d |\n", rel(b.From, false), b.Windows, b.Breach, b.Errors)
+				continue
 			}
-			values[i] = chartNumber(raw[i])
+			m.printf("| %s | %d | %s | %s | %s | %d | %d |\n", rel(b.From, false), b.Windows,
+				withUnit(b.Min, unit), withUnit(b.Median, unit), withUnit(b.Max, unit), b.Breach, b.Errors)
 		}
-		if len(values) == 1 { // a line needs two points
-			values = append(values, values[0])
-			last += float64(s.Step)
-		}
-		m.printf("```mermaid\nxychart-beta\n")
-		m.printf("    title \"p99 of %s (ms)\"\n", quoteless(s.Probe))
-		m.printf("    x-axis \"seconds since start\" %s --> %s\n",
-			chartNumber(first), chartNumber(last))
-		m.printf("    y-axis \"p99 (ms)\"\n")
-		m.printf("    line [%s]\n```\n\n", strings.Join(values, ", "))
+		m.printf("\n")
+		m.chart(p)
 	}
+}
+
+func withUnit(v float64, unit string) string {
+	if unit == "" {
+		return number(v)
+	}
+	return number(v) + " " + unit
+}
+
+// chart draws one probe's chart.
+func (m *mdWriter) chart(p ProbeSummary) {
+	if len(p.Chart) == 0 {
+		return
+	}
+	values := make([]string, len(p.Chart))
+	for i, c := range p.Chart {
+		values[i] = chartNumber(c.Value)
+	}
+	first, last := float64(p.Chart[0].At), float64(p.Chart[len(p.Chart)-1].At)
+	if len(values) == 1 { // a line needs two points
+		values = append(values, values[0])
+	}
+	if p.ChartStep > 0 {
+		last += float64(p.ChartStep)
+	}
+	if last <= first {
+		last = first + 1
+	}
+	axis, scale := "seconds since start", 1.0
+	if last > 600 {
+		axis, scale = "minutes since start", 60
+	}
+	unit := p.Unit
+	if unit == "" {
+		unit = "value"
+	}
+	m.printf("```mermaid\nxychart-beta\n")
+	m.printf("    title \"%s (%s)\"\n", quoteless(p.Probe), quoteless(unit))
+	m.printf("    x-axis \"%s\" %s --> %s\n", axis, chartNumber(first/scale), chartNumber(last/scale))
+	m.printf("    y-axis \"%s\"\n", quoteless(unit))
+	m.printf("    line [%s]\n```\n\n", strings.Join(values, ", "))
 }
 
 func quoteless(s string) string {

@@ -108,7 +108,7 @@ func TestExportRun(t *testing.T) {
 				if err := json.Unmarshal([]byte(out), &doc); err != nil {
 					t.Fatalf("stdout is not JSON: %v", err)
 				}
-				if doc.Format != "gameday.report/v1" || len(doc.Faults) != 3 || len(doc.Events) != 200 {
+				if doc.Format != "gameday.report/v2" || len(doc.Faults) != 3 || len(doc.Events) != 200 {
 					t.Errorf("document: format %q, %d faults, %d events", doc.Format, len(doc.Faults), len(doc.Events))
 				}
 			},
@@ -119,7 +119,7 @@ func TestExportRun(t *testing.T) {
 			wantErrOut: "warning: " + exportTruncated + ":200: last line is incomplete (crash while writing?); 199 events kept\n",
 			wantOut: func(t *testing.T, out string) {
 				if !strings.Contains(out, "> **Warning:** truncated.jsonl:200: last line is incomplete") ||
-					!strings.Contains(out, "| Events | 199 |") {
+					!strings.Contains(out, "| Events | 199 (") {
 					t.Errorf("report lacks the warning or the kept events:\n%.600s", out)
 				}
 			},

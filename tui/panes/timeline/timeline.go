@@ -1,12 +1,12 @@
-// Package timeline is the Timeline pane: live events, newest at the
-// bottom, scrollable, with each fault's time-to-detect and time-to-recover
-// once the events show them.
+// Package timeline is the Timeline pane: the session's significant events,
+// newest at the bottom, repeats merged, scrollable, under one line per
+// recent fault with its figures (detected, failover, self-healed,
+// recovered) as they become known. Rows and figures come from the
+// timeline package's Analyzer, the one the report reads.
 package timeline
 
 import (
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -15,34 +15,22 @@ import (
 	"github.com/gameday-dev/gameday/tui/common"
 )
 
-// Capacity bounds the lines the pane keeps; older ones scroll out of memory
-// (the journal on disk keeps everything).
-const Capacity = 10000
-
-// entry is one line of the pane, kept small: no event Data.
-type entry struct {
-	t         time.Time
-	kind      string
-	host      string
-	text      string
-	synthetic bool // computed here (detected/recovered), not an event
-}
+// MaxFaultLines bounds the fault lines above the events: the newest
+// faults, those still in place first.
+const MaxFaultLines = 3
 
 // Model is the Timeline pane.
 type Model struct {
 	c       common.Common
-	ring    []entry
-	start   int // index of the oldest entry in ring
-	n       int
-	back    int // lines scrolled back from the newest; 0 follows
+	an      *tl.Analyzer
+	back    int // rows scrolled back from the newest; 0 follows
 	focused bool
-	det     *detector
-	total   uint64
+	faults  []tl.FaultReport // cached figures, refreshed per batch
 }
 
 // New returns an empty pane.
 func New(c common.Common) *Model {
-	return &Model{c: c, det: newDetector()}
+	return &Model{c: c, an: tl.NewAnalyzer()}
 }
 
 // SetCommon updates the shared state (size, clock, styles).
@@ -57,42 +45,24 @@ func (m *Model) Focus(on bool) { m.focused = on }
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd { return nil }
 
-// Len is how many lines the pane holds.
-func (m *Model) Len() int { return m.n }
+// Len is how many rows the pane holds.
+func (m *Model) Len() int { return len(m.an.Rows()) }
 
-func (m *Model) push(e entry) {
-	m.total++
-	if m.n < Capacity {
-		if len(m.ring) < Capacity {
-			m.ring = append(m.ring, e)
-		} else {
-			m.ring[(m.start+m.n)%Capacity] = e
-		}
-		m.n++
-	} else {
-		m.ring[m.start] = e
-		m.start = (m.start + 1) % Capacity
-	}
-	if m.back > 0 {
-		m.back = min(m.back+1, m.n-1) // keep the scrolled view still
-	}
-}
+// Faults returns the figures of every fault so far, as the pane shows them.
+func (m *Model) Faults() []tl.FaultReport { return m.faults }
 
-func (m *Model) at(i int) *entry { return &m.ring[(m.start+i)%len(m.ring)] }
-
-// Update takes events (everything but probe windows becomes a line) and
-// scrolls when focused.
+// Update feeds events to the analyzer and scrolls when focused.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case common.EventsMsg:
+		before := m.Len()
 		for _, e := range msg.Events {
-			if e.Kind != tl.ProbeWindow {
-				m.push(entry{t: e.Time, kind: string(e.Kind), host: e.Host, text: e.Summary})
-			}
-			for _, s := range m.det.observe(e) {
-				m.push(s)
-			}
+			m.an.Feed(e)
 		}
+		if m.back > 0 {
+			m.back += m.Len() - before // keep the scrolled view still
+		}
+		m.faults = m.an.Faults()
 	case tea.KeyMsg:
 		if !m.focused {
 			return m, nil
@@ -109,54 +79,86 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.PageDown):
 			m.back -= page
 		case key.Matches(msg, k.Top):
-			m.back = m.n
+			m.back = m.Len()
 		case key.Matches(msg, k.Bottom):
 			m.back = 0
 		}
-		m.back = max(0, min(m.back, m.n-page))
+		m.back = max(0, min(m.back, m.Len()-page))
 	}
 	return m, nil
 }
 
-// View implements tea.Model. It renders only the visible lines, so its cost
+// faultLines picks the faults shown above the events: those in place,
+// then the most recent, at most MaxFaultLines, in the order they began.
+func (m *Model) faultLines() []string {
+	var pick []int
+	for i := len(m.faults) - 1; i >= 0 && len(pick) < MaxFaultLines; i-- {
+		if m.faults[i].EndedAt == nil {
+			pick = append(pick, i)
+		}
+	}
+	for i := len(m.faults) - 1; i >= 0 && len(pick) < MaxFaultLines; i-- {
+		if m.faults[i].EndedAt != nil {
+			pick = append(pick, i)
+		}
+	}
+	lines := make([]string, 0, len(pick))
+	for i := range m.faults {
+		for _, p := range pick {
+			if p == i {
+				lines = append(lines, m.faults[i].Line())
+			}
+		}
+	}
+	return lines
+}
+
+// View implements tea.Model. It renders only the visible rows, so its cost
 // does not grow with the session.
 func (m *Model) View() string {
 	s := m.c.Styles
 	visible := max(0, m.c.Height-2)
-	end := m.n - m.back
-	begin := max(0, end-visible)
-	body := make([]string, 0, visible)
+	var body []string
+	for _, l := range m.faultLines() {
+		if len(body) >= visible/2 {
+			break
+		}
+		body = append(body, s.Title.Render(l))
+	}
+	rows := m.an.Rows()
+	room := visible - len(body)
+	end := len(rows) - m.back
+	begin := max(0, end-room)
 	const wKind, wHost = 15, 12
 	for i := begin; i < end; i++ {
-		e := m.at(i)
-		line := e.t.Format("15:04:05") + " " + common.Fit(e.kind, wKind) + " " + common.Fit(e.host, wHost) + " " + e.text
+		e := &rows[i]
+		line := e.Time.Format("15:04:05") + " " + common.Fit(string(e.Kind), wKind) + " " + common.Fit(e.Host, wHost) + " " + e.Summary
 		switch {
-		case e.synthetic:
-			line = s.Title.Render(line)
-		case strings.HasPrefix(e.kind, "probe.breach"), strings.HasPrefix(e.kind, "fault.failed"):
+		case e.Kind == tl.ProbeBreach, e.Kind == tl.ProbeError, e.Kind == tl.FaultFailed:
 			line = s.Breach.Render(line)
-		case strings.HasPrefix(e.kind, "sentinel.switch"):
+		case e.Kind == tl.SentinelSwitch:
 			line = s.Warning.Render(line)
+		case e.Kind == tl.Note:
+			line = s.Title.Render(line)
 		}
 		body = append(body, line)
 	}
-	if m.n == 0 {
+	if len(rows) == 0 && len(body) == 0 {
 		body = append(body, s.Dim.Render("no events yet"))
 	}
-	title := fmt.Sprintf("Timeline  %d events", m.total)
+	title := fmt.Sprintf("Timeline  %d events", m.Len())
+	switch n := len(m.faults); n {
+	case 0:
+	case 1:
+		title += " · 1 fault"
+	default:
+		title += fmt.Sprintf(" · %d faults", n)
+	}
 	if m.back > 0 {
 		title += fmt.Sprintf(" · scrolled back %d (G follows)", m.back)
 	}
-	if f := m.det.last(); f != nil {
-		title += " · " + f.kind + " " + f.id + ": detect " + fmtDur(f.TTD())
-		if !f.recoverAt.IsZero() {
-			title += ", recover " + fmtDur(f.TTR())
-		}
-	}
 	return s.Frame(title, body, m.c.Width, m.c.Height, m.focused)
 }
-
-func fmtDur(d time.Duration) string { return common.Duration(d) }
 
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
