@@ -3,10 +3,12 @@ package timeline
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // FuzzJournalReport feeds arbitrary journal bytes through the loader and both
@@ -38,6 +40,13 @@ func FuzzJournalReport(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		evs, warns, err := ReadJournal(bytes.NewReader(data), "fuzz.jsonl")
+		var nj *NotJournalError
+		if errors.As(err, &nj) {
+			if len(evs) != 0 || strings.ContainsFunc(err.Error(), unicode.IsControl) {
+				t.Fatalf("not a journal, yet %d events; or the sentence %q holds control bytes", len(evs), err)
+			}
+			return
+		}
 		if err != nil {
 			t.Fatalf("ReadJournal on bytes in memory failed: %v", err)
 		}
@@ -47,8 +56,15 @@ func FuzzJournalReport(f *testing.F) {
 				nonBlank++
 			}
 		}
-		if len(evs)+len(warns) != nonBlank {
-			t.Fatalf("%d events + %d warnings for %d non-blank lines", len(evs), len(warns), nonBlank)
+		lines := 0
+		for _, w := range warns {
+			lines += w.Lines
+			if strings.ContainsFunc(w.String(), unicode.IsControl) {
+				t.Fatalf("warning %q holds control bytes", w)
+			}
+		}
+		if len(evs)+lines != nonBlank {
+			t.Fatalf("%d events + %d lines warned about for %d non-blank lines", len(evs), lines, nonBlank)
 		}
 		if err := WriteMarkdown(io.Discard, evs, ReportOptions{Warnings: warns}); err != nil {
 			t.Fatal(err)

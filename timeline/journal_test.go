@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var t0 = time.Date(2026, 11, 25, 8, 30, 0, 0, time.UTC)
@@ -420,5 +421,72 @@ func TestSplitSessions(t *testing.T) {
 				t.Errorf("parts %v, want %v", sizes, tc.want)
 			}
 		})
+	}
+}
+
+// A file with no event is not a journal: one sentence, whatever it holds.
+func TestNotAJournal(t *testing.T) {
+	dir := t.TempDir()
+	random := make([]byte, 100_000)
+	for i := range random {
+		random[i] = byte(i*7919 + i/13) // arbitrary bytes, newlines included
+	}
+	yaml := strings.Repeat("hosts:\n  - name: redis-1\n    address: 10.0.0.1\n", 10)
+	tests := map[string]struct {
+		body []byte
+		want string
+	}{
+		"random bytes": {random, "is not a gameday journal: no event in its first 50 lines"},
+		"a yaml file":  {[]byte(yaml), "is not a gameday journal: no event in its 30 lines"},
+		"one line":     {[]byte("hello\n"), "is not a gameday journal: its one line is not an event"},
+		"empty":        {nil, "is not a gameday journal: it is empty"},
+		"blank lines":  {[]byte("\n\n  \n"), "is not a gameday journal: it is empty"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+			os.WriteFile(path, tc.body, 0o600)
+			evs, warns, err := LoadJournal(path)
+			var nj *NotJournalError
+			if !errors.As(err, &nj) || err.Error() != path+" "+tc.want || evs != nil || warns != nil {
+				t.Errorf("LoadJournal = %d events, %d warnings, %v; want %q", len(evs), len(warns), err, path+" "+tc.want)
+			}
+		})
+	}
+}
+
+// A damaged journal keeps loading; its warnings are bounded, and each one
+// has every byte of the damage escaped.
+func TestDamagedJournalWarningsAreCappedAndEscaped(t *testing.T) {
+	var b strings.Builder
+	for i := range 300 {
+		if i%3 == 0 {
+			fmt.Fprintf(&b, `{"seq":%d,"time":"2026-11-25T08:30:00Z","kind":"note","source":"op","summary":"n"}`+"\n", i)
+		} else {
+			fmt.Fprintf(&b, "\x1b[31mred\x07 \xff\xfe %d\n", i)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "damaged.jsonl")
+	os.WriteFile(path, []byte(b.String()), 0o600)
+	evs, warns, err := LoadJournal(path)
+	if err != nil || len(evs) != 100 {
+		t.Fatalf("loaded %d events, err %v; want the 100 good ones", len(evs), err)
+	}
+	if len(warns) != MaxWarnings+1 || warns[MaxWarnings].Lines != 200-MaxWarnings {
+		t.Fatalf("%d warnings (last %+v), want %d and one folding the other %d", len(warns), warns[len(warns)-1], MaxWarnings, 200-MaxWarnings)
+	}
+	lines := WarningLines(warns, 5)
+	if len(lines) != 6 || lines[5] != "and 195 more problems in "+path {
+		t.Errorf("warning lines = %q", lines)
+	}
+	for _, l := range lines {
+		for _, c := range l {
+			if c < 0x20 || c == 0x7f || c == utf8.RuneError {
+				t.Fatalf("warning %q holds a raw control or invalid byte", l)
+			}
+		}
+	}
+	if !strings.Contains(lines[0], `\x1b`) {
+		t.Errorf("warning %q does not show the damage escaped", lines[0])
 	}
 }

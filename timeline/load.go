@@ -7,25 +7,117 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Warning is a problem in a journal that did not stop it from loading: a
-// torn last line or a malformed line that was skipped.
+// torn last line, a malformed line that was skipped, or a journal from a
+// newer gameday.
 type Warning struct {
 	File string
 	Line int
 	Msg  string
+	// Lines is how many journal lines the warning stands for: 1 for a
+	// skipped or torn line, more for the warning that folds the problems
+	// beyond MaxWarnings, 0 for one about the whole journal.
+	Lines int
 }
 
-// String renders the warning as "FILE:LINE: message".
-func (w Warning) String() string { return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg) }
+// String renders the warning as "FILE:LINE: message", every byte that is
+// not printable text escaped: a damaged journal may hold anything.
+func (w Warning) String() string {
+	return fmt.Sprintf("%s:%d: %s", escape(w.File), w.Line, escape(w.Msg))
+}
+
+// MaxWarnings bounds the warnings kept for one journal; the problems beyond
+// are folded into one last warning that counts them.
+const MaxWarnings = 100
+
+// SniffLines is how many non-blank lines without a single event make a
+// file "not a gameday journal".
+const SniffLines = 50
+
+// NotJournalError is a file in which no line is a gameday event: a YAML
+// file, random bytes, an empty file.
+type NotJournalError struct {
+	Path  string
+	Lines int  // non-blank lines read without finding an event
+	Whole bool // they are all the file has
+}
+
+func (e *NotJournalError) Error() string {
+	if e.Lines == 0 {
+		return fmt.Sprintf("%s is not a gameday journal: it is empty", escape(e.Path))
+	}
+	if e.Whole {
+		if e.Lines == 1 {
+			return fmt.Sprintf("%s is not a gameday journal: its one line is not an event", escape(e.Path))
+		}
+		return fmt.Sprintf("%s is not a gameday journal: no event in its %d lines", escape(e.Path), e.Lines)
+	}
+	return fmt.Sprintf("%s is not a gameday journal: no event in its first %d lines", escape(e.Path), e.Lines)
+}
+
+// WarningLines renders at most n warnings and, when there are more, one
+// line saying how many more problems there are: what a person reads.
+func WarningLines(ws []Warning, n int) []string {
+	var out []string
+	more := 0
+	for i, w := range ws {
+		if i < n {
+			out = append(out, w.String())
+			continue
+		}
+		more += max(w.Lines, 1)
+	}
+	if more > 0 {
+		out = append(out, fmt.Sprintf("and %d more problems in %s", more, escape(ws[0].File)))
+	}
+	return out
+}
+
+// escape returns s with invalid UTF-8 and non-printable characters written
+// as Go escapes (\x01, \u200b), so that a damaged journal cannot put control
+// sequences on a terminal or into a report.
+func escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case !unicode.IsPrint(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
 
 // LoadJournal reads every whole event of the journal at path, in file order.
 // A last line cut off by a crash yields one warning and the events before it;
-// a malformed line elsewhere yields a warning naming its line and is skipped.
-// The error is for a file that cannot be read at all.
+// a malformed line elsewhere yields a warning naming its line and is skipped
+// (at most MaxWarnings, then one that counts the rest). A file in which no
+// line is an event is a *NotJournalError; the other errors are for a file
+// that cannot be read at all.
 func LoadJournal(path string) ([]Event, []Warning, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -38,36 +130,56 @@ func LoadJournal(path string) ([]Event, []Warning, error) {
 // ReadJournal is LoadJournal on an open reader; name is used in warnings.
 func ReadJournal(r io.Reader, name string) ([]Event, []Warning, error) {
 	var (
-		events []Event
-		warns  []Warning
-		br     = bufio.NewReaderSize(r, 64<<10)
-		newer  bool // the newer-format warning is given once
+		events   []Event
+		warns    []Warning
+		br       = bufio.NewReaderSize(r, 64<<10)
+		newer    bool // the newer-format warning is given once
+		nonBlank int
+		folded   *Warning // the warning counting problems beyond MaxWarnings
 	)
+	warn := func(line int, msg string) {
+		if len(warns) < MaxWarnings {
+			warns = append(warns, Warning{name, line, msg, 1})
+			return
+		}
+		if folded == nil {
+			warns = append(warns, Warning{File: name, Line: line})
+			folded = &warns[len(warns)-1]
+		}
+		folded.Lines++
+		folded.Msg = fmt.Sprintf("and %d more lines skipped or torn, the last at line %d", folded.Lines, line)
+	}
 	for line := 1; ; line++ {
 		raw, err := br.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return events, warns, fmt.Errorf("read journal %s line %d: %w", name, line, err)
+			return events, warns, fmt.Errorf("read journal %s line %d: %w", escape(name), line, err)
 		}
 		complete := err == nil
 		body := bytes.TrimSpace(raw)
 		if len(body) > 0 {
+			nonBlank++
 			e, derr := decodeEvent(body)
 			switch {
 			case derr == nil:
 				if sd := e.Session(); sd != nil && sd.Format > JournalFormat && !newer {
 					newer = true
-					warns = append(warns, Warning{name, line, fmt.Sprintf(
+					warns = append(warns, Warning{File: name, Line: line, Msg: fmt.Sprintf(
 						"written by a newer gameday (journal format %d; this one reads format %d): what it does not know is shown as recorded", sd.Format, JournalFormat)})
 				}
 				events = append(events, e)
 			case !complete:
-				warns = append(warns, Warning{name, line, fmt.Sprintf(
-					"last line is incomplete (crash while writing?); %d events kept", len(events))})
+				warn(line, fmt.Sprintf("last line is incomplete (crash while writing?); %d events kept", len(events)))
 			default:
-				warns = append(warns, Warning{name, line, fmt.Sprintf("skipped: %v", derr)})
+				warn(line, fmt.Sprintf("skipped: %v", derr))
+			}
+			if len(events) == 0 && nonBlank >= SniffLines {
+				return nil, nil, &NotJournalError{Path: name, Lines: nonBlank}
 			}
 		}
 		if !complete {
+			if len(events) == 0 {
+				return nil, nil, &NotJournalError{Path: name, Lines: nonBlank, Whole: true}
+			}
 			return events, warns, nil
 		}
 	}

@@ -58,6 +58,10 @@ type Report struct {
 	events []Event // for Events, filled only when JSON is written
 }
 
+// MaxReportWarnings is how many journal warnings a report (and the export
+// command) shows before saying how many more there are.
+const MaxReportWarnings = 5
+
 // ReportFormat names the JSON export's schema; it changes only when a field
 // changes meaning or disappears.
 const ReportFormat = "gameday.report/v2"
@@ -143,10 +147,11 @@ func (a *Analyzer) Report(opts ReportOptions) *Report {
 	if opts.Journal != "" {
 		r.Journal = filepath.Base(opts.Journal)
 	}
-	for _, w := range opts.Warnings {
-		w.File = filepath.Base(w.File)
-		r.Warnings = append(r.Warnings, w.String())
+	ws := slices.Clone(opts.Warnings)
+	for i := range ws {
+		ws[i].File = filepath.Base(ws[i].File)
 	}
+	r.Warnings = append(r.Warnings, WarningLines(ws, MaxReportWarnings)...)
 	if a.events > 0 {
 		r.Start, r.End = a.start.UTC(), a.last.UTC()
 		r.Duration = secondsOf(r.End.Sub(r.Start))

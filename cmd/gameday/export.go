@@ -81,7 +81,7 @@ func exportRun(opts *ExportOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: journalError(opts.Journal, err)}
 	}
-	for _, w := range warns {
+	for _, w := range timeline.WarningLines(warns, timeline.MaxReportWarnings) {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
 	}
 	if parts := timeline.SplitSessions(events); len(parts) > 1 && !opts.All {
@@ -107,6 +107,10 @@ func exportRun(opts *ExportOptions) error {
 
 // journalError turns a load failure into one sentence naming the file.
 func journalError(path string, err error) error {
+	var nj *timeline.NotJournalError
+	if errors.As(err, &nj) {
+		return err // already one sentence naming the file
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("journal %s does not exist", path)
 	}

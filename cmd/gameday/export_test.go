@@ -81,6 +81,16 @@ func TestExportRun(t *testing.T) {
 	}
 	missing := filepath.Join(t.TempDir(), "nope.jsonl")
 	dir := t.TempDir()
+	notJournal := filepath.Join(dir, "random.bin")
+	random := make([]byte, 100_000)
+	for i := range random {
+		random[i] = byte(i*7919 + i/13)
+	}
+	os.WriteFile(notJournal, random, 0o600)
+	damaged := filepath.Join(dir, "damaged.jsonl")
+	good, _ := os.ReadFile(exportFixture)
+	first, _, _ := strings.Cut(string(good), "\n")
+	os.WriteFile(damaged, []byte(first+"\n"+strings.Repeat("\x1b[2J\x07\xff garbage\n", 300)), 0o600)
 	tests := map[string]struct {
 		args       []string
 		wantCode   int
@@ -123,6 +133,21 @@ func TestExportRun(t *testing.T) {
 					t.Errorf("report lacks the warning or the kept events:\n%.600s", out)
 				}
 			},
+		},
+		"a file with no event is one sentence": {
+			args:       []string{"export", notJournal},
+			wantCode:   ExitBadInput,
+			wantErrOut: "gameday: " + notJournal + " is not a gameday journal: no event in its first 50 lines\n",
+		},
+		"a damaged journal's warnings are capped and escaped": {
+			args:     []string{"export", damaged},
+			wantCode: ExitOK,
+			wantErrOut: "warning: " + damaged + ":2: skipped: not valid JSON at column 1: invalid character '\\x1b' at start of value\n" +
+				"warning: " + damaged + ":3: skipped: not valid JSON at column 1: invalid character '\\x1b' at start of value\n" +
+				"warning: " + damaged + ":4: skipped: not valid JSON at column 1: invalid character '\\x1b' at start of value\n" +
+				"warning: " + damaged + ":5: skipped: not valid JSON at column 1: invalid character '\\x1b' at start of value\n" +
+				"warning: " + damaged + ":6: skipped: not valid JSON at column 1: invalid character '\\x1b' at start of value\n" +
+				"warning: and 295 more problems in " + damaged + "\n",
 		},
 		"missing journal": {
 			args:       []string{"export", missing},
