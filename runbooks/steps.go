@@ -102,7 +102,7 @@ func (r *Runner) record(e timeline.Event, s Step, i int, rollback bool, phase, r
 func (r *Runner) do(ctx context.Context, s Step) (string, error) {
 	switch s.Action {
 	case ActionNote:
-		r.Recorder.Record(timeline.NewEvent(timeline.Note, "runbook", "%s", s.Note).WithData(&timeline.NoteData{Author: "runbook"}))
+		r.Recorder.Record(timeline.NewEvent(timeline.Note, "runbook", "%s", s.Note))
 		return "", nil
 	case ActionHold:
 		return "", sleep(ctx, s.Hold)

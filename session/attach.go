@@ -67,7 +67,7 @@ func (s *Session) Attach(p Person) (*Attachment, error) {
 			from = " from " + p.From
 		}
 		s.rec.Record(timeline.NewEvent(timeline.SessionJoin, s.source(), "%s joined as %s%s", p.Name, p.Role, from).
-			With("person", p.Name).With("role", string(p.Role)).With("from", p.From))
+			WithData(&timeline.PersonData{Person: p.Name, Role: string(p.Role), From: p.From}))
 	}
 	a.signal()
 	return a, nil
@@ -200,7 +200,7 @@ func (a *Attachment) Detach() {
 		return
 	}
 	a.s.rec.Record(timeline.NewEvent(timeline.SessionLeave, a.s.source(), "%s left (%s, attached %s)", p.Name, p.Role, time.Since(a.joined).Round(time.Second)).
-		With("person", p.Name).With("role", string(p.Role)))
+		WithData(&timeline.PersonData{Person: p.Name, Role: string(p.Role)}))
 }
 
 // People lists who is attached now, facilitators first, then by name.
@@ -281,8 +281,9 @@ func (a *Attachment) Note(text string) error {
 		return err
 	}
 	p := a.Person()
-	a.s.rec.Record(timeline.NewEvent(timeline.Note, a.s.source(), "%s", a.s.attributed(p, text)).
-		With("by", p.Name).With("role", string(p.Role)))
+	note := timeline.NewEvent(timeline.Note, a.s.source(), "%s", a.s.attributed(p, text))
+	note.By = p.Name
+	a.s.rec.Record(note)
 	return nil
 }
 
@@ -326,8 +327,10 @@ func (a *Attachment) HandOver(to string) error {
 		b.resync()
 	}
 	s.mu.Unlock()
-	s.rec.Record(timeline.NewEvent(timeline.SessionRole, s.source(), "%s made %s %s", by.Name, to, role).
-		With("person", to).With("role", string(role)).With("by", by.Name))
+	handed := timeline.NewEvent(timeline.SessionRole, s.source(), "%s made %s %s", by.Name, to, role).
+		WithData(&timeline.PersonData{Person: to, Role: string(role)})
+	handed.By = by.Name
+	s.rec.Record(handed)
 	return nil
 }
 

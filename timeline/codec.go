@@ -119,6 +119,7 @@ type wireEvent struct {
 	Source  string                    `json:"source"`
 	Host    string                    `json:"host,omitzero"`
 	Summary string                    `json:"summary"`
+	By      string                    `json:"by,omitzero"`
 	Data    jsontext.Value            `json:"data,omitzero"`
 	Rest    map[string]jsontext.Value `json:",embed"`
 }
@@ -133,7 +134,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	w := wireEvent{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Source: e.Source, Host: e.Host,
-		Summary: e.Summary, Data: obj, Rest: toValues(e.UnknownFields)}
+		Summary: e.Summary, By: e.By, Data: obj, Rest: toValues(e.UnknownFields)}
 	return json.Marshal(&w, marshalOpts)
 }
 
@@ -147,7 +148,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*e = Event{Seq: w.Seq, Time: w.Time, Kind: w.Kind, Source: w.Source, Host: w.Host,
-		Summary: w.Summary, UnknownFields: fromValues(w.Rest)}
+		Summary: w.Summary, By: w.By, UnknownFields: fromValues(w.Rest)}
 	if len(w.Data) == 0 || w.Data.Kind() == 'n' {
 		return nil
 	}

@@ -27,7 +27,7 @@ func TestTypedDataRoundTrip(t *testing.T) {
 		NewEvent(NodeDown, "probe", "n").WithData(&NodeData{Service: "c", Node: "1.2.3.4:9042", DC: "dc1"}),
 		NewEvent(RunbookStep, "runbook", "s").WithData(&StepData{Runbook: "r", Step: 2, Action: "inject", Phase: "end", Result: "ok"}),
 		NewEvent(RunbookVerdict, "runbook", "v").WithData(&VerdictData{Verdict: VerdictHeld, Conditions: []ConditionResult{{Condition: "c", Held: true}}}),
-		NewEvent(Note, "tui", "hello").WithData(&NoteData{Author: "ana", Role: "scribe"}),
+		NewEvent(SessionJoin, "serve", "ana joined as scribe").WithData(&PersonData{Person: "ana", Role: "scribe", From: "10.0.0.7"}),
 		NewEvent(SessionEnd, "gameday", "bye").WithData(&SessionEndData{Reason: "quit"}),
 	}
 	for i := range evs {
@@ -146,7 +146,9 @@ func TestSecretsRedactedAtWriteTime(t *testing.T) {
 	sub := rec.Subscribe(10)
 	params := Params{"start": "redis-server --port 6379 --requirepass " + secret, "db_password": secret, "signal": "KILL"}
 	rec.Record(NewEvent(FaultArmed, "inject", "kill armed").WithData(&FaultData{FaultID: "f-1", Kind: "process-kill", Hosts: []string{"h"}, Params: params}))
-	rec.Record(NewEvent(Note, "tui", "the app uses password=%s, do not share", secret).WithData(&NoteData{Author: "ana"}))
+	note := NewEvent(Note, "tui", "the app uses password=%s, do not share", secret)
+	note.By = "ana"
+	rec.Record(note)
 	rec.Record(NewEvent(FaultFailed, "inject", "revert failed").WithData(&FaultData{FaultID: "f-1",
 		Error: "ssh: redis-cli -a " + secret + " SHUTDOWN: connection to redis://:" + secret + "@10.0.0.1:6379 refused"}))
 	rec.Record(NewEvent(ProbeError, "probe", "redis.latency cannot measure: AUTH default %s failed", secret).WithData(&Reading{Probe: "redis.latency", Detail: "AUTH " + secret}))

@@ -19,9 +19,9 @@ type Kind string
 const (
 	SessionStart Kind = "session.start" // a TUI, probe or runbook session began
 	SessionEnd   Kind = "session.end"   // it ended (SessionEndData)
-	SessionJoin  Kind = "session.join"  // someone attached a screen to a shared session (Data: person, role, from)
-	SessionLeave Kind = "session.leave" // they detached (Data: person, role)
-	SessionRole  Kind = "session.role"  // a facilitator handed the role to someone (Data: person, role, by)
+	SessionJoin  Kind = "session.join"  // a person attached to a shared session (PersonData)
+	SessionLeave Kind = "session.leave" // a person left it (PersonData)
+	SessionRole  Kind = "session.role"  // a person's role changed: a hand-over (PersonData)
 
 	FaultArming   Kind = "fault.arming"   // ledger entry written, commands about to run
 	FaultArmed    Kind = "fault.armed"    // inject ran and verify saw the fault in place
@@ -43,7 +43,7 @@ const (
 	RunbookStep    Kind = "runbook.step"    // a runbook step started or ended
 	RunbookVerdict Kind = "runbook.verdict" // the runbook's verdict (VerdictData)
 
-	Note Kind = "note" // an operator's note
+	Note Kind = "note" // an operator's note; its author is the event's By
 )
 
 // Event is one thing that happened, as the journal stores it. Data is the
@@ -58,7 +58,10 @@ type Event struct {
 	Source  string    `json:"source"`
 	Host    string    `json:"host,omitempty"`
 	Summary string    `json:"summary"`
-	Data    any       `json:"data,omitempty"`
+	// By names the person who did it (a note's author, who armed or
+	// reverted a fault, who started a runbook), when a person did.
+	By   string `json:"by,omitempty"`
+	Data any    `json:"data,omitempty"`
 	// UnknownData holds the data members this gameday does not know: a
 	// field a newer gameday added, or every member of an unknown kind.
 	// They are written back as read and shown raw.

@@ -163,10 +163,12 @@ type VerdictData struct {
 	Conditions []ConditionResult `json:"conditions,omitempty"`
 }
 
-// NoteData is the Data of a note; the text is the event's Summary.
-type NoteData struct {
-	Author string `json:"author,omitzero"` // who wrote it: a person's name, or "runbook"
-	Role   string `json:"role,omitzero"`   // their role in the session: "facilitator", "scribe", …
+// PersonData is the Data of session.join, session.leave and session.role:
+// a person attached to (or left, or took a new role in) a shared session.
+type PersonData struct {
+	Person string `json:"person"`
+	Role   string `json:"role,omitzero"` // "facilitator", "scribe", "observer", "trainer", "trainee"
+	From   string `json:"from,omitzero"` // session.role: the role they had before; join: where from
 }
 
 func init() {
@@ -180,5 +182,5 @@ func init() {
 	RegisterData[LeaderData](KafkaLeader)
 	RegisterData[StepData](RunbookStep)
 	RegisterData[VerdictData](RunbookVerdict)
-	RegisterData[NoteData](Note)
+	RegisterData[PersonData](SessionJoin, SessionLeave, SessionRole)
 }

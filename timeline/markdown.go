@@ -100,7 +100,11 @@ func (m *mdWriter) summary() {
 	if len(r.Notes) > 0 {
 		m.printf("Notes:\n\n")
 		for _, n := range r.Notes {
-			m.printf("- %s — %s\n", rel(n.At, false), cell(n.Summary))
+			by := ""
+			if n.By != "" {
+				by = " (" + cell(n.By) + ")"
+			}
+			m.printf("- %s — %s%s\n", rel(n.At, false), cell(n.Summary), by)
 		}
 		m.printf("\n")
 	}
@@ -334,6 +338,9 @@ func (m *mdWriter) events() {
 		summary := cell(e.Summary)
 		if e.Kind == Note {
 			summary = "**" + summary + "**"
+		}
+		if e.By != "" {
+			summary += " (" + cell(e.By) + ")"
 		}
 		m.printf("| %s | %s | %s | %s | %s | %s |\n", rel(e.At, true), m.abs(e.Time, true),
 			cell(string(e.Kind)), cell(e.Source), cell(e.Host), summary)

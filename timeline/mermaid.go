@@ -1,6 +1,8 @@
 package timeline
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,20 +31,70 @@ func (m *mdWriter) gantt() {
 			m.printf("    %s :crit, f%d, %s\n", taskName(f.Kind+" "+strings.Join(f.Hosts, ",")), i+1, m.span(f.StartAt, *end))
 		}
 	}
-	if len(r.Breaches) > 0 {
+	bars := ganttBars(r.Breaches, r.Duration)
+	if len(bars) > 0 {
 		m.printf("    section Breaches\n")
-		for i, b := range r.Breaches[:min(len(r.Breaches), maxGanttBreaches)] {
-			end := b.To
-			if end == nil {
-				end = &r.Duration
-			}
-			m.printf("    %s :active, b%d, %s\n", taskName(b.Probe+" "+b.Status), i+1, m.span(b.From, *end))
+		for i, b := range bars[:min(len(bars), maxGanttBreaches)] {
+			m.printf("    %s :active, b%d, %s\n", taskName(b.name), i+1, m.span(b.from, b.to))
 		}
 	}
 	m.printf("```\n\n")
-	if n := len(r.Breaches) - maxGanttBreaches; n > 0 {
+	if n := len(bars) - maxGanttBreaches; n > 0 {
 		m.printf("The chart shows the first %d breaches; %d more are in the event table.\n\n", maxGanttBreaches, n)
 	}
+}
+
+// ganttBar is one bar of the breaches section.
+type ganttBar struct {
+	name     string
+	from, to Seconds
+}
+
+// ganttBars turns breach spans into bars, a probe's spans less than
+// FlapGap apart drawn as one "flapping" bar: a flapping probe would
+// otherwise fill the chart.
+func ganttBars(spans []BreachSpan, end Seconds) []ganttBar {
+	type run struct {
+		bar   ganttBar
+		n     int
+		first BreachSpan
+	}
+	var (
+		bars []ganttBar
+		open = map[string]*run{}
+	)
+	flush := func(r *run) {
+		if r.n == 1 {
+			r.bar.name = r.first.Probe + " " + r.first.Status
+		} else {
+			r.bar.name = fmt.Sprintf("%s flapping (%d breaches)", r.first.Probe, r.n)
+		}
+		bars = append(bars, r.bar)
+	}
+	gap := secondsOf(FlapGap)
+	for _, s := range spans {
+		to := end
+		if s.To != nil {
+			to = *s.To
+		}
+		if r := open[s.Probe]; r != nil && s.From-r.bar.to <= gap {
+			r.bar.to, r.n = max(r.bar.to, to), r.n+1
+			continue
+		} else if r != nil {
+			flush(r)
+		}
+		open[s.Probe] = &run{bar: ganttBar{from: s.From, to: to}, n: 1, first: s}
+	}
+	for _, r := range open {
+		flush(r)
+	}
+	slices.SortStableFunc(bars, func(x, y ganttBar) int {
+		if c := compareSeconds(x.from, y.from); c != 0 {
+			return c
+		}
+		return strings.Compare(x.name, y.name)
+	})
+	return bars
 }
 
 // maxGanttBreaches keeps a flapping probe from turning the chart into a wall

@@ -128,7 +128,7 @@ func (e *Event) redact() {
 	if e.redacted {
 		return
 	}
-	e.Source, e.Host, e.Summary = ScrubText(e.Source), ScrubText(e.Host), ScrubText(e.Summary)
+	e.Source, e.Host, e.Summary, e.By = ScrubText(e.Source), ScrubText(e.Host), ScrubText(e.Summary), ScrubText(e.By)
 	if e.Data != nil {
 		if v, changed := scrubValue(reflect.ValueOf(e.Data)); changed {
 			e.Data = v.Interface()

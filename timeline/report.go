@@ -188,7 +188,7 @@ func (r *Report) eventRows() []EventRow {
 	rows := make([]EventRow, 0, len(r.events))
 	for _, e := range r.events {
 		rows = append(rows, EventRow{Row: Row{Seq: e.Seq, At: secondsOf(e.Time.Sub(r.Start)), Time: e.Time.UTC(), Kind: e.Kind,
-			Source: e.Source, Host: e.Host, Summary: e.Summary}, Data: e.DataJSON()})
+			Source: e.Source, Host: e.Host, Summary: e.Summary, By: e.By}, Data: e.DataJSON()})
 	}
 	return rows
 }

@@ -312,6 +312,8 @@ func TestReportChartsShape(t *testing.T) {
 	}
 }
 
+// A probe whose breaches are far apart gets a bar each, up to a cap; one
+// flapping (breaches less than FlapGap apart) gets one bar for the run.
 func TestGanttCapsBreaches(t *testing.T) {
 	var evs []Event
 	for i := range 2 * (maxGanttBreaches + 20) {
@@ -319,7 +321,7 @@ func TestGanttCapsBreaches(t *testing.T) {
 		if i%2 == 1 {
 			kind = ProbeRecovered
 		}
-		evs = append(evs, Event{Seq: uint64(i + 1), Time: t0.Add(time.Duration(i) * time.Second), Kind: kind,
+		evs = append(evs, Event{Seq: uint64(i + 1), Time: t0.Add(time.Duration(i) * 40 * time.Second), Kind: kind,
 			Data: map[string]any{"probe": "redis.latency", "target": "redis"}})
 	}
 	var b bytes.Buffer
@@ -356,5 +358,29 @@ func TestRel(t *testing.T) {
 				t.Errorf("rel(%v, %v) = %q, want %q", tc.s, tc.ms, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestGanttFoldsFlapping(t *testing.T) {
+	var evs []Event
+	for i := range 40 {
+		kind := ProbeBreach
+		if i%2 == 1 {
+			kind = ProbeRecovered
+		}
+		evs = append(evs, Event{Seq: uint64(i + 1), Time: t0.Add(time.Duration(i) * 5 * time.Second), Kind: kind,
+			Data: &Reading{Probe: "kafka.latency", Target: "bus"}})
+	}
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, evs, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if n := strings.Count(out, ":active, b"); n != 1 || !strings.Contains(out, "kafka.latency bus flapping (20 breaches) :active, b1") {
+		t.Errorf("gantt has %d bars, want one flapping bar:\n%s", n, out)
+	}
+	if n := strings.Count(out, "| probe.breach |")+strings.Count(out, "| probe.recovered |"); n != FlapShown+1 ||
+		!strings.Contains(out, "kafka.latency bus flapping: 36 status changes (18 alarms) until +3:15") {
+		t.Errorf("event table has %d probe rows, want %d and one counting the rest", n, FlapShown+1)
 	}
 }

@@ -17,6 +17,7 @@ type Row struct {
 	Source  string    `json:"source"`
 	Host    string    `json:"host,omitempty"`
 	Summary string    `json:"summary"`
+	By      string    `json:"by,omitempty"`
 	// SeenBy counts the sources that announced a merged row, Of how many
 	// could have (0: unknown).
 	SeenBy int `json:"seen_by,omitempty"`
@@ -30,17 +31,77 @@ type Row struct {
 // mergeWithin is how close repeats must be to become one row.
 const mergeWithin = 5 * time.Second
 
-// rowLog is the analyzer's significant rows. Rows are only appended, but
-// the last few may still take a repeat; clone copies the slice header and
-// the mergeable tail.
+// FlapGap is how soon after its previous status change a probe's next one
+// counts as flapping: after the first FlapShown changes of such a run, the
+// changes fold into one row that counts them.
+const (
+	FlapGap   = 30 * time.Second
+	FlapShown = 4
+)
+
+// rowLog is the analyzer's significant rows. Rows are appended; a merged
+// or flapping row is updated in place, so clone copies them.
 type rowLog struct {
-	rows []Row
-	gen  uint64 // bumped on every change, so screens redraw only then
+	rows  []Row
+	gen   uint64              // bumped on every change, so screens redraw only then
+	flaps map[string]*flapRun // per probe: its current run of quick changes
+}
+
+// flapRun is one probe's run of status changes, each within FlapGap of the
+// previous one.
+type flapRun struct {
+	last     time.Time
+	changes  int
+	row      int // index of the folded row, -1 until the run folds
+	breaches int
 }
 
 func (l *rowLog) clone() rowLog {
-	c := rowLog{gen: l.gen, rows: slices.Clip(l.rows)}
+	c := rowLog{gen: l.gen, rows: slices.Clone(l.rows), flaps: make(map[string]*flapRun, len(l.flaps))}
+	for k, f := range l.flaps {
+		v := *f
+		c.flaps[k] = &v
+	}
 	return c
+}
+
+// flap folds a probe's status change into its flapping row, and reports
+// whether it did (the change then gets no row of its own).
+func (l *rowLog) flap(e Event, a *Analyzer) bool {
+	r := e.Reading()
+	if r == nil || e.Kind != ProbeBreach && e.Kind != ProbeRecovered && e.Kind != ProbeError {
+		return false
+	}
+	if l.flaps == nil {
+		l.flaps = map[string]*flapRun{}
+	}
+	name := r.Name()
+	f := l.flaps[name]
+	if f == nil || e.Time.Sub(f.last) > FlapGap {
+		f = &flapRun{row: -1}
+		l.flaps[name] = f
+	}
+	f.last = e.Time
+	f.changes++
+	if e.Kind != ProbeRecovered {
+		f.breaches++
+	}
+	if f.row < 0 && f.changes <= FlapShown {
+		return false
+	}
+	if f.row < 0 {
+		f.row = len(l.rows)
+		l.rows = append(l.rows, Row{Seq: e.Seq, At: a.offsetOf(e.Time), Time: e.Time.UTC(), Kind: e.Kind,
+			Source: e.Source, Host: e.Host})
+		f.changes, f.breaches = 1, 0
+		if e.Kind != ProbeRecovered {
+			f.breaches = 1
+		}
+	}
+	row := &l.rows[f.row]
+	row.Summary = fmt.Sprintf("%s flapping: %s (%s) until %s", name, plural(f.changes, "%d status changes", "1 status change"),
+		plural(f.breaches, "%d alarms", "1 alarm"), rel(a.offsetOf(e.Time), false))
+	return true
 }
 
 // significant tells whether an event of kind k gets a row.
@@ -52,6 +113,9 @@ func (l *rowLog) add(e Event, a *Analyzer) {
 		return
 	}
 	l.gen++
+	if l.flap(e, a) {
+		return
+	}
 	key, source, of := mergeKey(e, a)
 	if key != "" {
 		for i := len(l.rows) - 1; i >= 0 && i >= len(l.rows)-16; i-- {
@@ -72,7 +136,7 @@ func (l *rowLog) add(e Event, a *Analyzer) {
 		}
 	}
 	r := Row{Seq: e.Seq, At: a.offsetOf(e.Time), Time: e.Time.UTC(), Kind: e.Kind, Source: e.Source,
-		Host: e.Host, Summary: e.Summary, base: e.Summary, mergeBy: key}
+		Host: e.Host, Summary: e.Summary, By: e.By, base: e.Summary, mergeBy: key}
 	if key != "" {
 		r.sources, r.SeenBy, r.Of = []string{source}, 1, of
 		r.base = mergeBase(e)

@@ -8,12 +8,13 @@ seq = 0
 out = []
 def ts(s):
     return (t0 + datetime.timedelta(seconds=s)).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z'
-def ev(s, kind, source, summary, data=None, host=None):
+def ev(s, kind, source, summary, data=None, host=None, by=None):
     global seq
     seq += 1
     e = {"seq": seq, "time": ts(s), "kind": kind, "source": source}
     if host: e["host"] = host
     e["summary"] = summary
+    if by: e["by"] = by
     if data is not None: e["data"] = data
     out.append((s, seq, e))
 ev(0, "session.start", "tui", "session started", {"format": 2, "inventory": "lab", "title": "Lab game day", "services": [
@@ -83,7 +84,7 @@ for i in range(1, 161):
     if i == 132:
         fault(132.0, "fault.reverted", "f-3", "latency", ["kafka-1"], "latency reverted on kafka-1")
     if i == 150:
-        ev(150.0, "note", "tui", "lag drained; next time try two brokers", {"author": "ana"})
+        ev(150.0, "note", "tui", "lag drained; next time try two brokers", by="ana")
 ev(160.5, "session.end", "gameday", "session ended: quit", {"reason": "quit"})
 for _, _, e in out:
     print(json.dumps(e, ensure_ascii=False, separators=(',', ':')))
