@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/gameday
 PKGS := ./...
 
-.PHONY: all build lab deps test test-unit test-real fuzz lint bench clean
+.PHONY: all build lab deps test test-unit test-real fuzz lint bench clean mermaid
 
 all: build
 
@@ -34,6 +34,12 @@ test: deps lint
 FUZZTIME ?= 30s
 fuzz:
 	bash scripts/fuzz.sh $(FUZZTIME)
+
+## mermaid: parse every Mermaid block of the reports with Mermaid itself
+# (pinned npm packages in scripts/mermaid, run under Node with jsdom).
+mermaid:
+	npm ci --prefix scripts/mermaid --no-audit --no-fund --loglevel=error
+	GAMEDAY_MERMAID=1 $(GO) test -count=1 -run TestMermaidBlocksParse ./timeline
 
 ## test-real: the seed's scenarios against real Apache Kafka and Cassandra
 # One package at a time (-p 1): each starts its own JVM clusters. It runs

@@ -379,8 +379,37 @@ func TestGanttFoldsFlapping(t *testing.T) {
 	if n := strings.Count(out, ":active, b"); n != 1 || !strings.Contains(out, "kafka.latency bus flapping (20 breaches) :active, b1") {
 		t.Errorf("gantt has %d bars, want one flapping bar:\n%s", n, out)
 	}
-	if n := strings.Count(out, "| probe.breach |")+strings.Count(out, "| probe.recovered |"); n != FlapShown+1 ||
+	if n := strings.Count(out, "| probe.breach |") + strings.Count(out, "| probe.recovered |"); n != FlapShown+1 ||
 		!strings.Contains(out, "kafka.latency bus flapping: 36 status changes (18 alarms) until +3:15") {
 		t.Errorf("event table has %d probe rows, want %d and one counting the rest", n, FlapShown+1)
+	}
+}
+
+// Every markdown table of a report is well formed: each row has as many
+// cells as its header, escaped pipes not counting.
+func TestTablesWellFormed(t *testing.T) {
+	for name, evs := range map[string][]Event{"fixture": loadFixture(t), "membership": loadMembership(t), "10k events": manyEvents(10_000)} {
+		var b bytes.Buffer
+		if err := WriteMarkdown(&b, evs, ReportOptions{Warnings: []Warning{{File: "j|1", Line: 2, Msg: "a | b", Lines: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+		cells := func(l string) int { return strings.Count(strings.ReplaceAll(l, `\|`, ""), "|") }
+		header, tables := 0, 0
+		for i, l := range strings.Split(b.String(), "\n") {
+			switch {
+			case !strings.HasPrefix(l, "|"):
+				header = 0
+			case header == 0:
+				header, tables = cells(l), tables+1
+				if !strings.HasSuffix(l, "|") {
+					t.Errorf("%s line %d: a table row must end with a pipe: %q", name, i+1, l)
+				}
+			case cells(l) != header || !strings.HasSuffix(l, "|"):
+				t.Errorf("%s line %d: %d cells, header has %d: %q", name, i+1, cells(l)-1, header-1, l)
+			}
+		}
+		if tables < 5 {
+			t.Errorf("%s: only %d tables", name, tables)
+		}
 	}
 }
