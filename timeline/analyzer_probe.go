@@ -55,25 +55,45 @@ func (p *probeTrack) remember(t time.Time, explained bool) {
 // points are a probe's windows as parallel columns: compact, append-only
 // (shared between an Analyzer and its clones), and cheap to scan.
 type points struct {
-	at     []time.Time
+	at     []int64 // Unix nanoseconds
 	value  []float64
 	p99    []float64 // 0: the probe reports no p99
-	status []Status
+	status []pointStatus
 }
 
+// pointStatus is a window's status in one byte.
+type pointStatus uint8
+
+const (
+	pointOther pointStatus = iota // ok or pending
+	pointBreach
+	pointError
+)
+
 func (p *points) add(t time.Time, r *Reading) {
-	p.at = append(p.at, t)
+	st := pointOther
+	switch r.Status {
+	case StatusBreach:
+		st = pointBreach
+	case StatusError:
+		st = pointError
+	}
+	p.at = append(p.at, t.UnixNano())
 	p.value = append(p.value, r.Value)
 	p.p99 = append(p.p99, r.P99)
-	p.status = append(p.status, r.Status)
+	p.status = append(p.status, st)
 }
 
 func (p *points) len() int { return len(p.at) }
 
+// time returns when window i closed.
+func (p *points) time(i int) time.Time { return time.Unix(0, p.at[i]).UTC() }
+
 // from returns the index of the first point at or after t (points are in
 // feeding order, which is time order for one probe).
 func (p *points) from(t time.Time) int {
-	return sort.Search(len(p.at), func(i int) bool { return !p.at[i].Before(t) })
+	n := t.UnixNano()
+	return sort.Search(len(p.at), func(i int) bool { return p.at[i] >= n })
 }
 
 func (p *probeTrack) clone() *probeTrack {

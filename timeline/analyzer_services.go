@@ -146,8 +146,8 @@ func (a *Analyzer) kafkaLeader(e Event) {
 // (max or min), returning def when there is none.
 func baselineOf(p *probeTrack, start time.Time, def float64, better func(a, b float64) bool) float64 {
 	v, set := def, false
-	for i := p.points.from(start.Add(-PreFaultWindow)); i < p.points.len() && p.points.at[i].Before(start); i++ {
-		if p.points.status[i] == StatusError {
+	for i := p.points.from(start.Add(-PreFaultWindow)); i < p.points.len() && p.points.time(i).Before(start); i++ {
+		if p.points.status[i] == pointError {
 			continue
 		}
 		if x := p.points.value[i]; !set || better(x, v) {

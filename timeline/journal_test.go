@@ -240,7 +240,7 @@ func TestLoadJournalMalformedLines(t *testing.T) {
 		"wrong type": {
 			lines:     []string{good(1), `{"seq":"two","time":"2026-11-25T08:30:00Z","kind":"note"}`},
 			wantSeqs:  []uint64{1},
-			wantWarns: []string{"2: skipped: not an event: json: cannot unmarshal"},
+			wantWarns: []string{`2: skipped: not an event: field "/seq" holds a JSON string, not a uint64`},
 		},
 		"blank lines are not events": {
 			lines:    []string{good(1), "", "   ", good(2)},

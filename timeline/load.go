@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -124,13 +125,22 @@ func LoadJournal(path string) ([]Event, []Warning, error) {
 		return nil, nil, fmt.Errorf("open journal: %w", err)
 	}
 	defer f.Close()
-	return ReadJournal(f, path)
+	hint := 0
+	if st, err := f.Stat(); err == nil {
+		hint = int(min(st.Size()/200, 1<<22)) // journal lines run 200–400 bytes
+	}
+	return readJournal(f, path, hint)
 }
 
 // ReadJournal is LoadJournal on an open reader; name is used in warnings.
 func ReadJournal(r io.Reader, name string) ([]Event, []Warning, error) {
+	return readJournal(r, name, 0)
+}
+
+// readJournal is ReadJournal with room made for about hint events.
+func readJournal(r io.Reader, name string, hint int) ([]Event, []Warning, error) {
 	var (
-		events   []Event
+		events   = make([]Event, 0, hint)
 		warns    []Warning
 		br       = bufio.NewReaderSize(r, 64<<10)
 		newer    bool // the newer-format warning is given once
@@ -194,6 +204,15 @@ func decodeEvent(b []byte) (Event, error) {
 		var se *jsontext.SyntacticError
 		if errors.As(err, &se) {
 			return Event{}, fmt.Errorf("not valid JSON at column %d: %v", se.ByteOffset+1, se.Err)
+		}
+		var sem *json.SemanticError
+		if errors.As(err, &sem) {
+			// Worded here: the library varies its own wording on purpose.
+			msg := fmt.Sprintf("not an event: field %q holds a JSON %s", string(sem.JSONPointer), sem.JSONKind)
+			if sem.GoType != nil {
+				msg += ", not a " + sem.GoType.String()
+			}
+			return Event{}, errors.New(msg)
 		}
 		return Event{}, fmt.Errorf("not an event: %v", err)
 	}

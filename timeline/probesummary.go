@@ -83,9 +83,9 @@ func (a *Analyzer) ProbeSummaries(maxPoints int) []ProbeSummary {
 			Step: secondsOf(step), Buckets: []Bucket{}}
 		for _, st := range p.points.status {
 			switch st {
-			case StatusBreach:
+			case pointBreach:
 				s.BreachWindows++
-			case StatusError:
+			case pointError:
 				s.ErrorWindows++
 			}
 		}
@@ -116,7 +116,7 @@ func (a *Analyzer) buckets(p *probeTrack, step time.Duration) []Bucket {
 	}
 	pts := &p.points
 	for i := range pts.at {
-		k := int(max(0, pts.at[i].Sub(a.start)) / step)
+		k := int(max(0, pts.time(i).Sub(a.start)) / step)
 		if k != cur {
 			flush()
 			cur = k
@@ -125,10 +125,10 @@ func (a *Analyzer) buckets(p *probeTrack, step time.Duration) []Bucket {
 		b := &out[len(out)-1]
 		b.Windows++
 		switch pts.status[i] {
-		case StatusError:
+		case pointError:
 			b.Errors++
 			continue
-		case StatusBreach:
+		case pointBreach:
 			b.Breach++
 		}
 		values = append(values, pts.value[i])
@@ -157,14 +157,14 @@ func (a *Analyzer) chart(p *probeTrack, span time.Duration, maxPoints int) ([]Ch
 	var out []ChartPoint
 	measured := 0
 	for _, st := range pts.status {
-		if st != StatusError {
+		if st != pointError {
 			measured++
 		}
 	}
 	if measured <= maxPoints {
 		for i := range pts.at {
-			if pts.status[i] != StatusError {
-				out = append(out, ChartPoint{At: a.offsetOf(pts.at[i]), Value: pts.value[i]})
+			if pts.status[i] != pointError {
+				out = append(out, ChartPoint{At: a.offsetOf(pts.time(i)), Value: pts.value[i]})
 			}
 		}
 		return out, 0
@@ -178,11 +178,12 @@ func (a *Analyzer) chart(p *probeTrack, span time.Duration, maxPoints int) ([]Ch
 	}
 	steps := make([]extreme, n)
 	for i := range pts.at {
-		if pts.status[i] == StatusError {
+		if pts.status[i] == pointError {
 			continue
 		}
-		k := min(n-1, int(max(0, pts.at[i].Sub(a.start))/step))
-		e, v, t := &steps[k], pts.value[i], pts.at[i]
+		t := pts.time(i)
+		k := min(n-1, int(max(0, t.Sub(a.start))/step))
+		e, v := &steps[k], pts.value[i]
 		if !e.set || v < e.lo {
 			e.lo, e.loAt = v, t
 		}

@@ -241,20 +241,20 @@ func manyEvents(n int) []Event {
 	for i := 0; len(evs) < n; i++ {
 		at := t0.Add(time.Duration(i) * 100 * time.Millisecond)
 		probe := []string{"redis.latency", "cassandra.quorum"}[i%2]
-		status := "ok"
+		status := StatusOK
 		if i%500 > 450 {
-			status = "breach"
+			status = StatusBreach
 		}
-		e := Event{Time: at, Kind: ProbeWindow, Source: "probe:" + probe, Summary: probe + " " + status,
-			Data: map[string]any{"probe": probe, "target": "t", "status": status, "value": float64(i % 97), "p99": float64(i%97) + 0.5, "window": "1s"}}
+		e := Event{Time: at, Kind: ProbeWindow, Source: "probe:" + probe, Summary: probe + " " + string(status),
+			Data: &Reading{Probe: probe, Target: "t", Status: status, Value: float64(i % 97), P99: float64(i%97) + 0.5, Window: Duration(time.Second)}}
 		evs = append(evs, e)
 		switch i % 1000 {
 		case 100:
 			evs = append(evs, Event{Time: at, Kind: FaultArmed, Source: "inject", Summary: "armed",
-				Data: map[string]any{"fault_id": fmt.Sprint("f", i), "kind": "latency", "hosts": []any{"redis-1"}, "params": map[string]any{"delay": "500ms"}}})
+				Data: &FaultData{FaultID: fmt.Sprint("f", i), Kind: "latency", Hosts: []string{"redis-1"}, Params: Params{"delay": "500ms"}}})
 		case 600:
 			evs = append(evs, Event{Time: at, Kind: FaultReverted, Source: "inject", Summary: "reverted",
-				Data: map[string]any{"fault_id": fmt.Sprint("f", i-500), "kind": "latency", "hosts": []any{"redis-1"}}})
+				Data: &FaultData{FaultID: fmt.Sprint("f", i-500), Kind: "latency", Hosts: []string{"redis-1"}}})
 		case 700:
 			evs = append(evs, Event{Time: at, Kind: Note, Source: "operator", Summary: "a note | with a pipe"})
 		}
