@@ -195,14 +195,15 @@ func (hp hostPlan) preview(p *plan) HostPlan {
 	render := func(steps []Step) []string {
 		var s []string
 		for _, st := range steps {
-			s = append(s, "# "+st.Name+"\n"+st.Script)
+			// Shown, never run: a secret in a parameter stays out of sight.
+			s = append(s, timeline.ScrubText("# "+st.Name+"\n"+st.Script))
 		}
 		return s
 	}
 	renderLab := func(steps []LabStep) []string {
 		var s []string
 		for _, st := range steps {
-			s = append(s, st.String())
+			s = append(s, timeline.ScrubText(st.String()))
 		}
 		return s
 	}

@@ -3,6 +3,10 @@ package timeline
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -67,6 +71,34 @@ type FaultData struct {
 
 // Params are a fault's parameters by name, as text.
 type Params map[string]string
+
+// Redacted returns p without secret-looking names and with secrets in the
+// values replaced, by the rules every event is redacted with: what a screen
+// or a dry run may show of parameters the ledger keeps whole for a revert.
+func (p Params) Redacted() Params {
+	v, changed := scrubValue(reflect.ValueOf(p))
+	if !changed {
+		return p
+	}
+	return v.Interface().(Params)
+}
+
+// String renders the parameters, redacted, in a stable order:
+// "delay=500ms jitter=0s", or "(none)".
+func (p Params) String() string {
+	r := p.Redacted()
+	if len(r) == 0 {
+		return "(none)"
+	}
+	var b strings.Builder
+	for i, k := range slices.Sorted(maps.Keys(r)) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k + "=" + r[k])
+	}
+	return b.String()
+}
 
 // UnmarshalJSON reads a parameter object whose values may be numbers or
 // booleans (older producers did not stringify them) as text.

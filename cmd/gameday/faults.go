@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/timeline"
 )
 
 // FaultsOptions are the inputs of `gameday faults`.
@@ -70,7 +71,7 @@ func faultsRun(opts *FaultsOptions) error {
 // writeFaults prints the faults as a table.
 func writeFaults(io *IOStreams, list []inject.Armed, now time.Time) error {
 	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tHOSTS\tSTATE\tAGE\tTTL LEFT\tSESSION")
+	fmt.Fprintln(tw, "ID\tKIND\tHOSTS\tPARAMS\tSTATE\tAGE\tTTL LEFT\tSESSION")
 	for _, a := range list {
 		since := a.ArmedAt
 		if since.IsZero() {
@@ -85,7 +86,10 @@ func writeFaults(io *IOStreams, list []inject.Armed, now time.Time) error {
 			}
 		}
 		session := map[inject.SessionState]string{inject.SessionAlive: "alive", inject.SessionDead: "dead", inject.SessionUnknown: "elsewhere"}[a.Liveness]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Request.Kind, strings.Join(a.Request.Hosts, ","), a.State,
+		// The ledger keeps parameters whole for the revert; the list shows
+		// them redacted, as every screen and report does.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Request.Kind, strings.Join(a.Request.Hosts, ","),
+			timeline.Params(a.Request.Params), a.State,
 			now.Sub(since).Round(time.Second), left, session)
 	}
 	return tw.Flush()

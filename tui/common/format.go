@@ -3,9 +3,9 @@ package common
 import (
 	"fmt"
 	"math"
-	"sort"
-	"strings"
 	"time"
+
+	"github.com/gameday-dev/gameday/timeline"
 )
 
 // Number formats a probe value with about three significant figures, so
@@ -44,23 +44,6 @@ func Duration(d time.Duration) string {
 	}
 }
 
-// Params formats fault parameters in a stable order: "delay=500ms
-// jitter=0s", or "(none)".
-func Params(p map[string]string) string {
-	if len(p) == 0 {
-		return "(none)"
-	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(k + "=" + p[k])
-	}
-	return b.String()
-}
+// Params formats fault parameters in a stable order, secrets redacted:
+// "delay=500ms jitter=0s", or "(none)".
+func Params(p map[string]string) string { return timeline.Params(p).String() }
