@@ -33,10 +33,10 @@ func IsSecretKey(key string) bool {
 // values, error messages): assignments and flags that carry a secret,
 // Redis AUTH, credentials in URLs, bearer tokens and SSH identity files.
 var (
-	secretAssign = regexp.MustCompile(`(?i)\b([a-z0-9_.-]*(?:password|passwd|passphrase|secret|token|apikey|api_key|api-key|credential)[a-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)`)
-	secretFlag   = regexp.MustCompile(`(?i)(\s|^)(--?(?:password|passwd|pass|pwd|secret|token|auth|api-key|requirepass|masterauth)|requirepass|masterauth)(\s+)("[^"]*"|'[^']*'|\S+)`)
-	redisCLIAuth = regexp.MustCompile(`(\bredis-cli\b[^|;&\n]*?\s-a\s+)("[^"]*"|'[^']*'|\S+)`)
-	redisAUTH    = regexp.MustCompile(`\bAUTH(\s+)("[^"]*"|'[^']*'|\S+)((\s+)("[^"]*"|'[^']*'|[^\s"']+))?`)
+	secretAssign = regexp.MustCompile(`(?i)\b([a-z0-9_.-]*(?:password|passwd|passphrase|secret|token|apikey|api_key|api-key|credential)[a-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s'"]+)`)
+	secretFlag   = regexp.MustCompile(`(?i)(\s|^)(--?(?:password|passwd|pass|pwd|secret|token|auth|api-key|requirepass|masterauth)|requirepass|masterauth)(\s+|=)("[^"]*"|'[^']*'|[^\s'"]+)`)
+	redisCLIAuth = regexp.MustCompile(`(\bredis-cli\b[^|;&\n]*?\s-a\s+)("[^"]*"|'[^']*'|[^\s'"]+)`)
+	redisAUTH    = regexp.MustCompile(`\bAUTH(\s+)("[^"]*"|'[^']*'|[^\s'"]+)((\s+)("[^"]*"|'[^']*'|[^\s"']+))?`)
 	urlUserinfo  = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)`)
 	bearer       = regexp.MustCompile(`(?i)\b(bearer\s+)(\S+)`)
 	identityPath = regexp.MustCompile(`\S*(/\.ssh/|\bid_(rsa|ecdsa|ed25519|dsa)\b)\S*`)
@@ -60,11 +60,13 @@ func ScrubText(s string) string {
 	return identityPath.ReplaceAllString(s, Redacted)
 }
 
-// scrubAUTH redacts the last argument of "AUTH [user] password".
+// scrubAUTH redacts both words after Redis's AUTH: "AUTH password" and
+// "AUTH user password" cannot be told apart in free text, and a user name
+// lost is better than a password shown.
 func scrubAUTH(m string) string {
 	sub := redisAUTH.FindStringSubmatch(m)
 	if sub[3] != "" {
-		return "AUTH" + sub[1] + sub[2] + sub[4] + Redacted
+		return "AUTH" + sub[1] + Redacted + sub[4] + Redacted
 	}
 	return "AUTH" + sub[1] + Redacted
 }
@@ -73,7 +75,7 @@ func scrubAUTH(m string) string {
 // no pattern can match; checking them first keeps redaction off the
 // regular expressions for almost every event.
 var scrubTriggers = []string{"pass", "pwd", "secret", "token", "apikey", "api_key", "api-key",
-	"credential", "auth", "://", "bearer", "/.ssh/", "id_"}
+	"credential", "auth", "://", "bearer", "/.ssh/", "id_", "redis-cli"}
 
 func mayHoldSecret(s string) bool {
 	if len(s) < 3 {

@@ -7,13 +7,22 @@ import (
 
 func TestScrubText(t *testing.T) {
 	tests := map[string]struct{ in, want string }{
-		"plain text":            {"redis.latency redis ok: p99 1.2ms", "redis.latency redis ok: p99 1.2ms"},
-		"password assignment":   {"connect with password=hunter2 now", "connect with password=[redacted] now"},
-		"quoted token":          {`TOKEN: "a b c" done`, `TOKEN: [redacted] done`},
-		"redis requirepass":     {"CONFIG SET requirepass s3cr3t", "CONFIG SET requirepass [redacted]"},
-		"identity path":         {"ssh -i /root/.ssh/id_ed25519 host", "ssh -i [redacted] host"},
-		"bare key name":         {"key id_rsa.pub copied", "key [redacted] copied"},
-		"words that only start": {"tokens were counted, secrets none", "tokens were counted, secrets none"},
+		"plain text":             {"redis.latency redis ok: p99 1.2ms", "redis.latency redis ok: p99 1.2ms"},
+		"password assignment":    {"connect with password=hunter2 now", "connect with password=[redacted] now"},
+		"quoted token":           {`TOKEN: "a b c" done`, `TOKEN: [redacted] done`},
+		"redis requirepass":      {"CONFIG SET requirepass s3cr3t", "CONFIG SET requirepass [redacted]"},
+		"identity path":          {"ssh -i /root/.ssh/id_ed25519 host", "ssh -i [redacted] host"},
+		"bare key name":          {"key id_rsa.pub copied", "key [redacted] copied"},
+		"words that only start":  {"tokens were counted, secrets none", "tokens were counted, secrets none"},
+		"env assignment":         {"PGPASSWORD=hunter2 psql", "PGPASSWORD=[redacted] psql"},
+		"flag in a quoted start": {`sh -c 'redis-server --port 6379 --requirepass hunter2'`, `sh -c 'redis-server --port 6379 --requirepass [redacted]'`},
+		"flag with =":            {"app --password=hunter2 --verbose", "app --password=[redacted] --verbose"},
+		"redis-cli -a":           {"redis-cli -h 10.0.0.1 -a hunter2 SHUTDOWN", "redis-cli -h 10.0.0.1 -a [redacted] SHUTDOWN"},
+		"redis AUTH user pass":   {"AUTH default hunter2", "AUTH [redacted] [redacted]"},
+		"redis AUTH pass":        {"sent AUTH hunter2", "sent AUTH [redacted]"},
+		"url userinfo":           {"dial redis://:hunter2@10.0.0.1:6379/0 refused", "dial redis://:[redacted]@10.0.0.1:6379/0 refused"},
+		"bearer":                 {"Authorization: Bearer abc.def", "Authorization: Bearer [redacted]"},
+		"no secret in NOAUTH":    {"NOAUTH Authentication required.", "NOAUTH Authentication required."},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

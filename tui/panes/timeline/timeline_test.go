@@ -54,3 +54,33 @@ func TestPaneFiguresEqualReport(t *testing.T) {
 		})
 	}
 }
+
+// A secret typed into a fault parameter, a note or an error message never
+// reaches the screen: the Recorder redacts before any subscriber sees it,
+// and the parameters the armed pane and dialogs print are redacted too.
+func TestSecretsNeverOnScreen(t *testing.T) {
+	const secret = "Hunter2-s3cr3t"
+	rec := tl.NewRecorder()
+	sub := rec.Subscribe(16)
+	start := "redis-server --requirepass " + secret
+	rec.Record(tl.NewEvent(tl.FaultArmed, "inject", "kill armed on redis-1").WithData(&tl.FaultData{FaultID: "f-1", Kind: "kill",
+		Hosts: []string{"redis-1"}, Params: tl.Params{"start": start}}))
+	rec.Record(tl.NewEvent(tl.Note, "tui", "the app's password=%s", secret))
+	rec.Record(tl.NewEvent(tl.FaultFailed, "inject", "revert failed: redis-cli -a %s SHUTDOWN: refused", secret).
+		WithData(&tl.FaultData{FaultID: "f-1", Error: "redis://:" + secret + "@10.0.0.1 refused"}))
+	rec.Close()
+	var evs []tl.Event
+	for e := range sub.C() {
+		evs = append(evs, e)
+	}
+	lipgloss.SetColorProfile(termenv.Ascii)
+	m := New(common.Common{Width: 200, Height: 20, Styles: common.DefaultStyles(), Keys: keys.DefaultKeyMap(false)})
+	m.Update(common.EventsMsg{Events: evs})
+	screen := m.View() + common.Params(map[string]string{"start": start, "password": secret})
+	if strings.Contains(screen, secret) {
+		t.Errorf("the screen shows the secret:\n%s", screen)
+	}
+	if !strings.Contains(screen, "password=[redacted]") || !strings.Contains(screen, "start=redis-server --requirepass [redacted]") {
+		t.Errorf("the screen lost what is no secret:\n%s", screen)
+	}
+}
