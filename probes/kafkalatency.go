@@ -12,6 +12,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/timeline"
 )
 
 // kafkaLatency is the kafka.latency probe: canary messages stamped with the
@@ -24,7 +25,8 @@ type kafkaLatency struct {
 	topic string
 	cfg   Config
 	sc    *sarama.Config
-	run   string // tells this run's canaries from older ones on the topic
+	run   string             // tells this run's canaries from older ones on the topic
+	rec   *timeline.Recorder // for the canary partitions' leader moves; may be nil
 
 	prodClient, consClient sarama.Client
 	producer               sarama.SyncProducer
@@ -36,12 +38,12 @@ type kafkaLatency struct {
 	pending map[int64]time.Time // sent, not yet consumed: seq → due
 }
 
-func newKafkaLatency(svc targets.Kafka, cfg Config, sc *sarama.Config) *kafkaLatency {
+func newKafkaLatency(svc targets.Kafka, cfg Config, sc *sarama.Config, rec *timeline.Recorder) *kafkaLatency {
 	topic := svc.CanaryTopic
 	if topic == "" {
 		topic = DefaultCanaryTopic
 	}
-	return &kafkaLatency{svc: svc, topic: topic, cfg: cfg, sc: sc,
+	return &kafkaLatency{svc: svc, topic: topic, cfg: cfg, sc: sc, rec: rec,
 		run: strconv.FormatInt(time.Now().UnixNano(), 36), pending: map[int64]time.Time{}}
 }
 
@@ -58,6 +60,13 @@ func (p *kafkaLatency) Run(ctx context.Context, emit func(Reading)) {
 	w := NewWindow(p.cfg.Window)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if p.rec != nil {
+		lw := &leaderWatch{service: p.svc.Name, topic: p.topic, client: p.prodClient, rec: p.rec, leaders: map[int32]int32{}}
+		wctx, stopWatch := context.WithCancel(ctx)
+		defer stopWatch() // before wg.Wait and close: the watch uses the client
+		wg.Add(1)
+		go func() { defer wg.Done(); lw.run(wctx, p.cfg.Report) }()
+	}
 	for _, pc := range p.parts {
 		wg.Add(2)
 		go func() { defer wg.Done(); p.consume(ctx, pc, w) }()

@@ -21,7 +21,7 @@ func runKafkaLatency(t *testing.T, brokers []string, done func(Reading) bool) Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newKafkaLatency(svc, cfg, sc)
+	p := newKafkaLatency(svc, cfg, sc, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	readings := make(chan Reading, 1000)
 	stopped := make(chan struct{})

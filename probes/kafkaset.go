@@ -46,7 +46,7 @@ func (s *Set) addKafka(svc targets.Kafka, opts Options, add func(Probe, Config))
 		if err != nil {
 			return err
 		}
-		add(newKafkaLatency(svc, cfg, sc), cfg)
+		add(newKafkaLatency(svc, cfg, sc, s.rec), cfg)
 	}
 	return nil
 }
