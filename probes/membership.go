@@ -27,6 +27,19 @@ func Membership(inv *targets.Inventory) []timeline.ServiceInfo {
 	for _, s := range inv.Services.Cassandra {
 		add("cassandra", s.Name, s.Hosts)
 	}
+	for _, s := range inv.Services.Prometheus {
+		add("prometheus", s.Name, nil) // it watches from outside: on no host
+	}
+	for _, s := range inv.Services.HTTP {
+		add("http", s.Name, s.Hosts)
+	}
+	for _, s := range inv.Services.Command {
+		var hosts []string
+		if s.Host != "" {
+			hosts = []string{s.Host}
+		}
+		add("command", s.Name, hosts)
+	}
 	set, err := newSet(inv, nil, Options{Report: DefaultReport, ClientName: "gameday"})
 	if err != nil {
 		return out

@@ -88,17 +88,17 @@ func newSet(inv *targets.Inventory, rec *timeline.Recorder, opts Options) (*Set,
 		}
 	}
 	for _, svc := range inv.Services.Prometheus {
-		if err := s.addPrometheus(svc, opts, add); err != nil {
+		if err := s.addPrometheus(svc, opts, add("prometheus", svc.Name)); err != nil {
 			return nil, err
 		}
 	}
 	for _, svc := range inv.Services.HTTP {
-		if err := s.addHTTP(svc, opts, add); err != nil {
+		if err := s.addHTTP(svc, opts, add("http", svc.Name)); err != nil {
 			return nil, err
 		}
 	}
 	for _, svc := range inv.Services.Command {
-		if err := s.addCommand(inv, svc, opts, add); err != nil {
+		if err := s.addCommand(inv, svc, opts, add("command", svc.Name)); err != nil {
 			return nil, err
 		}
 	}

@@ -74,14 +74,10 @@ func (s *Session) fan(sub *timeline.Subscription) {
 	}
 }
 
-// forScreens is e as screens may show it: what the journal redacts never
-// reaches a screen either (secret-looking Data keys dropped, secret
-// assignments and identity paths in the summary scrubbed).
-func forScreens(e timeline.Event) timeline.Event {
-	e.Data = timeline.Redact(e.Data)
-	e.Summary = timeline.ScrubText(e.Summary)
-	return e
-}
+// forScreens is e as screens may show it. Recorder.Record has already
+// redacted it (data, summary, author), so nothing is left to do here; the
+// function marks the one place events leave for screens.
+func forScreens(e timeline.Event) timeline.Event { return e }
 
 func (s *Session) listSoon() {
 	select {

@@ -38,7 +38,7 @@ var (
 	redisCLIAuth = regexp.MustCompile(`(\bredis-cli\b[^|;&\n]*?\s-a\s+)("[^"]*"|'[^']*'|[^\s'"]+)`)
 	redisAUTH    = regexp.MustCompile(`\bAUTH(\s+)("[^"]*"|'[^']*'|[^\s'"]+)((\s+)("[^"]*"|'[^']*'|[^\s"']+))?`)
 	urlUserinfo  = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)`)
-	bearer       = regexp.MustCompile(`(?i)\b(bearer\s+)(\S+)`)
+	bearer       = regexp.MustCompile(`(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})`) // a token, not "bearer token"
 	identityPath = regexp.MustCompile(`\S*(/\.ssh/|\bid_(rsa|ecdsa|ed25519|dsa)\b)\S*`)
 )
 

@@ -21,7 +21,8 @@ func TestScrubText(t *testing.T) {
 		"redis AUTH user pass":   {"AUTH default hunter2", "AUTH [redacted] [redacted]"},
 		"redis AUTH pass":        {"sent AUTH hunter2", "sent AUTH [redacted]"},
 		"url userinfo":           {"dial redis://:hunter2@10.0.0.1:6379/0 refused", "dial redis://:[redacted]@10.0.0.1:6379/0 refused"},
-		"bearer":                 {"Authorization: Bearer abc.def", "Authorization: Bearer [redacted]"},
+		"bearer":                 {"Authorization: Bearer abc.def-123", "Authorization: Bearer [redacted]"},
+		"the words bearer token": {"401: no or bad bearer token", "401: no or bad bearer token"},
 		"no secret in NOAUTH":    {"NOAUTH Authentication required.", "NOAUTH Authentication required."},
 	}
 	for name, tc := range tests {
