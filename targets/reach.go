@@ -132,8 +132,10 @@ func (j reachJob) bounded(ctx context.Context, timeout time.Duration) []Readines
 	}
 }
 
-// timed runs f and fills the row's latency, status and detail from it.
-func timed(row Readiness, f func() (string, error)) Readiness {
+// Timed runs f and fills the row's latency, status and detail from it:
+// ok with f's detail, or failed with its error. Host checks outside
+// targets (an SSH login) fill their rows with it too.
+func Timed(row Readiness, f func() (string, error)) Readiness {
 	start := time.Now()
 	detail, err := f()
 	row.Latency = time.Since(start)

@@ -12,7 +12,7 @@ import (
 // CheckCassandra opens a session to the contact points, reads the server
 // version from system.local and checks that the keyspace exists.
 func CheckCassandra(ctx context.Context, c Cassandra) Readiness {
-	return timed(Readiness{Item: "cassandra/" + c.Name, Kind: "cassandra", Address: strings.Join(c.ContactPoints, ",")}, func() (string, error) {
+	return Timed(Readiness{Item: "cassandra/" + c.Name, Kind: "cassandra", Address: strings.Join(c.ContactPoints, ",")}, func() (string, error) {
 		timeout := 3 * time.Second
 		if dl, ok := ctx.Deadline(); ok {
 			timeout = time.Until(dl)

@@ -31,7 +31,7 @@ func CheckHost(ctx context.Context, inv *Inventory, h Host) Readiness {
 			row.Detail = err.Error()
 			return row
 		}
-		return timed(row, func() (string, error) {
+		return Timed(row, func() (string, error) {
 			banner, err := sshBanner(ctx, addr)
 			if err != nil {
 				return "", fmt.Errorf("jump host: %w", err)
@@ -40,7 +40,7 @@ func CheckHost(ctx context.Context, inv *Inventory, h Host) Readiness {
 		})
 	}
 	addr := sshAddr(h.Address, s.Port)
-	return timed(Readiness{Item: h.Name, Kind: "ssh", Address: addr}, func() (string, error) {
+	return Timed(Readiness{Item: h.Name, Kind: "ssh", Address: addr}, func() (string, error) {
 		return sshBanner(ctx, addr)
 	})
 }

@@ -15,7 +15,7 @@ import (
 // topic fails), and which of its consumer groups the cluster lists (a
 // group with no commits yet may be absent, so that only informs).
 func CheckKafka(ctx context.Context, k Kafka) Readiness {
-	return timed(Readiness{Item: "kafka/" + k.Name, Kind: "kafka", Address: strings.Join(k.Brokers, ",")}, func() (string, error) {
+	return Timed(Readiness{Item: "kafka/" + k.Name, Kind: "kafka", Address: strings.Join(k.Brokers, ",")}, func() (string, error) {
 		cfg, err := checkSaramaConfig(ctx, k)
 		if err != nil {
 			return "", err

@@ -19,7 +19,7 @@ import (
 func CheckLab(ctx context.Context, l Lab) []Readiness {
 	var rows []Readiness
 	if l.Control != "" {
-		rows = append(rows, timed(Readiness{Item: "lab", Kind: "lab control", Address: l.Control}, func() (string, error) {
+		rows = append(rows, Timed(Readiness{Item: "lab", Kind: "lab control", Address: l.Control}, func() (string, error) {
 			nodes, err := labapi.NewClient(l.Control, l.Dir).Nodes(ctx)
 			if err != nil {
 				return "", err
@@ -28,7 +28,7 @@ func CheckLab(ctx context.Context, l Lab) []Readiness {
 		}))
 	}
 	if l.Toxiproxy != "" {
-		rows = append(rows, timed(Readiness{Item: "lab", Kind: "toxiproxy", Address: l.Toxiproxy}, func() (string, error) {
+		rows = append(rows, Timed(Readiness{Item: "lab", Kind: "toxiproxy", Address: l.Toxiproxy}, func() (string, error) {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+l.Toxiproxy+"/version", nil)
 			if err != nil {
 				return "", err
@@ -55,7 +55,7 @@ func CheckLab(ctx context.Context, l Lab) []Readiness {
 // hand) is judged by the pid it records.
 func checkLabHost(ctx context.Context, inv *Inventory, h Host) Readiness {
 	n := *h.Lab
-	return timed(Readiness{Item: h.Name, Kind: "lab " + n.Kind, Address: n.Listen}, func() (string, error) {
+	return Timed(Readiness{Item: h.Name, Kind: "lab " + n.Kind, Address: n.Listen}, func() (string, error) {
 		var parts []string
 		switch {
 		case inv.Lab != nil && inv.Lab.Control != "":

@@ -22,7 +22,7 @@ func CheckPrometheus(ctx context.Context, inv *Inventory, i int, timeout time.Du
 	p := inv.Services.Prometheus[i]
 	row := Readiness{Item: "prometheus/" + p.Name, Kind: "prometheus", Address: p.URL}
 	var rejected Problems
-	row = timed(row, func() (string, error) {
+	row = Timed(row, func() (string, error) {
 		c, err := p.APIClient(timeout)
 		if err != nil {
 			return "", err
@@ -84,7 +84,7 @@ func PromError(err error, timeout time.Duration) string {
 // CheckHTTP sends an http service's request once, as its probe does.
 func CheckHTTP(ctx context.Context, h HTTP, timeout time.Duration) Readiness {
 	row := Readiness{Item: "http/" + h.Name, Kind: "http", Address: h.URL}
-	return timed(row, func() (string, error) {
+	return Timed(row, func() (string, error) {
 		c, err := h.NewClient(timeout)
 		if err != nil {
 			return "", err
@@ -101,7 +101,7 @@ func CheckHTTP(ctx context.Context, h HTTP, timeout time.Duration) Readiness {
 // host is reached through that host (its own row).
 func CheckCommand(c Command) Readiness {
 	row := Readiness{Item: "command/" + c.Name, Kind: "command", Address: "local"}
-	return timed(row, func() (string, error) {
+	return Timed(row, func() (string, error) {
 		path, err := exec.LookPath(c.Command[0])
 		if err != nil {
 			return "", err

@@ -59,7 +59,7 @@ func CheckRedis(ctx context.Context, s Redis) []Readiness {
 	// Sentinels that do not answer fail their own rows; the master the
 	// others name is still worth a PING.
 	master := named[0]
-	row = timed(row, func() (string, error) {
+	row = Timed(row, func() (string, error) {
 		c := redis.NewClient(&redis.Options{Addr: master, Password: pass, MaxRetries: -1, DialerRetries: 1, DisableIdentity: true})
 		defer c.Close()
 		pong, err := c.Ping(ctx).Result()

@@ -11,6 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/inject/sshx"
 	"github.com/gameday-dev/gameday/targets"
 )
 
@@ -20,7 +22,8 @@ type CheckOptions struct {
 	Inventory string
 	Timeout   time.Duration
 	JSON      bool
-	// CheckHost overrides how hosts are reached (nil: targets.CheckHost).
+	// CheckHost overrides how hosts are reached (nil: an SSH login as
+	// arming would do it, inject.LoginCheck).
 	CheckHost targets.HostCheck
 }
 
@@ -35,9 +38,13 @@ file:line:col: field: message, exit status 2), then reaches every service
 and host in parallel: each Redis Sentinel and the master it names, Kafka
 metadata, a Cassandra session, each Prometheus server (every query is
 evaluated once: one it rejects is reported at its line, exit status 2), one
-request to each HTTP endpoint, each local command's program, each host's SSH
-banner (or, for lab nodes, its process and listen address). Exit status 0
-when everything answers, 1 otherwise. See docs/inventory.md.`,
+request to each HTTP endpoint, each local command's program. Each host is
+checked as arming a fault would use it: an SSH login with the inventory's
+settings (host key checked against known_hosts, identity file loaded), a
+script run under sudo -n when the user is not root, and the commands every
+fault kind needs (tc, ip, iptables, fallocate, …); lab nodes: their process
+and listen address. Exit status 0 when everything works, 1 otherwise. See
+docs/inventory.md.`,
 		Example: `  gameday check -i inventory.yaml
   gameday check -i inventory.yaml --timeout 5s --json`,
 		Args: cobra.NoArgs,
@@ -77,7 +84,13 @@ func checkRun(opts *CheckOptions) error {
 	// go-redis logs failed dials to stderr on its own; the table already
 	// says so on the row, in one line.
 	redis.SetLogger(quietLogger{})
-	rows := targets.Reach(context.Background(), inv, targets.ReachOptions{Timeout: opts.Timeout, CheckHost: opts.CheckHost})
+	checkHost := opts.CheckHost
+	if checkHost == nil {
+		var closeLogins func() error
+		checkHost, closeLogins = inject.LoginCheck(sshx.Config{})
+		defer closeLogins()
+	}
+	rows := targets.Reach(context.Background(), inv, targets.ReachOptions{Timeout: opts.Timeout, CheckHost: checkHost})
 	failed := 0
 	for _, r := range rows {
 		if !r.OK {
@@ -137,9 +150,9 @@ func writeCheckTable(io *IOStreams, rows []targets.Readiness, failed int) error 
 		return fmt.Errorf("write table: %w", err)
 	}
 	if failed == 0 {
-		fmt.Fprintf(io.Out, "all %d reachable\n", len(rows))
+		fmt.Fprintf(io.Out, "all %d ready\n", len(rows))
 	} else {
-		fmt.Fprintf(io.Out, "%d of %d unreachable\n", failed, len(rows))
+		fmt.Fprintf(io.Out, "%d of %d not ready\n", failed, len(rows))
 	}
 	return nil
 }

@@ -64,6 +64,7 @@ func startProcess(t *testing.T, addr string, name string, args ...string) {
 // checkCluster is the real servers a check test reaches.
 type checkCluster struct {
 	redisAddr, sentinelAddr, sshPort string
+	identity, knownHosts             string // the client key and the sshd's known_hosts line
 	kafka                            []string
 }
 
@@ -85,14 +86,29 @@ func startCheckCluster(t *testing.T) checkCluster {
 	}
 	startProcess(t, c.sentinelAddr, "redis-sentinel", conf)
 
-	// A real sshd on loopback, for the banner check.
+	// A real sshd on loopback that root logs in to with a key of the
+	// test's: check logs in, as arming would.
 	hostKey := filepath.Join(dir, "host_key")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	c.identity = filepath.Join(dir, "id_ed25519")
+	for _, k := range []string{hostKey, c.identity} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", k).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
 	}
+	pub, err := os.ReadFile(hostKey + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.knownHosts = filepath.Join(dir, "known_hosts")
+	line := fmt.Sprintf("[127.0.0.1]:%s %s\n", c.sshPort, strings.Join(strings.Fields(string(pub))[:2], " "))
+	if err := os.WriteFile(c.knownHosts, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSH_AUTH_SOCK", "")       // only the inventory's key is offered
 	_ = os.MkdirAll("/run/sshd", 0o755) // sshd's privilege-separation directory
 	startProcess(t, "127.0.0.1:"+c.sshPort, "/usr/sbin/sshd", "-D", "-e", "-f", "/dev/null",
-		"-o", "HostKey="+hostKey, "-o", "ListenAddress=127.0.0.1:"+c.sshPort, "-o", "PidFile=none")
+		"-o", "HostKey="+hostKey, "-o", "ListenAddress=127.0.0.1:"+c.sshPort, "-o", "PidFile=none",
+		"-o", "AuthorizedKeysFile="+c.identity+".pub", "-o", "PermitRootLogin=prohibit-password", "-o", "StrictModes=no")
 
 	k, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders"))
 	if err != nil {
@@ -110,7 +126,7 @@ func (c checkCluster) inventory(t *testing.T, extraHosts, extraRedis, extraServi
 hosts:
   - name: box
     address: 127.0.0.1
-    ssh: {port: %s}
+    ssh: {port: %s, user: root, identity_file: %s, known_hosts: %s}
   - name: lab-redis
     lab: {kind: redis, pid: %d, listen: %s}
 %s
@@ -125,7 +141,7 @@ services:
       brokers: [%s]
       topics: [orders]
       groups: [billing]
-%s`, c.sshPort, os.Getpid(), c.redisAddr, extraHosts, c.sentinelAddr, extraRedis, strings.Join(c.kafka, ", "), extraServices)
+%s`, c.sshPort, c.identity, c.knownHosts, os.Getpid(), c.redisAddr, extraHosts, c.sentinelAddr, extraRedis, strings.Join(c.kafka, ", "), extraServices)
 	path := filepath.Join(t.TempDir(), "inventory.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -168,7 +184,7 @@ func TestCheckAllReachable(t *testing.T) {
 		"redis/cache sentinel":     "master mymaster at " + c.redisAddr,
 		"redis/cache redis master": "PONG",
 		"kafka/events kafka":       "1 broker, 1/1 topics, not yet listed: billing",
-		"box ssh":                  "SSH-2.0-OpenSSH",
+		"box ssh login":            "logged in as root; runs scripts as root; has the tools of every fault kind",
 		"lab-redis lab redis":      fmt.Sprintf("pid %d alive, listening", os.Getpid()),
 	}
 	for key, detail := range want {
@@ -184,7 +200,7 @@ func TestCheckAllReachable(t *testing.T) {
 	if len(rows) != len(want) {
 		t.Errorf("got %d rows, want %d:\n%s", len(rows), len(want), out)
 	}
-	if !strings.HasSuffix(out.String(), "all 5 reachable\n") {
+	if !strings.HasSuffix(out.String(), "all 5 ready\n") {
 		t.Errorf("missing summary line:\n%s", out)
 	}
 }
