@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/probes"
 )
 
@@ -42,5 +43,28 @@ func BenchmarkObserve(b *testing.B) {
 		r.Time = start.Add(time.Duration(i) * time.Millisecond)
 		r.P99 = float64(i % 80) // crosses 50 ms now and then
 		m.observe(r)
+	}
+}
+
+// BenchmarkLoadVars parses a runbook whose host, parameters, durations
+// and thresholds come from variables, given on the command line.
+func BenchmarkLoadVars(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "vars", "vars.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var vars []yamldoc.Var
+	for _, s := range []string{"target=redis-2", "delay=300ms", "bound=80ms"} {
+		v, err := yamldoc.VarFlag(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		vars = append(vars, v)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("vars.yaml", data, vars...); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -10,6 +10,7 @@ fuzztime=${1:-30s}
 targets=(
   ./internal/yamldoc:FuzzParse       # the YAML loader
   ./runbooks:FuzzLoad                # runbooks and inventories through it
+  ./drills:FuzzLoad                  # drill files through it, and their plans
   ./timeline:FuzzJournalReport       # the journal reader and its reports
   ./inject:FuzzQuote                 # shell quoting, against real sh and bash
 )

@@ -29,6 +29,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 		NewCmdRun(io, nil),
 		NewCmdProbe(io, nil),
 		NewCmdServe(io, nil),
+		NewCmdDrill(io, nil),
 	)
 	return cmd
 }

@@ -183,6 +183,18 @@ func TestRunOnLab(t *testing.T) {
 		}
 	})
 
+	// The shipped lab drills fit the lab: live roles, its probes, and no
+	// candidate that takes down a majority.
+	t.Run("drill --check the lab drills", func(t *testing.T) {
+		for _, name := range []string{"redis-cache", "kafka-broker"} {
+			cmd := exec.Command(bin, "drill", filepath.Join(examples, "drills", name+".yaml"), "-i", invPath, "--check")
+			out, err := cmd.CombinedOutput()
+			if code := exitCode(t, err); code != ExitOK || !strings.HasPrefix(string(out), "drill "+name+" fits gameday lab: ") {
+				t.Errorf("%s: exit %d\n%s", name, code, out)
+			}
+		}
+	})
+
 	t.Run("SIGINT during hold rolls back", func(t *testing.T) {
 		state := t.TempDir()
 		journal := filepath.Join(state, "run.jsonl")

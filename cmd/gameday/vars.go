@@ -10,7 +10,7 @@ import (
 )
 
 // VarOptions are the --var and --var-file flags of every command that
-// loads a runbook (run, the TUI's --runbook, serve).
+// loads a runbook (run, the TUI's --runbook, serve) or a drill.
 type VarOptions struct {
 	// Vars are NAME=VALUE settings, in the order given.
 	Vars []string
@@ -20,8 +20,8 @@ type VarOptions struct {
 
 // addVarFlags adds --var and --var-file to f.
 func addVarFlags(f *pflag.FlagSet, v *VarOptions) {
-	f.StringArrayVar(&v.Vars, "var", nil, "set a runbook variable: NAME=VALUE (repeatable; wins over --var-file and the runbook's default)")
-	f.StringArrayVar(&v.VarFiles, "var-file", nil, "a YAML file of runbook variables, NAME: VALUE (repeatable; later files win)")
+	f.StringArrayVar(&v.Vars, "var", nil, "set a variable the file declares under vars: NAME=VALUE (repeatable; wins over --var-file and the default)")
+	f.StringArrayVar(&v.VarFiles, "var-file", nil, "a YAML file of variables, NAME: VALUE (repeatable; later files win)")
 }
 
 // set tells whether any variable was given.
