@@ -200,7 +200,14 @@ func (r *Runner) scenario(ctx context.Context, pick Pick, res *Result) (stopped 
 	case <-r.clock().After(pick.Lasts.D()):
 	}
 	r.mu.Lock()
-	r.faultID = ""
+	r.faultID = "" // no confirmation from here on
+	select {
+	case c := <-r.confirm:
+		// Confirmed (and recorded) as time ran out or the drill stopped:
+		// the trainee's mitigation counts.
+		reason = EndMitigated + " by " + c.Person
+	default:
+	}
 	r.mu.Unlock()
 	if _, err := r.Faults.Revert(actx, armed.ID); err != nil {
 		r.endScenario(sd, EndRevertFail, err.Error())
