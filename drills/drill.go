@@ -10,6 +10,7 @@ package drills
 import (
 	"time"
 
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/targets"
 )
 
@@ -45,9 +46,7 @@ type Drill struct {
 }
 
 // Var is one drill variable and the value it had for this load.
-type Var struct {
-	Name, Value, From string
-}
+type Var = yamldoc.Setting
 
 // Scenario is one incident of a drill: one of its candidates is armed at a
 // moment inside Window, counted from the scenario's start (the drill's

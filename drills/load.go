@@ -53,10 +53,7 @@ func decode(doc *yamldoc.Doc, given []yamldoc.Var) (*Drill, error) {
 	if err := doc.Err(); err != nil {
 		return nil, err
 	}
-	for _, v := range vars {
-		dr.Vars = append(dr.Vars, Var{Name: v.Name, Value: v.Text(), From: v.From})
-	}
-	dr.origin = doc.Origin
+	dr.Vars, dr.origin = yamldoc.Settings(vars), doc.Origin
 	return dr, nil
 }
 

@@ -100,19 +100,10 @@ func describeFault(kind string, hosts []string, params map[string]string) string
 	s := kind + " on " + strings.Join(hosts, ", ")
 	if len(params) > 0 {
 		var kv []string
-		for _, k := range sortedKeys(params) {
+		for _, k := range slices.Sorted(maps.Keys(params)) {
 			kv = append(kv, k+"="+params[k])
 		}
 		s += " (" + strings.Join(kv, ", ") + ")"
 	}
 	return s
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

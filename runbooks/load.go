@@ -53,10 +53,7 @@ func decode(doc *yamldoc.Doc, given []yamldoc.Var) (*Runbook, error) {
 	if err := doc.Err(); err != nil {
 		return nil, err
 	}
-	for _, v := range vars {
-		rb.Vars = append(rb.Vars, Var{Name: v.Name, Value: v.Text(), From: v.From})
-	}
-	rb.origin = doc.Origin
+	rb.Vars, rb.origin = yamldoc.Settings(vars), doc.Origin
 	return rb, nil
 }
 

@@ -6,6 +6,7 @@ package runbooks
 import (
 	"time"
 
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/targets"
 )
 
@@ -38,13 +39,7 @@ type Runbook struct {
 }
 
 // Var is one runbook variable and the value it had for this load.
-type Var struct {
-	Name  string
-	Value string
-	// From is where the value was set: "--var", "vars.yaml:3:8" or "the
-	// default at line 4".
-	From string
-}
+type Var = yamldoc.Setting
 
 // Condition is one probe condition: "redis.latency p99 < 50ms", optionally
 // scoped to one probe target.

@@ -65,8 +65,8 @@ func TestVars(t *testing.T) {
 	}
 	check(rb, "redis-1", "200ms", "50ms", 5*time.Second)
 	if want := []Var{
-		{"target", "redis-1", "the default at line 4"}, {"delay", "200ms", "the default at line 5"},
-		{"bound", "50ms", "the default at line 6"}, {"hold", "5s", "the default at line 7"}, {"changes", "1", "the default at line 8"},
+		{Name: "target", Value: "redis-1", From: "the default at line 4"}, {Name: "delay", Value: "200ms", From: "the default at line 5"},
+		{Name: "bound", Value: "50ms", From: "the default at line 6"}, {Name: "hold", Value: "5s", From: "the default at line 7"}, {Name: "changes", Value: "1", From: "the default at line 8"},
 	}; !reflect.DeepEqual(rb.Vars, want) {
 		t.Errorf("vars\n got %+v\nwant %+v", rb.Vars, want)
 	}

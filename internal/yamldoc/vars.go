@@ -36,6 +36,21 @@ type Var struct {
 // Text is the value as written.
 func (v Var) Text() string { return v.Value.Text }
 
+// Setting is a variable as a loaded file keeps it: its name, its value as
+// written and where that was set.
+type Setting struct {
+	Name, Value, From string
+}
+
+// Settings returns the settings of vars (what Expand returned).
+func Settings(vars []Var) []Setting {
+	var out []Setting
+	for _, v := range vars {
+		out = append(out, Setting{Name: v.Name, Value: v.Text(), From: v.From})
+	}
+	return out
+}
+
 // VarFlag parses a command line's "NAME=VALUE". The value is typed as a
 // plain YAML scalar is ("3" a number, "true" a boolean) and is never read
 // as structure: "a: b" or "[x]" stay strings.
