@@ -34,9 +34,14 @@ type Attachment struct {
 	person   Person
 	queue    []timeline.Event
 	reset    bool // the next read is a reset from the history
+	moved    bool // a replay's cursor moved: the next read says where to
 	detached bool
-	resets   uint64
-	joined   time.Time
+	// shown is where the screen is in a replay: the cursor's position
+	// and time as of its last read.
+	shown   int
+	shownAt time.Time
+	resets  uint64
+	joined  time.Time
 }
 
 // Attach attaches a screen for p. In a shared session (gameday serve) the
@@ -100,49 +105,72 @@ func (a *Attachment) Resets() uint64 {
 // from events: the first read, and the read after the screen fell behind,
 // are resets. ok is false once the attachment or the session has ended.
 func (a *Attachment) Next() (events []timeline.Event, reset bool, ok bool) {
+	f, ok := a.NextFrame()
+	return f.Events, f.Reset, ok
+}
+
+// NextFrame is Next with what a screen cannot work out from the events
+// alone: in a replay, the time the frame brings it to and, on a reset,
+// the analysis of the session up to there.
+func (a *Attachment) NextFrame() (timeline.Frame, bool) {
 	for {
 		// Lock order: the session, then the attachment, so that a reset
 		// and the events queued after it never overlap or leave a gap.
 		a.s.mu.Lock()
 		a.mu.Lock()
+		var f timeline.Frame
 		switch {
 		case a.detached:
 			a.mu.Unlock()
 			a.s.mu.Unlock()
-			return nil, false, false
+			return f, false
 		case a.reset:
-			a.reset, a.queue = false, nil
-			events = a.s.hist.snapshot(a.person.Role)
+			a.reset, a.queue, a.moved = false, nil, false
+			if a.s.replay != nil {
+				f = a.s.replayFrame(a.person.Role)
+			} else {
+				f = timeline.Frame{Events: a.s.hist.snapshot(a.person.Role), Reset: true}
+			}
+		case len(a.queue) > 0 || a.moved:
+			f.Events, a.queue, a.moved = a.queue, nil, false
+		default:
 			a.mu.Unlock()
 			a.s.mu.Unlock()
-			return events, true, true
-		case len(a.queue) > 0:
-			events, a.queue = a.queue, nil
-			a.mu.Unlock()
-			a.s.mu.Unlock()
-			return events, false, true
+			<-a.wake
+			continue
+		}
+		if r := a.s.replay; r != nil {
+			f.At, a.shown, a.shownAt = r.at, r.p, r.at
 		}
 		a.mu.Unlock()
 		a.s.mu.Unlock()
-		<-a.wake
+		return f, true
 	}
 }
 
 // offer queues events for the screen, or marks it for a reset when its
 // queue is full. Called by the session's fan-out with s.mu held.
-func (a *Attachment) offer(evs []timeline.Event) {
+func (a *Attachment) offer(evs []timeline.Event) { a.enqueue(evs, false) }
+
+// advance queues the events a replay's cursor passed moving forward (none
+// when it moved between two events): the screen's next read brings it to
+// the cursor. Called with s.mu held.
+func (a *Attachment) advance(evs []timeline.Event) { a.enqueue(evs, true) }
+
+func (a *Attachment) enqueue(evs []timeline.Event, moved bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.detached || a.reset {
 		return
 	}
+	a.moved = a.moved || moved
 	n := 0
 	for _, e := range evs {
 		if visible(a.person.Role, e) {
 			n++
 		}
 	}
-	if n == 0 {
+	if n == 0 && !moved {
 		return
 	}
 	if len(a.queue)+n > ScreenQueue {
@@ -283,6 +311,12 @@ func (a *Attachment) Note(text string) error {
 	p := a.Person()
 	note := timeline.NewEvent(timeline.Note, a.s.source(), "%s", a.s.attributed(p, text))
 	note.By = p.Name
+	if a.s.replay != nil {
+		// A review note is about the moment the screen shows.
+		a.mu.Lock()
+		note.Time = a.shownAt
+		a.mu.Unlock()
+	}
 	a.s.rec.Record(note)
 	return nil
 }
@@ -372,6 +406,12 @@ func (a *Attachment) RevertAll(ctx context.Context) ([]inject.Armed, error) {
 // (trainees: none). It does not touch the ledger: the session reads it
 // once for every screen.
 func (a *Attachment) List(activeOnly bool) ([]inject.Armed, error) {
+	if a.s.replay != nil && a.role().SeesFaults() {
+		a.mu.Lock()
+		p := a.shown
+		a.mu.Unlock()
+		return a.s.armedAt(p), nil // in a replay, as of what the screen shows
+	}
 	if !a.role().SeesFaults() || a.s.mgr == nil {
 		return nil, nil
 	}

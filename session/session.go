@@ -103,6 +103,10 @@ type Session struct {
 	runbook  sync.Mutex // held while the runbook runs
 	rbCancel context.CancelFunc
 
+	// replay, set for a replay session, is the recorded session and its
+	// cursor.
+	replay *Replay
+
 	mu      sync.Mutex
 	closed  bool
 	atts    map[*Attachment]struct{}
@@ -151,10 +155,8 @@ func Open(cfg Config) (*Session, error) {
 			info.Title = cfg.Runbook.Name
 		}
 	}
-	s := &Session{
-		cfg: cfg, dir: dir, atts: map[*Attachment]struct{}{}, hist: newHistory(),
-		granted: map[string]Role{}, armedBy: map[string]string{}, armedReady: make(chan struct{}),
-	}
+	s := newSession(cfg)
+	s.dir = dir
 	s.sink = &journalSink{opened: cfg.Opened, open: func() (*timeline.Journal, bool, error) {
 		return openJournal(cfg, dir)
 	}}

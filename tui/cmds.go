@@ -20,6 +20,10 @@ type (
 		events []timeline.Event
 		reset  bool // forget what is shown: events are the whole state
 		closed bool
+		// analysis, on a reset, already holds events (timeline.Frame);
+		// at is the time a replay's frame brings the screen to.
+		analysis *timeline.Analyzer
+		at       time.Time
 	}
 	listMsg struct {
 		faults []inject.Armed
@@ -63,6 +67,12 @@ type (
 // waitFeed reads the next events from the feed. Update re-arms it after
 // each batch, so exactly one read is ever outstanding.
 func waitFeed(f Feed) tea.Cmd {
+	if ff, ok := f.(FrameFeed); ok {
+		return func() tea.Msg {
+			fr, ok := ff.NextFrame()
+			return eventsMsg{events: fr.Events, reset: fr.Reset, closed: !ok, analysis: fr.Analysis, at: fr.At}
+		}
+	}
 	return func() tea.Msg {
 		evs, reset, ok := f.Next()
 		return eventsMsg{events: evs, reset: reset, closed: !ok}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"time"
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/timeline"
@@ -32,6 +33,30 @@ type Feed interface {
 	// rebuild from events alone (its first read; a read after it fell
 	// behind). ok is false once the feed has ended.
 	Next() (events []timeline.Event, reset bool, ok bool)
+}
+
+// FrameFeed is a Feed that can also say what a screen cannot work out
+// from the events alone (timeline.Frame): the analysis up to a reset and,
+// in a replay, the time each frame brings the screen to. The screen reads
+// it instead of Next when the feed has it.
+type FrameFeed interface {
+	Feed
+	NextFrame() (timeline.Frame, bool)
+}
+
+// Cursor moves the time a replay shows. Every move comes back through the
+// feed as a frame: the events that bring the screen to the new time, or a
+// reset at it.
+type Cursor interface {
+	// Span is the recorded session's first and last moment.
+	Span() (start, end time.Time)
+	// Marks are its significant events, by time, for the scrub bar.
+	Marks() []timeline.Row
+	// Seek moves the cursor to t, Step by d, Jump to the n-th significant
+	// event after it (before it when n < 0).
+	Seek(t time.Time) error
+	Step(d time.Duration) error
+	Jump(n int) error
 }
 
 // Seat is the person at the screen of a session: who they are and what

@@ -7,6 +7,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -82,6 +83,12 @@ type Options struct {
 	// Faults (defaults 15 s, 2 min, 5 s). A call that overruns is reported
 	// as an error and the screen moves on.
 	PreviewTimeout, ActionTimeout, ListTimeout time.Duration
+	// Cursor, when set, makes the screen a replay: a recorded session as
+	// of a time cursor that the replay keys move, read-only, its clock
+	// the cursor (Now is then ignored). Feed is the same session's.
+	Cursor Cursor
+	// Notice is shown in the status bar at start (a journal's warning).
+	Notice string
 }
 
 // Runbook lets the operator start a runbook from the screen. The TUI knows
@@ -103,21 +110,12 @@ type Outcome struct {
 	LeftArmed []inject.Armed
 }
 
-// pane is what the root needs of each of the four focusable panes.
+// pane is what the root needs of each focusable pane.
 type pane interface {
 	common.Component
 	Focus(bool)
 	SetCommon(common.Common)
 }
-
-// Focus order of the panes.
-const (
-	paneProbes = iota
-	panePalette
-	paneArmed
-	paneTimeline
-	paneCount
-)
 
 // Model is the root model: it routes messages and lays the panes out.
 type Model struct {
@@ -128,7 +126,8 @@ type Model struct {
 	armed    *armed.Model
 	timeline *tlpane.Model
 	status   *statusbar.Model
-	panes    [paneCount]pane
+	mode     mode
+	panes    []pane // the focusable panes, in focus order
 	focus    int
 	dialog   dialog.Dialog
 	// quitDialog is the quit question while it is open.
@@ -164,25 +163,32 @@ func New(o Options) *Model {
 	if o.ListTimeout == 0 {
 		o.ListTimeout = 5 * time.Second
 	}
-	c := common.Common{Styles: common.NewStyles(o.Renderer), Now: o.Now, Keys: keyMap(o)}
+	var md mode = live{}
+	if o.Cursor != nil {
+		r := newReplay(o.Cursor)
+		md, o.ReadOnly, o.Now = r, true, r.now
+	}
+	c := common.Common{Styles: common.NewStyles(o.Renderer), Now: o.Now, Keys: keyMap(o), Mode: md.kind()}
 	// A screen whose person may not arm is read-only for every pane and
 	// dialog, whether the session or their role makes it so.
 	c.ReadOnly = !c.Keys.Revert.Enabled()
-	m := &Model{opts: o, c: c, pending: map[int]string{}}
+	m := &Model{opts: o, c: c, pending: map[int]string{}, mode: md}
 	m.probes = probes.New(c, o.Probes)
 	m.palette = palette.New(c, o.Kinds)
 	m.armed = armed.New(c)
 	m.timeline = tlpane.New(c)
 	m.status = statusbar.New(c)
 	m.status.Journal = o.JournalPath
+	m.status.Message = o.Notice
 	if o.Shared && o.Seat != nil {
 		m.status.Me = o.Seat.Who()
 	}
 	if o.Inventory != nil {
 		m.status.Inventory = o.Inventory.Name
 	}
-	m.panes = [paneCount]pane{m.probes, m.palette, m.armed, m.timeline}
-	m.setFocus(panePalette)
+	l := md.layout(m)
+	m.panes = l.focusable(m)
+	m.setFocus(slices.Index(m.panes, l.first))
 	return m
 }
 
@@ -190,17 +196,9 @@ func New(o Options) *Model {
 // read-only) the first ledger reads: active faults, and orphans of a dead
 // session to offer for revert.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.clockCmd()}
+	cmds := m.mode.begin(m)
 	if m.opts.Feed != nil {
 		cmds = append(cmds, waitFeed(m.opts.Feed))
-	}
-	if m.opts.Faults != nil {
-		cmds = append(cmds, m.listCmd())
-		if !m.opts.ReadOnly {
-			cmds = append(cmds, m.orphansCmd())
-		} else {
-			cmds = append(cmds, m.pollCmd())
-		}
 	}
 	return tea.Batch(cmds...)
 }
@@ -208,7 +206,7 @@ func (m *Model) Init() tea.Cmd {
 // keyMap is the key map of o's screen: what its person may do, and only
 // the keys that have something to act on.
 func keyMap(o Options) *keys.KeyMap {
-	p := keys.Permissions{Arm: !o.ReadOnly, Note: o.Notes != nil, HandOver: o.Shared}
+	p := keys.Permissions{Arm: !o.ReadOnly, Note: o.Notes != nil, HandOver: o.Shared, Replay: o.Cursor != nil}
 	if o.Seat != nil {
 		p.Arm = p.Arm && o.Seat.MayArm() == nil
 		p.Note = p.Note && o.Seat.MayNote() == nil
@@ -231,7 +229,7 @@ func (m *Model) Outcome() Outcome { return m.outcome }
 func (m *Model) Updates() uint64 { return m.updates.Load() }
 
 func (m *Model) setFocus(i int) {
-	m.focus = (i + paneCount) % paneCount
+	m.focus = (i + len(m.panes)) % len(m.panes)
 	for j, p := range m.panes {
 		p.Focus(j == m.focus)
 	}
@@ -266,9 +264,10 @@ func (m *Model) syncPending() {
 
 // moving tells whether a per-second redraw is needed: TTLs count down,
 // operations are in flight.
-func (m *Model) moving() bool {
-	return m.armed.Count() > 0 || len(m.pending) > 0
-}
+func (m *Model) moving() bool { return m.mode.moving(m) }
+
+// focused is the pane that has the focus.
+func (m *Model) focused() pane { return m.panes[m.focus] }
 
 // startTicking starts the one-second tick if it is needed and not running.
 func (m *Model) startTicking() tea.Cmd {

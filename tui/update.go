@@ -39,6 +39,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return m, m.onKey(msg)
 	}
+	if cmd, ok := m.mode.onMsg(m, msg); ok {
+		return m, cmd
+	}
 	if cmd, ok := m.onFlow(msg); ok {
 		return m, cmd
 	}
@@ -55,7 +58,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // reads the armed faults again when a fault changed, and re-arms the feed
 // read.
 func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
-	var cmds []tea.Cmd
+	cmds := []tea.Cmd{m.mode.onFrame(m, msg)}
 	if msg.reset {
 		m.rebuild()
 		cmds = append(cmds, m.listCmd())
@@ -65,8 +68,12 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 			d(msg.events)
 		}
 		m.status.Observe(msg.events, msg.reset)
-		em := common.EventsMsg{Events: msg.events}
+		em := common.EventsMsg{Events: msg.events, Analysis: msg.analysis}
+		rows := m.probes.Rows()
 		_, c1 := m.probes.Update(em)
+		if m.probes.Rows() != rows && m.c.Width > 0 {
+			m.resize(m.c.Width, m.c.Height) // a probe seen for the first time needs its row
+		}
 		_, c2 := m.timeline.Update(em)
 		cmds = append(cmds, c1, c2)
 		listed := msg.reset
@@ -95,7 +102,7 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 func (m *Model) rebuild() {
 	m.probes = probes.New(m.c, m.opts.Probes)
 	m.timeline = tlpane.New(m.c)
-	m.panes = [paneCount]pane{m.probes, m.palette, m.armed, m.timeline}
+	m.panes = m.mode.layout(m).focusable(m)
 	m.setFocus(m.focus)
 	if m.c.Width > 0 {
 		m.resize(m.c.Width, m.c.Height)
@@ -160,6 +167,11 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return m.quit()
 	case m.tooSmall():
 		return nil
+	}
+	if cmd, ok := m.mode.onKey(m, msg); ok {
+		return cmd
+	}
+	switch {
 	case key.Matches(msg, k.Help):
 		m.dialog = dialog.NewHelp(m.dialogCommon())
 		return nil
@@ -180,7 +192,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Runbook):
 		return m.askRunbook()
-	case key.Matches(msg, k.RevertAll) && m.focus != paneArmed:
+	case key.Matches(msg, k.RevertAll) && m.focused() != pane(m.armed):
 		// R works from any pane: it is the big red button.
 		return func() tea.Msg { return armed.RevertAllMsg{} }
 	}
@@ -188,7 +200,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		m.status.Message = why
 		return nil
 	}
-	_, cmd := m.panes[m.focus].Update(msg)
+	_, cmd := m.focused().Update(msg)
 	return cmd
 }
 
@@ -199,7 +211,7 @@ func (m *Model) refusal(msg tea.KeyMsg) string {
 	pressed := msg.String()
 	seat := m.opts.Seat
 	if _, ok := k.Refused(pressed); ok {
-		if m.focus == paneProbes || m.focus == paneTimeline {
+		if f := m.focused(); f == pane(m.probes) || f == pane(m.timeline) {
 			if pressed == "enter" || pressed == "r" {
 				return "" // not an action on these panes
 			}

@@ -21,32 +21,52 @@ const (
 
 func (m *Model) tooSmall() bool { return m.c.Width < MinWidth || m.c.Height < MinHeight }
 
-// resize lays the panes out for a w×h terminal.
+// resize lays the panes out for a w×h terminal, as the mode arranges
+// them: probes on top, the middle row, the timeline, the band.
 func (m *Model) resize(w, h int) {
 	m.c.Width, m.c.Height = w, h
+	l := m.mode.layout(m)
 	for _, p := range m.panes {
 		p.SetCommon(m.c)
+	}
+	if l.band != nil {
+		l.band.SetCommon(m.c)
 	}
 	m.status.SetCommon(m.c)
 	if m.tooSmall() {
 		return
 	}
-	body := h - 2 // footer and status bar
+	body := h - 2 - l.bandRows // footer and status bar, and the band
+	if l.band != nil {
+		l.band.SetSize(w, l.bandRows)
+	}
 	probesH := min(max(5, m.probes.Rows()+3), body/2)
 	rest := body - probesH
 	m.probes.SetSize(w, probesH)
 	if w >= wideWidth {
 		left := w * 2 / 5
-		palH := min(max(6, len(m.opts.Kinds)+3), rest/2)
-		m.palette.SetSize(left, palH)
-		m.armed.SetSize(left, rest-palH)
+		y := 0
+		for i, p := range l.middle {
+			ph := rest - y // the last takes what is left
+			if i < len(l.middle)-1 {
+				ph = min(l.midRows, rest/2)
+			}
+			p.SetSize(left, ph)
+			y += ph
+		}
 		m.timeline.SetSize(w-left, rest)
 		return
 	}
-	midH := min(max(6, len(m.opts.Kinds)+3), rest/2)
-	palW := max(36, w*2/7)
-	m.palette.SetSize(palW, midH)
-	m.armed.SetSize(w-palW, midH)
+	midH := min(l.midRows, rest/2)
+	x := 0
+	for i, p := range l.middle {
+		pw := w - x // the last takes what is left
+		if i < len(l.middle)-1 {
+			pw = max(36, w*2/7)
+		}
+		p.SetSize(pw, midH)
+		x += pw
+	}
 	m.timeline.SetSize(w, rest-midH)
 }
 
@@ -60,15 +80,23 @@ func (m *Model) View() string {
 		msg := fmt.Sprintf("terminal too small (need %d×%d, have %d×%d)\nenlarge the window, or press q to quit", MinWidth, MinHeight, w, h)
 		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, msg)
 	}
+	l := m.mode.layout(m)
+	middle := make([]string, len(l.middle))
+	for i, p := range l.middle {
+		middle[i] = p.View()
+	}
 	var main string
 	if w >= wideWidth {
-		left := lipgloss.JoinVertical(lipgloss.Left, m.palette.View(), m.armed.View())
+		left := lipgloss.JoinVertical(lipgloss.Left, middle...)
 		main = lipgloss.JoinVertical(lipgloss.Left, m.probes.View(),
 			lipgloss.JoinHorizontal(lipgloss.Top, left, m.timeline.View()))
 	} else {
 		main = lipgloss.JoinVertical(lipgloss.Left, m.probes.View(),
-			lipgloss.JoinHorizontal(lipgloss.Top, m.palette.View(), m.armed.View()),
+			lipgloss.JoinHorizontal(lipgloss.Top, middle...),
 			m.timeline.View())
+	}
+	if l.band != nil {
+		main += "\n" + l.band.View()
 	}
 	m.status.Armed = m.armed.Count()
 	screen := main + "\n" + common.Fit(m.footer(), w) + "\n" + m.status.View()
@@ -78,11 +106,9 @@ func (m *Model) View() string {
 	return screen
 }
 
-// footer is the short help of the focused pane plus the global keys.
+// footer is the keys line the mode shows.
 func (m *Model) footer() string {
-	k := m.c.Keys
-	bs := append(m.panes[m.focus].ShortHelp(), k.NextPane, k.Note, k.Export, k.Help, k.Quit)
-	return " " + common.KeyLine(m.c, bs)
+	return " " + common.KeyLine(m.c, m.mode.footer(m))
 }
 
 // overlay centres box over screen, replacing what is beneath it.

@@ -23,7 +23,21 @@ type Common struct {
 	Width, Height int
 	// ReadOnly hides every arming and reverting action (spectator screen).
 	ReadOnly bool
+	// Mode is the kind of screen, for the few things a pane shows
+	// differently in it.
+	Mode Mode
 }
+
+// Mode is the kind of screen a pane is part of.
+type Mode int
+
+const (
+	// Live watches a session as it happens; Now is the wall clock.
+	Live Mode = iota
+	// Replay shows a recorded session as of a time cursor; Now is the
+	// cursor, and the newest event is the one at the cursor.
+	Replay
+)
 
 // Component is the contract every pane and dialog fulfils: a Bubble Tea
 // model that knows its own key bindings (for the generated help) and can be

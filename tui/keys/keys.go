@@ -30,6 +30,19 @@ type KeyMap struct {
 	RevertAll key.Binding
 	Runbook   key.Binding
 
+	// Replay
+	StepBack  key.Binding
+	StepOn    key.Binding
+	LeapBack  key.Binding
+	LeapOn    key.Binding
+	PrevEvent key.Binding
+	NextEvent key.Binding
+	Start     key.Binding
+	End       key.Binding
+	Play      key.Binding
+	Faster    key.Binding
+	Slower    key.Binding
+
 	// Dialogs
 	Select  key.Binding
 	Toggle  key.Binding
@@ -51,6 +64,9 @@ type Permissions struct {
 	// HandOver allows handing the facilitator role to someone else on a
 	// shared session.
 	HandOver bool
+	// Replay gives the keys that move a replay's time cursor; g and G
+	// then go to the session's start and end instead of scrolling.
+	Replay bool
 }
 
 // DefaultKeyMap returns the key map of the local screen; with readOnly
@@ -86,6 +102,18 @@ func New(p Permissions) *KeyMap {
 		RevertAll: b("R", "revert all", "R"),
 		Runbook:   b("s", "start runbook", "s"),
 
+		StepBack:  b("←", "1s back", "left"),
+		StepOn:    b("→", "1s on", "right"),
+		LeapBack:  b("shift+←", "10s back", "shift+left"),
+		LeapOn:    b("shift+→", "10s on", "shift+right"),
+		PrevEvent: b("[", "prev event", "["),
+		NextEvent: b("]", "next event", "]"),
+		Start:     b("g/home", "start", "g", "home"),
+		End:       b("G/end", "end", "G", "end"),
+		Play:      b("space/p", "play/pause", " ", "p"),
+		Faster:    b("+", "faster", "+", "="),
+		Slower:    b("-", "slower", "-", "_"),
+
 		Select:  b("enter", "accept", "enter"),
 		Toggle:  b("space", "toggle host", " "),
 		Filter:  b("/", "filter", "/"),
@@ -101,7 +129,20 @@ func New(p Permissions) *KeyMap {
 	}
 	k.Note.SetEnabled(p.Note)
 	k.HandOver.SetEnabled(p.Arm && p.HandOver)
+	for _, b := range k.replay() {
+		b.SetEnabled(p.Replay)
+	}
+	if p.Replay {
+		k.Top.SetEnabled(false)
+		k.Bottom.SetEnabled(false)
+	}
 	return k
+}
+
+// replay lists the bindings that move a replay's cursor.
+func (k *KeyMap) replay() []*key.Binding {
+	return []*key.Binding{&k.StepBack, &k.StepOn, &k.LeapBack, &k.LeapOn, &k.PrevEvent, &k.NextEvent,
+		&k.Start, &k.End, &k.Play, &k.Faster, &k.Slower}
 }
 
 // long explains each binding in the help overlay and the docs, keyed by
@@ -131,6 +172,17 @@ var long = map[string]string{
 	"y":         "yes: arm exactly the plan shown",
 	"i":         "acknowledge that the fault takes down a majority of a service",
 	"l":         "leave armed faults to their TTL guards",
+	"←":         "replay: move the cursor 1 second back",
+	"→":         "replay: move the cursor 1 second on",
+	"shift+←":   "replay: move the cursor 10 seconds back",
+	"shift+→":   "replay: move the cursor 10 seconds on",
+	"[":         "replay: jump to the previous significant event (fault, breach, recovery, switch, note)",
+	"]":         "replay: jump to the next significant event",
+	"g/home":    "replay: go to the session's start",
+	"G/end":     "replay: go to the session's end",
+	"space/p":   "replay: play from the cursor, or pause",
+	"+":         "replay: play faster (1×, 10×, 60×, 600×)",
+	"-":         "replay: play slower",
 }
 
 // Describe returns the long description of b for help and docs.
@@ -183,6 +235,7 @@ func (k *KeyMap) Sections() []Section {
 	all := []Section{
 		{"Everywhere", []key.Binding{k.NextPane, k.PrevPane, k.Note, k.Export, k.HandOver, k.Help, k.Quit}},
 		{"Lists and timeline", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
+		{"Replay", []key.Binding{k.StepBack, k.StepOn, k.LeapBack, k.LeapOn, k.PrevEvent, k.NextEvent, k.Start, k.End, k.Play, k.Faster, k.Slower}},
 		{"Faults", []key.Binding{k.Arm, k.Revert, k.RevertAll, k.Runbook}},
 		{"Dialogs", []key.Binding{k.Toggle, k.Filter, k.Select, k.Confirm, k.IKnow, k.Leave, k.Back}},
 	}

@@ -88,7 +88,13 @@ func (m *Model) View() string {
 	s := m.c.Styles
 	w := m.c.Width
 	left := fmt.Sprintf(" gameday · %s · journal %s", orNone(m.Inventory), orNone(m.Journal))
-	if m.c.ReadOnly {
+	clock := "15:04 MST"
+	switch {
+	case m.c.Mode == common.Replay:
+		// The clock is the replay's cursor, to the second.
+		left += " · REPLAY"
+		clock = "15:04:05 MST"
+	case m.c.ReadOnly:
 		left += " · READ-ONLY"
 	}
 	who := ""
@@ -104,7 +110,7 @@ func (m *Model) View() string {
 			who += " · with " + strings.Join(others, ", ")
 		}
 	}
-	right := fmt.Sprintf("armed %d · %s ", m.Armed, m.c.Now().Format("15:04 MST"))
+	right := fmt.Sprintf("armed %d · %s ", m.Armed, m.c.Now().Format(clock))
 	mid := ""
 	if m.Message != "" {
 		mid = " · " + m.Message

@@ -55,6 +55,13 @@ func (m *Model) Faults() []tl.FaultReport { return m.faults }
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case common.EventsMsg:
+		if msg.Analysis != nil {
+			// A replay's reset: the analysis of everything up to the
+			// cursor, from a checkpoint, instead of hours of events.
+			m.an, m.back = msg.Analysis, 0
+			m.faults = m.an.Faults()
+			return m, nil
+		}
 		before := m.Len()
 		for _, e := range msg.Events {
 			m.an.Feed(e)
@@ -130,9 +137,19 @@ func (m *Model) View() string {
 	end := len(rows) - m.back
 	begin := max(0, end-room)
 	const wKind, wHost = 15, 12
+	replay := m.c.Mode == common.Replay
 	for i := begin; i < end; i++ {
 		e := &rows[i]
 		line := e.Time.Format("15:04:05") + " " + common.Fit(string(e.Kind), wKind) + " " + common.Fit(e.Host, wHost) + " " + e.Summary
+		if replay {
+			// The newest row is the event at the replay's cursor: marked
+			// without colour too.
+			if i == len(rows)-1 {
+				body = append(body, s.Selected.Render(common.Fit("> "+line, m.c.Width-2)))
+				continue
+			}
+			line = "  " + line
+		}
 		switch {
 		case e.Kind == tl.ProbeBreach, e.Kind == tl.ProbeError, e.Kind == tl.FaultFailed:
 			line = s.Breach.Render(line)
