@@ -103,6 +103,44 @@ type EndData struct {
 	Plan   Plan   `json:"plan"`
 }
 
+func init() {
+	// Typed payloads: after Recorder.Record, and in events read back from
+	// a journal, Data is a pointer to these.
+	timeline.RegisterData[StartData](KindStart)
+	timeline.RegisterData[Plan](KindPlan)
+	timeline.RegisterData[ScenarioData](KindScenario)
+	timeline.RegisterData[DiagnosisData](KindDiagnosis)
+	timeline.RegisterData[MitigatedData](KindMitigated)
+	timeline.RegisterData[ConfirmedData](KindConfirmed)
+	timeline.RegisterData[EndData](KindEnd)
+}
+
+// payload returns e's Data as a *T: the typed payload, or (for an event
+// built without going through a Recorder) a decoded copy; nil if it
+// holds something else.
+func payload[T any](e timeline.Event) *T {
+	if p := timeline.DataAs[T](e); p != nil {
+		return p
+	}
+	var v T
+	if e.Data == nil && len(e.UnknownData) == 0 || e.Decode(&v) != nil {
+		return nil
+	}
+	return &v
+}
+
+// Secret tells whether e names a drill's hidden fault or judges a
+// declaration: the plan, a scenario's phases, a confirmation, a fault.*
+// event. No trainee's screen may receive it before the reveal, whoever
+// they are.
+func Secret(e timeline.Event) bool {
+	switch e.Kind {
+	case KindPlan, KindScenario, KindConfirmed:
+		return true
+	}
+	return strings.HasPrefix(string(e.Kind), "fault.")
+}
+
 // ForTrainee tells whether a drill event e may reach the screen of
 // trainee person: not the plan, a scenario's phases or a confirmation
 // (they name the fault or tell a right answer from a wrong one), not
@@ -114,13 +152,12 @@ type EndData struct {
 // declarations, so it is cheap on the probes' stream.
 func ForTrainee(e timeline.Event, person string) bool {
 	switch e.Kind {
-	case KindPlan, KindScenario, KindConfirmed:
-		return false
-	case KindDiagnosis, KindMitigated:
-		var who struct {
-			Person string `json:"person"`
-		}
-		return e.Decode(&who) == nil && who.Person == person
+	case KindDiagnosis:
+		d := payload[DiagnosisData](e)
+		return d != nil && d.Person == person
+	case KindMitigated:
+		d := payload[MitigatedData](e)
+		return d != nil && d.Person == person
 	}
-	return !strings.HasPrefix(string(e.Kind), "fault.")
+	return !Secret(e)
 }

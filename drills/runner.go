@@ -95,10 +95,12 @@ func (r *Runner) clock() Clock {
 	return r.Clock
 }
 
-// record stamps e with the runner's clock and records it with data.
-func (r *Runner) record(k timeline.Kind, data any, format string, args ...any) {
+// record stamps e with the runner's clock and records it with data (a
+// value: the Recorder keeps its own copy); by is the person who did it
+// ("" for the drill itself).
+func (r *Runner) record(k timeline.Kind, by string, data any, format string, args ...any) {
 	e := timeline.NewEvent(k, "drill", format, args...).WithData(data)
-	e.Time = r.clock().Now()
+	e.Time, e.By = r.clock().Now(), by
 	r.Recorder.Record(e)
 }
 
@@ -124,9 +126,9 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 	r.mu.Unlock()
 
 	dr := r.Drill
-	r.record(KindStart, StartData{Drill: dr.Name, Briefing: dr.Briefing, Probes: dr.Probes, Scenarios: len(dr.Scenarios), Trainer: r.Trainer},
+	r.record(KindStart, r.Trainer, StartData{Drill: dr.Name, Briefing: dr.Briefing, Probes: dr.Probes, Scenarios: len(dr.Scenarios), Trainer: r.Trainer},
 		"drill %s started: %d scenario(s)", dr.Name, len(dr.Scenarios))
-	r.record(KindPlan, r.Plan, "drill %s: hidden plan (seed %d)", dr.Name, r.Plan.Seed)
+	r.record(KindPlan, "", r.Plan, "drill %s: hidden plan (seed %d)", dr.Name, r.Plan.Seed)
 
 	res := Result{Reason: "finished"}
 	for _, pick := range r.Plan.Picks {
@@ -143,7 +145,7 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 	r.mu.Lock()
 	r.running, r.ended, r.current = false, true, -1
 	r.mu.Unlock()
-	r.record(KindEnd, EndData{Drill: dr.Name, Reason: res.Reason, Plan: r.Plan}, "drill %s ended (%s): the plan is revealed", dr.Name, res.Reason)
+	r.record(KindEnd, "", EndData{Drill: dr.Name, Reason: res.Reason, Plan: r.Plan}, "drill %s ended (%s): the plan is revealed", dr.Name, res.Reason)
 	r.progress("drill %s ended: %s", dr.Name, res.Reason)
 	return res, nil
 }
@@ -157,7 +159,7 @@ func (r *Runner) scenario(ctx context.Context, pick Pick, res *Result) (stopped 
 	r.current, r.faultID, r.mitigate = pick.Scenario, "", map[string]bool{}
 	r.mu.Unlock()
 	sd.Phase = PhaseBegin
-	r.record(KindScenario, sd, "%s begins", label)
+	r.record(KindScenario, "", sd, "%s begins", label)
 	r.progress("%s: %s in %s", label, pick.Fault(), pick.ArmAfter.D())
 
 	select {
@@ -177,7 +179,7 @@ func (r *Runner) scenario(ctx context.Context, pick Pick, res *Result) (stopped 
 	}
 	if err != nil {
 		sd.Phase, sd.Kind, sd.Hosts, sd.Error = PhaseFailed, pick.Kind, hosts, err.Error()
-		r.record(KindScenario, sd, "%s: %s could not be armed: %v", label, pick.Fault(), err)
+		r.record(KindScenario, "", sd, "%s: %s could not be armed: %v", label, pick.Fault(), err)
 		r.progress("%s: not armed: %v", label, err)
 		sd.Error = ""
 		r.endScenario(sd, EndNotArmed, "")
@@ -188,7 +190,7 @@ func (r *Runner) scenario(ctx context.Context, pick Pick, res *Result) (stopped 
 	r.mu.Lock()
 	r.faultID, r.kind, r.hosts = armed.ID, sd.Kind, sd.Hosts
 	r.mu.Unlock()
-	r.record(KindScenario, sd, "%s: %s armed (fault %s)", label, describeFault(sd.Kind, sd.Hosts, sd.Params), armed.ID)
+	r.record(KindScenario, "", sd, "%s: %s armed (fault %s)", label, describeFault(sd.Kind, sd.Hosts, sd.Params), armed.ID)
 	r.progress("%s: armed %s (fault %s)", label, describeFault(sd.Kind, sd.Hosts, sd.Params), armed.ID)
 
 	reason := EndTimeUp
@@ -221,7 +223,7 @@ func (r *Runner) scenario(ctx context.Context, pick Pick, res *Result) (stopped 
 
 func (r *Runner) endScenario(sd ScenarioData, reason, errText string) {
 	sd.Phase, sd.Reason, sd.Error = PhaseEnd, reason, errText
-	r.record(KindScenario, sd, "%s ended: %s", scenarioLabel(sd.Scenario, sd.Name), reason)
+	r.record(KindScenario, "", sd, "%s ended: %s", scenarioLabel(sd.Scenario, sd.Name), reason)
 }
 
 // Diagnose records a trainee's diagnosis: the hosts and the fault kind
@@ -252,7 +254,7 @@ func (r *Runner) Diagnose(person string, hosts []string, kind, text string) erro
 		}
 	}
 	what := strings.TrimSpace(strings.Join(hosts, ", ") + " " + kind)
-	r.record(KindDiagnosis, DiagnosisData{Person: person, Hosts: hosts, Kind: kind, Text: text}, "%s diagnoses: %s", person, what)
+	r.record(KindDiagnosis, person, DiagnosisData{Person: person, Hosts: hosts, Kind: kind, Text: text}, "%s diagnoses: %s", person, what)
 	return nil
 }
 
@@ -270,7 +272,7 @@ func (r *Runner) Mitigated(person, action string) error {
 	if action != "" {
 		summary += ": " + action
 	}
-	r.record(KindMitigated, MitigatedData{Person: person, Action: action}, "%s", summary)
+	r.record(KindMitigated, person, MitigatedData{Person: person, Action: action}, "%s", summary)
 	return nil
 }
 
@@ -308,7 +310,7 @@ func (r *Runner) Confirm(trainer, trainee string) error {
 		return errors.New("a mitigation of this scenario is already confirmed")
 	}
 	// Recorded under the lock, so that it precedes the scenario's end.
-	r.record(KindConfirmed, c, "%s confirms %s's mitigation of %s", trainer, trainee, scenarioLabel(r.current, r.Drill.Scenarios[r.current].Name))
+	r.record(KindConfirmed, trainer, c, "%s confirms %s's mitigation of %s", trainer, trainee, scenarioLabel(r.current, r.Drill.Scenarios[r.current].Name))
 	return nil
 }
 

@@ -123,23 +123,20 @@ func Score(events []timeline.Event) Board {
 	for _, e := range events {
 		switch e.Kind {
 		case timeline.SessionJoin:
-			var p struct{ Person, Role string }
-			if e.Decode(&p) == nil && p.Role == "trainee" {
+			if p := timeline.DataAs[timeline.PersonData](e); p != nil && p.Role == "trainee" {
 				addTrainee(p.Person)
 			}
 		case KindStart:
-			var d StartData
-			if e.Decode(&d) == nil {
+			if d := payload[StartData](e); d != nil {
 				b.Drill = d.Drill
 			}
 		case KindPlan:
-			var p Plan
-			if e.Decode(&p) == nil {
+			if p := payload[Plan](e); p != nil {
 				b.Seed = p.Seed
 			}
 		case KindScenario:
-			var d ScenarioData
-			if e.Decode(&d) != nil {
+			d := payload[ScenarioData](e)
+			if d == nil {
 				continue
 			}
 			switch d.Phase {
@@ -158,8 +155,13 @@ func Score(events []timeline.Event) Board {
 				current = -1
 			}
 		case KindDiagnosis, KindMitigated:
-			var d DiagnosisData // both carry person; a mitigation has no hosts or kind
-			if e.Decode(&d) != nil || d.Person == "" {
+			var d DiagnosisData // a mitigation names its person only
+			if p := payload[DiagnosisData](e); p != nil {
+				d = *p
+			} else if m := payload[MitigatedData](e); m != nil {
+				d.Person = m.Person
+			}
+			if d.Person == "" {
 				continue
 			}
 			addTrainee(d.Person)
@@ -182,8 +184,8 @@ func Score(events []timeline.Event) Board {
 				}
 			}
 		case KindConfirmed:
-			var d ConfirmedData
-			if e.Decode(&d) != nil {
+			d := payload[ConfirmedData](e)
+			if d == nil {
 				continue
 			}
 			if t := live(); t != nil && t.Armed {
@@ -192,8 +194,7 @@ func Score(events []timeline.Event) Board {
 				r.Mitigated, r.Mitigate = true, e.Time.Sub(t.ArmedAt)
 			}
 		case KindEnd:
-			var d EndData
-			if e.Decode(&d) == nil {
+			if d := payload[EndData](e); d != nil {
 				b.Ended, b.Drill, b.Seed = true, d.Drill, d.Plan.Seed
 			}
 		}

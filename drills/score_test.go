@@ -165,6 +165,20 @@ func TestScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Declarations are attributed to their trainee, confirmations to the
+	// trainer.
+	for _, e := range events {
+		switch e.Kind {
+		case KindDiagnosis:
+			if d := timeline.DataAs[DiagnosisData](e); d == nil || e.By != d.Person {
+				t.Errorf("diagnosis by %q with data %+v", e.By, d)
+			}
+		case KindConfirmed:
+			if e.By != "tom" {
+				t.Errorf("confirmation by %q, want tom", e.By)
+			}
+		}
+	}
 	board := Score(events)
 	const table = `SCENARIO  TRAINEE  DETECT  DIAGNOSIS  MITIGATE  WRONG
 1 cache   alice    40s     right      2m10s     0

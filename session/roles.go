@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gameday-dev/gameday/drills"
 	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/timeline"
 )
@@ -79,7 +80,7 @@ func visible(r Role, e timeline.Event) bool {
 	if r.SeesFaults() {
 		return true
 	}
-	if strings.HasPrefix(string(e.Kind), "fault.") {
+	if strings.HasPrefix(string(e.Kind), "fault.") || drills.Secret(e) {
 		return false
 	}
 	_, names := e.UnknownData["fault_id"]

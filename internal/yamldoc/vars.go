@@ -378,11 +378,13 @@ func (x *expander) unknown(n *Node, path, name string) {
 	case len(x.names) == 0:
 		x.d.At(n.Pos, path, "unknown variable ${%s}: the %s declares no variables (a top-level vars: mapping); write $${%s} for the text itself", name, x.d.what(), name)
 	default:
-		mean := ""
+		// A close name is a typo; anything else may be shell text meant
+		// literally ("${HOME}"), which is written $${HOME}.
+		hint := fmt.Sprintf("; write $${%s} for the text itself", name)
 		if s := Suggest(name, x.names); s != "" {
-			mean = "; did you mean ${" + s + "}?"
+			hint = "; did you mean ${" + s + "}?"
 		}
-		x.d.At(n.Pos, path, "unknown variable ${%s}%s (this %s's variables: %s)", name, mean, x.d.what(), strings.Join(x.names, ", "))
+		x.d.At(n.Pos, path, "unknown variable ${%s}%s (this %s's variables: %s)", name, hint, x.d.what(), strings.Join(x.names, ", "))
 	}
 }
 

@@ -125,7 +125,7 @@ func TestExpandProblems(t *testing.T) {
 	}{
 		"unknown":            {"vars: {host: a}\nname: ${hots}\n", nil, `f.yaml:2:7: name: unknown variable ${hots}; did you mean ${host}? (this test file's variables: host)`},
 		"unknown, no vars":   {"name: x-${host}\n", nil, `f.yaml:1:7: name: unknown variable ${host}: the test file declares no variables (a top-level vars: mapping); write $${host} for the text itself`},
-		"unknown, far":       {"vars: {host: a}\ntags: [x, \"${zzz}\"]\n", nil, `f.yaml:2:11: tags[1]: unknown variable ${zzz} (this test file's variables: host)`},
+		"unknown, far":       {"vars: {host: a}\ntags: [x, \"${zzz}\"]\n", nil, `f.yaml:2:11: tags[1]: unknown variable ${zzz}; write $${zzz} for the text itself (this test file's variables: host)`},
 		"unclosed":           {"vars: {host: a}\nname: ${host\n", nil, `f.yaml:2:7: name: "${host" opens ${ without a closing }; write $${ for a literal ${`},
 		"required":           {"vars:\n  host:\nname: ${host}\n", nil, `f.yaml:2:3: vars.host: no default and no value given; pass --var host=VALUE`},
 		"not a mapping":      {"vars: [a]\nname: x\n", nil, `f.yaml:1:7: vars: want a mapping of variable names to default values, got a list`},
