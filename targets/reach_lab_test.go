@@ -21,7 +21,9 @@ func TestCheckLabNodesLive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the lab")
 	}
-	l := labtest.Start(t, lab.Options{NoKafka: true})
+	// The Toxiproxy API is served only when asked; its check row is tested
+	// here.
+	l := labtest.Start(t, lab.Options{NoKafka: true, ToxiproxyAPI: true})
 	inv, err := targets.Load(l.InventoryPath()) // the file on disk, as check reads it
 	if err != nil {
 		t.Fatal(err)

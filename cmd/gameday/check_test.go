@@ -328,9 +328,13 @@ func TestCheckLabInventory(t *testing.T) {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	rows := tableRows(t, out.String())
-	for _, key := range []string{"redis-1 lab redis", "sentinel-3 lab sentinel", "kafka-1 lab kafka", "lab toxiproxy", "lab lab control"} {
+	for _, key := range []string{"redis-1 lab redis", "sentinel-3 lab sentinel", "kafka-1 lab kafka", "lab lab control"} {
 		if rows[key][0] != "ok" {
 			t.Errorf("row %q = %v, want ok\n%s", key, rows[key], out)
 		}
+	}
+	// The lab serves no Toxiproxy API unless asked (--toxiproxy-api).
+	if r, ok := rows["lab toxiproxy"]; ok {
+		t.Errorf("row lab toxiproxy = %v; the lab was not asked to serve that API", r)
 	}
 }

@@ -28,6 +28,9 @@ type LabOptions struct {
 	// each real broker's log dir on a tmpfs of that size.
 	Full        bool
 	DataTmpfsMB int
+	// ToxiproxyAPI serves the embedded Toxiproxy's unauthenticated HTTP
+	// API on loopback.
+	ToxiproxyAPI bool
 	// TUI is set for bare `gameday lab`, which opens the TUI on the lab
 	// once it is up (when labOpenTUI is wired).
 	TUI bool
@@ -101,6 +104,7 @@ func addLabUpFlags(cmd *cobra.Command, opts *LabOptions) {
 	f.BoolVar(&opts.Faketime, "faketime", false, "run Redis and Sentinel under libfaketime for clock-drift faults (see docs/lab.md)")
 	f.BoolVar(&opts.Full, "full", false, "add real Apache Kafka (3 brokers, KRaft) and Cassandra (3 nodes) from Maven Central jars; needs java and mvn")
 	f.IntVar(&opts.DataTmpfsMB, "data-tmpfs", 0, "with --full, mount a tmpfs of this many MiB on each real broker's log dir (root; for disk-full drills)")
+	f.BoolVar(&opts.ToxiproxyAPI, "toxiproxy-api", false, "also serve the embedded Toxiproxy's own HTTP API on loopback (no authentication: any local user can change the lab's network)")
 }
 
 // NewCmdLabDown builds `gameday lab down`.
@@ -137,6 +141,7 @@ func labUpRun(opts *LabOptions) error {
 		Faketime:        opts.Faketime,
 		Full:            opts.Full,
 		DataTmpfsMB:     opts.DataTmpfsMB,
+		ToxiproxyAPI:    opts.ToxiproxyAPI,
 		Progress:        func(s string) { fmt.Fprintln(out, s) },
 	})
 	if err != nil {

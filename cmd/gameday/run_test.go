@@ -3,10 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -356,26 +356,15 @@ func checkNoFaultLeft(t *testing.T, state string, inv *targets.Inventory) int {
 	if len(active) != 0 {
 		t.Errorf("faults still active after the run: %+v", active)
 	}
-	resp, err := http.Get("http://" + inv.Lab.Toxiproxy + "/proxies")
+	// The lab itself says what its network looks like now: no node cut,
+	// refusing a peer or carrying a toxic.
+	nodes, err := labapi.NewClient(inv.Lab.Control, inv.Lab.Dir).Nodes(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var proxies map[string]struct {
-		Enabled bool `json:"enabled"`
-		Toxics  []struct {
-			Name string `json:"name"`
-		} `json:"toxics"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&proxies); err != nil {
-		t.Fatal(err)
-	}
-	for name, p := range proxies {
-		if !p.Enabled {
-			t.Errorf("proxy %s left disabled", name)
-		}
-		for _, tx := range p.Toxics {
-			t.Errorf("toxic %s left on proxy %s", tx.Name, name)
+	for _, n := range nodes {
+		if n.Cut || len(n.Blocked) > 0 || len(n.Toxics) > 0 {
+			t.Errorf("lab node %s left with a fault: cut %v, blocked %v, toxics %v", n.Name, n.Cut, n.Blocked, n.Toxics)
 		}
 	}
 	return len(all)

@@ -42,6 +42,11 @@ type Options struct {
 	// DataTmpfsMB, with Full, mounts a tmpfs of that many MiB on every real
 	// Kafka broker's log dir, so disk-fill fills a small filesystem.
 	DataTmpfsMB int
+	// ToxiproxyAPI serves the embedded Toxiproxy's own HTTP API on a
+	// loopback port (written to the inventory as lab.toxiproxy) for tools
+	// that speak it. Off by default: that API has no authentication, and
+	// the control API (with the lab's token) does everything it would.
+	ToxiproxyAPI bool
 	// Progress, when set, receives one line per start-up step.
 	Progress func(string)
 }
@@ -170,7 +175,7 @@ func (l *Lab) start(ctx context.Context) error {
 		return err
 	}
 	l.guards = guards
-	px, err := startProxies()
+	px, err := startProxies(o.ToxiproxyAPI)
 	if err != nil {
 		return err
 	}

@@ -17,24 +17,31 @@ import (
 )
 
 // proxies is the embedded Toxiproxy server: one proxy per Redis node, each
-// standing for that node's network, plus Toxiproxy's own HTTP API on a
-// loopback port for tools that speak it.
+// standing for that node's network. The lab drives it in-process; its own
+// HTTP API is served only when asked (Options.ToxiproxyAPI), because that
+// API has no authentication and every local user can reach loopback: the
+// control API, with its token, is the lab's way in.
 type proxies struct {
 	server *toxiproxy.ApiServer
-	http   *http.Server
-	addr   string
+	http   *http.Server // nil unless the HTTP API is served
+	addr   string       // where it is served, or ""
 }
 
-func startProxies() (*proxies, error) {
+func startProxies(serveAPI bool) (*proxies, error) {
 	logger := zerolog.Nop()
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), logger)
+	p := &proxies{server: srv}
+	if !serveAPI {
+		return p, nil
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for the Toxiproxy API: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Routes(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(l) }()
-	return &proxies{server: srv, http: hs, addr: l.Addr().String()}, nil
+	p.http = &http.Server{Handler: srv.Routes(), ReadHeaderTimeout: 5 * time.Second}
+	p.addr = l.Addr().String()
+	go func() { _ = p.http.Serve(l) }()
+	return p, nil
 }
 
 // add creates and starts a proxy on a fresh loopback port. Once started, a
@@ -148,8 +155,10 @@ func (p *proxies) toxics(proxy string) ([]string, error) {
 }
 
 func (p *proxies) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = p.http.Shutdown(ctx)
+	if p.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = p.http.Shutdown(ctx)
+	}
 	_ = p.server.Collection.Clear()
 }
