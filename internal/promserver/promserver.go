@@ -24,6 +24,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // Binary is the Prometheus executable looked up in PATH.
@@ -39,11 +41,24 @@ type Options struct {
 	// Targets are host:port addresses scraped at /metrics, as job
 	// "gameday".
 	Targets []string
+	// Jobs are more scrape jobs, each with a name of its own.
+	Jobs []Job
 	// WebConfig, when set, is written as the --web.config.file (TLS and
 	// basic auth of the server's own HTTP API).
 	WebConfig string
 	// Scheme is "https" when WebConfig turns TLS on (default "http").
 	Scheme string
+}
+
+// Job is one scrape job: targets scraped at /metrics over plain HTTP.
+type Job struct {
+	// Name is the job label ("lab").
+	Name string
+	// Targets are host:port addresses.
+	Targets []string
+	// TokenFile, when set, holds a bearer token sent with every scrape;
+	// Prometheus re-reads it at each scrape (the lab's control token).
+	TokenFile string
 }
 
 // Server is a running Prometheus.
@@ -53,9 +68,8 @@ type Server struct {
 	// Addr is its listen address.
 	Addr string
 
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
+	child *proc.Child
+	log   string
 
 	stopOnce sync.Once
 	stopErr  error
@@ -121,28 +135,27 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 func start(ctx context.Context, bin string, args []string, addr string, opts Options) (*Server, error) {
 	logPath := filepath.Join(opts.Dir, "prometheus.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	// A retry on another port starts a fresh log.
+	if err := os.Remove(logPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("promserver: %w", err)
+	}
+	// Its own process group, and killed with us even when we are
+	// SIGKILLed (proc.Start): a test or a lab that dies must not leave a
+	// Prometheus behind.
+	c, err := proc.Start(proc.Spec{Argv: append([]string{bin}, args...), Dir: opts.Dir, Log: logPath})
 	if err != nil {
 		return nil, fmt.Errorf("promserver: %w", err)
 	}
-	defer logf.Close()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = opts.Dir
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group, and killed with us: a test that dies must
-	// not leave a Prometheus behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("promserver: start %s: %w", bin, err)
-	}
-	s := &Server{URL: opts.Scheme + "://" + addr, Addr: addr, cmd: cmd, done: make(chan struct{}), log: logPath}
-	go func() { _ = cmd.Wait(); close(s.done) }()
+	s := &Server{URL: opts.Scheme + "://" + addr, Addr: addr, child: c, log: logPath}
 	if err := s.waitReady(ctx, opts.Scheme); err != nil {
 		_ = s.Stop()
 		return nil, err
 	}
 	return s, nil
 }
+
+// PID is the server's process id.
+func (s *Server) PID() int { return s.child.PID() }
 
 // waitReady polls /-/ready until it answers 200 (any answer at all, over
 // TLS or behind basic auth, shows the server is up).
@@ -168,24 +181,25 @@ func (s *Server) waitReady(ctx context.Context, scheme string) error {
 			return fmt.Errorf("promserver: not ready: %w", ctx.Err())
 		case <-deadline.C:
 			return fmt.Errorf("promserver: not ready within 30s; log: %s", s.tail())
-		case <-s.done:
+		case <-s.child.Done():
 			return fmt.Errorf("promserver: prometheus exited: %s", s.tail())
 		case <-tick.C:
 		}
 	}
 }
 
-// Stop terminates the server and waits until it has exited.
+// Stop terminates the server (SIGTERM, SIGKILL after 10 s) and waits
+// until it has exited.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-			<-s.done
-			s.stopErr = fmt.Errorf("promserver: prometheus ignored SIGTERM for 10s and was killed")
+		if s.child.Exited() {
+			return
 		}
+		_ = s.child.Signal(syscall.SIGTERM)
+		if s.child.Wait(10 * time.Second) {
+			return
+		}
+		s.stopErr = errors.Join(errors.New("promserver: prometheus ignored SIGTERM for 10s and was killed"), s.child.Stop(0))
 	})
 	return s.stopErr
 }
@@ -202,14 +216,25 @@ func (s *Server) tail() string {
 	return string(b)
 }
 
-// config is prometheus.yml: one job scraping every target.
+// config is prometheus.yml: job "gameday" scraping Targets, then Jobs.
 func config(opts Options) string {
 	var b strings.Builder
 	iv := opts.ScrapeInterval.String()
 	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: %s\n", iv, iv, iv)
+	jobs := opts.Jobs
 	if len(opts.Targets) > 0 {
-		b.WriteString("scrape_configs:\n  - job_name: gameday\n    static_configs:\n      - targets:\n")
-		for _, t := range opts.Targets {
+		jobs = append([]Job{{Name: "gameday", Targets: opts.Targets}}, jobs...)
+	}
+	if len(jobs) > 0 {
+		b.WriteString("scrape_configs:\n")
+	}
+	for _, j := range jobs {
+		fmt.Fprintf(&b, "  - job_name: %s\n", strconv.Quote(j.Name))
+		if j.TokenFile != "" {
+			fmt.Fprintf(&b, "    authorization:\n      credentials_file: %s\n", strconv.Quote(j.TokenFile))
+		}
+		b.WriteString("    static_configs:\n      - targets:\n")
+		for _, t := range j.Targets {
 			fmt.Fprintf(&b, "          - %s\n", strconv.Quote(t))
 		}
 	}

@@ -114,6 +114,7 @@ func startControl(l *Lab) (*controlServer, error) {
 		defer cancel()
 		writeJSON(w, http.StatusOK, l.Health(ctx))
 	})
+	mux.Handle("GET /metrics", l.metricsHandler())
 	mux.HandleFunc("POST /v1/guards", func(w http.ResponseWriter, r *http.Request) {
 		var g labapi.Guard
 		if !decode(w, r, &g) {

@@ -86,6 +86,7 @@ func (l *Lab) buildInventory() *targets.Inventory {
 	if l.full != nil {
 		l.full.addTo(inv)
 	}
+	l.addPrometheus(inv)
 	return inv
 }
 

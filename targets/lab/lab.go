@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gameday-dev/gameday/internal/promserver"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
@@ -47,6 +48,13 @@ type Options struct {
 	// that speak it. Off by default: that API has no authentication, and
 	// the control API (with the lab's token) does everything it would.
 	ToxiproxyAPI bool
+	// NoPrometheus leaves out the lab's Prometheus (tests that do not
+	// need it).
+	NoPrometheus bool
+	// Scrape are gameday /metrics endpoints (host:port, the
+	// --metrics-listen address) the lab's Prometheus scrapes as job
+	// "gameday", besides the lab's own exporter.
+	Scrape []string
 	// Progress, when set, receives one line per start-up step.
 	Progress func(string)
 }
@@ -101,6 +109,7 @@ type Lab struct {
 	kafka     *kafkaLab
 	full      *fullLab // lab --full: real Kafka and Cassandra
 	ctl       *controlServer
+	prom      *promserver.Server // nil without Prometheus
 	guards    *guardSet
 	started   labapi.RedisHealth // Redis health when the lab turned green
 	doMu      sync.Mutex         // serialises actions from the API and guards
@@ -214,6 +223,11 @@ func (l *Lab) start(ctx context.Context) error {
 		return err
 	}
 	l.ctl = ctl
+	if !o.NoPrometheus {
+		if err := l.startPrometheus(ctx); err != nil {
+			return err
+		}
+	}
 	l.inv = l.buildInventory()
 	if err := writeInventory(l.InventoryPath(), l.inv); err != nil {
 		return err
@@ -387,6 +401,9 @@ func (l *Lab) stop() error {
 	if l.guards != nil {
 		errs = append(errs, l.guards.revertAll(l, "lab stopped"))
 	}
+	if l.prom != nil {
+		errs = append(errs, l.prom.Stop())
+	}
 	if l.ctl != nil {
 		l.ctl.close()
 	}
@@ -433,7 +450,7 @@ func cleanNodeFiles(dir string) error {
 		if n == labapi.GuardsFile || n == labapi.FiredFile || n == pidfileName {
 			continue
 		}
-		if strings.HasPrefix(n, "redis-") || strings.HasPrefix(n, "sentinel-") || strings.HasPrefix(n, "kafka-") || n == "inventory.yaml" {
+		if strings.HasPrefix(n, "redis-") || strings.HasPrefix(n, "sentinel-") || strings.HasPrefix(n, "kafka-") || n == "inventory.yaml" || n == prometheusDir {
 			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
 				return fmt.Errorf("clean previous lab file %s: %w", n, err)
 			}

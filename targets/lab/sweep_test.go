@@ -61,10 +61,21 @@ func killedLab(t *testing.T, dir, addr string) int {
 	sc := bufio.NewScanner(out)
 	for sc.Scan() && !strings.HasPrefix(sc.Text(), "ready") {
 	}
+	// What the lab started (its Prometheus) runs in dir.
+	children := lab.ProcessesIn(dir)
+	if len(children) == 0 {
+		t.Fatalf("the lab to kill runs nothing in %s (no Prometheus?)", dir)
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	// ... and dies with it.
+	for deadline := time.Now().Add(10 * time.Second); len(lab.ProcessesIn(dir)) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("processes %v of the lab killed with -9 still run (started: %v)", lab.ProcessesIn(dir), children)
+		}
+	}
 	pid := cmd.Process.Pid
 	if !hasChain(t, fmt.Sprintf("GAMEDAY-LAB-%d", pid)) {
 		t.Fatalf("the killed lab (pid %d) left no chain to sweep: the helper did not cut", pid)
