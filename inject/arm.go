@@ -30,15 +30,8 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		// The target is self-contained (the inventory's SSH defaults
 		// filled in, paths absolute), so revert works from the ledger
 		// alone; it holds paths and names, never key contents.
-		e := &HostEntry{Target: sshx.Portable(m.inv, hp.host), Guard: hp.guard, Status: "planned"}
-		if hp.lab != nil {
-			e.Lab, e.LabRevert = true, hp.lab.Revert
-			if m.inv.Lab != nil {
-				e.LabControl, e.LabDir = m.inv.Lab.Control, m.inv.Lab.Dir
-			}
-		} else {
-			e.Revert, e.VerifyGone = hp.shell.Revert, hp.shell.VerifyGone
-		}
+		e := &HostEntry{Target: sshx.Portable(m.inv, hp.host), Executor: hp.def.name, Via: hp.exec.Via(),
+			Revert: hp.steps.Revert, VerifyGone: hp.steps.VerifyGone, Status: "planned"}
 		r.PerHost[hp.host.Name] = e
 	}
 	if err := m.ledger.Put(r); err != nil {
@@ -49,18 +42,10 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 
 	// Detection changes nothing, so a host that cannot take the fault
 	// stops the arm before any host is touched.
-	errs := m.fanOut(ctx, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
-		if hp.shell == nil {
-			return nil
-		}
-		for _, s := range hp.shell.Detect {
-			if err := m.runStep(ctx, hp.host, s); err != nil {
-				return err
-			}
-		}
-		return nil
+	errs := fanOut(ctx, m.hostTimeout, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
+		return runSteps(ctx, hp.exec, hp.host, hp.steps.Detect, nil)
 	})
-	if err := joinErrs(errs); err != nil {
+	if err := JoinErrors(errs); err != nil {
 		for i, hp := range p.hosts {
 			r.PerHost[hp.host.Name].Status = "not touched"
 			if errs[i] != nil {
@@ -85,8 +70,8 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		r.PerHost[host].Status = s
 		mu.Unlock()
 	}
-	errs = m.fanOut(ctx, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
-		err := m.armHost(ctx, p, hp)
+	errs = fanOut(ctx, m.hostTimeout, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
+		err := m.armHost(ctx, hp)
 		if err != nil {
 			status(hp.host.Name, "failed: "+err.Error())
 		} else {
@@ -94,7 +79,7 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		}
 		return err
 	})
-	if err := joinErrs(errs); err != nil {
+	if err := JoinErrors(errs); err != nil {
 		// Roll back everywhere, even when the caller's context is gone:
 		// a half-armed fault must not outlive a failed arm.
 		rctx := context.WithoutCancel(ctx)
@@ -115,36 +100,16 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 }
 
 // armHost starts the guard, injects and verifies on one host.
-func (m *Manager) armHost(ctx context.Context, p *plan, hp hostPlan) error {
-	if hp.lab != nil {
-		if m.lab == nil {
-			return fmt.Errorf("host %s: %w", hp.host.Name, errNoLab)
-		}
-		if err := m.lab.ArmGuard(ctx, hp.guard, p.ttl, labGuardSteps(hp.lab.Revert)...); err != nil {
-			return fmt.Errorf("host %s: arm the lab guard: %w", hp.host.Name, err)
-		}
-		checkpoint()
-		if err := m.runLab(ctx, hp.host, false, hp.lab.Inject); err != nil {
-			return err
-		}
-		checkpoint()
-		return nil
-	}
-	sp := hp.shell
-	if err := m.runStep(ctx, hp.host, guardStartStep(p.id, p.ttl, sp.Revert)); err != nil {
+func (m *Manager) armHost(ctx context.Context, hp hostPlan) error {
+	if err := hp.exec.Run(ctx, hp.host, hp.guardStart); err != nil {
 		return err
 	}
 	checkpoint()
-	for _, s := range sp.Inject {
-		if err := m.runStep(ctx, hp.host, s); err != nil {
-			return err
-		}
-		checkpoint()
+	if err := runSteps(ctx, hp.exec, hp.host, hp.steps.Inject, checkpoint); err != nil {
+		return err
 	}
-	for _, s := range sp.Verify {
-		if err := m.runStep(ctx, hp.host, s); err != nil {
-			return fmt.Errorf("%w (verify: the fault is not in place)", err)
-		}
+	if err := runSteps(ctx, hp.exec, hp.host, hp.steps.Verify, nil); err != nil {
+		return fmt.Errorf("%w (verify: the fault is not in place)", err)
 	}
 	checkpoint()
 	return nil

@@ -16,11 +16,7 @@ func WritePlan(w io.Writer, p Preview) error {
 		b.WriteString("arming it would be refused without --i-know\n")
 	}
 	for _, h := range p.Hosts {
-		via := "over SSH (sh, under sudo when not root)"
-		if h.Lab {
-			via = "through the lab control API"
-		}
-		fmt.Fprintf(&b, "\n== host %s, %s\n", h.Host, via)
+		fmt.Fprintf(&b, "\n== host %s, %s\n", h.Host, h.Reach)
 		for _, sec := range []struct {
 			title string
 			steps []string

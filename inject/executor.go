@@ -1,69 +1,178 @@
 package inject
 
 import (
-	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"os/exec"
+	"sort"
+	"time"
 
 	"github.com/gameday-dev/gameday/targets"
 )
 
-// Runner runs a POSIX shell script on a host and returns its output. A
-// non-zero exit status is reported in Result.Exit with a nil error; the error
-// is for failing to run the script at all (unreachable host, refused key,
-// cancelled context).
-type Runner interface {
-	Run(ctx context.Context, h targets.Host, script string) (Result, error)
-	Close() error
+// Executor carries faults to one kind of host: a shell over SSH, the local
+// lab's control API, and whatever backend comes next. The Manager picks one
+// per host when it plans (the first registered executor that serves the
+// host) and records its name and Via in the host's ledger entry, so that a
+// later process — without the inventory — reverts through the same one.
+//
+// A new backend is one file: a type implementing Executor and an init that
+// calls registerExecutor.
+type Executor interface {
+	// Via is what a later process needs, besides the host itself, to reach
+	// the host this way (the lab's control address and directory); it is
+	// recorded in the ledger with every host entry. Never secrets.
+	Via() map[string]string
+	// Plan returns fault f's steps for t.Host in this executor's terms.
+	Plan(f Fault, t PlanTarget) (Steps, error)
+	// Guard returns the steps that start and cancel g's TTL guard. The
+	// started guard runs g.Revert, then g.VerifyGone, when g.TTL runs out
+	// (even if gameday is gone) and records which way it went.
+	Guard(g Guard) (start, cancel Step)
+	// Run runs one step on h. A step that fails is an error of one
+	// sentence naming the host.
+	Run(ctx context.Context, h targets.Host, s Step) error
+	// GuardOutcome reads what g's guard did on h.
+	GuardOutcome(ctx context.Context, h targets.Host, g Guard) (GuardOutcome, error)
 }
 
-// Result is what one script run produced.
-type Result struct {
-	Stdout, Stderr string
-	Exit           int
+// Steps is one host's plan as its executor runs it. Detect runs first and
+// changes nothing; Verify and VerifyGone pass when the fault is in place
+// and gone; Revert steps are idempotent.
+type Steps struct {
+	Detect     []Step `json:"detect,omitempty"`
+	Inject     []Step `json:"inject"`
+	Verify     []Step `json:"verify,omitempty"`
+	Revert     []Step `json:"revert"`
+	VerifyGone []Step `json:"verify_gone,omitempty"`
 }
 
-// LocalRunner runs scripts on this machine with `sh -c`, optionally inside a
-// network namespace (`ip netns exec NS`) or through a wrapper such as
-// `nsenter -t PID -m`. It serves tests and hosts whose address is local.
-type LocalRunner struct {
-	// Netns, when set, runs every script inside that named network
-	// namespace.
-	Netns string
-	// Wrap, when set, is prepended to the `sh -c SCRIPT` argv (for example
-	// []string{"nsenter", "-t", "1234", "-m"}); it is applied inside Netns.
-	Wrap []string
+// Step is one step of a plan: a shell script (Script), or, for an executor
+// that does not run shell, an action in that executor's own JSON (Action).
+// Scripts are built only from constant text and arguments passed through
+// Quote.
+type Step struct {
+	Name   string `json:"name"`
+	Script string `json:"script,omitempty"`
+	// Fail, when set, is the sentence reported when the script exits
+	// non-zero (%s is replaced by the step's first line of stderr).
+	Fail string `json:"fail,omitempty"`
+	// Action is a non-shell step; Name then renders it for people.
+	Action json.RawMessage `json:"action,omitempty"`
 }
 
-// Run runs script with sh -c and reports its output and exit status.
-func (r LocalRunner) Run(ctx context.Context, h targets.Host, script string) (Result, error) {
-	argv := []string{"sh", "-c", script}
-	if len(r.Wrap) > 0 {
-		argv = append(append([]string(nil), r.Wrap...), argv...)
+// String renders the step as the plan shows it: a script under its name,
+// an action as its name.
+func (s Step) String() string {
+	if len(s.Action) > 0 {
+		return s.Name
 	}
-	if r.Netns != "" {
-		argv = append([]string{"ip", "netns", "exec", r.Netns}, argv...)
-	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	res := Result{Stdout: out.String(), Stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ctx.Err() == nil:
-		res.Exit = ee.ExitCode()
-	default:
-		if ctx.Err() != nil {
-			return res, fmt.Errorf("host %s: %w", h.Name, ctx.Err())
+	return "# " + s.Name + "\n" + s.Script
+}
+
+// Guard is a fault's TTL guard on one host.
+type Guard struct {
+	Fault string // fault ID
+	Host  string // host name
+	TTL   time.Duration
+	// Revert and VerifyGone are the host's steps the guard runs.
+	Revert, VerifyGone []Step
+}
+
+// GuardOutcome is what a guard did.
+type GuardOutcome struct {
+	// Fired is set once the guard's TTL ran out and it ran the reverts.
+	Fired bool
+	// Verified is set when, after the reverts, the fault verified gone.
+	Verified bool
+	// Why says why a fired guard did not verify.
+	Why string
+}
+
+// executorDef is a registered executor.
+type executorDef struct {
+	// name is the executor's name in the ledger.
+	name string
+	// order ranks executors when several serve a host (lowest first).
+	order int
+	// reach says how the executor reaches a host, for the dry run.
+	reach string
+	// serves reports whether the executor takes host h (at plan time).
+	serves func(h targets.Host) bool
+	// open returns the executor that reaches what via names (nil via: the
+	// Manager's own inventory).
+	open func(env *execEnv, via map[string]string) (Executor, error)
+}
+
+// execEnv is what executors take from the Manager that opens them.
+type execEnv struct {
+	inv *targets.Inventory
+	// runner is the SSH hosts' runner (made on first use).
+	runner func() Runner
+}
+
+var executors []executorDef
+
+// registerExecutor adds an executor; order fixes who is asked first.
+func registerExecutor(d executorDef) {
+	for _, e := range executors {
+		if e.name == d.name {
+			panic("inject: executor registered twice: " + d.name)
 		}
-		return res, fmt.Errorf("host %s: run sh: %w", h.Name, err)
 	}
-	return res, nil
+	executors = append(executors, d)
+	sort.SliceStable(executors, func(i, j int) bool { return executors[i].order < executors[j].order })
 }
 
-// Close does nothing: a LocalRunner holds no connections.
-func (LocalRunner) Close() error { return nil }
+// executorFor returns the definition of the executor that serves h.
+func executorFor(h targets.Host) (executorDef, error) {
+	for _, d := range executors {
+		if d.serves(h) {
+			return d, nil
+		}
+	}
+	return executorDef{}, fmt.Errorf("host %s: no executor reaches it", h.Name)
+}
+
+// executorNamed returns the definition of a recorded executor name.
+func executorNamed(name string) (executorDef, error) {
+	for _, d := range executors {
+		if d.name == name {
+			return d, nil
+		}
+	}
+	return executorDef{}, fmt.Errorf("the ledger names executor %q, which this gameday does not know", oneLine(name))
+}
+
+// executor opens (once, then from the cache) the executor d for via.
+func (m *Manager) executor(d executorDef, via map[string]string) (Executor, error) {
+	key := d.name
+	if len(via) > 0 {
+		b, _ := json.Marshal(via) // sorted keys: one key per place
+		key += " " + string(b)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if x, ok := m.execs[key]; ok {
+		return x, nil
+	}
+	x, err := d.open(&m.env, via)
+	if err != nil {
+		return nil, err
+	}
+	m.execs[key] = x
+	return x, nil
+}
+
+// runSteps runs steps in order on h and stops at the first failure.
+func runSteps(ctx context.Context, x Executor, h targets.Host, steps []Step, each func()) error {
+	for _, s := range steps {
+		if err := x.Run(ctx, h, s); err != nil {
+			return err
+		}
+		if each != nil {
+			each()
+		}
+	}
+	return nil
+}

@@ -33,26 +33,9 @@ type PlanTarget struct {
 	TTL  time.Duration
 }
 
-// Step is one shell script of a plan. Scripts are built only from constant
-// text and arguments passed through Quote.
-type Step struct {
-	Name   string `json:"name"`
-	Script string `json:"script"`
-	// Fail, when set, is the sentence reported when the step exits non-zero
-	// (%s is replaced by the step's first line of stderr).
-	Fail string `json:"fail,omitempty"`
-}
-
-// ShellPlan is a fault's plan for an SSH host. Detect runs first and must
-// change nothing; Revert steps are idempotent; Verify and VerifyGone exit 0
-// when the fault is in place and gone respectively.
-type ShellPlan struct {
-	Detect     []Step `json:"detect,omitempty"`
-	Inject     []Step `json:"inject"`
-	Verify     []Step `json:"verify,omitempty"`
-	Revert     []Step `json:"revert"`
-	VerifyGone []Step `json:"verify_gone,omitempty"`
-}
+// ShellPlan is a fault's plan for a host that runs shell scripts (over
+// SSH): every step is a script.
+type ShellPlan = Steps
 
 type kindDef struct {
 	info  KindInfo

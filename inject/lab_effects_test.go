@@ -234,6 +234,9 @@ func TestLabFaults(t *testing.T) {
 			t.Fatalf("%s still cut 6s after a 2s TTL", replica)
 		}
 		time.Sleep(time.Until(a.Deadline))
+		if err := m.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
 		list, err := m.List(false)
 		if err != nil {
 			t.Fatal(err)

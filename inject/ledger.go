@@ -33,26 +33,52 @@ type Record struct {
 	PerHost  map[string]*HostEntry `json:"per_host"`
 }
 
-// HostEntry is one host's part of a fault: its exact revert plan, its guard
-// and its last status.
+// HostEntry is one host's part of a fault: the executor that reaches it
+// and what that executor needs to revert it, its guard and its last status.
 type HostEntry struct {
 	// Target is the host as the inventory described it when armed, with
 	// the inventory's SSH defaults filled in and paths made absolute
 	// (sshx.Portable; key paths, never key contents), so a revert works
 	// without that inventory.
 	Target targets.Host `json:"target"`
-	// LabControl is the lab control API that holds the guard, for lab nodes.
-	LabControl string `json:"lab_control,omitempty"`
-	// LabDir is where that lab records the guards it fired.
-	LabDir     string    `json:"lab_dir,omitempty"`
-	Lab        bool      `json:"lab,omitempty"`
-	Guard      string    `json:"guard"`
-	Revert     []Step    `json:"revert,omitempty"`
-	VerifyGone []Step    `json:"verify_gone,omitempty"`
-	LabRevert  []LabStep `json:"lab_revert,omitempty"`
+	// Executor names the executor that armed the host ("ssh", "lab").
+	Executor string `json:"executor,omitempty"`
+	// Via is what the executor needs besides Target (the lab's control
+	// address and directory).
+	Via map[string]string `json:"via,omitempty"`
+	// Guard is the guard's id, as ledgers before executors recorded it.
+	Guard      string `json:"guard,omitempty"`
+	Revert     []Step `json:"revert,omitempty"`
+	VerifyGone []Step `json:"verify_gone,omitempty"`
 	// Touched is set once any command that changes the host has run.
 	Touched bool   `json:"touched,omitempty"`
 	Status  string `json:"status"`
+
+	// Lab, LabControl, LabDir and LabRevert are how ledgers written before
+	// executors had names recorded a lab node; upgrade moves them into
+	// Executor, Via and Revert.
+	Lab        bool      `json:"lab,omitempty"`
+	LabControl string    `json:"lab_control,omitempty"`
+	LabDir     string    `json:"lab_dir,omitempty"`
+	LabRevert  []LabStep `json:"lab_revert,omitempty"`
+}
+
+// upgrade fills Executor (and, for lab nodes, Via and Revert) in an entry
+// of an older ledger, so faults armed by an older gameday still revert.
+func (e *HostEntry) upgrade() {
+	if e.Executor != "" {
+		return
+	}
+	if !e.Lab {
+		e.Executor = "ssh"
+		return
+	}
+	e.Executor = "lab"
+	if e.LabControl != "" {
+		e.Via = map[string]string{"control": e.LabControl, "dir": e.LabDir}
+	}
+	e.Revert = labSteps(e.LabRevert)
+	e.Lab, e.LabControl, e.LabDir, e.LabRevert = false, "", "", nil
 }
 
 // Active reports whether the fault may still be in place somewhere.
@@ -146,6 +172,9 @@ func (l *Ledger) Load() ([]*Record, error) {
 			if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.ID == "" {
 				bad = fmt.Errorf("line %d is not a fault record", n)
 				continue
+			}
+			for _, e := range r.PerHost {
+				e.upgrade()
 			}
 			byID[r.ID] = &r
 		}

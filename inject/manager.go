@@ -25,28 +25,24 @@ type Manager struct {
 	inv         *targets.Inventory
 	rec         *timeline.Recorder
 	ledger      *Ledger
-	runner      Runner
-	lab         LabController
-	local       Runner
 	hostTimeout time.Duration
 	sshCfg      sshx.Config // for the default SSH pool
 	session     Session
-	mu          sync.Mutex // guards runner's lazy creation
+	env         execEnv
+
+	rmu    sync.Mutex // guards runner's lazy creation
+	runner Runner
+
+	mu    sync.Mutex // guards execs
+	execs map[string]Executor
 }
 
 // Option configures a Manager.
 type Option func(*Manager)
 
-// WithRunner makes the Manager run host plans through r (instead of the
-// default SSH pool). The Manager closes it on Close.
+// WithRunner makes the Manager run SSH hosts' scripts through r (instead
+// of the default SSH pool). The Manager closes it on Close.
 func WithRunner(r Runner) Option { return func(m *Manager) { m.runner = r } }
-
-// WithLab makes the Manager drive lab nodes through c.
-func WithLab(c LabController) Option { return func(m *Manager) { m.lab = c } }
-
-// WithLocalRunner sets what runs the local scripts of lab plans (disk-fill
-// on a lab node's data dir); the default is LocalRunner{}.
-func WithLocalRunner(r Runner) Option { return func(m *Manager) { m.local = r } }
 
 // WithSSHConfig configures the default SSH pool (for instance AcceptNew,
 // the operator's explicit consent to new host keys). It has no effect with
@@ -74,13 +70,11 @@ func NewManager(inv *targets.Inventory, rec *timeline.Recorder, ledgerPath strin
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{inv: inv, rec: rec, ledger: l, local: LocalRunner{}, hostTimeout: DefaultHostTimeout, session: CurrentSession()}
+	m := &Manager{inv: inv, rec: rec, ledger: l, hostTimeout: DefaultHostTimeout, session: CurrentSession(), execs: map[string]Executor{}}
 	for _, o := range opts {
 		o(m)
 	}
-	if m.lab == nil && inv.Lab != nil && inv.Lab.Control != "" {
-		m.lab = defaultLab(inv)
-	}
+	m.env = execEnv{inv: inv, runner: m.hostRunner}
 	return m, nil
 }
 
@@ -89,12 +83,24 @@ func (m *Manager) Ledger() *Ledger { return m.ledger }
 
 // Close releases pooled connections. It does not revert anything.
 func (m *Manager) Close() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.rmu.Lock()
+	defer m.rmu.Unlock()
 	if m.runner != nil {
 		return m.runner.Close()
 	}
 	return nil
+}
+
+// hostRunner returns the Runner for SSH hosts, making the SSH pool on
+// first use: a revert from the ledger alone may meet hosts the inventory
+// does not list.
+func (m *Manager) hostRunner() Runner {
+	m.rmu.Lock()
+	defer m.rmu.Unlock()
+	if m.runner == nil {
+		m.runner = defaultRunner(m.inv, m.sshCfg)
+	}
+	return m.runner
 }
 
 // newID returns a fault ID: 8 hex digits, short enough to type and to fit in
@@ -107,12 +113,15 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// hostPlan is one host's plan, either shell (SSH) or lab.
+// hostPlan is one host's plan and the executor that runs it.
 type hostPlan struct {
 	host  targets.Host
-	shell *ShellPlan
-	lab   *LabPlan
-	guard string // guard id
+	def   executorDef
+	exec  Executor
+	steps Steps
+	guard Guard
+	// guardStart and guardCancel are the executor's guard steps.
+	guardStart, guardCancel Step
 }
 
 // plan is a validated request with a plan for every host.
@@ -125,6 +134,7 @@ type plan struct {
 	majority bool
 }
 
+// plan validates req and plans it on every host it names, changing nothing.
 func (m *Manager) plan(req Request, id string) (*plan, error) {
 	f, err := ParseFault(req.Kind, req.Params)
 	if err != nil {
@@ -145,20 +155,9 @@ func (m *Manager) plan(req Request, id string) (*plan, error) {
 		return nil, err
 	}
 	for _, h := range hosts {
-		t := PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl}
-		hp := hostPlan{host: h, guard: id}
-		if h.Lab != nil {
-			lp, err := f.LabPlan(t)
-			if err != nil {
-				return nil, fmt.Errorf("host %s: %w", h.Name, err)
-			}
-			hp.lab, hp.guard = &lp, id+"-"+h.Name
-		} else {
-			sp, err := f.ShellPlan(t)
-			if err != nil {
-				return nil, fmt.Errorf("host %s: %w", h.Name, err)
-			}
-			hp.shell = &sp
+		hp, err := m.planHost(f, PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl})
+		if err != nil {
+			return nil, fmt.Errorf("host %s: %w", h.Name, err)
 		}
 		p.hosts = append(p.hosts, hp)
 	}
@@ -168,6 +167,26 @@ func (m *Manager) plan(req Request, id string) (*plan, error) {
 	}
 	p.verdict, p.majority = blastRadius(m.inv, f, names)
 	return p, nil
+}
+
+// planHost picks t.Host's executor and plans f with it.
+func (m *Manager) planHost(f Fault, t PlanTarget) (hostPlan, error) {
+	d, err := executorFor(t.Host)
+	if err != nil {
+		return hostPlan{}, err
+	}
+	x, err := m.executor(d, nil)
+	if err != nil {
+		return hostPlan{}, err
+	}
+	steps, err := x.Plan(f, t)
+	if err != nil {
+		return hostPlan{}, err
+	}
+	hp := hostPlan{host: t.Host, def: d, exec: x, steps: steps,
+		guard: Guard{Fault: t.ID, Host: t.Host.Name, TTL: t.TTL, Revert: steps.Revert, VerifyGone: steps.VerifyGone}}
+	hp.guardStart, hp.guardCancel = x.Guard(hp.guard)
+	return hp, nil
 }
 
 // Preview validates req and returns the exact plan per host and the blast
@@ -185,41 +204,25 @@ func (m *Manager) Preview(ctx context.Context, req Request) (Preview, error) {
 		pv.Request.Hosts = append(pv.Request.Hosts, hp.host.Name)
 	}
 	for _, hp := range p.hosts {
-		pv.Hosts = append(pv.Hosts, hp.preview(p))
+		pv.Hosts = append(pv.Hosts, hp.preview())
 	}
 	return pv, nil
 }
 
-func (hp hostPlan) preview(p *plan) HostPlan {
-	out := HostPlan{Host: hp.host.Name, Lab: hp.lab != nil}
-	render := func(steps []Step) []string {
+func (hp hostPlan) preview() HostPlan {
+	render := func(steps ...Step) []string {
 		var s []string
 		for _, st := range steps {
 			// Shown, never run: a secret in a parameter stays out of sight.
-			s = append(s, timeline.ScrubText("# "+st.Name+"\n"+st.Script))
-		}
-		return s
-	}
-	renderLab := func(steps []LabStep) []string {
-		var s []string
-		for _, st := range steps {
 			s = append(s, timeline.ScrubText(st.String()))
 		}
 		return s
 	}
-	if hp.shell != nil {
-		sp := hp.shell
-		out.Detect = render(sp.Detect)
-		out.Guard = render([]Step{guardStartStep(p.id, p.ttl, sp.Revert)})
-		out.Inject, out.Verify = render(sp.Inject), render(sp.Verify)
-		out.Revert = render(append(append([]Step{}, sp.Revert...), guardCancelStep(p.id)))
-		out.VerifyGone = render(sp.VerifyGone)
-		return out
-	}
-	out.Guard = []string{fmt.Sprintf("lab guard %s: after %s run %v", hp.guard, p.ttl, renderLab(labGuardSteps(hp.lab.Revert)))}
-	out.Inject = renderLab(hp.lab.Inject)
-	out.Revert = append(renderLab(hp.lab.Revert), "lab guard "+hp.guard+": cancel")
-	return out
+	sp := hp.steps
+	return HostPlan{Host: hp.host.Name, Executor: hp.def.name, Reach: hp.def.reach,
+		Detect: render(sp.Detect...), Guard: render(hp.guardStart),
+		Inject: render(sp.Inject...), Verify: render(sp.Verify...),
+		Revert: render(append(append([]Step{}, sp.Revert...), hp.guardCancel)...), VerifyGone: render(sp.VerifyGone...)}
 }
 
 func (m *Manager) event(k timeline.Kind, r *Record, format string, args ...any) {

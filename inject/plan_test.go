@@ -68,11 +68,15 @@ func TestShellPlansAreValidShell(t *testing.T) {
 				t.Fatalf("plan lacks inject, revert or verify-gone steps: %+v", sp)
 			}
 			steps := append(append(append(append(append([]Step{}, sp.Detect...), sp.Inject...), sp.Verify...), sp.Revert...), sp.VerifyGone...)
-			steps = append(steps, guardStartStep("0123abcd", time.Minute, sp.Revert), guardCancelStep("0123abcd"), guardExpiredStep("0123abcd"))
-			for _, s := range steps {
-				out, err := exec.Command("sh", "-n", "-c", s.Script).CombinedOutput()
-				if err != nil {
-					t.Errorf("step %q is not valid sh: %v: %s\n%s", s.Name, err, out, s.Script)
+			g := Guard{Fault: "0123abcd", Host: "db1", TTL: time.Minute, Revert: sp.Revert, VerifyGone: sp.VerifyGone}
+			start, cancel := sshExecutor{}.Guard(g)
+			steps = append(steps, start, cancel, guardOutcomeStep("0123abcd"), Step{Name: "guard body", Script: guardBody(g)})
+			for _, sh := range []string{"dash", "bash"} {
+				for _, s := range steps {
+					out, err := exec.Command(sh, "-n", "-c", s.Script).CombinedOutput()
+					if err != nil {
+						t.Errorf("step %q is not valid %s: %v: %s\n%s", s.Name, sh, err, out, s.Script)
+					}
 				}
 			}
 		})

@@ -36,8 +36,9 @@ type Request struct {
 // HostPlan is the exact plan for one host, as shown before arming.
 type HostPlan struct {
 	Host string
-	// Lab is set when the host is a lab node, planned as lab actions.
-	Lab bool
+	// Executor names what carries the plan to the host ("ssh", "lab") and
+	// Reach says how, in words ("over SSH (sh, under sudo when not root)").
+	Executor, Reach string
 	// Detect steps run first and change nothing.
 	Detect []string
 	// Guard starts the TTL guard, before any inject step.
@@ -70,7 +71,10 @@ const (
 	StateReverting State = "reverting"
 	StateReverted  State = "reverted"
 	StateExpired   State = "expired"
-	StateFailed    State = "failed"
+	// StateExpiredFailed is a fault whose guards fired but which did not
+	// verify gone: it may still be in place.
+	StateExpiredFailed State = "expired, revert failed"
+	StateFailed        State = "failed"
 )
 
 // Armed is a fault as the ledger knows it.

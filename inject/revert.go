@@ -24,7 +24,7 @@ func (m *Manager) Revert(ctx context.Context, id string) (Armed, error) {
 func (m *Manager) revertRecord(ctx context.Context, r *Record) (Armed, error) {
 	// A fault past its deadline may have been reverted by its guards
 	// already: say so rather than claim the revert.
-	m.refreshExpired(ctx, []*Record{r})
+	m.reconcile(ctx, []*Record{r})
 	if !r.Active() {
 		return r.armed(), nil
 	}
@@ -57,11 +57,19 @@ func (m *Manager) revertRecord(ctx context.Context, r *Record) (Armed, error) {
 	return r.armed(), nil
 }
 
-// revertHosts runs every touched host's revert, verifies it is gone and
-// cancels the host's guard; a host whose fault verifies gone is no longer
-// touched. It returns the hosts' failures as one error.
-func (m *Manager) revertHosts(ctx context.Context, r *Record) error {
-	var hps []hostPlan
+// hostEntry is one touched host of a ledger record with the executor
+// that reaches it.
+type hostEntry struct {
+	name string
+	host targets.Host
+	e    *HostEntry
+	exec Executor
+	// guard is the guard as its executor started it.
+	guard Guard
+}
+
+// touched returns r's touched hosts, by name, each with its executor.
+func (m *Manager) touched(r *Record) ([]hostEntry, error) {
 	names := make([]string, 0, len(r.PerHost))
 	for name, e := range r.PerHost {
 		if e.Touched {
@@ -69,61 +77,64 @@ func (m *Manager) revertHosts(ctx context.Context, r *Record) error {
 		}
 	}
 	sort.Strings(names)
+	var out []hostEntry
 	for _, name := range names {
+		e := r.PerHost[name]
 		h, ok := m.inv.Host(name)
 		if !ok {
 			// The ledger outlives inventories: revert with the host as it
 			// was when armed.
-			h = r.PerHost[name].Target
+			h = e.Target
 			if h.Name == "" {
 				h = targets.Host{Name: name, Address: name}
 			}
 		}
-		hps = append(hps, hostPlan{host: h})
+		d, err := executorNamed(e.Executor)
+		if err != nil {
+			return nil, fmt.Errorf("host %s: %w", name, err)
+		}
+		x, err := m.executor(d, e.Via)
+		if err != nil {
+			return nil, fmt.Errorf("host %s: %w", name, err)
+		}
+		out = append(out, hostEntry{name: name, host: h, e: e, exec: x,
+			guard: Guard{Fault: r.ID, Host: name, TTL: r.TTL, Revert: e.Revert, VerifyGone: e.VerifyGone}})
+	}
+	return out, nil
+}
+
+// revertHosts runs every touched host's revert, verifies it is gone and
+// cancels the host's guard; a host whose fault verifies gone is no longer
+// touched. It returns the hosts' failures as one error.
+func (m *Manager) revertHosts(ctx context.Context, r *Record) error {
+	hes, err := m.touched(r)
+	if err != nil {
+		return err
 	}
 	var mu sync.Mutex
-	errs := m.fanOut(ctx, hps, func(ctx context.Context, _ int, hp hostPlan) error {
-		mu.Lock()
-		e := *r.PerHost[hp.host.Name]
-		mu.Unlock()
-		err := m.revertHost(ctx, r.ID, hp.host, &e)
+	errs := fanOut(ctx, m.hostTimeout, hes, func(ctx context.Context, _ int, he hostEntry) error {
+		err := revertHost(ctx, he)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			r.PerHost[hp.host.Name].Status = "revert failed: " + err.Error()
+			he.e.Status = "revert failed: " + err.Error()
 			return err
 		}
-		r.PerHost[hp.host.Name].Status = "reverted"
-		r.PerHost[hp.host.Name].Touched = false
+		he.e.Status, he.e.Touched = "reverted", false
 		return nil
 	})
-	return joinErrs(errs)
+	return JoinErrors(errs)
 }
 
-func (m *Manager) revertHost(ctx context.Context, id string, h targets.Host, e *HostEntry) error {
-	if e.Lab {
-		if h.Lab == nil {
-			h.Lab = &targets.LabNode{}
-		}
-		lc := m.labFor(e)
-		checkpoint()
-		if err := m.runLabWith(ctx, lc, h, true, e.LabRevert); err != nil {
-			return err
-		}
-		checkpoint()
-		if lc != nil {
-			if err := lc.CancelGuard(ctx, e.Guard); err != nil {
-				return fmt.Errorf("host %s: cancel the lab guard: %w", h.Name, err)
-			}
-		}
-		return nil
-	}
-	// Every revert step runs even when one fails, so one stubborn step
-	// does not leave the rest of the fault in place.
+// revertHost runs the host's revert steps (all of them, even when one
+// fails, so one stubborn step does not leave the rest in place), verifies
+// the fault is gone and only then cancels the guard: until then it is the
+// safety net.
+func revertHost(ctx context.Context, he hostEntry) error {
 	var first error
-	for _, s := range e.Revert {
+	for _, s := range he.e.Revert {
 		checkpoint()
-		if err := m.runStep(ctx, h, s); err != nil && first == nil {
+		if err := he.exec.Run(ctx, he.host, s); err != nil && first == nil {
 			first = err
 		}
 		checkpoint()
@@ -131,50 +142,46 @@ func (m *Manager) revertHost(ctx context.Context, id string, h targets.Host, e *
 	if first != nil {
 		return first
 	}
-	for _, s := range e.VerifyGone {
-		if err := m.runStep(ctx, h, s); err != nil {
-			return fmt.Errorf("%w (verify: the fault is still there)", err)
-		}
+	if err := runSteps(ctx, he.exec, he.host, he.e.VerifyGone, nil); err != nil {
+		return fmt.Errorf("%w (verify: the fault is still there)", err)
 	}
-	// The guard goes last: until the fault is verified gone, it is the
-	// safety net.
-	return m.runStep(ctx, h, guardCancelStep(id))
+	_, cancel := he.exec.Guard(he.guard)
+	return he.exec.Run(ctx, he.host, cancel)
 }
 
 // RevertAll reverts every fault the ledger lists as not yet reverted,
-// including those of dead sessions. It goes on past failures and returns
-// them together.
+// including those of dead sessions, all at once. It goes on past failures
+// and returns them together.
 func (m *Manager) RevertAll(ctx context.Context) ([]Armed, error) {
 	all, err := m.ledger.Load()
 	if err != nil {
 		return nil, err
 	}
-	var out []Armed
-	var errs []error
+	var active []*Record
 	for _, r := range all {
-		if !r.Active() {
-			continue
-		}
-		a, err := m.revertRecord(ctx, r)
-		out = append(out, a)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("fault %s: %w", r.ID, err))
+		if r.Active() {
+			active = append(active, r)
 		}
 	}
-	return out, joinErrs(errs)
+	out := make([]Armed, len(active))
+	errs := fanOut(ctx, 0, active, func(ctx context.Context, i int, r *Record) error {
+		a, err := m.revertRecord(ctx, r)
+		out[i] = a
+		if err != nil {
+			return fmt.Errorf("fault %s: %w", r.ID, err)
+		}
+		return nil
+	})
+	return out, JoinErrors(errs)
 }
 
 // List returns the ledger's faults, oldest first, only the active ones when
-// activeOnly. Faults past their deadline are first checked for a fired
-// guard and recorded as expired.
+// activeOnly. It only reads the ledger: Reconcile is what asks the hosts.
 func (m *Manager) List(activeOnly bool) ([]Armed, error) {
 	all, err := m.ledger.Load()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	m.refreshExpired(ctx, all)
 	var out []Armed
 	for _, r := range all {
 		if activeOnly && !r.Active() {
@@ -200,58 +207,17 @@ func (m *Manager) Orphans() ([]Armed, error) {
 	return out, nil
 }
 
-// refreshExpired marks as expired the active faults past their deadline
-// whose every touched host shows a fired guard.
-func (m *Manager) refreshExpired(ctx context.Context, all []*Record) {
-	now := time.Now()
-	fired := map[string]map[string]bool{} // by lab dir
-	for _, r := range all {
-		if !r.Active() || r.State == StateArming || r.State == StateReverting || now.Before(r.Deadline) {
-			continue
-		}
-
-		expired := true
-		for name, e := range r.PerHost {
-			if !e.Touched {
-				continue
-			}
-			if e.Lab {
-				if fired[e.LabDir] == nil {
-					fired[e.LabDir] = labFired(e.LabDir)
-				}
-				expired = expired && fired[e.LabDir][e.Guard]
-				continue
-			}
-			h, ok := m.inv.Host(name)
-			if !ok {
-				h = e.Target
-			}
-			if h.Name == "" {
-				expired = false
-				continue
-			}
-			hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := m.runStep(hctx, h, guardExpiredStep(r.ID))
-			cancel()
-			expired = expired && err == nil
-		}
-		if !expired {
-			continue
-		}
-		for name, e := range r.PerHost {
-			if e.Touched && !e.Lab {
-				h, ok := m.inv.Host(name)
-				if !ok {
-					h = e.Target
-				}
-				// Remove the guard's marker and state files.
-				m.runStep(ctx, h, guardCancelStep(r.ID))
-			}
-			e.Touched, e.Status = false, "expired: the TTL guard reverted it"
-		}
-		r.State, r.Updated = StateExpired, time.Now().UTC()
-		if m.ledger.Put(r) == nil {
-			m.event(timeline.FaultExpired, r, "%s on %s expired: the TTL guards reverted it", r.Kind, hostList(r.Hosts))
-		}
+// Reconcile asks the hosts of every active fault past its deadline what
+// its guards did, and records the outcome: expired when every guard fired
+// and the fault verified gone, "expired, revert failed" when a guard fired
+// but the fault did not verify gone. It bounds itself to 10 s.
+func (m *Manager) Reconcile(ctx context.Context) error {
+	all, err := m.ledger.Load()
+	if err != nil {
+		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	m.reconcile(ctx, all)
+	return nil
 }

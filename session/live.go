@@ -107,6 +107,14 @@ func (s *Session) listFaults(ctx context.Context) {
 		s.mu.Lock()
 		seq := s.faultSeq
 		s.mu.Unlock()
+		if !s.cfg.ReadOnly {
+			// Faults past their deadline are settled from what their
+			// guards did (inject.Manager.Reconcile); a read-only session
+			// only reads the ledger.
+			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_ = s.mgr.Reconcile(rctx)
+			cancel()
+		}
 		list, err := s.mgr.List(true)
 		s.mu.Lock()
 		s.armed, s.armedErr, s.armedSeq, s.listed = list, err, max(s.armedSeq, seq), true

@@ -169,7 +169,7 @@ func (m *Model) revertCmd(op int, ids []string, quitAfter bool) tea.Cmd {
 			}
 			out = append(out, a)
 		}
-		return revertedMsg{op: op, faults: out, err: joinErrs(errs), quitAfter: quitAfter}
+		return revertedMsg{op: op, faults: out, err: inject.JoinErrors(errs), quitAfter: quitAfter}
 	}
 }
 
@@ -219,14 +219,4 @@ func (m *Model) pollCmd() tea.Cmd {
 // or in flight.
 func secondCmd() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return secondMsg{} })
-}
-
-func joinErrs(errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	if len(errs) == 1 {
-		return errs[0]
-	}
-	return fmt.Errorf("%w (and %d more)", errs[0], len(errs)-1)
 }

@@ -153,7 +153,7 @@ func (f *fakeFaults) Preview(_ context.Context, req inject.Request) (inject.Prev
 	p := inject.Preview{Request: req, BlastRadius: fmt.Sprintf("%d host(s), no service loses its majority", len(req.Hosts))}
 	for _, h := range req.Hosts {
 		p.Hosts = append(p.Hosts, inject.HostPlan{
-			Host: h, Lab: true,
+			Host: h, Executor: "lab",
 			Inject: []string{fmt.Sprintf("lab: %s %s %s", req.Kind, h, fmtParams(req.Params))},
 			Verify: []string{"lab: check " + req.Kind + " in place on " + h},
 			Revert: []string{"lab: undo " + req.Kind + " on " + h},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -53,6 +54,10 @@ func faultsRun(opts *FaultsOptions) error {
 		return err
 	}
 	defer closeAll()
+	// Faults past their TTL are settled from what their guards did.
+	if err := m.Reconcile(context.Background()); err != nil {
+		return err
+	}
 	list, err := m.List(!opts.All)
 	if err != nil {
 		return err

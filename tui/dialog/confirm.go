@@ -139,9 +139,9 @@ const stepLabel = 10
 func planLines(s *common.Styles, p *inject.Preview, width int) []string {
 	var out []string
 	for _, h := range p.Hosts {
-		via := "over SSH"
-		if h.Lab {
-			via = "through the lab"
+		via := map[string]string{"ssh": "over SSH", "lab": "through the lab"}[h.Executor]
+		if via == "" {
+			via = "through " + h.Executor
 		}
 		out = append(out, s.Title.Render("on "+h.Host+" ("+via+"):"))
 		for _, sec := range []struct {

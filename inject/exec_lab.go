@@ -1,0 +1,221 @@
+package inject
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
+)
+
+// LabController is the lab's control API as inject uses it: actions run
+// synchronously and fail loudly; guards are held by the lab process, which
+// runs their actions when the TTL runs out, whoever armed them.
+type LabController interface {
+	// Do runs steps in order; unless keepGoing the first failure stops it.
+	Do(ctx context.Context, keepGoing bool, steps ...LabStep) error
+	// ArmGuard has the lab run steps after ttl unless cancelled.
+	ArmGuard(ctx context.Context, id string, ttl time.Duration, steps ...LabStep) error
+	// CancelGuard drops a guard; an unknown id is not an error.
+	CancelGuard(ctx context.Context, id string) error
+}
+
+// errNoLab is what lab plans meet when the inventory names no control API.
+var errNoLab = errors.New("the inventory does not describe a running lab (no lab.control): start it with `gameday lab up`")
+
+// labExecutor drives lab nodes through the lab's control API; the few
+// steps that are scripts (a disk-fill on a node's data dir) run on this
+// machine, where every lab node lives. The lab process holds the guards.
+type labExecutor struct {
+	lab     LabController // nil: no lab to reach
+	control string        // the control API's address
+	dir     string        // where the lab records the guards it fired
+	local   Runner
+}
+
+func init() {
+	registerExecutor(executorDef{
+		name:   "lab",
+		order:  10,
+		reach:  "through the lab control API",
+		serves: func(h targets.Host) bool { return h.Lab != nil },
+		open: func(env *execEnv, via map[string]string) (Executor, error) {
+			x := labExecutor{local: LocalRunner{}}
+			if l := env.inv.Lab; l != nil && l.Control != "" && (via == nil || via["control"] == l.Control) {
+				x.control, x.dir, x.lab = l.Control, l.Dir, defaultLab(env.inv)
+			} else if via["control"] != "" {
+				// A fault armed with another inventory's lab: that lab.
+				x.control, x.dir, x.lab = via["control"], via["dir"], NewLabController(via["control"], via["dir"])
+			}
+			return x, nil
+		},
+	})
+}
+
+// labAction is a lab step as the ledger and the plan carry it: one lab
+// control action, or the guard's arm and cancel.
+type labAction struct {
+	LabStep
+	GuardID string        `json:"guard_id,omitempty"`
+	TTL     time.Duration `json:"ttl,omitempty"`
+	Steps   []LabStep     `json:"steps,omitempty"`
+}
+
+// Lab executor pseudo-ops for its guard.
+const (
+	labGuardArm    LabOp = "guard-arm"
+	labGuardCancel LabOp = "guard-cancel"
+)
+
+// Via names the lab's control API and directory.
+func (x labExecutor) Via() map[string]string {
+	if x.control == "" {
+		return nil
+	}
+	return map[string]string{"control": x.control, "dir": x.dir}
+}
+
+// labSteps turns a lab plan's steps into plan steps.
+func labSteps(in []LabStep) []Step {
+	out := make([]Step, 0, len(in))
+	for _, s := range in {
+		if s.Op == LabShell {
+			out = append(out, Step{Name: "on this machine, for lab node " + s.Node, Script: s.Script})
+			continue
+		}
+		out = append(out, labStep(labAction{LabStep: s}))
+	}
+	return out
+}
+
+func labStep(a labAction) Step {
+	b, err := json.Marshal(a)
+	if err != nil {
+		panic(err) // plain fields only
+	}
+	name := a.LabStep.String()
+	switch a.Op {
+	case labGuardArm:
+		var rs []string
+		for _, s := range a.Steps {
+			rs = append(rs, s.String())
+		}
+		name = fmt.Sprintf("lab guard %s: after %s run %v", a.GuardID, a.TTL, rs)
+	case labGuardCancel:
+		name = "lab guard " + a.GuardID + ": cancel"
+	}
+	return Step{Name: name, Action: b}
+}
+
+// Plan is the kind's lab plan.
+func (labExecutor) Plan(f Fault, t PlanTarget) (Steps, error) {
+	lp, err := f.LabPlan(t)
+	if err != nil {
+		return Steps{}, err
+	}
+	return Steps{Inject: labSteps(lp.Inject), Revert: labSteps(lp.Revert)}, nil
+}
+
+// labGuardID names a fault's guard in the lab, which holds every node's.
+func labGuardID(g Guard) string { return g.Fault + "-" + g.Host }
+
+// Guard has the lab run the revert actions it can run itself (scripts
+// only inject runs) when the TTL is out.
+func (labExecutor) Guard(g Guard) (start, cancel Step) {
+	id := labGuardID(g)
+	var steps []LabStep
+	for _, s := range g.Revert {
+		var a labAction
+		if len(s.Action) > 0 && json.Unmarshal(s.Action, &a) == nil {
+			steps = append(steps, a.LabStep)
+		}
+	}
+	return labStep(labAction{LabStep: LabStep{Op: labGuardArm}, GuardID: id, TTL: g.TTL, Steps: steps}),
+		labStep(labAction{LabStep: LabStep{Op: labGuardCancel}, GuardID: id})
+}
+
+// Run runs a script on this machine or an action through the lab.
+func (x labExecutor) Run(ctx context.Context, h targets.Host, s Step) error {
+	if len(s.Action) == 0 {
+		res, err := x.local.Run(ctx, h, s.Script)
+		return scriptErr(h, s, res, err)
+	}
+	var a labAction
+	if err := json.Unmarshal(s.Action, &a); err != nil {
+		return fmt.Errorf("host %s: %s: %w", h.Name, s.Name, err)
+	}
+	if x.lab == nil {
+		return fmt.Errorf("host %s: %w", h.Name, errNoLab)
+	}
+	var err error
+	switch a.Op {
+	case labGuardArm:
+		if err = x.lab.ArmGuard(ctx, a.GuardID, a.TTL, a.Steps...); err != nil {
+			err = fmt.Errorf("arm the lab guard: %w", err)
+		}
+	case labGuardCancel:
+		if err = x.lab.CancelGuard(ctx, a.GuardID); err != nil {
+			err = fmt.Errorf("cancel the lab guard: %w", err)
+		}
+	default:
+		err = x.lab.Do(ctx, false, a.LabStep)
+	}
+	if err != nil {
+		return fmt.Errorf("host %s: %w", h.Name, err)
+	}
+	return nil
+}
+
+// GuardOutcome reads the guard's record in the lab's guards-fired.jsonl.
+func (x labExecutor) GuardOutcome(_ context.Context, _ targets.Host, g Guard) (GuardOutcome, error) {
+	fired, err := labFired(x.dir)
+	if err != nil {
+		return GuardOutcome{}, err
+	}
+	f, ok := fired[labGuardID(g)]
+	if !ok {
+		return GuardOutcome{}, nil
+	}
+	o := GuardOutcome{Fired: true, Verified: true}
+	for _, r := range f.Results {
+		if !r.OK {
+			o.Verified = false
+			if o.Why == "" {
+				o.Why = oneLine(r.Error)
+			}
+		}
+	}
+	return o, nil
+}
+
+// labFired reads the guards the lab in dir has fired, by id, from
+// the lab's fired-guards file in dir.
+func labFired(dir string) (map[string]labapi.FiredGuard, error) {
+	out := map[string]labapi.FiredGuard{}
+	if dir == "" {
+		return out, nil
+	}
+	f, err := os.Open(filepath.Join(dir, labapi.FiredFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	for sc.Scan() {
+		var g labapi.FiredGuard
+		if json.Unmarshal(sc.Bytes(), &g) == nil && g.ID != "" {
+			out[g.ID] = g
+		}
+	}
+	return out, sc.Err()
+}

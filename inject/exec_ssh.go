@@ -1,0 +1,185 @@
+package inject
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gameday-dev/gameday/inject/sshx"
+	"github.com/gameday-dev/gameday/targets"
+)
+
+// sshExecutor runs shell scripts on hosts over SSH (or through whatever
+// Runner the Manager was given). It serves every host no other executor
+// claims; its guards are detached shells on the hosts themselves.
+type sshExecutor struct {
+	runner func() Runner
+}
+
+func init() {
+	registerExecutor(executorDef{
+		name:   "ssh",
+		order:  100, // the default: asked last
+		reach:  "over SSH (sh, under sudo when not root)",
+		serves: func(targets.Host) bool { return true },
+		open: func(env *execEnv, _ map[string]string) (Executor, error) {
+			return sshExecutor{runner: env.runner}, nil
+		},
+	})
+}
+
+// Via is empty: the host entry's target says how to reach it.
+func (sshExecutor) Via() map[string]string { return nil }
+
+// Plan is the kind's shell plan.
+func (sshExecutor) Plan(f Fault, t PlanTarget) (Steps, error) { return f.ShellPlan(t) }
+
+// Run runs the step's script and turns a non-zero exit into one sentence:
+// the step's Fail sentence, or its name with stderr's first line.
+func (x sshExecutor) Run(ctx context.Context, h targets.Host, s Step) error {
+	res, err := x.runner().Run(ctx, h, s.Script)
+	return scriptErr(h, s, res, err)
+}
+
+// scriptErr is the one sentence a script step's outcome comes to (nil for
+// success).
+func scriptErr(h targets.Host, s Step, res Result, err error) error {
+	if err != nil {
+		return fmt.Errorf("host %s: %s: %w", h.Name, s.Name, err)
+	}
+	if res.Exit == 0 {
+		return nil
+	}
+	reason := firstLine(res.Stderr)
+	if reason == "" {
+		reason = firstLine(res.Stdout)
+	}
+	if s.Fail != "" {
+		return fmt.Errorf("host %s: %s", h.Name, strings.Replace(s.Fail, "%s", trimTCError(reason), 1))
+	}
+	if reason == "" {
+		reason = fmt.Sprintf("exit status %d", res.Exit)
+	}
+	return fmt.Errorf("host %s: %s: %s", h.Name, s.Name, reason)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return oneLine(s)
+}
+
+// guardTag is what a guard's shell carries as $0, so that a cancel kills
+// only a process that really is this fault's guard, even after PID reuse.
+func guardTag(id string) string { return "gameday-guard-" + id }
+
+// Guard starts a shell in its own session (setsid: neither the SSH
+// session's end nor a cut network stops it) that sleeps for the TTL, runs
+// every revert step, then every verify-gone step, and writes what it found
+// into the fault's expired marker: "verified", or "revert failed: why".
+// The cancel kills the guard's whole process group — its sleep too — in a
+// form dash and bash both accept, and removes the fault's state files.
+func (sshExecutor) Guard(g Guard) (start, cancel Step) {
+	id := g.Fault
+	start = Step{Name: "start TTL guard (" + g.TTL.String() + ")", Script: lines("set -e", statePrelude,
+		`rm -f `+stateFile(id, "expired"),
+		`setsid nohup sh -c `+Quote(guardBody(g))+` `+Quote(guardTag(id))+` </dev/null >/dev/null 2>&1 &`,
+		`echo $! > `+stateFile(id, "guard"))}
+	cancel = Step{Name: "cancel TTL guard", Script: lines(statePrelude,
+		`g=`+stateFile(id, "guard"),
+		`if [ -f "$g" ]; then`,
+		`  p=$(tr -cd '0-9' < "$g")`,
+		`  if [ -n "$p" ] && tr '\0' ' ' < /proc/"$p"/cmdline 2>/dev/null | grep -qF -- `+Quote(guardTag(id))+`; then kill -s TERM -- "-$p" 2>/dev/null || kill -s TERM "$p" 2>/dev/null; fi`,
+		`fi`,
+		`rm -f "$d"/`+Quote(id)+`.*`,
+		`exit 0`)}
+	return start, cancel
+}
+
+// guardBody is the script the guard's detached shell runs.
+func guardBody(g Guard) string {
+	id := g.Fault
+	secs := strconv.FormatInt(int64((g.TTL+time.Second-1)/time.Second), 10)
+	body := []string{statePrelude,
+		// The trap ends the sleep with the shell, should only the shell
+		// be signalled.
+		`trap 'kill "$s" 2>/dev/null; exit 143' TERM`,
+		`sleep ` + secs + ` & s=$!`,
+		`wait "$s"`,
+		`why=`}
+	for _, s := range g.Revert {
+		body = append(body, `r=$(sh -c `+Quote(s.Script)+` 2>&1 >/dev/null) || { [ -n "$why" ] || why=`+Quote(s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"; }`)
+	}
+	for _, s := range g.VerifyGone {
+		body = append(body, `[ -n "$why" ] || r=$(sh -c `+Quote(s.Script)+` 2>&1 >/dev/null) || why=`+Quote("verify "+s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"`)
+	}
+	body = append(body,
+		`if [ -z "$why" ]; then echo verified; else printf 'revert failed: %s\n' "$why"; fi > `+stateFile(id, "expired.tmp"),
+		`mv -f `+stateFile(id, "expired.tmp")+` `+stateFile(id, "expired"),
+		`rm -f `+stateFile(id, "guard"))
+	return strings.Join(body, "\n")
+}
+
+// GuardOutcome reads the guard's expired marker on h.
+func (x sshExecutor) GuardOutcome(ctx context.Context, h targets.Host, g Guard) (GuardOutcome, error) {
+	s := guardOutcomeStep(g.Fault)
+	res, err := x.runner().Run(ctx, h, s.Script)
+	if err := scriptErr(h, s, res, err); err != nil {
+		return GuardOutcome{}, err
+	}
+	return parseGuardMarker(res.Stdout), nil
+}
+
+// guardOutcomeStep prints "fired" and the expired marker's first line,
+// or nothing while the guard has not fired.
+func guardOutcomeStep(id string) Step {
+	return Step{Name: "read the TTL guard's outcome", Script: lines(statePrelude,
+		`f=`+stateFile(id, "expired"),
+		`[ -f "$f" ] || exit 0`,
+		`echo fired; head -n 1 "$f"`)}
+}
+
+// parseGuardMarker reads the outcome script's output: nothing (not fired),
+// or "fired" and the marker's first line.
+func parseGuardMarker(out string) GuardOutcome {
+	ls := strings.SplitN(strings.TrimSpace(out), "\n", 2)
+	if ls[0] != "fired" {
+		return GuardOutcome{}
+	}
+	o := GuardOutcome{Fired: true}
+	mark := ""
+	if len(ls) > 1 {
+		mark = strings.TrimSpace(ls[1])
+	}
+	switch {
+	case mark == "verified":
+		o.Verified = true
+	case strings.HasPrefix(mark, "revert failed: "):
+		o.Why = oneLine(strings.TrimPrefix(mark, "revert failed: "))
+	default:
+		// Guards started by an older gameday wrote only the time and
+		// never verified.
+		o.Why = "the guard did not verify its revert"
+	}
+	return o
+}
+
+// sshRunner adapts the SSH pool to Runner.
+type sshRunner struct{ pool *sshx.Pool }
+
+func defaultRunner(inv *targets.Inventory, cfg sshx.Config) Runner {
+	return sshRunner{pool: sshx.New(inv, cfg)}
+}
+
+// Run runs script on h over the pooled SSH connection.
+func (s sshRunner) Run(ctx context.Context, h targets.Host, script string) (Result, error) {
+	r, err := s.pool.Run(ctx, h, script)
+	return Result{Stdout: r.Stdout, Stderr: r.Stderr, Exit: r.Exit}, err
+}
+
+// Close closes the pooled connections.
+func (s sshRunner) Close() error { return s.pool.Close() }

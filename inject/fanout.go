@@ -1,0 +1,64 @@
+package inject
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
+// fanOut runs fn for every item in parallel, each under its own timeout (0:
+// the caller's context only), and returns the errors by index.
+func fanOut[T any](ctx context.Context, timeout time.Duration, items []T, fn func(ctx context.Context, i int, it T) error) []error {
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ictx, cancel := ctx, context.CancelFunc(func() {})
+			if timeout > 0 {
+				ictx, cancel = context.WithTimeout(ctx, timeout)
+			}
+			defer cancel()
+			errs[i] = fn(ictx, i, it)
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// JoinErrors joins the non-nil errors of errs into one: nil when there are
+// none, the error itself when there is one, else an error whose message is
+// one line (the parts separated by "; ") and which errors.Is and errors.As
+// see through to every part.
+func JoinErrors(errs []error) error {
+	var nonNil []error
+	for _, e := range errs {
+		if e != nil {
+			nonNil = append(nonNil, e)
+		}
+	}
+	switch len(nonNil) {
+	case 0:
+		return nil
+	case 1:
+		return nonNil[0]
+	}
+	return joinedError(nonNil)
+}
+
+// joinedError is several errors as one sentence.
+type joinedError []error
+
+// Error joins the parts with "; ".
+func (e joinedError) Error() string {
+	parts := make([]string, len(e))
+	for i, err := range e {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap returns the parts, for errors.Is and errors.As.
+func (e joinedError) Unwrap() []error { return e }
