@@ -27,7 +27,3 @@ func checkpoint() {
 		}
 	}
 }
-
-// Checkpoints returns how many checkpoints this process has passed, so a
-// test can learn how many a request has (run it once, read the count).
-func Checkpoints() int64 { return checkpoints.Load() }

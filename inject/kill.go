@@ -4,7 +4,7 @@ package inject
 type Kill struct{ Sel Selector }
 
 func init() {
-	register(70, KindInfo{Name: "kill", Help: "SIGKILL a service's process; revert starts it", Params: selectorParams},
+	register(70, KindInfo{Name: "kill", Help: "SIGKILL a service's process; revert starts it", Params: append(append([]ParamInfo{}, findParams...), startParam)},
 		func(p *params) (Fault, error) { return &Kill{Sel: parseSelector(p, true)}, nil })
 }
 

@@ -122,7 +122,7 @@ func (p *params) rate(name string, def int64) int64 {
 	if !ok {
 		return def
 	}
-	n, err := ParseRate(v)
+	n, err := ParseBitRate(v)
 	if err != nil {
 		p.fail(name, "%q is not a rate (use 1mbit, 500kbit)", v)
 		return def
@@ -188,10 +188,10 @@ var rateUnits = map[string]int64{
 	"bps": 8, "kbps": 8000, "mbps": 8 * 1000 * 1000, "gbps": 8 * 1000 * 1000 * 1000,
 }
 
-// ParseRate parses a bandwidth in tc's spelling (bit, kbit, mbit, gbit for
+// ParseBitRate parses a bandwidth in tc's spelling (bit, kbit, mbit, gbit for
 // bits per second; bps, kbps, mbps for bytes per second) and returns bits
 // per second.
-func ParseRate(s string) (int64, error) {
+func ParseBitRate(s string) (int64, error) {
 	num, unit := splitNumber(s)
 	mult, ok := rateUnits[strings.ToLower(unit)]
 	f, err := strconv.ParseFloat(num, 64)

@@ -4,7 +4,7 @@ package inject
 type Pause struct{ Sel Selector }
 
 func init() {
-	register(80, KindInfo{Name: "pause", Help: "SIGSTOP a service's process; revert sends SIGCONT", Params: selectorParams[:3]},
+	register(80, KindInfo{Name: "pause", Help: "SIGSTOP a service's process; revert sends SIGCONT", Params: findParams},
 		func(p *params) (Fault, error) { return &Pause{Sel: parseSelector(p, false)}, nil })
 }
 

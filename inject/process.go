@@ -15,12 +15,15 @@ type Selector struct {
 	Start   string
 }
 
-var selectorParams = []ParamInfo{
-	{Name: "unit", Help: "systemd unit whose MainPID is the process"},
-	{Name: "pidfile", Help: "file holding the process's PID"},
-	{Name: "pattern", Help: "pgrep -f pattern matching the process's command line"},
-	{Name: "start", Help: "shell command that starts the process again on revert (needed without unit)"},
-}
+// The parameters that find a process (findParams: one of them), and the
+// command that starts it again (startParam, for kinds whose revert must).
+var (
+	unitParam    = ParamInfo{Name: "unit", Help: "systemd unit whose MainPID is the process"}
+	pidfileParam = ParamInfo{Name: "pidfile", Help: "file holding the process's PID"}
+	patternParam = ParamInfo{Name: "pattern", Help: "pgrep -f pattern matching the process's command line"}
+	startParam   = ParamInfo{Name: "start", Help: "shell command that starts the process again on revert (needed without unit)"}
+	findParams   = []ParamInfo{unitParam, pidfileParam, patternParam}
+)
 
 func parseSelector(p *params, needStart bool) Selector {
 	s := Selector{Unit: p.str("unit", ""), Pidfile: p.str("pidfile", ""), Pattern: p.str("pattern", "")}

@@ -6,7 +6,7 @@ import "fmt"
 type Stop struct{ Unit string }
 
 func init() {
-	register(90, KindInfo{Name: "stop", Help: "stop a service (systemctl; the lab child in the lab)", Params: selectorParams[:1]},
+	register(90, KindInfo{Name: "stop", Help: "stop a service (systemctl; the lab child in the lab)", Params: []ParamInfo{unitParam}},
 		func(p *params) (Fault, error) { return &Stop{Unit: p.str("unit", "")}, nil })
 }
 

@@ -19,7 +19,7 @@ func decodeRate(d *yamldoc.Doc, n *yamldoc.Node, v reflect.Value, path string) {
 		return
 	}
 	if n.IsScalar() {
-		if f, err := ParseRate(n.Text); err == nil {
+		if f, err := ParseRequestRate(n.Text); err == nil {
 			v.SetFloat(f)
 			return
 		}
@@ -42,9 +42,9 @@ func DecodeSelector(d *yamldoc.Doc, n *yamldoc.Node, v reflect.Value, path strin
 	}
 }
 
-// ParseRate parses a request rate: a plain number (per second), "N/s" or
-// "N/m", and returns requests per second.
-func ParseRate(s string) (float64, error) {
+// ParseRequestRate parses a request rate: a plain number (per second),
+// "N/s" or "N/m", and returns requests per second.
+func ParseRequestRate(s string) (float64, error) {
 	num, per, found := strings.Cut(strings.TrimSpace(s), "/")
 	unit := time.Second
 	if found {

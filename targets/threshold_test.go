@@ -109,7 +109,7 @@ func TestParsedThresholds(t *testing.T) {
 	}
 }
 
-func TestParseRate(t *testing.T) {
+func TestParseRequestRate(t *testing.T) {
 	tests := map[string]struct {
 		in   string
 		want float64
@@ -125,9 +125,9 @@ func TestParseRate(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := ParseRate(tc.in)
+			got, err := ParseRequestRate(tc.in)
 			if (err == nil) != tc.ok || got != tc.want {
-				t.Errorf("ParseRate(%q) = %v, %v; want %v, ok=%v", tc.in, got, err, tc.want, tc.ok)
+				t.Errorf("ParseRequestRate(%q) = %v, %v; want %v, ok=%v", tc.in, got, err, tc.want, tc.ok)
 			}
 		})
 	}

@@ -200,7 +200,7 @@ func TestConfirmShowsALongPartitionPlanWhole(t *testing.T) {
 		}
 	}
 	// The same request previewed again: the same plan, but for its ID.
-	p, err := mgr.Preview(t.Context(), inject.Request{Kind: "partition", Hosts: []string{"db1"}, Params: map[string]string{"peers": "db2,db3"}, TTL: 5 * 60e9})
+	p, err := mgr.Preview(t.Context(), inject.Request{Kind: "partition", Hosts: []string{"db1"}, Params: map[string]string{"peers": "db2,db3"}, TTL: inject.DefaultTTL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/gameday-dev/gameday/inject"
-	"github.com/gameday-dev/gameday/tui/dialog"
 )
 
 // fakeRunbook asks once to arm kill on redis-1, arms it through the fake
@@ -14,7 +13,7 @@ import (
 func fakeRunbook(f *fixture) *Runbook {
 	return &Runbook{Name: "drill", Run: func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error) {
 		ctx := context.Background()
-		req := inject.Request{Kind: "kill", Hosts: []string{"redis-1"}, TTL: dialog.DefaultTTL}
+		req := inject.Request{Kind: "kill", Hosts: []string{"redis-1"}, TTL: inject.DefaultTTL}
 		p, err := f.ff.Preview(ctx, req)
 		if err != nil {
 			return "", "", err

@@ -13,10 +13,6 @@ import (
 	"github.com/gameday-dev/gameday/tui/common"
 )
 
-// DefaultTTL is the form's TTL: long enough for a drill, short enough that
-// a forgotten fault is gone by the next coffee.
-const DefaultTTL = 5 * time.Minute
-
 // FormDoneMsg carries the request the form describes.
 type FormDoneMsg struct{ Request inject.Request }
 
@@ -48,7 +44,7 @@ func NewForm(c common.Common, kind inject.KindInfo, hosts []string) *Form {
 	for _, p := range kind.Params {
 		add(p.Name, p.Default, p.Help)
 	}
-	add("ttl", DefaultTTL.String(), "the host's guard reverts the fault after this long")
+	add("ttl", inject.DefaultTTL.String(), "the host's guard reverts the fault after this long")
 	f.fields[0].Focus()
 	return f
 }
