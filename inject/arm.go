@@ -14,7 +14,7 @@ import (
 // the TTL guard on every host, injects, verifies and returns the armed
 // fault. When any host fails, what was done everywhere is reverted.
 func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
-	p, err := m.plan(req, newID())
+	p, err := m.plan(ctx, req, newID())
 	if err != nil {
 		return Armed{}, err
 	}

@@ -114,7 +114,7 @@ func labStep(a labAction) Step {
 }
 
 // Plan is the kind's lab plan.
-func (labExecutor) Plan(f Fault, t PlanTarget) (Steps, error) {
+func (labExecutor) Plan(_ context.Context, f Fault, t PlanTarget) (Steps, error) {
 	lp, err := f.LabPlan(t)
 	if err != nil {
 		return Steps{}, err

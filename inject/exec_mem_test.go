@@ -58,7 +58,7 @@ func memStep(o memOp) Step {
 
 func (memExecutor) Via() map[string]string { return nil }
 
-func (memExecutor) Plan(f Fault, t PlanTarget) (Steps, error) {
+func (memExecutor) Plan(_ context.Context, f Fault, t PlanTarget) (Steps, error) {
 	k := f.Kind() + "-" + t.ID
 	return Steps{Inject: []Step{memStep(memOp{Op: "set", Key: k})}, Verify: []Step{memStep(memOp{Op: "is-set", Key: k})},
 		Revert: []Step{memStep(memOp{Op: "clear", Key: k})}, VerifyGone: []Step{memStep(memOp{Op: "is-clear", Key: k})}}, nil

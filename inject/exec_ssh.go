@@ -3,6 +3,7 @@ package inject
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -33,8 +34,25 @@ func init() {
 // Via is empty: the host entry's target says how to reach it.
 func (sshExecutor) Via() map[string]string { return nil }
 
-// Plan is the kind's shell plan.
-func (sshExecutor) Plan(f Fault, t PlanTarget) (Steps, error) { return f.ShellPlan(t) }
+// sparer is a fault that must spare gameday's own connection to a host
+// (a partition from everyone).
+type sparer interface{ sparesControl() bool }
+
+// Plan is the kind's shell plan. A fault that must spare gameday's own
+// connection is planned with it, as the host sees it, so the plan shown
+// names the very address its rules let through.
+func (x sshExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Steps, error) {
+	if sp, ok := f.(sparer); ok && sp.sparesControl() {
+		if r, ok := x.runner().(sshRunner); ok {
+			cp, err := r.controlPath(ctx, t.Host)
+			if err != nil {
+				return Steps{}, err
+			}
+			t.Control = &cp
+		}
+	}
+	return f.ShellPlan(t)
+}
 
 // Run runs the step's script and turns a non-zero exit into one sentence:
 // the step's Fail sentence, or its name with stderr's first line.
@@ -179,6 +197,40 @@ func defaultRunner(inv *targets.Inventory, cfg sshx.Config) Runner {
 func (s sshRunner) Run(ctx context.Context, h targets.Host, script string) (Result, error) {
 	r, err := s.pool.Run(ctx, h, script)
 	return Result{Stdout: r.Stdout, Stderr: r.Stderr, Exit: r.Exit}, err
+}
+
+// controlPathScript prints ss's line for the socket of the sshd that runs
+// the script: its first sshd ancestor holds gameday's connection, whoever
+// the script runs as (sudo keeps no SSH_CONNECTION), through NAT or a jump
+// host alike.
+const controlPathScript = `p=$$
+while [ "$p" -gt 1 ]; do
+  case "$(cat /proc/"$p"/comm 2>/dev/null)" in sshd*) break;; esac
+  p=$(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null | cut -d' ' -f2)
+  [ -n "$p" ] || p=1
+done
+[ "$p" -gt 1 ] || { echo "this script does not run under sshd" >&2; exit 3; }
+command -v ss >/dev/null 2>&1 || { echo "ss (iproute2) is not installed" >&2; exit 3; }
+ss -tnpH state established 2>/dev/null | grep -F "pid=$p," | head -n 1`
+
+// controlPath learns gameday's connection to h as h sees it.
+func (s sshRunner) controlPath(ctx context.Context, h targets.Host) (ControlPath, error) {
+	st := Step{Name: "find gameday's own SSH connection", Script: controlPathScript,
+		Fail: "cannot find gameday's own SSH connection to spare it (%s): give param peers instead of partitioning from everyone"}
+	res, err := s.Run(ctx, h, st.Script)
+	if err := scriptErr(h, st, res, err); err != nil {
+		return ControlPath{}, err
+	}
+	// Recv-Q Send-Q Local:Port Peer:Port Process
+	f := strings.Fields(res.Stdout)
+	if len(f) >= 4 {
+		local, lerr := netip.ParseAddrPort(f[2])
+		peer, perr := netip.ParseAddrPort(f[3])
+		if lerr == nil && perr == nil {
+			return ControlPath{Addr: peer.Addr().Unmap(), Port: local.Port()}, nil
+		}
+	}
+	return ControlPath{}, fmt.Errorf("host %s: cannot find gameday's own SSH connection to spare it (ss printed %q): give param peers instead of partitioning from everyone", h.Name, oneLine(res.Stdout))
 }
 
 // Close closes the pooled connections.

@@ -23,8 +23,10 @@ type Executor interface {
 	// the host this way (the lab's control address and directory); it is
 	// recorded in the ledger with every host entry. Never secrets.
 	Via() map[string]string
-	// Plan returns fault f's steps for t.Host in this executor's terms.
-	Plan(f Fault, t PlanTarget) (Steps, error)
+	// Plan returns fault f's steps for t.Host in this executor's terms. It
+	// may ask the host (the SSH executor learns gameday's own connection
+	// for a partition that must spare it), never change it.
+	Plan(ctx context.Context, f Fault, t PlanTarget) (Steps, error)
 	// Guard returns the steps that start and cancel g's TTL guard. The
 	// started guard runs g.Revert, then g.VerifyGone, when g.TTL runs out
 	// (even if gameday is gone) and records which way it went.

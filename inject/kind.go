@@ -2,6 +2,7 @@ package inject
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -31,6 +32,16 @@ type PlanTarget struct {
 	Host targets.Host
 	Inv  *targets.Inventory
 	TTL  time.Duration
+	// Control is gameday's own connection to the host, as the host sees
+	// it, for a fault that must spare it (nil: nothing to spare).
+	Control *ControlPath
+}
+
+// ControlPath is gameday's SSH connection as the faulted host sees it:
+// the controller's address (Addr) and the host's SSH port (Port).
+type ControlPath struct {
+	Addr netip.Addr
+	Port uint16
 }
 
 // ShellPlan is a fault's plan for a host that runs shell scripts (over

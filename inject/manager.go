@@ -135,7 +135,7 @@ type plan struct {
 }
 
 // plan validates req and plans it on every host it names, changing nothing.
-func (m *Manager) plan(req Request, id string) (*plan, error) {
+func (m *Manager) plan(ctx context.Context, req Request, id string) (*plan, error) {
 	f, err := ParseFault(req.Kind, req.Params)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (m *Manager) plan(req Request, id string) (*plan, error) {
 		return nil, err
 	}
 	for _, h := range hosts {
-		hp, err := m.planHost(f, PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl})
+		hp, err := m.planHost(ctx, f, PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl})
 		if err != nil {
 			return nil, fmt.Errorf("host %s: %w", h.Name, err)
 		}
@@ -170,7 +170,7 @@ func (m *Manager) plan(req Request, id string) (*plan, error) {
 }
 
 // planHost picks t.Host's executor and plans f with it.
-func (m *Manager) planHost(f Fault, t PlanTarget) (hostPlan, error) {
+func (m *Manager) planHost(ctx context.Context, f Fault, t PlanTarget) (hostPlan, error) {
 	d, err := executorFor(t.Host)
 	if err != nil {
 		return hostPlan{}, err
@@ -179,7 +179,7 @@ func (m *Manager) planHost(f Fault, t PlanTarget) (hostPlan, error) {
 	if err != nil {
 		return hostPlan{}, err
 	}
-	steps, err := x.Plan(f, t)
+	steps, err := x.Plan(ctx, f, t)
 	if err != nil {
 		return hostPlan{}, err
 	}
@@ -193,7 +193,7 @@ func (m *Manager) planHost(f Fault, t PlanTarget) (hostPlan, error) {
 // radius, changing nothing. The plan shows a fresh fault ID; arming uses
 // another.
 func (m *Manager) Preview(ctx context.Context, req Request) (Preview, error) {
-	p, err := m.plan(req, newID())
+	p, err := m.plan(ctx, req, newID())
 	if err != nil {
 		return Preview{}, err
 	}

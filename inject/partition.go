@@ -3,6 +3,7 @@ package inject
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -33,6 +34,11 @@ func (*Partition) Kind() string { return "partition" }
 
 // TakesDown is true: a partitioned node is out of its cluster.
 func (*Partition) TakesDown() bool { return true }
+
+// sparesControl: a partition from everyone must keep gameday's own SSH
+// connection (and new ones from its address to the SSH port), or gameday
+// could not verify, revert or even see the fault it armed.
+func (f *Partition) sparesControl() bool { return len(f.Peers) == 0 }
 
 // partitionChains names the fault's two chains (iptables allows 28 bytes).
 func partitionChains(id string) (in, out string) {
@@ -65,6 +71,14 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 			v4 = append(v4, a)
 		}
 	}
+	// ctl is the family whose chains let gameday's own connection through.
+	ctl := ""
+	if t.Control != nil && len(addrs) == 0 {
+		ctl = "iptables"
+		if t.Control.Addr.Is6() {
+			ctl = "ip6tables"
+		}
+	}
 	tables := []table{{"iptables", v4}}
 	if len(addrs) == 0 || len(v6) > 0 {
 		tables = append(tables, table{"ip6tables", v6})
@@ -86,6 +100,16 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 				continue
 			}
 			body = append(body, tb.cmd+" -w -N "+Quote(side.chain))
+			if tb.cmd == ctl {
+				// gameday's connection returns to the built-in chain
+				// before any DROP: both directions, any state.
+				addr, port := t.Control.Addr.String(), strconv.Itoa(int(t.Control.Port))
+				if side.hook == "INPUT" {
+					body = append(body, tb.cmd+" -w -A "+Quote(side.chain, "-s", addr, "-p", "tcp", "--dport", port, "-j", "RETURN"))
+				} else {
+					body = append(body, tb.cmd+" -w -A "+Quote(side.chain, "-d", addr, "-p", "tcp", "--sport", port, "-j", "RETURN"))
+				}
+			}
 			// A one-way cut drops only packets of connections opened in
 			// the cut direction (conntrack's ORIGINAL direction), so the
 			// replies of connections opened the allowed way pass and TCP
@@ -105,11 +129,30 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 		}
 		family := map[string]string{"iptables": "ip", "ip6tables": "ip6"}[tb.cmd]
 		marker := stateFile(t.ID, "newtable-"+family)
-		// iptables-nft creates the filter table on first use and leaves it
-		// behind; remember whether it was there, so revert can remove a
-		// table only gameday made and the host is left as it was.
-		body = append([]string{statePrelude,
-			`if ` + tb.cmd + ` -V 2>/dev/null | grep -q nf_tables && command -v nft >/dev/null 2>&1 && ! nft list table ` + family + ` filter >/dev/null 2>&1; then : > ` + marker + `; fi`}, body...)
+		// iptables-nft creates the filter table and its base chains on
+		// first use and leaves them behind; remember which were not there,
+		// so revert removes exactly what gameday made, if still empty, and
+		// the ruleset is left as it was.
+		nftBackend := tb.cmd + ` -V 2>/dev/null | grep -q nf_tables && command -v nft >/dev/null 2>&1`
+		pre := []string{statePrelude,
+			`if ` + nftBackend + ` && ! nft list table ` + family + ` filter >/dev/null 2>&1; then : > ` + marker + `; fi`}
+		var undoChains []string
+		for _, hook := range []struct {
+			skip Direction
+			name string
+		}{{DirOut, "INPUT"}, {DirIn, "OUTPUT"}} {
+			if f.Direction == hook.skip {
+				continue
+			}
+			cm := stateFile(t.ID, "newchain-"+family+"-"+hook.name)
+			pre = append(pre, `if [ ! -f `+marker+` ] && `+nftBackend+` && ! nft list chain `+family+` filter `+hook.name+` >/dev/null 2>&1; then : > `+cm+`; fi`)
+			undoChains = append(undoChains,
+				`if [ -f `+cm+` ]; then`,
+				`  nft list chain `+family+` filter `+hook.name+` 2>/dev/null | grep -qvE '^[[:space:]]*(table ip6? filter \{|chain `+hook.name+` \{|type filter hook [a-z]+ priority filter; policy accept;|\}|)$' || nft delete chain `+family+` filter `+hook.name+` 2>/dev/null`,
+				`  rm -f `+cm,
+				`fi`)
+		}
+		body = append(pre, body...)
 		script := "set -e\n" + lines(body...)
 		if opt {
 			script = "command -v ip6tables >/dev/null 2>&1 || exit 0\n" + script
@@ -134,15 +177,19 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 				present = append(present, tb.cmd+` -w -C `+jump+` || exit 1`)
 			}
 		}
-		revert = append(revert, lines(statePrelude,
+		revert = append(revert, lines(append(append([]string{statePrelude}, undoChains...),
 			`if [ -f `+marker+` ]; then`,
 			`  nft list table `+family+` filter 2>/dev/null | grep -qvE '^[[:space:]]*(table ip6? filter \{|chain (INPUT|FORWARD|OUTPUT) \{|type filter hook [a-z]+ priority filter; policy accept;|\}|)$' || nft delete table `+family+` filter 2>/dev/null`,
 			`  rm -f `+marker,
-			`fi`))
+			`fi`)...))
+	}
+	what := "add DROP chains " + chIn + "/" + chOut
+	if ctl != "" {
+		what += " (all traffic but loopback and gameday's SSH from " + t.Control.Addr.String() + " to port " + strconv.Itoa(int(t.Control.Port)) + ")"
 	}
 	return ShellPlan{
 		Detect: []Step{{Name: "check iptables", Script: `command -v iptables >/dev/null 2>&1 || { echo "iptables is not installed" >&2; exit 3; }`, Fail: "%s"}},
-		Inject: []Step{{Name: "add DROP chains " + chIn + "/" + chOut, Script: strings.Join(inject, "\n")}},
+		Inject: []Step{{Name: what, Script: strings.Join(inject, "\n")}},
 		Verify: []Step{{Name: "jumps present", Script: lines(present...)}},
 		// Revert must run every line even when one finds nothing to do.
 		Revert:     []Step{{Name: "remove chains " + chIn + "/" + chOut, Script: lines(append(revert, "exit 0")...)}},

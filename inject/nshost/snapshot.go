@@ -13,13 +13,19 @@ var (
 	nftCounters = regexp.MustCompile(`packets \d+ bytes \d+`)
 )
 
-// Snapshot returns host h's complete network state as gameday could touch
-// it: iptables-save (IPv4 and IPv6), nft list ruleset and every qdisc, class
-// and filter, with comments and packet counters removed so that two
+// Snapshot returns host h's complete state as gameday could touch it: its
+// state files, iptables-save (IPv4 and IPv6), nft list ruleset and every
+// qdisc, class and filter, with comments and packet counters removed so that two
 // snapshots of an unchanged host are equal.
 func (b *Bed) Snapshot(h *Host) string {
 	b.tb.Helper()
 	var sb strings.Builder
+	// gameday's state files live in the host's private /run.
+	files, err := b.ExecHost(h, "sh", "-c", "find /run/gameday /tmp/gameday-guards -mindepth 1 2>/dev/null | sort")
+	if err != nil {
+		files = "error: " + err.Error()
+	}
+	sb.WriteString("$ gameday's files\n" + files)
 	for _, argv := range [][]string{
 		{"iptables-save"},
 		{"ip6tables-save"},
