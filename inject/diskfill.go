@@ -59,20 +59,38 @@ func (f *DiskFill) ShellPlan(t PlanTarget) (ShellPlan, error) {
 		leave = `leave=$(awk -v t="$total" -v p=` + Quote(strconv.FormatFloat(f.FreePercent, 'f', -1, 64)) + ` 'BEGIN{printf "%d", t*p/100}')`
 	}
 	stat := lines(`s=$(stat -f -c '%a %S %b' "$p") || exit 3`, `set -- $s`, `avail=$(($1 * $2)); total=$(($3 * $2))`)
+	// Blocks round and metadata takes its share: 1% of the size plus
+	// 1 MiB of slack above what was asked to be left free.
+	slack := `$((leave + total / 100 + 1048576))`
 	return ShellPlan{
 		Detect: []Step{{Name: "check path", Script: lines("p="+Quote(dir),
 			`[ -d "$p" ] || { echo "$p is not a directory" >&2; exit 3; }`,
 			`command -v fallocate >/dev/null 2>&1 || { echo "fallocate is not installed" >&2; exit 3; }`), Fail: "%s"}},
+		// The service writes while the filler grows, and blocks round: a
+		// filler sized once from a measure taken a moment earlier may not
+		// fit. So it grows in steps, each sized from the free space then,
+		// halving a step the disk refuses; running out of space once the
+		// target is reached is the fault working, and what counts is the
+		// free space measured at the end.
 		Inject: []Step{{Name: "fallocate " + file, Script: lines("set -e", "p="+Quote(dir), "f="+Quote(file),
 			stat, leave,
-			`size=$((avail - leave))`,
-			`[ "$size" -gt 0 ] || { echo "only $avail bytes are free, asked to leave $leave" >&2; exit 3; }`,
-			`fallocate -l "$size" "$f"`,
-			`chmod 0600 "$f"`), Fail: "%s"}},
+			`[ "$avail" -gt "$leave" ] || { echo "only $avail bytes are free, asked to leave $leave" >&2; exit 3; }`,
+			`: > "$f"; chmod 0600 "$f"`,
+			`n=0; cap=; err=`,
+			`while [ "$n" -lt 64 ]; do`,
+			`  n=$((n + 1))`,
+			`  `+strings.ReplaceAll(stat, "\n", "\n  "),
+			`  want=$((avail - leave))`,
+			`  [ "$want" -gt 0 ] || break`,
+			`  [ -z "$cap" ] || [ "$want" -le "$cap" ] || want=$cap`,
+			`  have=$(stat -c %s "$f")`,
+			`  if err=$(fallocate -o "$have" -l "$want" "$f" 2>&1); then cap=; else cap=$((want / 2)); [ "$cap" -ge 4096 ] || break; fi`,
+			`done`,
+			stat,
+			`[ "$avail" -le `+slack+` ] || { echo "fallocate stopped with $avail bytes free, asked to leave $leave${err:+: $err}" >&2; exit 3; }`), Fail: "%s"}},
 		Verify: []Step{{Name: "filler present", Script: lines("p="+Quote(dir), "f="+Quote(file),
 			`[ -f "$f" ] || { echo "filler file is missing" >&2; exit 1; }`, stat, leave,
-			// fallocate rounds to blocks; allow 1% of the size plus 1 MiB of slack.
-			`[ "$avail" -le $((leave + total / 100 + 1048576)) ] || { echo "$avail bytes still free" >&2; exit 1; }`)}},
+			`[ "$avail" -le `+slack+` ] || { echo "$avail bytes still free" >&2; exit 1; }`)}},
 		Revert:     []Step{{Name: "remove filler", Script: "rm -f " + Quote(file)}},
 		VerifyGone: []Step{{Name: "filler gone", Script: "[ ! -e " + Quote(file) + " ]"}},
 	}, nil

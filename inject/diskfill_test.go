@@ -3,6 +3,7 @@ package inject
 import (
 	"context"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -113,5 +114,51 @@ func TestDiskFillLeavesTheAskedSpaceAndRedisWritesFail(t *testing.T) {
 	}
 	if err := rdb.Set(ctx, "after", "v", 0).Err(); err != nil {
 		t.Errorf("Redis writes still fail 5s after revert: %v", err)
+	}
+}
+
+// TestDiskFillToZeroSucceedsWhileTheServiceWrites: with free=0, a filler
+// sized from a free-space figure taken a moment before no longer fits once
+// the service writes in between. A fallocate on PATH that first writes
+// 256 KiB into the filesystem (once) makes that happen every time; the
+// fill must still end with the disk full, and say so.
+func TestDiskFillToZeroSucceedsWhileTheServiceWrites(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	pid := mountNS(t, dir)
+	bin := t.TempDir()
+	real, err := exec.LookPath("fallocate")
+	if err != nil {
+		t.Skip("fallocate is not installed")
+	}
+	wrote := filepath.Join(t.TempDir(), "wrote")
+	fake := "#!/bin/sh\n[ -e " + Quote(wrote) + " ] || { : > " + Quote(wrote) +
+		"; head -c 262144 /dev/zero > " + Quote(filepath.Join(dir, "service.log")) + "; }\nexec " + Quote(real) + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "fallocate"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	m, err := NewManager(localInventory(), nil, filepath.Join(t.TempDir(), "ledger.jsonl"),
+		WithRunner(LocalRunner{Wrap: []string{"nsenter", "-t", itoa(pid), "-m"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	a, err := m.Arm(ctx, Request{Kind: "disk-fill", Hosts: []string{"local"}, Params: map[string]string{"path": dir, "free": "0"}, TTL: time.Minute})
+	if err != nil {
+		t.Fatalf("Arm disk-fill free=0 while the service writes: %v", err)
+	}
+	if _, err := os.Stat(wrote); err != nil {
+		t.Fatalf("the service never wrote during the fill: the test proves nothing")
+	}
+	// 1% of 16 MiB plus 1 MiB is the slack the verify allows.
+	if _, avail := statfsIn(t, pid, dir); avail > 16<<20/100+1<<20 {
+		t.Errorf("free space after disk-fill free=0 = %d bytes, want the disk full", avail)
+	}
+	if _, err := m.Revert(ctx, a.ID); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+	if _, avail := statfsIn(t, pid, dir); avail < 15<<20 {
+		t.Errorf("free space after revert = %d bytes, want the filler's space back", avail)
 	}
 }
