@@ -2,6 +2,7 @@ package inject
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"time"
 )
@@ -11,16 +12,23 @@ import (
 const maxDrift = 24 * time.Hour
 
 // ClockDrift steps a host's clock by Offset with its NTP client paused, and
-// steps it back on revert; in the lab it sets the node's libfaketime offset.
+// steps it back on revert — or, with FaketimeFile, moves only the clock of
+// the service that runs under libfaketime with that control file. In the
+// lab it sets the node's libfaketime offset.
 type ClockDrift struct {
-	Offset time.Duration
+	Offset       time.Duration
+	FaketimeFile string
 }
 
 func init() {
 	register(60, KindInfo{Name: "clock-drift", Help: "step the clock by an offset (NTP paused; libfaketime in the lab)", Params: []ParamInfo{
 		{Name: "offset", Default: "+30s", Help: "signed offset (+30s, -2m)"},
+		{Name: "faketime_file", Help: "the service's libfaketime control file (FAKETIME_TIMESTAMP_FILE): drift only that service, not the host's clock"},
 	}}, func(p *params) (Fault, error) {
-		f := &ClockDrift{Offset: p.duration("offset", 30*time.Second)}
+		f := &ClockDrift{Offset: p.duration("offset", 30*time.Second), FaketimeFile: p.str("faketime_file", "")}
+		if f.FaketimeFile != "" && !path.IsAbs(f.FaketimeFile) {
+			p.fail("faketime_file", "%q is not an absolute path", f.FaketimeFile)
+		}
 		switch {
 		case p.err != nil:
 		case f.Offset == 0:
@@ -45,6 +53,9 @@ func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f',
 // holding the offset makes revert step back once only: reverting twice, or
 // the guard and the operator both reverting, never steps twice.
 func (f *ClockDrift) ShellPlan(t PlanTarget) (ShellPlan, error) {
+	if f.FaketimeFile != "" {
+		return f.faketimePlan(t), nil
+	}
 	ntp := stateFile(t.ID, "ntp")
 	off := stateFile(t.ID, "clock")
 	// step moves the clock by o seconds (op "+") or back by o (op "-").
@@ -66,6 +77,37 @@ func (f *ClockDrift) ShellPlan(t PlanTarget) (ShellPlan, error) {
 			`if [ -f `+ntp+` ]; then for u in $(cat `+ntp+`); do systemctl start "$u" || exit 1; done; rm -f `+ntp+`; fi`)}},
 		VerifyGone: []Step{{Name: "offset undone", Script: lines(statePrelude, `[ ! -f `+off+` ]`)}},
 	}, nil
+}
+
+// faketimeOffset is the offset as libfaketime reads it: signed seconds.
+func faketimeOffset(d time.Duration) string {
+	s := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	if d >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+// faketimePlan writes the offset into the service's libfaketime control
+// file, keeping what it held, and puts that back on revert: the file ends
+// byte for byte as it was.
+func (f *ClockDrift) faketimePlan(t PlanTarget) ShellPlan {
+	file, prev := Quote(f.FaketimeFile), stateFile(t.ID, "faketime")
+	off := faketimeOffset(f.Offset)
+	return ShellPlan{
+		Detect: []Step{{Name: "check " + f.FaketimeFile, Script: lines(`f=`+file,
+			`[ -f "$f" ] && [ -w "$f" ] || { echo "$f is not a writable libfaketime control file" >&2; exit 3; }`), Fail: "%s"}},
+		Inject: []Step{{Name: "write offset " + off + " to " + f.FaketimeFile, Script: lines("set -e", statePrelude, `f=`+file,
+			// The first original is kept: arming twice must not make the
+			// offset look like the original.
+			`[ -f `+prev+` ] || cp `+file+` `+prev,
+			`printf '%s\n' `+Quote(off)+` > "$f"`)}},
+		Verify: []Step{{Name: "offset " + off + " set", Script: `[ "$(cat ` + file + `)" = ` + Quote(off) + ` ]`}},
+		Revert: []Step{{Name: "restore " + f.FaketimeFile, Script: lines(statePrelude,
+			`if [ -f `+prev+` ]; then cat `+prev+` > `+file+` || exit 1; fi`)}},
+		VerifyGone: []Step{{Name: "offset undone", Script: lines(statePrelude,
+			`[ ! -f `+prev+` ] || cmp -s `+prev+` `+file+` || { echo "the control file still holds $(cat `+file+`)" >&2; exit 1; }`)}},
+	}
 }
 
 // LabPlan sets the node's libfaketime offset and sets it back to zero.

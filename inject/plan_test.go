@@ -50,6 +50,7 @@ var planCases = map[string]struct {
 	"kill pattern":      {"kill", map[string]string{"pattern": "redis-server .*:6379", "start": "redis-server /etc/redis/redis.conf"}},
 	"pause pidfile":     {"pause", map[string]string{"pidfile": "/run/redis/redis-server.pid"}},
 	"stop":              {"stop", map[string]string{"unit": "cassandra"}},
+	"clock faketime":    {"clock-drift", map[string]string{"offset": "-90s", "faketime_file": "/run/cassandra.faketime"}},
 }
 
 func TestShellPlansAreValidShell(t *testing.T) {
