@@ -99,13 +99,18 @@ func guardTag(id string) string { return "gameday-guard-" + id }
 // session's end nor a cut network stops it) that sleeps for the TTL, runs
 // every revert step, then every verify-gone step, and writes what it found
 // into the fault's expired marker: "verified", or "revert failed: why".
+// The guard's script is a state file and each step reaches its shell on
+// stdin, so no command line on the host holds a step's text: a kind that
+// finds its process by pattern (kill's pgrep -f) must never find — and
+// kill — the guard whose revert restarts it.
 // The cancel kills the guard's whole process group — its sleep too — in a
 // form dash and bash both accept, and removes the fault's state files.
 func (sshExecutor) Guard(g Guard) (start, cancel Step) {
 	id := g.Fault
 	start = Step{Name: "start TTL guard (" + g.TTL.String() + ")", Script: lines("set -e", statePrelude,
 		`rm -f `+stateFile(id, "expired"),
-		`setsid nohup sh -c `+Quote(guardBody(g))+` `+Quote(guardTag(id))+` </dev/null >/dev/null 2>&1 &`,
+		`printf '%s\n' `+Quote(guardBody(g))+` > `+stateFile(id, "guard.sh"),
+		`setsid nohup sh `+stateFile(id, "guard.sh")+` `+Quote(guardTag(id))+` </dev/null >/dev/null 2>&1 &`,
 		`echo $! > `+stateFile(id, "guard"))}
 	cancel = Step{Name: "cancel TTL guard", Script: lines(statePrelude,
 		`g=`+stateFile(id, "guard"),
@@ -129,11 +134,16 @@ func guardBody(g Guard) string {
 		`sleep ` + secs + ` & s=$!`,
 		`wait "$s"`,
 		`why=`}
+	// run feeds a step to sh on stdin, as sshx does, in a brace group
+	// whose stdin is /dev/null.
+	run := func(s Step) string {
+		return `r=$(printf '%s\n' ` + Quote("{\n"+s.Script+"\n} </dev/null") + ` | sh -s 2>&1 >/dev/null)`
+	}
 	for _, s := range g.Revert {
-		body = append(body, `r=$(sh -c `+Quote(s.Script)+` 2>&1 >/dev/null) || { [ -n "$why" ] || why=`+Quote(s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"; }`)
+		body = append(body, run(s)+` || { [ -n "$why" ] || why=`+Quote(s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"; }`)
 	}
 	for _, s := range g.VerifyGone {
-		body = append(body, `[ -n "$why" ] || r=$(sh -c `+Quote(s.Script)+` 2>&1 >/dev/null) || why=`+Quote("verify "+s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"`)
+		body = append(body, `[ -n "$why" ] || `+run(s)+` || why=`+Quote("verify "+s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"`)
 	}
 	body = append(body,
 		`if [ -z "$why" ]; then echo verified; else printf 'revert failed: %s\n' "$why"; fi > `+stateFile(id, "expired.tmp"),
