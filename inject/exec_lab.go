@@ -119,18 +119,32 @@ func (labExecutor) Plan(_ context.Context, f Fault, t PlanTarget) (Steps, error)
 	if err != nil {
 		return Steps{}, err
 	}
-	return Steps{Inject: labSteps(lp.Inject), Revert: labSteps(lp.Revert)}, nil
+	var verify, gone []LabStep
+	for _, s := range lp.Inject {
+		if s.Op != LabShell {
+			verify = append(verify, LabStep{Op: LabCheck, Node: s.Node, Check: &s})
+			gone = append(gone, LabStep{Op: LabCheck, Node: s.Node, Check: &s, Gone: true})
+		}
+	}
+	for _, s := range lp.Revert {
+		if s.Op == LabRemoveFile {
+			// The filler a shell step made: gone once the file is.
+			gone = append(gone, LabStep{Op: LabCheck, Node: s.Node, Check: &s, Gone: true})
+		}
+	}
+	return Steps{Inject: labSteps(lp.Inject), Verify: labSteps(verify), Revert: labSteps(lp.Revert), VerifyGone: labSteps(gone)}, nil
 }
 
 // labGuardID names a fault's guard in the lab, which holds every node's.
 func labGuardID(g Guard) string { return g.Fault + "-" + g.Host }
 
 // Guard has the lab run the revert actions it can run itself (scripts
-// only inject runs) when the TTL is out.
+// only inject runs), then the verify-gone checks, when the TTL is out: the
+// lab records each one's result, which GuardOutcome reads.
 func (labExecutor) Guard(g Guard) (start, cancel Step) {
 	id := labGuardID(g)
 	var steps []LabStep
-	for _, s := range g.Revert {
+	for _, s := range append(append([]Step{}, g.Revert...), g.VerifyGone...) {
 		var a labAction
 		if len(s.Action) > 0 && json.Unmarshal(s.Action, &a) == nil {
 			steps = append(steps, a.LabStep)
@@ -182,7 +196,15 @@ func (x labExecutor) GuardOutcome(_ context.Context, _ targets.Host, g Guard) (G
 	if !ok {
 		return GuardOutcome{}, nil
 	}
-	o := GuardOutcome{Fired: true, Verified: true}
+	o := GuardOutcome{Fired: true}
+	for _, r := range f.Results {
+		// Only a guard that ran the checks verified anything (guards an
+		// older gameday armed ran the reverts alone).
+		o.Verified = o.Verified || r.Action.Op == labapi.OpCheck
+	}
+	if !o.Verified {
+		o.Why = "the lab's guard did not verify its revert"
+	}
 	for _, r := range f.Results {
 		if !r.OK {
 			o.Verified = false

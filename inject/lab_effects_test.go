@@ -215,6 +215,76 @@ func TestLabFaults(t *testing.T) {
 		}
 	})
 
+	// The lab's check op, which inject's verify steps and the lab's
+	// guards use, says "in place" and "gone" only when that is so.
+	t.Run("lab checks in both directions", func(t *testing.T) {
+		c := l.Client()
+		node := "redis-3"
+		if masterByProxy(t, l) == node {
+			node = "redis-2"
+		}
+		check := func(a labapi.Action, gone bool) error {
+			res, err := c.Do(ctx, false, labapi.Action{Op: labapi.OpCheck, Node: a.Node, Check: &a, Gone: gone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return labapi.FirstError(res)
+		}
+		do := func(a labapi.Action) {
+			t.Helper()
+			if res, err := c.Do(ctx, false, a); err != nil || labapi.FirstError(res) != nil {
+				t.Fatalf("%s: %v %v", a, err, labapi.FirstError(res))
+			}
+		}
+		filler := filepath.Join(l.Dir(), "redis-3", ".gameday-fill-c4ec4000")
+		for _, tc := range []struct {
+			name          string
+			fault, revert labapi.Action
+		}{
+			{"toxic", labapi.Action{Op: labapi.OpToxicAdd, Node: node, Toxic: &labapi.Toxic{Name: "gameday-c4ec4000", Type: "latency", Attributes: map[string]int{"latency": 10}}},
+				labapi.Action{Op: labapi.OpToxicRemove, Node: node, Toxic: &labapi.Toxic{Name: "gameday-c4ec4000"}}},
+			{"cut whole", labapi.Action{Op: labapi.OpCut, Node: node}, labapi.Action{Op: labapi.OpHeal, Node: node}},
+			{"cut out from a peer", labapi.Action{Op: labapi.OpCut, Node: node, Direction: "out", Peers: []string{"sentinel-1"}},
+				labapi.Action{Op: labapi.OpHeal, Node: node, Direction: "out", Peers: []string{"sentinel-1"}}},
+			{"pause", labapi.Action{Op: labapi.OpSignal, Node: node, Signal: "STOP"}, labapi.Action{Op: labapi.OpSignal, Node: node, Signal: "CONT"}},
+			{"kill", labapi.Action{Op: labapi.OpSignal, Node: node, Signal: "KILL"}, labapi.Action{Op: labapi.OpStart, Node: node}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if err := check(tc.fault, false); err == nil {
+					t.Errorf("before the fault, the check says it is in place")
+				}
+				if err := check(tc.fault, true); err != nil {
+					t.Errorf("before the fault, the check says it is not gone: %v", err)
+				}
+				do(tc.fault)
+				if err := check(tc.fault, false); err != nil {
+					t.Errorf("armed, the check says it is not in place: %v", err)
+				}
+				if err := check(tc.fault, true); err == nil {
+					t.Errorf("armed, the check says it is gone")
+				}
+				do(tc.revert)
+				if err := check(tc.fault, true); err != nil {
+					t.Errorf("reverted, the check says it is not gone: %v", err)
+				}
+			})
+		}
+		t.Run("filler file", func(t *testing.T) {
+			rm := labapi.Action{Op: labapi.OpRemoveFile, Node: "redis-3", Path: filler}
+			if err := check(rm, true); err != nil {
+				t.Errorf("no filler, yet the check says it is not gone: %v", err)
+			}
+			os.WriteFile(filler, []byte("x"), 0o600)
+			if err := check(rm, true); err == nil {
+				t.Errorf("the filler exists, yet the check says it is gone")
+			}
+			do(rm)
+			if err := check(rm, true); err != nil {
+				t.Errorf("removed, the check says the filler is not gone: %v", err)
+			}
+		})
+	})
+
 	t.Run("the lab's guard reverts a partition when its TTL runs out", func(t *testing.T) {
 		replica := "redis-2"
 		if masterByProxy(t, l) == replica {

@@ -32,8 +32,12 @@ func NewLabController(addr, dir string) LabController {
 func toActions(steps []LabStep) []labapi.Action {
 	out := make([]labapi.Action, 0, len(steps))
 	for _, s := range steps {
-		out = append(out, labapi.Action{Op: string(s.Op), Node: s.Node, Signal: s.Signal, Toxic: s.Toxic,
-			Offset: s.Offset, Path: s.Path, Direction: s.Direction, Peers: s.Peers})
+		a := labapi.Action{Op: string(s.Op), Node: s.Node, Signal: s.Signal, Toxic: s.Toxic,
+			Offset: s.Offset, Path: s.Path, Direction: s.Direction, Peers: s.Peers, Gone: s.Gone}
+		if s.Check != nil {
+			a.Check = &toActions([]LabStep{*s.Check})[0]
+		}
+		out = append(out, a)
 	}
 	return out
 }

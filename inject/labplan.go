@@ -23,6 +23,7 @@ const (
 	LabHeal        LabOp = labapi.OpHeal        // undo LabCut (same Direction and Peers)
 	LabFaketime    LabOp = labapi.OpFaketime    // set the node's libfaketime offset
 	LabRemoveFile  LabOp = labapi.OpRemoveFile  // remove Path (a gameday-owned file)
+	LabCheck       LabOp = labapi.OpCheck       // Check's effect is in place (gone, with Gone); changes nothing
 	LabShell       LabOp = "shell"              // run Script locally with sh -c
 )
 
@@ -46,10 +47,20 @@ type LabStep struct {
 	// from it; no peers means every peer (and, for "in", every client).
 	Direction string   `json:"direction,omitempty"`
 	Peers     []string `json:"peers,omitempty"`
+	// Check and Gone are for LabCheck: the step whose effect is checked,
+	// and whether it must be gone rather than in place.
+	Check *LabStep `json:"check,omitempty"`
+	Gone  bool     `json:"gone,omitempty"`
 }
 
 // String renders the step as the dry run shows it.
 func (s LabStep) String() string {
+	if s.Op == LabCheck && s.Check != nil {
+		if s.Gone {
+			return "lab check gone: " + strings.TrimPrefix(s.Check.String(), "lab ")
+		}
+		return "lab check in place: " + strings.TrimPrefix(s.Check.String(), "lab ")
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "lab %s %s", s.Op, s.Node)
 	switch {

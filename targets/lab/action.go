@@ -68,8 +68,11 @@ func (l *Lab) kafkaNode(name string) int {
 }
 
 func (l *Lab) do(a labapi.Action) (int, error) {
-	if a.Op == labapi.OpRemoveFile {
+	switch a.Op {
+	case labapi.OpRemoveFile:
 		return 0, l.removeFile(a.Path)
+	case labapi.OpCheck:
+		return 0, l.check(a)
 	}
 	if n := l.full.node(a.Node); n != nil {
 		return l.full.do(n, a)

@@ -37,6 +37,15 @@ const (
 	// OpRemoveFile removes Path, which must lie inside the lab dir (the
 	// revert of a disk-fill filler file).
 	OpRemoveFile = "remove-file"
+	// OpCheck changes nothing: it succeeds when the effect of Check (an
+	// action of the ops above) is in place — or, with Gone, when it is
+	// gone — and otherwise fails saying what it found: a killed or stopped
+	// node is not running (gone: it runs and answers), a stopped one is
+	// paused (gone: not paused), a cut node is cut that way (gone: not at
+	// all), a toxic is on the proxy, a faketime offset is set (gone: 0), a
+	// removed file is absent (in place: present). It is how inject
+	// verifies lab faults, and what lab guards run after their reverts.
+	OpCheck = "check"
 )
 
 // Action is one operation on a lab node, sent to the control API.
@@ -56,10 +65,20 @@ type Action struct {
 	// Peers limits OpCut/OpHeal to traffic with these nodes (default: all,
 	// clients included for "in").
 	Peers []string `json:"peers,omitempty"`
+	// Check and Gone are for OpCheck: the action whose effect is checked,
+	// and whether it must be gone rather than in place.
+	Check *Action `json:"check,omitempty"`
+	Gone  bool    `json:"gone,omitempty"`
 }
 
 // String describes the action in one line, for results and logs.
 func (a Action) String() string {
+	if a.Op == OpCheck && a.Check != nil {
+		if a.Gone {
+			return "check gone: " + a.Check.String()
+		}
+		return "check in place: " + a.Check.String()
+	}
 	var b strings.Builder
 	b.WriteString(a.Op)
 	if a.Node != "" {
