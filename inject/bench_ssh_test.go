@@ -2,7 +2,10 @@ package inject_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -106,4 +109,83 @@ func BenchmarkFanoutPartition20(b *testing.B) {
 			b.Fatalf("%s still has gameday's rules after the last revert", h.Name)
 		}
 	}
+}
+
+// BenchmarkRevertAllCold20 measures what an operator waits for after a
+// crash: a fresh `gameday revert --all` process (start, ledger, new SSH
+// connections, every revert, verify and guard cancel) with 20 faults armed,
+// one on each of 20 namespace hosts.
+func BenchmarkRevertAllCold20(b *testing.B) {
+	bed := nshost.New(b, 20, nshost.Options{})
+	inv := bed.Inventory()
+	invPath := bed.WriteInventory()
+	state := b.TempDir()
+	g := &gamedayCLI{t: b, bin: buildGameday(b), env: append(os.Environ(), "XDG_STATE_HOME="+state)}
+	m, err := inject.NewManager(inv, nil, filepath.Join(state, "gameday", "ledger.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	var wall time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		var wg sync.WaitGroup
+		for _, h := range inv.Hosts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := m.Arm(ctx, inject.Request{Kind: "partition", Hosts: []string{h.Name}, TTL: 5 * time.Minute,
+					Params: map[string]string{"peers": "192.0.2.10"}}); err != nil {
+					b.Errorf("Arm on %s: %v", h.Name, err)
+				}
+			}()
+		}
+		wg.Wait()
+		b.StartTimer()
+		start := time.Now()
+		if _, out, err := g.run(0, "revert", "--all", "-i", invPath); err != nil {
+			b.Fatalf("gameday revert --all: %v\n%s", err, out)
+		}
+		wall += time.Since(start)
+	}
+	b.StopTimer()
+	for _, h := range bed.Hosts {
+		if hasGamedayRules(bed, h) {
+			b.Fatalf("%s still has gameday's rules after revert --all", h.Name)
+		}
+	}
+	b.ReportMetric(float64(wall.Milliseconds())/float64(b.N), "revert-all-wall-ms")
+}
+
+// BenchmarkArmCold measures a fresh `gameday inject partition` process
+// arming one fault on every host of a bed of 100 namespace hosts (50 with
+// GAMEDAY_BENCH_HOSTS=50), connections included: ledger, detect, guard,
+// inject and verify everywhere.
+func BenchmarkArmCold(b *testing.B) {
+	n := 100
+	if v, err := strconv.Atoi(os.Getenv("GAMEDAY_BENCH_HOSTS")); err == nil && v > 0 {
+		n = v
+	}
+	bed := nshost.New(b, n, nshost.Options{})
+	invPath := bed.WriteInventory()
+	state := b.TempDir()
+	g := &gamedayCLI{t: b, bin: buildGameday(b), env: append(os.Environ(), "XDG_STATE_HOME="+state)}
+	var wall time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, out, err := g.run(0, "inject", "partition", "--host", "tag:nshost", "--param", "peers=192.0.2.10", "--ttl", "5m", "-i", invPath); err != nil {
+			b.Fatalf("gameday inject on %d hosts: %v\n%s", n, err, out)
+		}
+		wall += time.Since(start)
+		b.StopTimer()
+		if _, out, err := g.run(0, "revert", "--all", "-i", invPath); err != nil {
+			b.Fatalf("gameday revert --all: %v\n%s", err, out)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(wall.Milliseconds())/float64(b.N), "arm-wall-ms")
+	b.ReportMetric(float64(n), "hosts")
 }

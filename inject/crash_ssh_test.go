@@ -15,12 +15,12 @@ import (
 // gamedayCLI runs the real gameday binary with an isolated state directory
 // (so the ledger is the test's own).
 type gamedayCLI struct {
-	t   *testing.T
+	t   testing.TB
 	bin string
 	env []string
 }
 
-func buildGameday(t *testing.T) string {
+func buildGameday(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "gameday")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/gameday-dev/gameday/cmd/gameday")

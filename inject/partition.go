@@ -90,7 +90,12 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 		}
 		// ip6tables is optional for "all" on hosts without IPv6 tooling.
 		opt := tb.cmd == "ip6tables" && len(addrs) == 0
-		var body []string
+		// One iptables-restore adds chains, rules and jumps at once: the
+		// fault lands whole or not at all, in one process rather than one
+		// per rule. Every token is a constant, a fault id, or an address
+		// or port already parsed as such.
+		restore := []string{"*filter"}
+		rule := func(args ...string) { restore = append(restore, strings.Join(args, " ")) }
 		for _, side := range []struct {
 			skip           Direction
 			chain, hook    string
@@ -99,15 +104,15 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 			if f.Direction == side.skip {
 				continue
 			}
-			body = append(body, tb.cmd+" -w -N "+Quote(side.chain))
+			rule(":" + side.chain + " - [0:0]")
 			if tb.cmd == ctl {
 				// gameday's connection returns to the built-in chain
 				// before any DROP: both directions, any state.
 				addr, port := t.Control.Addr.String(), strconv.Itoa(int(t.Control.Port))
 				if side.hook == "INPUT" {
-					body = append(body, tb.cmd+" -w -A "+Quote(side.chain, "-s", addr, "-p", "tcp", "--dport", port, "-j", "RETURN"))
+					rule("-A", side.chain, "-s", addr, "-p", "tcp", "--dport", port, "-j", "RETURN")
 				} else {
-					body = append(body, tb.cmd+" -w -A "+Quote(side.chain, "-d", addr, "-p", "tcp", "--sport", port, "-j", "RETURN"))
+					rule("-A", side.chain, "-d", addr, "-p", "tcp", "--sport", port, "-j", "RETURN")
 				}
 			}
 			// A one-way cut drops only packets of connections opened in
@@ -120,22 +125,26 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 				drop = []string{"-m", "conntrack", "--ctdir", "ORIGINAL", "-j", "DROP"}
 			}
 			if len(tb.peers) == 0 {
-				body = append(body, tb.cmd+" -w -A "+Quote(append([]string{side.chain, "!", side.ifFlag, "lo"}, drop...)...))
+				rule(append([]string{"-A", side.chain, "!", side.ifFlag, "lo"}, drop...)...)
 			}
 			for _, p := range tb.peers {
-				body = append(body, tb.cmd+" -w -A "+Quote(append([]string{side.chain, side.ipFlag, p}, drop...)...))
+				rule(append([]string{"-A", side.chain, side.ipFlag, p}, drop...)...)
 			}
-			body = append(body, tb.cmd+" -w -I "+side.hook+" 1 "+Quote("-m", "comment", "--comment", comment, "-j", side.chain))
+			rule("-I", side.hook, "1", "-m", "comment", "--comment", comment, "-j", side.chain)
 		}
+		rule("COMMIT")
 		family := map[string]string{"iptables": "ip", "ip6tables": "ip6"}[tb.cmd]
 		marker := stateFile(t.ID, "newtable-"+family)
 		// iptables-nft creates the filter table and its base chains on
 		// first use and leaves them behind; remember which were not there,
 		// so revert removes exactly what gameday made, if still empty, and
 		// the ruleset is left as it was.
-		nftBackend := tb.cmd + ` -V 2>/dev/null | grep -q nf_tables && command -v nft >/dev/null 2>&1`
 		pre := []string{statePrelude,
-			`if ` + nftBackend + ` && ! nft list table ` + family + ` filter >/dev/null 2>&1; then : > ` + marker + `; fi`}
+			`t=; nft=`,
+			`if ` + tb.cmd + ` -V 2>/dev/null | grep -q nf_tables && command -v nft >/dev/null 2>&1; then`,
+			`  nft=1; t=$(nft list table ` + family + ` filter 2>/dev/null) || t=`,
+			`  [ -n "$t" ] || : > ` + marker,
+			`fi`}
 		var undoChains []string
 		for _, hook := range []struct {
 			skip Direction
@@ -145,14 +154,15 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 				continue
 			}
 			cm := stateFile(t.ID, "newchain-"+family+"-"+hook.name)
-			pre = append(pre, `if [ ! -f `+marker+` ] && `+nftBackend+` && ! nft list chain `+family+` filter `+hook.name+` >/dev/null 2>&1; then : > `+cm+`; fi`)
+			pre = append(pre, `if [ -n "$nft" ] && [ -n "$t" ]; then case "$t" in *"chain `+hook.name+` {"*) ;; *) : > `+cm+`;; esac; fi`)
 			undoChains = append(undoChains,
 				`if [ -f `+cm+` ]; then`,
 				`  nft list chain `+family+` filter `+hook.name+` 2>/dev/null | grep -qvE '^[[:space:]]*(table ip6? filter \{|chain `+hook.name+` \{|type filter hook [a-z]+ priority filter; policy accept;|\}|)$' || nft delete chain `+family+` filter `+hook.name+` 2>/dev/null`,
 				`  rm -f `+cm,
 				`fi`)
 		}
-		body = append(pre, body...)
+		restoreCmd := tb.cmd + "-restore"
+		body := append(pre, `printf '%s\n' `+Quote(restore...)+` | `+restoreCmd+` -w --noflush`)
 		script := "set -e\n" + lines(body...)
 		if opt {
 			script = "command -v ip6tables >/dev/null 2>&1 || exit 0\n" + script
@@ -188,7 +198,7 @@ func (f *Partition) ShellPlan(t PlanTarget) (ShellPlan, error) {
 		what += " (all traffic but loopback and gameday's SSH from " + t.Control.Addr.String() + " to port " + strconv.Itoa(int(t.Control.Port)) + ")"
 	}
 	return ShellPlan{
-		Detect: []Step{{Name: "check iptables", Script: `command -v iptables >/dev/null 2>&1 || { echo "iptables is not installed" >&2; exit 3; }`, Fail: "%s"}},
+		Detect: []Step{{Name: "check iptables", Script: `command -v iptables >/dev/null 2>&1 && command -v iptables-restore >/dev/null 2>&1 || { echo "iptables is not installed" >&2; exit 3; }`, Fail: "%s"}},
 		Inject: []Step{{Name: what, Script: strings.Join(inject, "\n")}},
 		Verify: []Step{{Name: "jumps present", Script: lines(present...)}},
 		// Revert must run every line even when one finds nothing to do.
