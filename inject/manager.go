@@ -238,7 +238,7 @@ func (m *Manager) event(k timeline.Kind, r *Record, format string, args ...any) 
 func (r *Record) armed() Armed {
 	a := Armed{ID: r.ID, Request: Request{Kind: r.Kind, Hosts: r.Hosts, Params: r.Params, TTL: r.TTL, IKnow: r.IKnow},
 		State: r.State, ArmedAt: r.ArmedAt, Deadline: r.Deadline, Session: r.Session.String(),
-		PerHost: map[string]string{}, Liveness: r.Session.Liveness(), Error: r.Error}
+		PerHost: map[string]string{}, Liveness: r.Session.Liveness(), Error: r.Error, Active: r.Active()}
 	for h, e := range r.PerHost {
 		a.PerHost[h] = e.Status
 	}

@@ -92,8 +92,13 @@ type Armed struct {
 	PerHost map[string]string
 	// Liveness tells whether Session's process still runs.
 	Liveness SessionState
-	// Error is why arming or reverting failed, when State is failed.
+	// Error is why arming or reverting failed, when State is failed, or
+	// why the guards' revert did not verify (expired, revert failed).
 	Error string
+	// Active tells whether the fault may still be in place somewhere; its
+	// guards are then still the safety net, unless they fired already
+	// (expired, revert failed).
+	Active bool
 }
 
 // ErrNeedsConfirm is returned by Arm when the blast radius needs IKnow.

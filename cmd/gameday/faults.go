@@ -83,7 +83,10 @@ func writeFaults(io *IOStreams, list []inject.Armed, now time.Time) error {
 			since = a.Deadline.Add(-a.Request.TTL)
 		}
 		left := "-"
-		if a.State == inject.StateArmed || a.State == inject.StateArming {
+		// Until the fault is settled its guards are the safety net: their
+		// deadline shows whatever gameday concluded meanwhile (a failed
+		// arm whose rollback did not finish, a crash mid-revert).
+		if a.Active && a.State != inject.StateExpiredFailed {
 			if d := a.Deadline.Sub(now); d > 0 {
 				left = d.Round(time.Second).String()
 			} else {
@@ -97,5 +100,13 @@ func writeFaults(io *IOStreams, list []inject.Armed, now time.Time) error {
 			timeline.Params(a.Request.Params), a.State,
 			now.Sub(since).Round(time.Second), left, session)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, a := range list {
+		if a.State == inject.StateExpiredFailed {
+			fmt.Fprintf(io.Out, "%s: expired, revert failed: %s (gameday revert %s tries again)\n", a.ID, a.Error, a.ID)
+		}
+	}
+	return nil
 }
