@@ -14,12 +14,9 @@ import (
 // the TTL guard on every host, injects, verifies and returns the armed
 // fault. When any host fails, what was done everywhere is reverted.
 func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
-	p, err := m.plan(ctx, req, newID())
+	p, err := m.plan(ctx, req, newID(), true)
 	if err != nil {
 		return Armed{}, err
-	}
-	if p.majority && !req.IKnow {
-		return Armed{}, &blastError{verdict: p.verdict}
 	}
 	now := time.Now().UTC()
 	r := &Record{ID: p.id, Kind: p.fault.Kind(), Params: req.Params, TTL: p.ttl, IKnow: req.IKnow,

@@ -228,7 +228,11 @@ func (s sshRunner) controlPath(ctx context.Context, h targets.Host) (ControlPath
 	st := Step{Name: "find gameday's own SSH connection", Script: controlPathScript,
 		Fail: "cannot find gameday's own SSH connection to spare it (%s): give param peers instead of partitioning from everyone"}
 	res, err := s.Run(ctx, h, st.Script)
-	if err := scriptErr(h, st, res, err); err != nil {
+	if err != nil {
+		// The host is not reachable now: say so first, then why it was asked.
+		return ControlPath{}, fmt.Errorf("%w (a partition from everyone first asks the host for gameday's own connection, to spare it)", err)
+	}
+	if err := scriptErr(h, st, res, nil); err != nil {
 		return ControlPath{}, err
 	}
 	// Recv-Q Send-Q Local:Port Peer:Port Process

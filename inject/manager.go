@@ -135,38 +135,66 @@ type plan struct {
 }
 
 // plan validates req and plans it on every host it names, changing nothing.
-func (m *Manager) plan(ctx context.Context, req Request, id string) (*plan, error) {
-	f, err := ParseFault(req.Kind, req.Params)
+// With refuse, a majority blast radius without IKnow is refused before any
+// host is asked anything.
+func (m *Manager) plan(ctx context.Context, req Request, id string, refuse bool) (*plan, error) {
+	f, ttl, hosts, err := m.resolve(req)
 	if err != nil {
 		return nil, err
+	}
+	p := &plan{id: id, fault: f, ttl: ttl}
+	var names []string
+	for _, h := range hosts {
+		names = append(names, h.Name)
+	}
+	p.verdict, p.majority = blastRadius(m.inv, f, names)
+	if refuse && p.majority && !req.IKnow {
+		return nil, &blastError{verdict: p.verdict}
+	}
+	// Planning may ask each host something (the SSH executor, for a
+	// partition that spares gameday's path): all hosts at once.
+	p.hosts = make([]hostPlan, len(hosts))
+	errs := fanOut(ctx, m.hostTimeout, hosts, func(ctx context.Context, i int, h targets.Host) (err error) {
+		p.hosts[i], err = m.planHost(ctx, f, PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl})
+		if err != nil && !strings.HasPrefix(err.Error(), "host "+h.Name+": ") {
+			err = fmt.Errorf("host %s: %w", h.Name, err)
+		}
+		return err
+	})
+	if err := JoinErrors(errs); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// resolve parses req: its kind and parameters, its TTL, its hosts.
+func (m *Manager) resolve(req Request) (Fault, time.Duration, []targets.Host, error) {
+	f, err := ParseFault(req.Kind, req.Params)
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	ttl, err := effectiveTTL(req.TTL)
 	if err != nil {
-		return nil, err
+		return nil, 0, nil, err
 	}
 	if len(req.Hosts) == 0 {
-		return nil, errors.New("no hosts given: name at least one inventory host")
+		return nil, 0, nil, errors.New("no hosts given: name at least one inventory host")
 	}
-	p := &plan{id: id, fault: f, ttl: ttl}
 	// Hosts may be names or selectors (tag:x, role:x); Select names the
 	// part that matches nothing, with a did-you-mean.
 	hosts, err := m.inv.Select(strings.Join(req.Hosts, ","))
 	if err != nil {
-		return nil, err
+		return nil, 0, nil, err
 	}
-	for _, h := range hosts {
-		hp, err := m.planHost(ctx, f, PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl})
-		if err != nil {
-			return nil, fmt.Errorf("host %s: %w", h.Name, err)
-		}
-		p.hosts = append(p.hosts, hp)
-	}
-	var names []string
-	for _, h := range p.hosts {
-		names = append(names, h.host.Name)
-	}
-	p.verdict, p.majority = blastRadius(m.inv, f, names)
-	return p, nil
+	return f, ttl, hosts, nil
+}
+
+// Validate says what is wrong with req itself — kind, parameters, TTL,
+// hosts — in one sentence, asking no host anything: what an operator must
+// fix, as opposed to a host that does not answer.
+func (m *Manager) Validate(req Request) error {
+	_, _, _, err := m.resolve(req)
+	return err
 }
 
 // planHost picks t.Host's executor and plans f with it.
@@ -193,7 +221,7 @@ func (m *Manager) planHost(ctx context.Context, f Fault, t PlanTarget) (hostPlan
 // radius, changing nothing. The plan shows a fresh fault ID; arming uses
 // another.
 func (m *Manager) Preview(ctx context.Context, req Request) (Preview, error) {
-	p, err := m.plan(ctx, req, newID())
+	p, err := m.plan(ctx, req, newID(), false)
 	if err != nil {
 		return Preview{}, err
 	}

@@ -214,15 +214,18 @@ func injectRun(opts *InjectOptions) error {
 	}
 	ctx, cancel := interruptible()
 	defer cancel()
+	if err := m.Validate(req); err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
 	if opts.DryRun {
+		// Planning may ask a host (a partition from everyone learns
+		// gameday's own connection): a host that does not answer is a
+		// failure, not bad input.
 		p, err := m.Preview(ctx, req)
 		if err != nil {
-			return &ExitError{Code: ExitBadInput, Err: err}
+			return &ExitError{Code: ExitFailed, Err: err}
 		}
 		return inject.WritePlan(opts.IO.Out, p)
-	}
-	if _, err := m.Preview(ctx, req); err != nil {
-		return &ExitError{Code: ExitBadInput, Err: err}
 	}
 	a, err := m.Arm(ctx, req)
 	if errors.Is(err, inject.ErrNeedsConfirm) {
@@ -230,6 +233,10 @@ func injectRun(opts *InjectOptions) error {
 	}
 	if a.ID != "" {
 		writeHosts(opts.IO, a)
+	}
+	if err != nil && a.ID == "" {
+		// Nothing was written or touched: planning failed.
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("arming %s failed, nothing was changed: %w", opts.Kind, err)}
 	}
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("arming %s failed (fault %s): %w", opts.Kind, a.ID, err)}

@@ -110,7 +110,7 @@ func TestInjectExitStatuses(t *testing.T) {
 		"ttl too long": {args: []string{"inject", "partition", "--host", "db1", "--ttl", "48h", "-i", inv}, code: 2, stderr: "gameday: ttl 48h0m0s is longer than the 24h0m0s gameday allows: every fault must expire"},
 		"majority":     {args: []string{"inject", "partition", "--host", "db1,db2", "-i", inv}, code: 2, stderr: `gameday: refused: the fault takes down 2 of 3 cassandra service "main": a majority; confirm with --i-know`},
 		"dry run": {args: []string{"inject", "partition", "--host", "db1", "-p", "peers=db2", "--dry-run", "-i", inv}, code: 0,
-			stdout: []string{"dry run: partition on db1, TTL 10m0s; nothing was changed", "== host db1, over SSH", "-A GAMEDAY-", "-s 10.0.0.2 -j DROP", "setsid nohup sh -c", "sleep 600"}},
+			stdout: []string{"dry run: partition on db1, TTL 10m0s; nothing was changed", "== host db1, over SSH", "-A GAMEDAY-", "-s 10.0.0.2 -j DROP", "setsid nohup sh ", "sleep 600"}},
 		"unknown revert id": {args: []string{"revert", "nope"}, code: 2, stderr: `gameday: no fault "nope" in the ledger`},
 		"revert both":       {args: []string{"revert", "--all", "abc"}, code: 2, stderr: "gameday: give either a fault ID or --all, not both"},
 	}
