@@ -19,7 +19,7 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		return Armed{}, err
 	}
 	now := time.Now().UTC()
-	r := &Record{ID: p.id, Kind: p.fault.Kind(), Params: req.Params, TTL: p.ttl, IKnow: req.IKnow,
+	r := &Record{ID: p.id, Kind: p.fault.Kind(), Params: req.Params, TTL: p.ttl, IKnow: req.IKnow, By: req.By,
 		Session: m.session, State: StateArming, Created: now, Updated: now, Deadline: now.Add(p.ttl),
 		PerHost: map[string]*HostEntry{}}
 	for _, hp := range p.hosts {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/timeline"
 )
 
 // This file is a whole third executor: hosts that live in this test's
@@ -232,4 +233,38 @@ func find(t *testing.T, m *Manager, id string) Armed {
 	}
 	t.Fatalf("no fault %s", id)
 	return Armed{}
+}
+
+// TestWhoArmedAndWhoRevertedIsKept: Request.By goes into the ledger and on
+// the arm's events; RevertBy's person on the revert's.
+func TestWhoArmedAndWhoRevertedIsKept(t *testing.T) {
+	inv := &targets.Inventory{Hosts: []targets.Host{{Name: "m1", Address: "m1", Tags: []string{"mem"}}}}
+	rec := timeline.NewRecorder()
+	sub := rec.Subscribe(16)
+	m, err := NewManager(inv, rec, filepath.Join(t.TempDir(), "ledger.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := m.Arm(t.Context(), Request{Kind: "pause", Hosts: []string{"m1"}, TTL: time.Minute, By: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.RevertBy(t.Context(), a.ID, "bob")
+	if err != nil || got.Request.By != "alice" || got.RevertedBy != "bob" {
+		t.Fatalf("RevertBy = %+v, %v; want armed by alice, reverted by bob", got, err)
+	}
+	rec.Sync()
+	want := map[timeline.Kind]string{timeline.FaultArming: "alice", timeline.FaultArmed: "alice", timeline.FaultReverted: "bob"}
+	for len(sub.C()) > 0 {
+		e := <-sub.C()
+		if w, ok := want[e.Kind]; ok {
+			if e.By != w {
+				t.Errorf("%s event by %q, want %q", e.Kind, e.By, w)
+			}
+			delete(want, e.Kind)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("events never seen: %v", want)
+	}
 }

@@ -16,16 +16,19 @@ import (
 // Record is one fault as the ledger stores it: everything a later process
 // needs to revert it, even when the process that armed it is gone.
 type Record struct {
-	ID      string            `json:"id"`
-	Kind    string            `json:"kind"`
-	Hosts   []string          `json:"hosts"`
-	Params  map[string]string `json:"params,omitempty"`
-	TTL     time.Duration     `json:"ttl"`
-	IKnow   bool              `json:"i_know,omitempty"`
-	Session Session           `json:"session"`
-	State   State             `json:"state"`
-	Created time.Time         `json:"created"`
-	ArmedAt time.Time         `json:"armed_at,omitzero"`
+	ID     string            `json:"id"`
+	Kind   string            `json:"kind"`
+	Hosts  []string          `json:"hosts"`
+	Params map[string]string `json:"params,omitempty"`
+	TTL    time.Duration     `json:"ttl"`
+	IKnow  bool              `json:"i_know,omitempty"`
+	// By is who armed the fault; RevertedBy who reverted it.
+	By         string    `json:"by,omitempty"`
+	RevertedBy string    `json:"reverted_by,omitempty"`
+	Session    Session   `json:"session"`
+	State      State     `json:"state"`
+	Created    time.Time `json:"created"`
+	ArmedAt    time.Time `json:"armed_at,omitzero"`
 	// Deadline is when the hosts' guards revert the fault.
 	Deadline time.Time             `json:"deadline"`
 	Updated  time.Time             `json:"updated"`

@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -257,14 +258,18 @@ func (m *Manager) event(k timeline.Kind, r *Record, format string, args ...any) 
 	if m.rec == nil {
 		return
 	}
-	m.rec.Record(timeline.NewEvent(k, "inject", format, args...).WithData(&timeline.FaultData{
+	e := timeline.NewEvent(k, "inject", format, args...).WithData(&timeline.FaultData{
 		FaultID: r.ID, Kind: r.Kind, Hosts: r.Hosts, Params: r.Params,
 		TTL: timeline.Duration(r.TTL), Session: r.Session.String(), Error: r.Error,
-	}))
+	})
+	// Who caused this event: whoever reverted, once someone did, else who
+	// armed it.
+	e.By = cmp.Or(r.RevertedBy, r.By)
+	m.rec.Record(e)
 }
 
 func (r *Record) armed() Armed {
-	a := Armed{ID: r.ID, Request: Request{Kind: r.Kind, Hosts: r.Hosts, Params: r.Params, TTL: r.TTL, IKnow: r.IKnow},
+	a := Armed{ID: r.ID, Request: Request{Kind: r.Kind, Hosts: r.Hosts, Params: r.Params, TTL: r.TTL, IKnow: r.IKnow, By: r.By}, RevertedBy: r.RevertedBy,
 		State: r.State, ArmedAt: r.ArmedAt, Deadline: r.Deadline, Session: r.Session.String(),
 		PerHost: map[string]string{}, Liveness: r.Session.Liveness(), Error: r.Error, Active: r.Active()}
 	for h, e := range r.PerHost {

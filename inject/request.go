@@ -31,6 +31,9 @@ type Request struct {
 	// IKnow confirms a fault whose blast radius takes down a majority of a
 	// service's nodes.
 	IKnow bool
+	// By names who asks (a person of a shared session; "" when unknown).
+	// The ledger keeps it and every fault event it causes carries it.
+	By string
 }
 
 // HostPlan is the exact plan for one host, as shown before arming.
@@ -92,6 +95,8 @@ type Armed struct {
 	PerHost map[string]string
 	// Liveness tells whether Session's process still runs.
 	Liveness SessionState
+	// RevertedBy names who reverted it (Request.By: who armed it).
+	RevertedBy string
 	// Error is why arming or reverting failed, when State is failed, or
 	// why the guards' revert did not verify (expired, revert failed).
 	Error string

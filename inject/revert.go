@@ -14,14 +14,20 @@ import (
 // Revert reverts one fault by ID, verifies it is gone on every host and
 // cancels its guards. Reverting a reverted fault is not an error.
 func (m *Manager) Revert(ctx context.Context, id string) (Armed, error) {
+	return m.RevertBy(ctx, id, "")
+}
+
+// RevertBy is Revert on behalf of by (a person of a shared session), whom
+// the ledger and the fault's events name.
+func (m *Manager) RevertBy(ctx context.Context, id, by string) (Armed, error) {
 	r, err := m.ledger.Get(id)
 	if err != nil {
 		return Armed{}, err
 	}
-	return m.revertRecord(ctx, r)
+	return m.revertRecord(ctx, r, by)
 }
 
-func (m *Manager) revertRecord(ctx context.Context, r *Record) (Armed, error) {
+func (m *Manager) revertRecord(ctx context.Context, r *Record, by string) (Armed, error) {
 	// A fault past its deadline may have been reverted by its guards
 	// already: say so rather than claim the revert.
 	m.reconcile(ctx, []*Record{r})
@@ -29,7 +35,7 @@ func (m *Manager) revertRecord(ctx context.Context, r *Record) (Armed, error) {
 		return r.armed(), nil
 	}
 	prev := r.State
-	r.State, r.Updated = StateReverting, time.Now().UTC()
+	r.State, r.Updated, r.RevertedBy = StateReverting, time.Now().UTC(), by
 	if err := m.ledger.Put(r); err != nil {
 		return r.armed(), err
 	}
@@ -153,6 +159,11 @@ func revertHost(ctx context.Context, he hostEntry) error {
 // including those of dead sessions, all at once. It goes on past failures
 // and returns them together.
 func (m *Manager) RevertAll(ctx context.Context) ([]Armed, error) {
+	return m.RevertAllBy(ctx, "")
+}
+
+// RevertAllBy is RevertAll on behalf of by.
+func (m *Manager) RevertAllBy(ctx context.Context, by string) ([]Armed, error) {
 	all, err := m.ledger.Load()
 	if err != nil {
 		return nil, err
@@ -165,7 +176,7 @@ func (m *Manager) RevertAll(ctx context.Context) ([]Armed, error) {
 	}
 	out := make([]Armed, len(active))
 	errs := fanOut(ctx, 0, active, func(ctx context.Context, i int, r *Record) error {
-		a, err := m.revertRecord(ctx, r)
+		a, err := m.revertRecord(ctx, r, by)
 		out[i] = a
 		if err != nil {
 			return fmt.Errorf("fault %s: %w", r.ID, err)
