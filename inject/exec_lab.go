@@ -6,8 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
@@ -37,6 +42,9 @@ type labExecutor struct {
 	control string        // the control API's address
 	dir     string        // where the lab records the guards it fired
 	local   Runner
+	// notes holds, by host, why a step found nothing to do: the lab is
+	// gone (RevertNote).
+	notes *sync.Map
 }
 
 func init() {
@@ -46,7 +54,7 @@ func init() {
 		reach:  "through the lab control API",
 		serves: func(h targets.Host) bool { return h.Lab != nil },
 		open: func(env *execEnv, via map[string]string) (Executor, error) {
-			x := labExecutor{local: LocalRunner{}}
+			x := labExecutor{local: LocalRunner{}, notes: &sync.Map{}}
 			if l := env.inv.Lab; l != nil && l.Control != "" && (via == nil || via["control"] == l.Control) {
 				x.control, x.dir, x.lab = l.Control, l.Dir, defaultLab(env.inv)
 			} else if via["control"] != "" {
@@ -164,8 +172,20 @@ func (x labExecutor) Run(ctx context.Context, h targets.Host, s Step) error {
 	if err := json.Unmarshal(s.Action, &a); err != nil {
 		return fmt.Errorf("host %s: %s: %w", h.Name, s.Name, err)
 	}
+	// A lab that does not answer may be gone, and with it its faults.
+	unreachable := func(err error) error {
+		gone, pid, why := x.gone()
+		if !gone {
+			return fmt.Errorf("host %s: %w", h.Name, err)
+		}
+		if err := x.afterLab(ctx, a, pid, why); err != nil {
+			return fmt.Errorf("host %s: %w", h.Name, err)
+		}
+		x.notes.Store(h.Name, why)
+		return nil
+	}
 	if x.lab == nil {
-		return fmt.Errorf("host %s: %w", h.Name, errNoLab)
+		return unreachable(errNoLab)
 	}
 	var err error
 	switch a.Op {
@@ -180,10 +200,107 @@ func (x labExecutor) Run(ctx context.Context, h targets.Host, s Step) error {
 	default:
 		err = x.lab.Do(ctx, false, a.LabStep)
 	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return unreachable(err)
+	}
 	if err != nil {
 		return fmt.Errorf("host %s: %w", h.Name, err)
 	}
 	return nil
+}
+
+// gone tells whether the lab that armed the fault is gone (stopped, or
+// died: pid), and says so in words.
+func (x labExecutor) gone() (bool, int, string) {
+	if x.dir == "" {
+		return false, 0, ""
+	}
+	gone, pid, err := labapi.Gone(x.dir)
+	switch {
+	case err != nil || !gone:
+		return false, 0, ""
+	case pid != 0:
+		return true, pid, fmt.Sprintf("the lab that armed it is gone (pid %d no longer runs; its nodes died with it)", pid)
+	}
+	return true, 0, "the lab that armed it was stopped (its nodes went with it)"
+}
+
+// undoes tells a revert action from an inject action.
+func undoes(s LabStep) bool {
+	switch s.Op {
+	case LabHeal, LabStart, LabToxicRemove, LabRemoveFile:
+		return true
+	case LabSignal:
+		return strings.EqualFold(strings.TrimPrefix(strings.ToUpper(s.Signal), "SIG"), "CONT")
+	case LabFaketime:
+		o := strings.TrimSpace(s.Offset)
+		return o == "+0" || o == "0" || o == "-0" || o == "0s"
+	}
+	return false
+}
+
+// afterLab runs action a against a lab that is gone: what it would revert
+// went with the lab, except a filler file, which this machine removes; a
+// gone check passes once no firewall chain of the dead lab (pid) is left
+// (a lab up or down sweeps them); anything else fails, saying why.
+func (x labExecutor) afterLab(ctx context.Context, a labAction, pid int, why string) error {
+	path := func(p string) (string, error) {
+		rel, err := filepath.Rel(x.dir, p)
+		if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+			return "", fmt.Errorf("%s is outside the lab dir %s", p, x.dir)
+		}
+		return p, nil
+	}
+	switch {
+	case a.Op == labGuardCancel:
+		return nil
+	case a.Op == LabRemoveFile:
+		p, err := path(a.Path)
+		if err != nil {
+			return err
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s; remove its filler: %w", why, err)
+		}
+		return nil
+	case undoes(a.LabStep):
+		return nil
+	case a.Op == LabCheck && a.Gone && a.Check != nil && a.Check.Op == LabRemoveFile:
+		if _, err := os.Stat(a.Check.Path); err == nil {
+			return fmt.Errorf("%s, but its filler %s is still there", why, a.Check.Path)
+		}
+		return nil
+	case a.Op == LabCheck && a.Gone:
+		if pid == 0 {
+			return nil // a lab that stopped removed its own chains
+		}
+		rules, err := iptablesSave(ctx)
+		if err != nil {
+			return fmt.Errorf("%s; cannot list iptables to check for its firewall chains: %w", why, err)
+		}
+		if chain := "GAMEDAY-LAB-" + strconv.Itoa(pid); strings.Contains(rules, ":"+chain+" ") || strings.Contains(rules, ":"+chain+"-O ") {
+			return fmt.Errorf("%s, but its firewall chain %s is left: `gameday lab down --dir %s` removes it", why, chain, x.dir)
+		}
+		return nil
+	}
+	return errors.New(why)
+}
+
+// iptablesSave lists this machine's iptables rules (a test replaces it to
+// look into a namespace of its own).
+var iptablesSave = func(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "iptables-save").Output()
+	return string(out), err
+}
+
+// RevertNote says why host's revert had nothing to do: the lab that armed
+// it is gone.
+func (x labExecutor) RevertNote(host string) string {
+	if why, ok := x.notes.LoadAndDelete(host); ok {
+		return why.(string)
+	}
+	return ""
 }
 
 // GuardOutcome reads the guard's record in the lab's guards-fired.jsonl.

@@ -38,6 +38,10 @@ type Executor interface {
 	GuardOutcome(ctx context.Context, h targets.Host, g Guard) (GuardOutcome, error)
 }
 
+// noter is an executor with a word to add to a host's "reverted" status:
+// why its revert had nothing to do (the lab that armed it is gone).
+type noter interface{ RevertNote(host string) string }
+
 // Steps is one host's plan as its executor runs it. Detect runs first and
 // changes nothing; Verify and VerifyGone pass when the fault is in place
 // and gone; Revert steps are idempotent.

@@ -49,9 +49,10 @@ func (m *Manager) revertRecord(ctx context.Context, r *Record, by string) (Armed
 		m.event(timeline.FaultFailed, r, "revert of %s on %s failed: %s", r.Kind, hostList(r.Hosts), err)
 		return r.armed(), err
 	}
-	if prev == StateFailed {
-		// A failed arm (or revert) now cleaned up stays a failure in the
-		// record, but nothing of it is left on any host.
+	if prev == StateFailed && r.ArmedAt.IsZero() {
+		// A failed arm now cleaned up stays a failure in the record, but
+		// nothing of it is left on any host. (A fault once armed whose
+		// revert failed before is reverted now.)
 		r.State = StateFailed
 	} else {
 		r.State, r.Error = StateReverted, ""
@@ -127,6 +128,11 @@ func (m *Manager) revertHosts(ctx context.Context, r *Record) error {
 			return err
 		}
 		he.e.Status, he.e.Touched = "reverted", false
+		if n, ok := he.exec.(noter); ok {
+			if note := n.RevertNote(he.name); note != "" {
+				he.e.Status += ": " + note
+			}
+		}
 		return nil
 	})
 	return JoinErrors(errs)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/gameday-dev/gameday/internal/proc"
 	"github.com/gameday-dev/gameday/targets/lab/jvm"
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 	"time"
 )
 
-const pidfileName = "lab.pid"
+const pidfileName = labapi.PidFile
 
 func pidfilePath(dir string) string { return filepath.Join(dir, pidfileName) }
 
