@@ -5,8 +5,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -269,6 +271,25 @@ func TestLabFaults(t *testing.T) {
 				}
 			})
 		}
+		t.Run("a pause is the kernel's stop, not the lab's word", func(t *testing.T) {
+			pause := labapi.Action{Op: labapi.OpSignal, Node: node, Signal: "STOP"}
+			do(pause)
+			// Continued behind the lab's back: its books still say paused.
+			pid := labNode(t, l, node).PID
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			for procState(pid) == "T" { // the kernel continues it when next scheduled
+				runtime.Gosched()
+			}
+			if err := check(pause, false); err == nil {
+				t.Errorf("%s (pid %d) runs, in state %s, yet the check says the pause is in place", node, pid, procState(pid))
+			}
+			if err := check(pause, true); err != nil {
+				t.Errorf("%s runs, yet the check says the pause is not gone: %v", node, err)
+			}
+			do(labapi.Action{Op: labapi.OpSignal, Node: node, Signal: "CONT"})
+		})
 		t.Run("filler file", func(t *testing.T) {
 			rm := labapi.Action{Op: labapi.OpRemoveFile, Node: "redis-3", Path: filler}
 			if err := check(rm, true); err != nil {

@@ -180,8 +180,34 @@ func (c *Child) Signal(sig syscall.Signal) error {
 		c.paused = true
 	case syscall.SIGCONT:
 		c.paused = false
+	default:
+		return nil
 	}
-	return nil
+	return c.settle(sig == syscall.SIGSTOP)
+}
+
+// settle waits until the kernel has stopped (stop) or continued the
+// child: kill returns once the signal is queued, and the process changes
+// state only when it is next scheduled — on a loaded machine, visibly
+// later. Whoever says "paused" must have seen state T. It gives the
+// kernel 5 s, as the SSH hosts' verify does.
+func (c *Child) settle(stop bool) error {
+	var st Stat
+	for range 500 {
+		var err error
+		if st, err = ReadStat(c.PID()); err != nil || st.State == 'Z' {
+			return nil // exited: nothing left to stop or continue
+		}
+		if (st.State == 'T') == stop {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	want := "stopped"
+	if !stop {
+		want = "running again"
+	}
+	return fmt.Errorf("process %d is not %s 5 s after the signal (state %c)", c.PID(), want, st.State)
 }
 
 // Stop ends the child: SIGTERM to its group (and SIGCONT, so a paused

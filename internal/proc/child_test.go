@@ -128,6 +128,20 @@ func TestChildSignals(t *testing.T) {
 	if !c.Paused() {
 		t.Fatal("Paused after SIGSTOP = false")
 	}
+	// Signal returns once the kernel has acted, not once the signal is
+	// queued: "paused" is true of the process itself.
+	if st, err := ReadStat(c.PID()); err != nil || st.State != 'T' {
+		t.Fatalf("after Signal(SIGSTOP) returned, the child is in state %c (%v), want T", st.State, err)
+	}
+	if err := c.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := ReadStat(c.PID()); err != nil || st.State == 'T' {
+		t.Fatalf("after Signal(SIGCONT) returned, the child is in state %c (%v), want it running", st.State, err)
+	}
+	if err := c.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
 	// Stop continues a paused child so that it can act on SIGTERM.
 	if err := c.Stop(10 * time.Second); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gameday-dev/gameday/internal/proc"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
@@ -68,7 +69,7 @@ func (l *Lab) inPlace(c labapi.Action) (bool, error) {
 		switch c.Op {
 		case labapi.OpSignal, labapi.OpStop:
 			if isStop(c) {
-				return n.Paused(), nil
+				return stopped(n.PID()), nil
 			}
 			return !n.Running() || !dials(n.Endpoint()), nil
 		case labapi.OpCut:
@@ -90,9 +91,9 @@ func (l *Lab) inPlace(c labapi.Action) (bool, error) {
 	}
 	switch c.Op {
 	case labapi.OpSignal, labapi.OpStop:
-		_, st := ch.status()
+		pid, st := ch.status()
 		if isStop(c) {
-			return st == labapi.StatePaused, nil
+			return stopped(pid), nil
 		}
 		if st == labapi.StateStopped {
 			return true, nil
@@ -115,6 +116,16 @@ func (l *Lab) inPlace(c labapi.Action) (bool, error) {
 		return offsetIs(ch.faketime, c.Offset)
 	}
 	return false, fmt.Errorf("%s has nothing to check", c.Op)
+}
+
+// stopped tells whether the kernel has stopped pid (state T), which is
+// what a pause is, whatever the lab's books say.
+func stopped(pid int) bool {
+	if pid == 0 {
+		return false
+	}
+	st, err := proc.ReadStat(pid)
+	return err == nil && st.State == 'T'
 }
 
 // isStop tells a pause (SIGSTOP) from a kill or a stop.
@@ -191,9 +202,13 @@ func (l *Lab) describe(c labapi.Action) string {
 		return "the node's network not so"
 	}
 	for _, n := range l.Nodes() {
-		if n.Name == c.Node {
-			return "the node " + n.State
+		if n.Name != c.Node {
+			continue
 		}
+		if st, err := proc.ReadStat(n.PID); isStop(c) && n.PID != 0 && err == nil {
+			return fmt.Sprintf("its process (pid %d) in state %c", n.PID, st.State)
+		}
+		return "the node " + n.State
 	}
 	return "no such node"
 }
