@@ -17,15 +17,16 @@ import (
 // TestRunnerOnLab runs drills on a real lab through a real fault manager
 // (ledger first, TTL guards): the shipped Redis drill with a seed that
 // picks the kill of the master, declared and confirmed mitigated — the
-// node dies, then runs again after the confirmation — and a pause stopped
-// half-way, which is reverted all the same. Only the clock is the test's,
+// node dies, then runs again after the confirmation —, a pause stopped
+// half-way, which is reverted all the same, and the shipped Kafka drill's
+// two incidents one after the other, each reverted when its time is up. Only the clock is the test's,
 // so the drill's minutes take none.
 func TestRunnerOnLab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a lab; skipped with -short")
 	}
 	dir := t.TempDir()
-	l, err := lab.Start(context.Background(), lab.Options{Dir: filepath.Join(dir, "lab"), NoKafka: true})
+	l, err := lab.Start(context.Background(), lab.Options{Dir: filepath.Join(dir, "lab")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +50,20 @@ func TestRunnerOnLab(t *testing.T) {
 		}
 		t.Fatalf("no lab node %s", name)
 		return ""
+	}
+	nodeCut := func(name string) bool {
+		t.Helper()
+		nodes, err := labapi.NewClient(inv.Lab.Control, inv.Lab.Dir).Nodes(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nodes {
+			if n.Name == name {
+				return n.Cut
+			}
+		}
+		t.Fatalf("no lab node %s", name)
+		return false
 	}
 	// start opens a journal, a recorder on the test's clock and a real
 	// fault manager, and runs dr with plan.
@@ -219,5 +234,63 @@ func TestRunnerOnLab(t *testing.T) {
 		if got := Score(events).Truths(); got != fmt.Sprintf("scenario 1: pause on redis-3 (fault %s), armed 1s after its start, ended after 0s: stopped\n", d.FaultID) {
 			t.Errorf("truths: %s", got)
 		}
+	})
+
+	t.Run("two broker incidents, time up each", func(t *testing.T) {
+		dr, err := Load(filepath.Join("..", "examples", "drills", "kafka-broker.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := start(t, dr, NewPlan(dr, 3))
+		sub := x.rec.Subscribe(1 << 12)
+		defer sub.Close()
+		go func() {
+			res, err := x.r.Run(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			x.done <- res
+		}()
+		var cut []string
+		for i, pick := range x.r.Plan.Picks {
+			<-x.clk.waiting // the scenario waits for its moment
+			x.clk.Advance(pick.ArmAfter.D())
+			var d *ScenarioData
+			for e := range sub.C() {
+				if p := payload[ScenarioData](e); e.Kind == KindScenario && p != nil && p.Scenario == i && p.Phase != PhaseBegin {
+					d = p
+					break
+				}
+			}
+			if d == nil || d.Phase != PhaseArmed || d.Kind != "partition" || len(d.Hosts) != 1 {
+				t.Fatalf("scenario %d: %+v", i+1, d)
+			}
+			<-x.clk.waiting // armed; waits for its end
+			if !nodeCut(d.Hosts[0]) {
+				t.Errorf("scenario %d: %s is not cut off while armed", i+1, d.Hosts[0])
+			}
+			cut = append(cut, d.Hosts[0])
+			x.clk.Advance(pick.Lasts.D())
+		}
+		res := <-x.done
+		if res.Reason != "finished" || res.Armed != 2 {
+			t.Fatalf("result %+v", res)
+		}
+		for _, b := range cut {
+			if nodeCut(b) {
+				t.Errorf("%s still cut off after the drill", b)
+			}
+		}
+		noFaultLeft(t, x)
+		x.rec.Close()
+		events, _, err := timeline.LoadJournal(x.journal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := Score(events)
+		if len(b.Scenarios) != 2 || b.Scenarios[0].Reason != EndTimeUp || b.Scenarios[1].Reason != EndTimeUp || !b.Ended {
+			t.Errorf("board:\n%s", b.Truths())
+		}
+		t.Logf("seed 3:\n%s", b.Truths())
 	})
 }
