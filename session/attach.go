@@ -127,9 +127,9 @@ func (a *Attachment) NextFrame() (timeline.Frame, bool) {
 		case a.reset:
 			a.reset, a.queue, a.moved = false, nil, false
 			if a.s.replay != nil {
-				f = a.s.replayFrame(a.person.Role)
+				f = a.s.replayFrame(a.person)
 			} else {
-				f = timeline.Frame{Events: a.s.hist.snapshot(a.person.Role), Reset: true}
+				f = timeline.Frame{Events: a.s.hist.snapshot(a.person), Reset: true}
 			}
 		case len(a.queue) > 0 || a.moved:
 			f.Events, a.queue, a.moved = a.queue, nil, false
@@ -166,7 +166,7 @@ func (a *Attachment) enqueue(evs []timeline.Event, moved bool) {
 	a.moved = a.moved || moved
 	n := 0
 	for _, e := range evs {
-		if visible(a.person.Role, e) {
+		if visible(a.person, e) {
 			n++
 		}
 	}
@@ -180,7 +180,7 @@ func (a *Attachment) enqueue(evs []timeline.Event, moved bool) {
 		return
 	}
 	for _, e := range evs {
-		if visible(a.person.Role, e) {
+		if visible(a.person, e) {
 			a.queue = append(a.queue, e)
 		}
 	}

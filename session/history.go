@@ -81,16 +81,16 @@ func (h *history) add(e timeline.Event) {
 	h.events.add(e)
 }
 
-// snapshot returns what a screen of role r must be fed to show the session
+// snapshot returns what the screen of p must be fed to show the session
 // as it is now: the kept events it may see, in recording order.
-func (h *history) snapshot(r Role) []timeline.Event {
+func (h *history) snapshot(p Person) []timeline.Event {
 	n := len(h.events.buf) + len(h.present)
 	for _, w := range h.windows {
 		n += len(w.buf)
 	}
 	out := make([]timeline.Event, 0, n)
 	keep := func(e timeline.Event) {
-		if visible(r, e) {
+		if visible(p, e) {
 			out = append(out, e)
 		}
 	}

@@ -49,6 +49,9 @@ func (s *Session) fan(sub *timeline.Subscription) {
 		s.mu.Lock()
 		for _, e := range batch {
 			s.hist.add(e)
+			if s.cfg.Drill != nil && scored(e) {
+				s.drillEvents = append(s.drillEvents, e)
+			}
 			if strings.HasPrefix(string(e.Kind), "fault.") {
 				s.faultSeq, faults = e.Seq, true
 			}

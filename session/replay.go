@@ -247,11 +247,11 @@ func (s *Session) fanReview(sub *timeline.Subscription) {
 	}
 }
 
-// replayFrame is the reset frame of a screen of role r at the cursor.
-func (s *Session) replayFrame(role Role) timeline.Frame {
+// replayFrame is the reset frame of p's screen at the cursor.
+func (s *Session) replayFrame(p Person) timeline.Frame {
 	r := s.replay
-	f := timeline.Frame{Events: r.idx.history(r.p).snapshot(role), Reset: true, At: r.at}
-	if role.SeesFaults() {
+	f := timeline.Frame{Events: r.idx.history(r.p).snapshot(p), Reset: true, At: r.at}
+	if p.Role.SeesFaults() {
 		f.Analysis = r.idx.analysis(r.p)
 	}
 	return f

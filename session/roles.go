@@ -72,15 +72,16 @@ type Person struct {
 // String renders the person as screens show them: "alice (facilitator)".
 func (p Person) String() string { return p.Name + " (" + string(p.Role) + ")" }
 
-// visible tells whether an event may reach a screen of role r. A trainee's
-// screen drops every fault event and every event that carries a fault's
-// identity; the probes, Sentinel events, notes and presence stay, as a
-// real on-call engineer would see them.
-func visible(r Role, e timeline.Event) bool {
-	if r.SeesFaults() {
+// visible tells whether an event may reach the screen of p. A trainee's
+// screen drops every fault event, every event that carries a fault's
+// identity and the other trainees' declarations; the probes, Sentinel
+// events, notes and presence stay, as a real on-call engineer would see
+// them.
+func visible(p Person, e timeline.Event) bool {
+	if p.Role.SeesFaults() {
 		return true
 	}
-	if strings.HasPrefix(string(e.Kind), "fault.") || drills.Secret(e) {
+	if strings.HasPrefix(string(e.Kind), "fault.") || !drills.ForTrainee(e, p.Name) {
 		return false
 	}
 	_, names := e.UnknownData["fault_id"]

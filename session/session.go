@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gameday-dev/gameday/drills"
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/runbooks"
@@ -45,6 +46,16 @@ type Config struct {
 	// session checks it against its inventory and probes before anything
 	// is recorded.
 	Runbook *runbooks.Runbook
+	// Drill, when set, can be run in the session (RunDrill); a live
+	// session checks it against its inventory, probes and blast radius
+	// before anything is recorded.
+	Drill *drills.Drill
+	// Seed picks the drill's plan (drills.NewPlan); it is recorded in
+	// drill.plan, so the same seed re-runs the same drill.
+	Seed uint64
+	// IKnow is the trainer's --i-know: with i-know: true on a candidate,
+	// it lets the drill take down a majority of a service.
+	IKnow bool
 	// Title replaces the report's default title.
 	Title string
 	// Services is the inventory's service membership recorded in
@@ -102,6 +113,12 @@ type Session struct {
 	refresh  chan struct{}
 	runbook  sync.Mutex // held while the runbook runs
 	rbCancel context.CancelFunc
+	// The drill run (nil before RunDrill), how to stop it, closed when it
+	// has ended, and the events its score board is computed from.
+	drill       *drills.Runner
+	drillCancel context.CancelFunc
+	drillDone   chan struct{}
+	drillEvents []timeline.Event
 
 	// replay, set for a replay session, is the recorded session and its
 	// cursor.
@@ -149,6 +166,9 @@ func Open(cfg Config) (*Session, error) {
 		// The membership lets the journal alone attribute what happened.
 		info.Services = probes.Membership(cfg.Targets)
 	}
+	if cfg.Drill != nil && info.Title == "" {
+		info.Title = "drill " + cfg.Drill.Name
+	}
 	if cfg.Runbook != nil {
 		info.Runbook = cfg.Runbook.Name
 		if info.Title == "" {
@@ -180,6 +200,9 @@ func Open(cfg Config) (*Session, error) {
 		fresh, err := s.sink.ensure()
 		if err != nil {
 			s.rec.Close()
+			if s.mgr != nil {
+				s.mgr.Close()
+			}
 			return nil, err
 		}
 		if fresh {
@@ -187,17 +210,29 @@ func Open(cfg Config) (*Session, error) {
 		}
 	}
 	if cfg.Targets != nil {
-		if err := s.start(sub); err != nil {
-			s.rec.Close()
-			s.sink.Close()
-			return nil, err
-		}
+		s.start(sub)
 	}
 	return s, nil
 }
 
-// build makes a live session's probe set and checks its runbook.
+// build makes a live session's fault manager and probe set, and checks
+// its runbook and drill. The manager comes first: a drill's blast radius
+// is judged by it. Arming nothing, it records nothing yet.
 func (s *Session) build() error {
+	mgr, err := inject.NewManager(s.cfg.Targets, s.rec, s.LedgerPath(), s.cfg.FaultOptions...)
+	if err != nil {
+		return fmt.Errorf("open the fault ledger: %w", err)
+	}
+	s.mgr = mgr
+	if err := s.check(); err != nil {
+		mgr.Close()
+		s.mgr = nil
+		return err
+	}
+	return nil
+}
+
+func (s *Session) check() error {
 	set, err := probes.NewSet(s.cfg.Targets, s.rec, s.cfg.Probes)
 	if err != nil {
 		return &BadInput{err}
@@ -208,18 +243,15 @@ func (s *Session) build() error {
 			return &BadInput{err}
 		}
 	}
+	if s.cfg.Drill != nil {
+		return s.checkDrill()
+	}
 	return nil
 }
 
-// start opens a live session's fault manager and starts its probes, the
-// fan-out of events to screens and the listing of armed faults.
-func (s *Session) start(sub *timeline.Subscription) error {
-	mgr, err := inject.NewManager(s.cfg.Targets, s.rec, s.LedgerPath(), s.cfg.FaultOptions...)
-	if err != nil {
-		sub.Close()
-		return fmt.Errorf("open the fault ledger: %w", err)
-	}
-	s.mgr = mgr
+// start starts a live session's probes, the fan-out of events to screens
+// and the listing of armed faults.
+func (s *Session) start(sub *timeline.Subscription) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	s.refresh = make(chan struct{}, 1)
@@ -228,7 +260,6 @@ func (s *Session) start(sub *timeline.Subscription) error {
 	go func() { defer s.done.Done(); s.set.Run(ctx) }()
 	go func() { defer s.done.Done(); s.fan(sub) }()
 	go func() { defer s.done.Done(); s.listFaults(ctx) }()
-	return nil
 }
 
 // openJournal opens the journal cfg asks for; fresh tells that it starts a
@@ -329,6 +360,7 @@ func (s *Session) Close(reason string) error {
 	}
 	s.mu.Unlock()
 	s.StopRunbook()
+	s.StopDrill()
 	for _, a := range atts {
 		a.Detach()
 	}
