@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -200,6 +201,16 @@ scenario 2 (broker): partition on kafka-2 (fault f2), armed 36s after its start,
 	if !board.Ended || board.Seed != 42 || board.Drill != "score" {
 		t.Errorf("board %+v", board)
 	}
+	// The report's drill section is the same truths and table.
+	var md strings.Builder
+	if err := WriteReport(&md, events); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Drill score", "Seed 42; the drill ended.", truths, table} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the report's drill section lacks %q:\n%s", want, md.String())
+		}
+	}
 
 	// The live stream gives the same board as the journal.
 	var seen []timeline.Event
@@ -253,5 +264,14 @@ func TestForTrainee(t *testing.T) {
 		if got := ForTrainee(tc.e, "alice"); got != tc.want {
 			t.Errorf("ForTrainee(%s %v, alice) = %v, want %v", tc.e.Kind, tc.e.Data, got, tc.want)
 		}
+	}
+}
+
+// TestWriteReportWithoutDrill: a journal without a drill gets no drill
+// section (TestScore checks the section of one with a drill).
+func TestWriteReportWithoutDrill(t *testing.T) {
+	var sb strings.Builder
+	if err := WriteReport(&sb, []timeline.Event{timeline.NewEvent(timeline.Note, "tui", "no drill here")}); err != nil || sb.Len() != 0 {
+		t.Fatalf("no drill: %q, %v", sb.String(), err)
 	}
 }

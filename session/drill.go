@@ -35,6 +35,9 @@ func (s *Session) checkDrill() error {
 // Drill is the drill the session can run (nil if none).
 func (s *Session) Drill() *drills.Drill { return s.cfg.Drill }
 
+// Seed is the seed of the drill's plan.
+func (s *Session) Seed() uint64 { return s.cfg.Seed }
+
 // DrillOptions tune a drill run.
 type DrillOptions struct {
 	// Trainer names who started it (drill.start's author).
@@ -52,17 +55,27 @@ type DrillOptions struct {
 // trainee's mitigation is confirmed, ctx ends or the session closes. One
 // drill runs once; the error is for a run that could not start.
 func (s *Session) RunDrill(ctx context.Context, o DrillOptions) (drills.Result, error) {
+	wait, err := s.StartDrill(ctx, o)
+	if err != nil {
+		return drills.Result{}, err
+	}
+	return wait(), nil
+}
+
+// StartDrill starts RunDrill's run in the background and returns how to
+// wait for its result: once it returns, StopDrill and Close stop this
+// run.
+func (s *Session) StartDrill(ctx context.Context, o DrillOptions) (wait func() drills.Result, err error) {
 	dr := s.cfg.Drill
 	switch {
 	case dr == nil:
-		return drills.Result{}, errors.New("this session has no drill")
+		return nil, errors.New("this session has no drill")
 	case s.mgr == nil:
-		return drills.Result{}, errors.New("this session has no fault manager")
+		return nil, errors.New("this session has no fault manager")
 	case s.cfg.ReadOnly:
-		return drills.Result{}, errors.New("this session is read-only: a drill arms faults")
+		return nil, errors.New("this session is read-only: a drill arms faults")
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	r := &drills.Runner{
 		Drill: dr, Plan: drills.NewPlan(dr, s.cfg.Seed), Faults: s.mgr, Recorder: s.rec,
 		Hosts: runbooks.InventoryHosts{Inv: s.cfg.Targets}, Inv: s.cfg.Targets, IKnow: s.cfg.IKnow,
@@ -72,16 +85,26 @@ func (s *Session) RunDrill(ctx context.Context, o DrillOptions) (drills.Result, 
 	switch {
 	case s.closed:
 		s.mu.Unlock()
-		return drills.Result{}, errors.New("the session has ended")
+		cancel()
+		return nil, errors.New("the session has ended")
 	case s.drill != nil:
 		s.mu.Unlock()
-		return drills.Result{}, fmt.Errorf("drill %s has already run in this session", dr.Name)
+		cancel()
+		return nil, fmt.Errorf("drill %s has already run in this session", dr.Name)
 	}
-	s.drill, s.drillCancel = r, cancel
-	s.drillDone = make(chan struct{})
+	done := make(chan struct{})
+	s.drill, s.drillCancel, s.drillDone = r, cancel, done
 	s.mu.Unlock()
-	defer close(s.drillDone)
-	return r.Run(ctx)
+	var res drills.Result
+	go func() {
+		defer close(done)
+		defer cancel()
+		var err error
+		if res, err = r.Run(ctx); err != nil {
+			res = drills.Result{Reason: err.Error()}
+		}
+	}()
+	return func() drills.Result { <-done; return res }, nil
 }
 
 // StopDrill stops a running drill and waits until its fault is reverted

@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -179,5 +181,23 @@ func TestDrillInASession(t *testing.T) {
 	}
 	if _, err := s.RunDrill(context.Background(), DrillOptions{}); err == nil {
 		t.Error("a drill ran twice in one session")
+	}
+
+	// The session's report ends with the same truths and table.
+	if err := s.Recorder().Flush(); err != nil {
+		t.Fatal(err)
+	}
+	path, err := s.Report(filepath.Join(t.TempDir(), "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Drill local-drill", b.Truths(), b.Table()} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("the report lacks %q", want)
+		}
 	}
 }

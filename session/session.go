@@ -387,7 +387,27 @@ func (s *Session) Report(out string) (string, error) {
 	if path == "" {
 		return "", errors.New("the session recorded nothing, so it has no report")
 	}
-	return timeline.WriteSessionReport(path, out)
+	if s.cfg.Drill == nil {
+		return timeline.WriteSessionReport(path, out)
+	}
+	// A drill's report ends with its truths and score table.
+	if out == "" {
+		out = timeline.ReportPath(path)
+	}
+	events, warns, err := timeline.LoadJournal(path)
+	if err != nil {
+		return out, err
+	}
+	if parts := timeline.SplitSessions(events); len(parts) > 1 {
+		events = parts[len(parts)-1]
+	}
+	r := timeline.BuildReport(events, timeline.ReportOptions{Journal: path, Warnings: warns})
+	return out, timeline.WriteFileAtomic(out, func(w io.Writer) error {
+		if err := r.WriteMarkdown(w); err != nil {
+			return err
+		}
+		return drills.WriteReport(w, events)
+	})
 }
 
 // journalSink is the Recorder's sink: the session journal, opened on first

@@ -15,11 +15,11 @@ func TestDrillFlags(t *testing.T) {
 	io, _, _, _ := testStreams()
 	var got *DrillOptions
 	cmd := NewCmdDrill(io, func(o *DrillOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"d.yaml", "-i", "inv.yaml", "--check", "--i-know", "--var", "from=10s"})
+	cmd.SetArgs([]string{"d.yaml", "-i", "inv.yaml", "--check", "--i-know", "--var", "from=10s", "--seed", "7", "--state-dir", "st"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Drill != "d.yaml" || got.Inventory != "inv.yaml" || !got.Check || !got.IKnow || len(got.Vars.Vars) != 1 {
+	if got.Drill != "d.yaml" || got.Inventory != "inv.yaml" || !got.Check || !got.IKnow || len(got.Vars.Vars) != 1 || got.Seed != 7 || got.StateDir != "st" {
 		t.Fatalf("options = %+v", got)
 	}
 }
@@ -39,7 +39,8 @@ func TestDrillBadInput(t *testing.T) {
 	}{
 		"no drill":     {[]string{"drill", "-i", inv, "--check"}, "gameday: drill needs exactly one DRILL file, got 0 arguments"},
 		"no inventory": {[]string{"drill", "d.yaml", "--check"}, "gameday: -i inventory.yaml is required: it says which hosts and services the drill runs on"},
-		"no --check":   {[]string{"drill", "d.yaml", "-i", inv}, "gameday: only gameday drill --check runs for now: the trainer and trainee screens are not built yet"},
+		"no terminal": {[]string{"drill", filepath.Join("..", "..", "examples", "drills", "redis-cache.yaml"), "-i", inv},
+			"gameday: the TUI needs a terminal on standard input; for scripts use gameday probe, gameday inject or gameday run"},
 		"does not fit": {[]string{"drill", filepath.Join(drillData, "tiny-check.yaml"), "-i", inv, "--check"},
 			filepath.Join(drillData, "tiny-check.yaml") + `:4:10: probes[0]: this inventory has no probe "redis.latancy"; did you mean "redis.latency"? (its probes: redis.latency, sentinel.master)` + "\n" +
 				filepath.Join(drillData, "tiny-check.yaml") + `:8:30: scenarios[0].candidates[0].hosts[0]: hosts "redis-7": no host named "redis-7" in the inventory; did you mean "redis-1"?`},

@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gameday-dev/gameday/drills"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -91,7 +93,13 @@ func exportRun(opts *ExportOptions) error {
 	report := timeline.BuildReport(events, timeline.ReportOptions{
 		Title: opts.Title, Journal: opts.Journal, Warnings: warns,
 	})
-	write := report.WriteMarkdown
+	write := func(w io.Writer) error {
+		// A drill's journal: its truths and score table follow the report.
+		if err := report.WriteMarkdown(w); err != nil {
+			return err
+		}
+		return drills.WriteReport(w, events)
+	}
 	if opts.Format == "json" {
 		write = report.WriteJSON
 	}

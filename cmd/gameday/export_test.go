@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gameday-dev/gameday/drills"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -266,5 +267,36 @@ func TestExportAppendedJournal(t *testing.T) {
 				t.Errorf("stderr = %q, want the note: %v", errOut, tc.wantNote)
 			}
 		})
+	}
+}
+
+// TestExportDrill: the export of a drill's journal ends with the drill's
+// truths and score table (drills.WriteReport, the figures of
+// drills.Score); a journal without a drill has no such section
+// (TestExportToFile: byte-equal to its golden).
+func TestExportDrill(t *testing.T) {
+	journal := filepath.Join(t.TempDir(), "drill.jsonl")
+	j, err := timeline.OpenJournal(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := timeline.NewRecorder(timeline.WithSink(j))
+	rec.Record(timeline.NewEvent(drills.KindStart, "drill", "drill d started").WithData(drills.StartData{Drill: "d", Scenarios: 1}))
+	rec.Record(timeline.NewEvent(drills.KindPlan, "drill", "hidden plan").WithData(drills.Plan{Drill: "d", Seed: 9}))
+	rec.Record(timeline.NewEvent(drills.KindEnd, "drill", "drill d ended").WithData(drills.EndData{Drill: "d", Reason: "stopped", Plan: drills.Plan{Drill: "d", Seed: 9}}))
+	rec.Close()
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := testStreams()
+	if code := run([]string{"export", journal}, ios); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	events, _, _ := timeline.LoadJournal(journal)
+	b := drills.Score(events)
+	for _, want := range []string{"\n## Drill d\n\nSeed 9; the drill ended.", b.Table()} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the export lacks %q:\n%s", want, out)
+		}
 	}
 }

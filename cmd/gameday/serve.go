@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
+	"github.com/gameday-dev/gameday/drills"
 	"github.com/gameday-dev/gameday/runbooks"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
@@ -32,7 +33,12 @@ type ServeOptions struct {
 	Keys      string
 	ReadOnly  bool
 	Runbook   string
-	// Vars set the runbook's variables (--var, --var-file).
+	// Drill, Seed and IKnow serve a training drill (see DrillOptions):
+	// the keys file gives people the trainer or trainee role.
+	Drill string
+	Seed  uint64
+	IKnow bool
+	// Vars set the runbook's or the drill's variables (--var, --var-file).
 	Vars     VarOptions
 	StateDir string
 	// Signals delivers the stop signal; nil means SIGINT and SIGTERM
@@ -73,7 +79,11 @@ docs/war-room.md.`,
 				return &ExitError{Code: ExitBadInput, Err: errors.New("--keys FILE is required: it says who may join and in which role (see docs/war-room.md)")}
 			case opts.Runbook != "" && opts.ReadOnly:
 				return &ExitError{Code: ExitBadInput, Err: errors.New("--runbook arms faults, so it cannot go with --read-only")}
-			case opts.Runbook == "" && opts.Vars.set():
+			case opts.Drill != "" && opts.ReadOnly:
+				return &ExitError{Code: ExitBadInput, Err: errors.New("--drill arms faults, so it cannot go with --read-only")}
+			case opts.Drill != "" && opts.Runbook != "":
+				return &ExitError{Code: ExitBadInput, Err: errors.New("--drill and --runbook cannot go together: a session runs one of them")}
+			case opts.Runbook == "" && opts.Drill == "" && opts.Vars.set():
 				return errVarsWithoutRunbook
 			}
 			if runF != nil {
@@ -88,6 +98,9 @@ docs/war-room.md.`,
 	f.StringVar(&opts.Keys, "keys", "", "keys file: one line per person, NAME ROLE PUBLIC-KEY")
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "nobody arms or reverts faults, whatever their role (an incident bridge)")
 	f.StringVar(&opts.Runbook, "runbook", "", "a runbook.yaml a facilitator can start from the screen (key s)")
+	f.StringVar(&opts.Drill, "drill", "", "a training drill (see docs/drills.md), started with the session; keys give trainer and trainee roles")
+	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the drill's plan (default: a random one, printed at the end)")
+	f.BoolVar(&opts.IKnow, "i-know", false, "allow drill candidates marked i-know: true that take down a majority of a service")
 	addVarFlags(f, &opts.Vars)
 	f.StringVar(&opts.StateDir, "state-dir", "", "where the journal, ledger, host key and audit log live (default $XDG_STATE_HOME/gameday)")
 	return cmd
@@ -105,6 +118,12 @@ func serveRun(opts *ServeOptions) error {
 	var rb *runbooks.Runbook
 	if opts.Runbook != "" {
 		if rb, err = loadRunbook(opts.Runbook, opts.Vars); err != nil {
+			return err
+		}
+	}
+	var dr *drills.Drill
+	if opts.Drill != "" {
+		if dr, err = readDrill(opts.Drill, opts.Vars); err != nil {
 			return err
 		}
 	}
@@ -128,7 +147,11 @@ func serveRun(opts *ServeOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	sess, err := session.Open(session.Config{Source: "serve", Targets: inv, Runbook: rb, StateDir: opts.StateDir, ReadOnly: opts.ReadOnly, Shared: true})
+	cfg := session.Config{Source: "serve", Targets: inv, Runbook: rb, StateDir: opts.StateDir, ReadOnly: opts.ReadOnly, Shared: true}
+	if dr != nil {
+		cfg.Drill, cfg.Seed, cfg.IKnow = dr, drillSeed(opts.Seed), opts.IKnow
+	}
+	sess, err := session.Open(cfg)
 	if err != nil {
 		srv.Shutdown(context.Background())
 		return sessionError(err)
@@ -152,6 +175,10 @@ func serveRun(opts *ServeOptions) error {
 	fmt.Fprintf(out, "journal: %s\naudit:   %s\n", sess.Path(), audit.Name())
 	if opts.ReadOnly {
 		fmt.Fprintln(out, "read-only: nobody arms or reverts faults in this session")
+	}
+	stopDrill := startDrill(sess, localUser())
+	if dr != nil {
+		fmt.Fprintf(out, "drill %s started: %d scenario(s); trainees join with the keys file's trainee role\n", dr.Name, len(dr.Scenarios))
 	}
 	if opts.Ready != nil {
 		opts.Ready(srv.Addr())
@@ -179,6 +206,7 @@ func serveRun(opts *ServeOptions) error {
 	if rb != nil && sess.StopRunbook() {
 		fmt.Fprintf(out, "runbook %s: interrupted; it rolled back\n", rb.Name)
 	}
+	stopDrill(out)
 	reason = revertArmed(opts.IO, sess, reason)
 	if err := sess.Close(reason); err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "gameday: close the session journal: %v\n", err)

@@ -92,6 +92,17 @@ func init() {
 // returns when the operator quits, after closing the journal and writing
 // its markdown timeline next to it.
 func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, stateDir string, readOnly bool) (err error) {
+	role := session.Facilitator
+	if readOnly {
+		role = session.Scribe
+	}
+	return openScreen(stdio, session.Config{Source: "tui", Targets: inv, Runbook: rb, StateDir: stateDir, ReadOnly: readOnly}, role)
+}
+
+// openScreen opens the session cfg describes and this terminal's screen on
+// it for the local user in role; a drill session starts its drill at once
+// and stops it (reverting its fault) when the screen quits.
+func openScreen(stdio *IOStreams, cfg session.Config, role session.Role) (err error) {
 	if f, ok := stdio.In.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
 		return &ExitError{Code: ExitBadInput, Err: errors.New("the TUI needs a terminal on standard input; for scripts use gameday probe, gameday inject or gameday run")}
 	}
@@ -99,7 +110,8 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 	log.SetOutput(io.Discard)
 	defer log.SetOutput(os.Stderr)
 
-	sess, err := session.Open(session.Config{Source: "tui", Targets: inv, Runbook: rb, StateDir: stateDir, ReadOnly: readOnly})
+	rb, readOnly := cfg.Runbook, cfg.ReadOnly
+	sess, err := session.Open(cfg)
 	if err != nil {
 		return sessionError(err)
 	}
@@ -117,10 +129,6 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 	}()
 	// A spectator screen (--read-only) still writes notes, as it always
 	// has: the session, not the role, keeps it from arming.
-	role := session.Facilitator
-	if readOnly {
-		role = session.Scribe
-	}
 	att, err := sess.Attach(session.Person{Name: localUser(), Role: role})
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
@@ -139,10 +147,12 @@ func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, sta
 			p.Quit()
 		}
 	}()
+	stopDrill := startDrill(sess, att.Who())
 	_, runErr := p.Run()
 	if rb != nil && sess.StopRunbook() {
 		fmt.Fprintf(stdio.Out, "runbook %s: interrupted; it rolled back\n", rb.Name)
 	}
+	stopDrill(stdio.Out)
 	if !readOnly {
 		// With no choice made in the quit dialog (a signal, a broken
 		// terminal), this reverts what the session armed.
