@@ -37,7 +37,7 @@ func TestRunnerOnLab(t *testing.T) {
 	})
 	inv := l.Inventory()
 	ledger := filepath.Join(dir, "ledger.jsonl")
-	nodeState := func(name string) string {
+	node := func(name string) labapi.NodeStatus {
 		t.Helper()
 		nodes, err := labapi.NewClient(inv.Lab.Control, inv.Lab.Dir).Nodes(context.Background())
 		if err != nil {
@@ -45,26 +45,14 @@ func TestRunnerOnLab(t *testing.T) {
 		}
 		for _, n := range nodes {
 			if n.Name == name {
-				return n.State
+				return n
 			}
 		}
 		t.Fatalf("no lab node %s", name)
-		return ""
+		return labapi.NodeStatus{}
 	}
-	nodeCut := func(name string) bool {
-		t.Helper()
-		nodes, err := labapi.NewClient(inv.Lab.Control, inv.Lab.Dir).Nodes(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range nodes {
-			if n.Name == name {
-				return n.Cut
-			}
-		}
-		t.Fatalf("no lab node %s", name)
-		return false
-	}
+	nodeState := func(name string) string { return node(name).State }
+	nodeCut := func(name string) bool { return node(name).Cut }
 	// start opens a journal, a recorder on the test's clock and a real
 	// fault manager, and runs dr with plan.
 	type run struct {
