@@ -89,6 +89,9 @@ type Options struct {
 	Cursor Cursor
 	// Notice is shown in the status bar at start (a journal's warning).
 	Notice string
+	// Drill, when set, makes the screen a training drill's, a trainer's
+	// or a trainee's.
+	Drill *Drill
 }
 
 // Runbook lets the operator start a runbook from the screen. The TUI knows
@@ -164,9 +167,16 @@ func New(o Options) *Model {
 		o.ListTimeout = 5 * time.Second
 	}
 	var md mode = live{}
-	if o.Cursor != nil {
+	switch {
+	case o.Cursor != nil:
 		r := newReplay(o.Cursor)
 		md, o.ReadOnly, o.Now = r, true, r.now
+	case o.Drill != nil:
+		md = newDrillMode(o.Drill)
+		if o.Drill.Trainee {
+			// Nothing a trainee's keys could reach may name the fault.
+			o.Export, o.Runbook = nil, nil
+		}
 	}
 	c := common.Common{Styles: common.NewStyles(o.Renderer), Now: o.Now, Keys: keyMap(o), Mode: md.kind()}
 	// A screen whose person may not arm is read-only for every pane and

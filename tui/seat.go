@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/gameday-dev/gameday/tui/dialog"
 )
@@ -16,16 +17,17 @@ func (m *Model) askHandOver() {
 		return
 	}
 	me := m.opts.Seat.Who()
-	var opts []dialog.Option
 	body := []string{"Make someone watching a facilitator too: they can then arm and revert.", "You stay facilitator. The hand-over is recorded on the timeline.", ""}
+	var present []string
 	for _, p := range m.status.Present() {
-		name, _, _ := strings.Cut(p, " (")
-		if name == me || len(opts) == 9 {
-			continue
+		if name, _, _ := strings.Cut(p, " ("); name != me {
+			present = append(present, p)
 		}
-		n := fmt.Sprint(len(opts) + 1)
-		opts = append(opts, dialog.Option{Key: key.NewBinding(key.WithKeys(n), key.WithHelp(n, p)), Msg: handOverMsg{to: name}})
 	}
+	opts := numbered(present, func(p string) tea.Msg {
+		name, _, _ := strings.Cut(p, " (")
+		return handOverMsg{to: name}
+	})
 	if len(opts) == 0 {
 		m.status.Message = "nobody else is watching to hand the role to"
 		return
@@ -39,4 +41,15 @@ func (m *Model) onHanded(msg handedMsg) {
 		return
 	}
 	m.status.Message = msg.to + " is now " + m.opts.Seat.Role() + " too"
+}
+
+// numbered offers up to nine labels as the answers 1…9 of a choice, each
+// answering msg(label).
+func numbered(labels []string, msg func(label string) tea.Msg) []dialog.Option {
+	var opts []dialog.Option
+	for _, l := range labels[:min(len(labels), 9)] {
+		n := fmt.Sprint(len(opts) + 1)
+		opts = append(opts, dialog.Option{Key: key.NewBinding(key.WithKeys(n), key.WithHelp(n, l)), Msg: msg(l)})
+	}
+	return opts
 }

@@ -43,6 +43,9 @@ func screenOptions(sess *session.Session, att *session.Attachment, r *lipgloss.R
 		// The picker labels master and replica as the Sentinels say now.
 		o.Roles = roles.New(inv).Resolve
 	}
+	if dr := sess.Drill(); dr != nil {
+		o.Drill = drillScreen(sess, att)
+	}
 	if rb := sess.Runbook(); rb != nil && !sess.ReadOnly() {
 		o.Runbook = &tui.Runbook{Name: rb.Name, Run: func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error) {
 			res, err := att.RunRunbook(ask)
@@ -56,4 +59,35 @@ func screenOptions(sess *session.Session, att *session.Attachment, r *lipgloss.R
 		}}
 	}
 	return o
+}
+
+// drillScreen wires a drill's screen to the person's attachment: a
+// trainee declares through it, a trainer confirms, and what the pane shows
+// beyond the briefing (the plan, the board, the reveal) is what the
+// attachment gives that role.
+func drillScreen(sess *session.Session, att *session.Attachment) *tui.Drill {
+	dr := sess.Drill()
+	d := &tui.Drill{
+		Name: dr.Name, Briefing: dr.Briefing,
+		Trainee:   att.Person().Role == session.Trainee,
+		Kinds:     session.FaultKinds(),
+		Diagnose:  att.Diagnose,
+		Mitigated: att.Mitigated,
+		Confirm:   att.Confirm,
+		Trainees:  sess.Trainees,
+		Board: func() (string, error) {
+			b, err := att.Score()
+			if err != nil {
+				return "", err
+			}
+			return b.Truths() + "\n" + b.Table(), nil
+		},
+	}
+	for _, h := range sess.Inventory().Hosts {
+		d.Hosts = append(d.Hosts, h.Name)
+	}
+	if plan, err := att.DrillPlan(); err == nil {
+		d.Head = plan
+	}
+	return d
 }

@@ -59,7 +59,8 @@ func NewCmdServe(io *IOStreams, runF func(*ServeOptions) error) *cobra.Command {
 		Long: `gameday serve runs one live session — probes, fault manager, journal — and
 serves its screen over SSH: each person in the war room types ssh -p PORT HOST
 and gets the full TUI on the shared session, sized to their own terminal, in
-the role the keys file gives their public key (facilitator, scribe, observer).
+the role the keys file gives their public key (facilitator, scribe, observer;
+trainer and trainee with --drill, see docs/drills.md).
 Unknown keys are refused; there are no passwords; nothing but the screen is
 served (no shell, exec or forwarding). The host key is generated once and kept
 in the state directory; its fingerprint is printed at start. Every SSH session

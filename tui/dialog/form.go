@@ -19,14 +19,42 @@ type FormDoneMsg struct{ Request inject.Request }
 // Form asks for a kind's parameters, prefilled with their defaults, and the
 // TTL. Validation of the values is inject's: Preview reports it.
 type Form struct {
-	c      common.Common
-	kind   inject.KindInfo
-	hosts  []string
+	c     common.Common
+	kind  inject.KindInfo
+	hosts []string
+	fieldset
+	names []string
+	helps []string
+	warn  string
+}
+
+// fieldset is a column of text inputs, one focused: ↑/↓ and tab move
+// between them, the focused one takes the other keys.
+type fieldset struct {
 	fields []textinput.Model
-	names  []string
-	helps  []string
 	focus  int
-	warn   string
+}
+
+// key handles km: done for enter, cancel for esc.
+func (f *fieldset) key(km tea.KeyMsg) (cmd tea.Cmd, done, cancel bool) {
+	move := 0
+	switch km.Type {
+	case tea.KeyEsc:
+		return nil, false, true
+	case tea.KeyUp, tea.KeyShiftTab:
+		move = -1
+	case tea.KeyDown, tea.KeyTab:
+		move = 1
+	case tea.KeyEnter:
+		return nil, true, false
+	}
+	if move != 0 {
+		f.fields[f.focus].Blur()
+		f.focus = (f.focus + move + len(f.fields)) % len(f.fields)
+		return f.fields[f.focus].Focus(), false, false
+	}
+	f.fields[f.focus], cmd = f.fields[f.focus].Update(km)
+	return cmd, false, false
 }
 
 // NewForm returns the form for kind on hosts.
@@ -55,25 +83,14 @@ func (f *Form) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 	if !ok {
 		return f, nil
 	}
-	move := 0
-	switch km.Type {
-	case tea.KeyEsc:
+	switch cmd, done, cancel := f.key(km); {
+	case cancel:
 		return f, closeCmd
-	case tea.KeyUp, tea.KeyShiftTab:
-		move = -1
-	case tea.KeyDown, tea.KeyTab:
-		move = 1
-	case tea.KeyEnter:
+	case done:
 		return f, f.submit()
+	default:
+		return f, cmd
 	}
-	if move != 0 {
-		f.fields[f.focus].Blur()
-		f.focus = (f.focus + move + len(f.fields)) % len(f.fields)
-		return f, f.fields[f.focus].Focus()
-	}
-	var cmd tea.Cmd
-	f.fields[f.focus], cmd = f.fields[f.focus].Update(msg)
-	return f, cmd
 }
 
 func (f *Form) submit() tea.Cmd {
