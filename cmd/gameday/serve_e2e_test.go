@@ -18,7 +18,9 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/gameday-dev/gameday/drills"
 	"github.com/gameday-dev/gameday/internal/tmuxtest"
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 )
 
 var sentinelRow = regexp.MustCompile(`(?m)^.(ok|BREACH|error|pending)\s+sentinel\.master\s+\S+\s+(\S+)`)
@@ -57,23 +59,8 @@ func writeClientKey(t *testing.T, dir, name, role string) (string, string) {
 // arming key does nothing and says why; carol's note reaches every screen
 // attributed; SIGTERM reverts and writes a report that names everyone.
 func TestServeWarRoomWithOpenSSH(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: starts the lab and five processes (-short skips it)")
-	}
-	for _, bin := range []string{"tmux", "ssh", "redis-server", "redis-sentinel"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh installs it)", bin)
-		}
-	}
-	bin := buildGameday(t, t.TempDir())
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	labDir, state, keyDir := t.TempDir(), t.TempDir(), t.TempDir()
-	labUp(t, bin, labDir)
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "lab", "down", "--dir", labDir).CombinedOutput(); err != nil {
-			t.Logf("lab down: %v\n%s", err, out)
-		}
-	})
+	skipWithoutE2E(t)
+	bin, labDir, state, keyDir := e2eLab(t)
 
 	people := []struct{ name, role string }{{"alice", "facilitator"}, {"bob", "observer"}, {"carol", "scribe"}, {"dave", "observer"}}
 	keyFile := filepath.Join(keyDir, "war-room.keys")
@@ -88,59 +75,11 @@ func TestServeWarRoomWithOpenSSH(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	serve := exec.Command(bin, "serve", "-i", filepath.Join(labDir, "inventory.yaml"), "--listen", "127.0.0.1:0", "--keys", keyFile, "--state-dir", state)
-	stdout, _ := serve.StdoutPipe()
-	var serveErr strings.Builder
-	serve.Stderr = &serveErr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var said strings.Builder
-	listening := make(chan string, 1)
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			mu.Lock()
-			said.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if addr, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				listening <- strings.TrimSuffix(strings.Fields(addr)[0], ";")
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		serve.Process.Kill()
-		serve.Wait()
-	})
-	var addr string
-	select {
-	case addr = <-listening:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("gameday serve did not listen within 60 s; stderr %s", serveErr.String())
-	}
-	port := addr[strings.LastIndexByte(addr, ':')+1:]
-
-	// Strict host key checking against the key the server keeps.
-	hk, err := os.ReadFile(filepath.Join(state, "serve", "ssh_host_ed25519_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.ParsePrivateKey(hk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	knownHosts := filepath.Join(keyDir, "known_hosts")
-	os.WriteFile(knownHosts, []byte(fmt.Sprintf("[127.0.0.1]:%s %s", port, gossh.MarshalAuthorizedKey(signer.PublicKey()))), 0o600)
-
+	srv := startServe(t, bin, state, keyDir, "-i", filepath.Join(labDir, "inventory.yaml"), "--keys", keyFile)
+	said, serveErr, mu := srv.said, srv.stderr, srv.mu
 	screens := map[string]*tmuxtest.Screen{}
 	for _, p := range people {
-		name := fmt.Sprintf("gameday-serve-%s-%d", p.name, os.Getpid())
-		cmd := fmt.Sprintf("ssh -p %s -i %s -o IdentitiesOnly=yes -o IdentityAgent=none -o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s -o LogLevel=ERROR 127.0.0.1; echo SSH-EXITED $?; sleep 60",
-			port, keyPaths[p.name], knownHosts)
-		screens[p.name] = tmuxtest.Start(t, name, cmd, 160, 48)
+		screens[p.name] = srv.join(t, p.name, keyPaths[p.name])
 	}
 	alice, bob, carol, dave := screens["alice"], screens["bob"], screens["carol"], screens["dave"]
 
@@ -177,10 +116,19 @@ func TestServeWarRoomWithOpenSSH(t *testing.T) {
 	bob.WaitFor(10*time.Second, "not allowed: observers do not arm or revert faults: ask the facilitator (alice)")
 
 	// Alice arms kill on the master, keys only.
+	// One j at a time, each waited for: a loaded machine draws late.
+	selected := regexp.MustCompile(`[┃│]> (\S+)`)
 	screen := alice.Capture()
 	for i := 0; i < 12 && !strings.Contains(screen, "> kill"); i++ {
+		prev := ""
+		if m := selected.FindStringSubmatch(screen); m != nil {
+			prev = m[1]
+		}
 		alice.Keys("j")
-		screen = alice.Capture()
+		screen, _ = alice.WaitUntil(10*time.Second, func(sc string) bool {
+			m := selected.FindStringSubmatch(sc)
+			return m != nil && m[1] != prev
+		})
 	}
 	if !strings.Contains(screen, "> kill") {
 		t.Fatalf("kill not found in alice's palette:\n%s", screen)
@@ -223,32 +171,9 @@ func TestServeWarRoomWithOpenSSH(t *testing.T) {
 
 	// SIGTERM: no question; what the session armed is reverted; the
 	// report names everyone and attributes the note.
-	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { <-readDone; exited <- serve.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("gameday serve exited %v; stderr %s", err, serveErr.String())
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatal("gameday serve did not stop within 90 s of SIGTERM")
-	}
-	mu.Lock()
-	out := said.String()
-	mu.Unlock()
+	out, report := srv.stop(t)
 	if !strings.Contains(out, "reverted 1 fault(s) this session armed") {
 		t.Errorf("serve did not say it reverted the kill:\n%s", out)
-	}
-	m := regexp.MustCompile(`(?m)^report:\s+(\S+)$`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("serve printed no report path:\n%s", out)
-	}
-	report, err := os.ReadFile(m[1])
-	if err != nil {
-		t.Fatal(err)
 	}
 	for _, want := range []string{"alice joined as facilitator", "bob joined as observer", "carol joined as scribe", "dave joined as observer", "carol: failover looks clean"} {
 		if !strings.Contains(string(report), want) {
@@ -261,4 +186,241 @@ func TestServeWarRoomWithOpenSSH(t *testing.T) {
 	if audit, err := os.ReadFile(filepath.Join(state, "serve", "audit.log")); err != nil || strings.Count(string(audit), "screen opened") != 4 {
 		t.Errorf("audit log (%v) does not show the 4 screens:\n%s", err, audit)
 	}
+}
+
+// served is a running `gameday serve` and what it printed.
+type served struct {
+	cmd        *exec.Cmd
+	mu         *sync.Mutex
+	said       *strings.Builder
+	stderr     *strings.Builder
+	readDone   chan struct{}
+	port       string
+	knownHosts string
+}
+
+// startServe starts `gameday serve` on a free loopback port with its
+// state in state and args, waits until it listens, and writes a
+// known_hosts file in keyDir holding the host key it keeps.
+func startServe(t *testing.T, bin, state, keyDir string, args ...string) *served {
+	t.Helper()
+	serve := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--state-dir", state}, args...)...)
+	stdout, _ := serve.StdoutPipe()
+	srv := &served{cmd: serve, mu: &sync.Mutex{}, said: &strings.Builder{}, stderr: &strings.Builder{}, readDone: make(chan struct{})}
+	serve.Stderr = srv.stderr
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	listening := make(chan string, 1)
+	go func() {
+		defer close(srv.readDone)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			srv.mu.Lock()
+			srv.said.WriteString(sc.Text() + "\n")
+			srv.mu.Unlock()
+			if addr, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				listening <- strings.TrimSuffix(strings.Fields(addr)[0], ";")
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		serve.Process.Kill()
+		serve.Wait()
+	})
+	var addr string
+	select {
+	case addr = <-listening:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("gameday serve did not listen within 60 s; stderr %s", srv.stderr.String())
+	}
+	srv.port = addr[strings.LastIndexByte(addr, ':')+1:]
+
+	// Strict host key checking against the key the server keeps.
+	hk, err := os.ReadFile(filepath.Join(state, "serve", "ssh_host_ed25519_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.ParsePrivateKey(hk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.knownHosts = filepath.Join(keyDir, "known_hosts")
+	os.WriteFile(srv.knownHosts, []byte(fmt.Sprintf("[127.0.0.1]:%s %s", srv.port, gossh.MarshalAuthorizedKey(signer.PublicKey()))), 0o600)
+	return srv
+}
+
+// join opens a 160×48 tmux screen in which name joins with the real
+// OpenSSH client and key.
+func (srv *served) join(t *testing.T, name, key string) *tmuxtest.Screen {
+	t.Helper()
+	session := fmt.Sprintf("gameday-serve-%s-%d", name, os.Getpid())
+	cmd := fmt.Sprintf("ssh -p %s -i %s -o IdentitiesOnly=yes -o IdentityAgent=none -o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s -o LogLevel=ERROR 127.0.0.1; echo SSH-EXITED $?; sleep 60",
+		srv.port, key, srv.knownHosts)
+	return tmuxtest.Start(t, session, cmd, 160, 48)
+}
+
+// TestServeDrillWithOpenSSH is a drill on the lab under `gameday serve`:
+// tom the trainer and dave a trainee join with the real OpenSSH client;
+// the drill's seed picks the kill of the Redis master, armed at once.
+// Dave's screen never shows the fault (no kind, no fault or scenario
+// event, no armed pane); dave declares a diagnosis and "mitigated" with
+// keys only; tom confirms, which reverts the kill and ends the drill;
+// both screens show the reveal, and the report written at SIGTERM has the
+// truth and dave's score.
+func TestServeDrillWithOpenSSH(t *testing.T) {
+	skipWithoutE2E(t)
+	drillFile := filepath.Join("..", "..", "examples", "drills", "redis-cache.yaml")
+	vars := []string{"from=0s", "to=0s", "lasts=10m"}
+	var given []yamldoc.Var
+	for _, s := range vars {
+		v, err := yamldoc.VarFlag(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		given = append(given, v)
+	}
+	dr, err := drills.Load(drillFile, given...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := uint64(1)
+	for drills.NewPlan(dr, seed).Picks[0].Kind != "kill" {
+		seed++
+	}
+
+	bin, labDir, state, keyDir := e2eLab(t)
+	tomKey, tomLine := writeClientKey(t, keyDir, "tom", "trainer")
+	daveKey, daveLine := writeClientKey(t, keyDir, "dave", "trainee")
+	keyFile := filepath.Join(keyDir, "training.keys")
+	if err := os.WriteFile(keyFile, []byte(tomLine+daveLine), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-i", filepath.Join(labDir, "inventory.yaml"), "--keys", keyFile, "--drill", drillFile, "--seed", fmt.Sprint(seed)}
+	for _, v := range vars {
+		args = append(args, "--var", v)
+	}
+	srv := startServe(t, bin, state, keyDir, args...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			srv.mu.Lock()
+			t.Logf("serve said:\n%s\nstderr: %s", srv.said.String(), srv.stderr.String())
+			srv.mu.Unlock()
+		}
+	})
+	tom := srv.join(t, "tom", tomKey)
+	dave := srv.join(t, "dave", daveKey)
+	tom.WaitFor(90*time.Second, "you: tom (trainer)", "hidden plan")
+	dave.WaitFor(90*time.Second, "you: dave (trainee)", "Briefing: You are on call")
+
+	// The trainer sees the kill armed, and on which host.
+	armed := regexp.MustCompile(`kill on (redis-\d)`)
+	screen, ok := tom.WaitUntil(90*time.Second, func(sc string) bool { return armed.MatchString(sc) && strings.Contains(sc, "drill.scenario") })
+	if !ok {
+		t.Fatalf("the trainer never saw the kill armed:\n%s", screen)
+	}
+	victim := armed.FindStringSubmatch(screen)[1]
+
+	// The trainee sees the probes react, and nothing that names the fault.
+	screen, ok = dave.WaitUntil(90*time.Second, func(sc string) bool { return strings.Contains(sc, "sentinel.") && strings.Contains(sc, "drill.start") })
+	if !ok {
+		t.Fatalf("the trainee's screen:\n%s", screen)
+	}
+	for _, leak := range []string{"kill", "fault.", "drill.scenario", "drill.plan", "Armed", "hidden plan"} {
+		if strings.Contains(screen, leak) {
+			t.Errorf("the trainee's screen shows %q:\n%s", leak, screen)
+		}
+	}
+
+	// Dave declares, keys only; tom confirms.
+	dave.Keys("d")
+	dave.WaitFor(10*time.Second, "Declare a diagnosis")
+	dave.Keys(victim, "Tab", "kill", "Tab", "master gone, sentinel failed over", "Enter")
+	dave.WaitFor(10*time.Second, "diagnosis declared")
+	dave.Keys("m")
+	dave.WaitFor(10*time.Second, "Declare the incident mitigated")
+	dave.Keys("waited for the failover", "Enter")
+	dave.WaitFor(10*time.Second, "mitigated declared")
+	tom.Keys("c")
+	tom.WaitFor(10*time.Second, "Confirm a mitigation", "1 dave")
+	tom.Keys("1")
+	tom.WaitFor(30*time.Second, "confirmed dave's mitigation")
+
+	// The drill ends: both screens show the reveal with dave's score.
+	for _, sc := range []*tmuxtest.Screen{tom, dave} {
+		sc.WaitFor(90*time.Second, "drill.end", "SCENARIO", "right")
+	}
+
+	_, report := srv.stop(t)
+	row := regexp.MustCompile(`(?m)^1 cache trouble\s+dave\s+\S+\s+right\s+\S+\s+0$`)
+	for _, want := range []string{"## Drill redis-cache", "kill on " + victim, "mitigated by dave"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if !row.Match(report) {
+		t.Errorf("report has no row scoring dave right:\n%s", report)
+	}
+}
+
+// skipWithoutE2E skips an end-to-end test under -short or without the
+// programs it runs.
+func skipWithoutE2E(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: starts the lab and several processes (-short skips it)")
+	}
+	for _, bin := range []string{"tmux", "ssh", "redis-server", "redis-sentinel"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not installed (scripts/deps.sh installs it)", bin)
+		}
+	}
+}
+
+// e2eLab builds gameday, starts a lab (stopped when the test ends) and
+// returns the binary, the lab's directory, a state directory for serve
+// and a directory for keys.
+func e2eLab(t *testing.T) (bin, labDir, state, keyDir string) {
+	t.Helper()
+	bin = buildGameday(t, t.TempDir())
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	labDir, state, keyDir = t.TempDir(), t.TempDir(), t.TempDir()
+	labUp(t, bin, labDir)
+	t.Cleanup(func() {
+		if out, err := exec.Command(bin, "lab", "down", "--dir", labDir).CombinedOutput(); err != nil {
+			t.Logf("lab down: %v\n%s", err, out)
+		}
+	})
+	return bin, labDir, state, keyDir
+}
+
+// stop sends SIGTERM, waits for serve to exit cleanly, and returns what it
+// printed and the report it wrote.
+func (srv *served) stop(t *testing.T) (said string, report []byte) {
+	t.Helper()
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { <-srv.readDone; exited <- srv.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("gameday serve exited %v; stderr %s", err, srv.stderr.String())
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("gameday serve did not stop within 90 s of SIGTERM")
+	}
+	srv.mu.Lock()
+	said = srv.said.String()
+	srv.mu.Unlock()
+	m := regexp.MustCompile(`(?m)^report:\s+(\S+)$`).FindStringSubmatch(said)
+	if m == nil {
+		t.Fatalf("serve printed no report path:\n%s", said)
+	}
+	report, err := os.ReadFile(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return said, report
 }
