@@ -143,7 +143,7 @@ func windowReading(now time.Time, st Stats, headline func(Stats) (float64, strin
 		r.Status = StatusError
 		r.Detail = fmt.Sprintf("all %d requests failed (%s)", st.Count, strings.Join(classNames(st.Classes), ", "))
 	default:
-		r.Detail = fmt.Sprintf("%d requests, %.1f%% ok, p99 %s", st.Count, st.SuccessPercent(), formatValue(st.P99, "ms"))
+		r.Detail = fmt.Sprintf("%d requests, %.1f%% ok, p99 %s", st.Count, st.SuccessPercent(), FormatValue(st.P99, "ms"))
 	}
 	return r
 }

@@ -12,8 +12,9 @@ type row struct {
 	latest Reading
 }
 
-// emit judges r with a judge of its own target's, made like main.
-func (rs *rows) emit(r Reading, main *judge) {
+// emit judges r with a judge of its own target's, made like main, and
+// returns it judged.
+func (rs *rows) emit(r Reading, main *judge) Reading {
 	if *rs == nil {
 		*rs = rows{}
 	}
@@ -23,6 +24,7 @@ func (rs *rows) emit(r Reading, main *judge) {
 		(*rs)[r.Target] = w
 	}
 	w.latest = w.judge.apply(r)
+	return w.latest
 }
 
 // appendLatest appends the latest Reading of every row, by target.

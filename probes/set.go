@@ -33,6 +33,12 @@ type entry struct {
 	// rows are the other targets a probe reports on (the series of a
 	// PromQL query), each judged on its own.
 	rows rows
+	// observe, when set (before Run), also gets every judged Reading: a
+	// baseline's collector, which must miss none.
+	observe func(Reading)
+	// lastBad is when a reading of the probe (or of one of its rows) was
+	// last a breach or an error.
+	lastBad time.Time
 }
 
 // NewSet builds the probes for every service of inv: redis.latency and
@@ -190,10 +196,35 @@ func (e *entry) emit(r Reading) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if r.Target != e.probe.Target() {
-		e.rows.emit(r, e.judge)
-		return
+		r = e.rows.emit(r, e.judge)
+	} else {
+		r = e.judge.apply(r)
+		e.latest = r
 	}
-	e.latest = e.judge.apply(r)
+	if r.Status == StatusBreach || r.Status == StatusError {
+		e.lastBad = r.Time
+	}
+	if e.observe != nil {
+		e.observe(r)
+	}
+}
+
+// Unsteady returns the probes that breached or could not measure in some
+// reading since t. Asked a minute into a session, before any fault, it
+// names the probes whose thresholds the machine already breaks: the
+// status bar's "baseline: N probes unstable", a hint to run gameday
+// baseline.
+func (s *Set) Unsteady(since time.Time) []Info {
+	var out []Info
+	for _, e := range s.entries {
+		e.mu.Lock()
+		bad := !e.lastBad.IsZero() && !e.lastBad.Before(since)
+		e.mu.Unlock()
+		if bad {
+			out = append(out, e.info())
+		}
+	}
+	return out
 }
 
 // Latest returns the last Reading of every probe, sorted by probe and
@@ -214,12 +245,17 @@ func (s *Set) Latest() []Reading {
 func (s *Set) Probes() []Info {
 	out := make([]Info, len(s.entries))
 	for i, e := range s.entries {
-		out[i] = Info{Probe: e.probe.Name(), Target: e.probe.Target(), Window: Duration(e.cfg.Window)}
-		for _, t := range e.cfg.Thresholds {
-			out[i].Thresholds = append(out[i].Thresholds, t.Raw)
-		}
+		out[i] = e.info()
 	}
 	return out
+}
+
+func (e *entry) info() Info {
+	in := Info{Probe: e.probe.Name(), Target: e.probe.Target(), Window: Duration(e.cfg.Window)}
+	for _, t := range e.cfg.Thresholds {
+		in.Thresholds = append(in.Thresholds, t.Raw)
+	}
+	return in
 }
 
 // MaxWindow is the longest window of any probe: how long to wait for every

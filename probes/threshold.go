@@ -87,12 +87,12 @@ func (t Threshold) Check(r Reading) (holds bool, measured string, has bool) {
 		}
 		return t.Holds(v), "master " + word, true
 	}
-	return t.Holds(v), t.Metric + " " + formatValue(v, t.Unit), true
+	return t.Holds(v), t.Metric + " " + FormatValue(v, t.Unit), true
 }
 
-// formatValue writes a measured value in its unit: "812ms", "1.25s",
+// FormatValue writes a measured value in its unit: "812ms", "1.25s",
 // "99.50%", "1200".
-func formatValue(v float64, unit string) string {
+func FormatValue(v float64, unit string) string {
 	switch unit {
 	case "ms":
 		if v >= 1000 {
