@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
@@ -34,6 +36,10 @@ type LabOptions struct {
 	// TUI is set for bare `gameday lab`, which opens the TUI on the lab
 	// once it is up (when labOpenTUI is wired).
 	TUI bool
+	// Baseline, when set, runs the lab's probes that long once it is up
+	// and writes the thresholds they propose into its inventory, so that
+	// the lab's steady state fits the machine it runs on.
+	Baseline time.Duration
 }
 
 // LabDownOptions are the inputs of `gameday lab down`.
@@ -83,7 +89,8 @@ func NewCmdLabUp(io *IOStreams, runF func(*LabOptions) error) *cobra.Command {
 		Use:   "up",
 		Short: "Start the local lab without the TUI, print its inventory path and health, run until stopped",
 		Example: `  gameday lab up
-  gameday lab up --dir /tmp/lab --down-after 5s --failover-timeout 30s`,
+  gameday lab up --dir /tmp/lab --down-after 5s --failover-timeout 30s
+  gameday lab up --baseline 30s     # thresholds that fit this machine`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if runF != nil {
@@ -105,6 +112,7 @@ func addLabUpFlags(cmd *cobra.Command, opts *LabOptions) {
 	f.BoolVar(&opts.Full, "full", false, "add real Apache Kafka (3 brokers, KRaft) and Cassandra (3 nodes) from Maven Central jars; needs java and mvn")
 	f.IntVar(&opts.DataTmpfsMB, "data-tmpfs", 0, "with --full, mount a tmpfs of this many MiB on each real broker's log dir (root; for disk-full drills)")
 	f.BoolVar(&opts.ToxiproxyAPI, "toxiproxy-api", false, "also serve the embedded Toxiproxy's own HTTP API on loopback (no authentication: any local user can change the lab's network)")
+	f.DurationVar(&opts.Baseline, "baseline", 0, "once up, watch the probes this long (e.g. 30s) and write the thresholds they propose into the lab's inventory (see gameday baseline)")
 }
 
 // NewCmdLabDown builds `gameday lab down`.
@@ -153,6 +161,11 @@ func labUpRun(opts *LabOptions) error {
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	printLabHealth(opts.IO, l.Health(hctx))
 	cancel()
+	if opts.Baseline > 0 {
+		if err := labBaseline(ctx, opts, l); err != nil {
+			return err
+		}
+	}
 	if opts.TUI && labOpenTUI != nil {
 		if err := labOpenTUI(opts.IO, l); err != nil {
 			return err
@@ -162,6 +175,33 @@ func labUpRun(opts *LabOptions) error {
 	fmt.Fprintf(out, "lab running; Ctrl-C or `gameday lab down --dir %s` stops it\n", l.Dir())
 	<-ctx.Done()
 	return stopLab(opts.IO, l)
+}
+
+// labBaseline runs a baseline on the lab just started and writes what it
+// proposes into the lab's inventory file (no backup: the lab writes it
+// anew at every start) and into the inventory the lab holds.
+func labBaseline(ctx context.Context, opts *LabOptions, l *lab.Lab) error {
+	inv, err := targets.Load(l.InventoryPath())
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("lab baseline: %w", err)}
+	}
+	props, err := measureBaseline(ctx, inv, opts.Baseline, opts.IO.Out)
+	if err != nil {
+		return err
+	}
+	if err := writeProposalsTable(opts.IO.Out, props); err != nil {
+		return err
+	}
+	changes := probes.Changes(props)
+	if _, err := writeBaseline(opts.IO.Out, l.InventoryPath(), changes, false); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if err := l.Inventory().SetThresholds(c.At, c.Thresholds); err != nil {
+			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("lab baseline: %w", err)}
+		}
+	}
+	return nil
 }
 
 func stopLab(io *IOStreams, l *lab.Lab) error {

@@ -28,6 +28,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 		NewCmdInject(io, nil), NewCmdRevert(io, nil), NewCmdFaults(io, nil),
 		NewCmdRun(io, nil),
 		NewCmdProbe(io, nil),
+		NewCmdBaseline(io, nil),
 		NewCmdServe(io, nil),
 		NewCmdDrill(io, nil),
 	)
