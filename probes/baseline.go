@@ -18,11 +18,11 @@ import (
 //
 //   - an upper bound on a latency or on a probe's value: the larger of
 //     twice the median window and the worst window plus a quarter (and,
-//     for a latency percentile, the slowest single request plus a quarter:
-//     a hiccup seen once can fall twice in a later window and be its p99),
-//     rounded up
-//     to two significant digits — room for a busy minute the baseline did
-//     not see, without hiding a fault that doubles the latency;
+//     for p99, the slowest single request plus a quarter: a hiccup seen
+//     once can fall twice in a later window and be its p99; it cannot be
+//     a p50 or a p90), rounded up to two significant digits — room for a
+//     busy minute the baseline did not see, without hiding a fault that
+//     doubles the latency;
 //   - an upper bound on lag: the larger of twice the peak and the peak
 //     plus 100 messages;
 //   - a success floor: the lowest window, less one request of the
@@ -302,7 +302,7 @@ func (o *observed) rule(p *Proposal, t Threshold, vals []float64) {
 		// A hiccup the machine had once (one slow request) can fall
 		// twice in one window later and make its p99: the bound covers
 		// the slowest request seen.
-		if cls == "latency" && p.Latency != nil && t.Metric != "max" {
+		if t.Metric == "p99" && p.Latency != nil {
 			bound = max(bound, p.Latency.Max*(1+worstMargin))
 			how += ", slowest request " + FormatValue(p.Latency.Max, "ms") + " + 25%"
 		}

@@ -68,6 +68,12 @@ func TestBaselineProposals(t *testing.T) {
 			append(latencyWindows(2, 2.2, 2.1, 2.3), Reading{P50: 0.5, P99: 2.4, Max: 31, Count: 100}),
 			[]string{"p99 < 39ms tighten"},
 		},
+		"one slow request does not raise a p50 bound": {
+			// p50 windows 0.5–0.6 ms (median 0.55): the 31 ms request cannot be a median.
+			"redis.latency", "r", []string{"p50 < 50ms"},
+			append(latencyWindows(2, 2.2, 2.1, 2.3), Reading{P50: 0.6, P99: 2.4, Max: 31, Count: 100}),
+			[]string{"p50 < 1.1ms tighten"},
+		},
 		"lag over the peak": {
 			"kafka.lag", "k g/t", []string{"lag <= 1000"},
 			[]Reading{{Value: 10}, {Value: 40}, {Value: 25}},

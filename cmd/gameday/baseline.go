@@ -39,10 +39,10 @@ func NewCmdBaseline(io *IOStreams, runF func(*BaselineOptions) error) *cobra.Com
 armed, then proposes a threshold for each from the values of their windows
 (the first window, while connections open, is left out):
 
-  latency (p99, …) upper bounds:
+  p99 upper bounds:
       max(2 × the median window, the worst window + 25 %,
           the slowest single request + 25 %), rounded up to two significant digits
-  value upper bounds (PromQL, commands):
+  p50, p90, max and value (PromQL, commands) upper bounds:
       max(2 × the median window, the worst window + 25 %), rounded up
   lag:      max(2 × the peak, the peak + 100)
   success:  the lowest window less one request, rounded down to 0.1 %

@@ -17,7 +17,10 @@ import (
 
 // baselineInventory is an inventory of an HTTP endpoint and a command,
 // with 1 s windows so that a baseline takes seconds, and comments that a
-// rewrite must keep.
+// rewrite must keep. The endpoint is judged on its p50, not its p99: at
+// 50 requests a window the p99 is the slowest request, and one stall of
+// a loaded machine would make the window "spiky" (unstable, exit 1),
+// which is the baseline doing its job, not what these tests test.
 func baselineInventory(t *testing.T, dir string) string {
 	t.Helper()
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
@@ -33,7 +36,7 @@ services:
           rate: 50/s
           window: 1s
           thresholds:
-            - p99 < 2s      # generous, for now
+            - p50 < 2s      # generous, for now
   command:
     - name: disk
       command: [echo, used=42]
@@ -58,7 +61,7 @@ func TestBaselineWrite(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"PROBE", "http.latency", "p99 < 2s", "tighten", "command.run", "value < 84", "errors == 0", "kept", "wrote the thresholds of command/disk run, http/api latency"} {
+	for _, want := range []string{"PROBE", "http.latency", "p50 < 2s", "tighten", "command.run", "value < 84", "errors == 0", "kept", "wrote the thresholds of command/disk run, http/api latency"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in the output:\n%s", want, out)
 		}
@@ -72,8 +75,8 @@ func TestBaselineWrite(t *testing.T) {
 		t.Errorf("command thresholds %q, want value < 84 and errors == 0", got)
 	}
 	lat := inv.Services.HTTP[0].Probes["latency"].Thresholds
-	if len(lat) != 2 || !strings.HasPrefix(lat[0], "p99 < ") || lat[0] == "p99 < 2s" || !strings.HasPrefix(lat[1], "success >= ") {
-		t.Errorf("http thresholds %q, want a proposed p99 and the success floor written out", lat)
+	if len(lat) != 2 || !strings.HasPrefix(lat[0], "p50 < ") || lat[0] == "p50 < 2s" || !strings.HasPrefix(lat[1], "success >= ") {
+		t.Errorf("http thresholds %q, want a proposed p50 and the success floor written out", lat)
 	}
 	if !strings.Contains(string(after), "# our game day\n") || !strings.Contains(string(after), "# generous, for now") {
 		t.Errorf("comments lost:\n%s", after)
