@@ -1,10 +1,8 @@
 package probes
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gameday-dev/gameday/targets"
 )
@@ -188,32 +186,3 @@ func TestChangesTakeTheLoosestOfSharedSettings(t *testing.T) {
 		t.Fatalf("Changes =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
-
-// TestUnsteady names the probes that breached or errored since a time,
-// rows of a probe counting for it.
-func TestUnsteady(t *testing.T) {
-	mk := func(name string) *entry {
-		th, _ := newThreshold("value < 5")
-		return &entry{probe: fakeProbe{name, "t"}, judge: &judge{thresholds: []Threshold{th}, last: StatusPending}}
-	}
-	a, b, c := mk("a.x"), mk("b.x"), mk("c.x")
-	s := &Set{entries: []*entry{a, b, c}}
-	start := time.Now()
-	a.emit(Reading{Time: start.Add(-time.Second), Target: "t", Value: 9})          // before: not counted
-	a.emit(Reading{Time: start.Add(time.Second), Target: "t", Value: 1})           // ok
-	b.emit(Reading{Time: start.Add(time.Second), Target: "t {x=\"1\"}", Value: 9}) // a row breaches
-	c.emit(Reading{Time: start.Add(time.Second), Target: "t", Status: StatusError})
-	var got []string
-	for _, in := range s.Unsteady(start) {
-		got = append(got, in.Probe)
-	}
-	if strings.Join(got, ",") != "b.x,c.x" {
-		t.Fatalf("Unsteady = %v, want b.x and c.x", got)
-	}
-}
-
-type fakeProbe struct{ name, target string }
-
-func (p fakeProbe) Name() string                           { return p.name }
-func (p fakeProbe) Target() string                         { return p.target }
-func (fakeProbe) Run(ctx context.Context, _ func(Reading)) { <-ctx.Done() }

@@ -36,9 +36,6 @@ type entry struct {
 	// observe, when set (before Run), also gets every judged Reading: a
 	// baseline's collector, which must miss none.
 	observe func(Reading)
-	// lastBad is when a reading of the probe (or of one of its rows) was
-	// last a breach or an error.
-	lastBad time.Time
 }
 
 // NewSet builds the probes for every service of inv: redis.latency and
@@ -201,30 +198,9 @@ func (e *entry) emit(r Reading) {
 		r = e.judge.apply(r)
 		e.latest = r
 	}
-	if r.Status == StatusBreach || r.Status == StatusError {
-		e.lastBad = r.Time
-	}
 	if e.observe != nil {
 		e.observe(r)
 	}
-}
-
-// Unsteady returns the probes that breached or could not measure in some
-// reading since t. Asked a minute into a session, before any fault, it
-// names the probes whose thresholds the machine already breaks: the
-// status bar's "baseline: N probes unstable", a hint to run gameday
-// baseline.
-func (s *Set) Unsteady(since time.Time) []Info {
-	var out []Info
-	for _, e := range s.entries {
-		e.mu.Lock()
-		bad := !e.lastBad.IsZero() && !e.lastBad.Before(since)
-		e.mu.Unlock()
-		if bad {
-			out = append(out, e.info())
-		}
-	}
-	return out
 }
 
 // Latest returns the last Reading of every probe, sorted by probe and

@@ -1,11 +1,13 @@
 // Package statusbar is the bottom line: inventory, session journal, who is
-// watching, armed count, the last message, and the clock.
+// watching, probes whose thresholds broke before any fault, armed count,
+// the last message, and the clock.
 package statusbar
 
 import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -26,10 +28,15 @@ type Model struct {
 	Me string
 	// present maps each attached person to their role.
 	present map[string]string
+	// early follows the session's first minute for "baseline: N probes
+	// unstable".
+	early earlyBreaches
 }
 
 // New returns a status bar.
-func New(c common.Common) *Model { return &Model{c: c, present: map[string]string{}} }
+func New(c common.Common) *Model {
+	return &Model{c: c, present: map[string]string{}, early: earlyBreaches{seen: map[string]bool{}}}
+}
 
 // SetCommon updates the shared state (size, clock, styles).
 func (m *Model) SetCommon(c common.Common) { m.c = c }
@@ -39,8 +46,10 @@ func (m *Model) SetCommon(c common.Common) { m.c = c }
 func (m *Model) Observe(events []timeline.Event, reset bool) {
 	if reset {
 		clear(m.present)
+		m.early.reset()
 	}
 	for _, e := range events {
+		m.early.observe(e)
 		switch e.Kind {
 		case timeline.SessionJoin, timeline.SessionRole:
 			m.present[e.String("person")] = e.String("role")
@@ -112,8 +121,11 @@ func (m *Model) View() string {
 	}
 	right := fmt.Sprintf("armed %d · %s ", m.Armed, m.c.Now().Format(clock))
 	mid := ""
+	if n := len(m.early.seen); n > 0 {
+		mid = fmt.Sprintf(" · baseline: %d %s unstable", n, plural(n, "probe", "probes"))
+	}
 	if m.Message != "" {
-		mid = " · " + m.Message
+		mid += " · " + m.Message
 	}
 	room := w - ansi.StringWidth(right)
 	l := left + who + mid
@@ -136,4 +148,53 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// earlyMinute is how long after its start a session's breaches say more
+// about the thresholds than about the game day.
+const earlyMinute = time.Minute
+
+// earlyBreaches names the probes that breached in the first minute of the
+// session, before any fault was armed: thresholds the machine breaks with
+// nothing injected, which make every later breach ambiguous (the hint is
+// to run gameday baseline). Errors are not counted: a probe that cannot
+// measure says so in its own row, and its thresholds are not to blame.
+type earlyBreaches struct {
+	start   time.Time // the session's start (its first event without a session.start)
+	faulted bool      // a fault was armed: later breaches are the game day's
+	seen    map[string]bool
+}
+
+func (b *earlyBreaches) reset() {
+	b.start, b.faulted = time.Time{}, false
+	clear(b.seen)
+}
+
+func (b *earlyBreaches) observe(e timeline.Event) {
+	switch {
+	case e.Kind == timeline.SessionStart:
+		b.start = e.Time
+	case b.start.IsZero():
+		b.start = e.Time
+	}
+	switch e.Kind {
+	case timeline.FaultArming, timeline.FaultArmed:
+		b.faulted = true
+	case timeline.ProbeWindow, timeline.ProbeBreach:
+		r := e.Reading()
+		if b.faulted || r == nil || r.Status != timeline.StatusBreach || e.Time.Sub(b.start) >= earlyMinute {
+			return
+		}
+		// A PromQL query's series are rows of one probe: their targets
+		// are the query's plus the series' labels ("prom q {job=\"a\"}").
+		target, _, _ := strings.Cut(r.Target, " {")
+		b.seen[r.Probe+" "+target] = true
+	}
 }
