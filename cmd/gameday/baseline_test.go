@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,4 +154,58 @@ func TestBaselineBadInput(t *testing.T) {
 		t.Errorf("measured before refusing: %s", stdout.String())
 	}
 	_ = out
+}
+
+// TestLabUpBaseline: `gameday lab up --baseline 20s` watches the lab's
+// probes before it says it is running, prints the table, and leaves the
+// lab's inventory judging every probe by what the table proposed (a
+// threshold it found unstable by what was there). Whatever the machine's
+// load makes of the numbers, the file must say what the table said.
+func TestLabUpBaseline(t *testing.T) {
+	bin := buildGameday(t, t.TempDir())
+	dir := t.TempDir()
+	_, _, said := labUpSaying(t, bin, dir, "--baseline", "20s")
+	if !strings.Contains(said, "baseline: watching") || !strings.Contains(said, "PROBE ") {
+		t.Fatalf("lab up --baseline printed no baseline:\n%s", said)
+	}
+	if !strings.Contains(said, "wrote the thresholds of") && !strings.Contains(said, "nothing to write") {
+		t.Fatalf("lab up --baseline did not say what it wrote:\n%s", said)
+	}
+	inv, err := targets.Load(filepath.Join(dir, "inventory.yaml"))
+	if err != nil {
+		t.Fatalf("the lab's inventory after the baseline: %v", err)
+	}
+	set, err := probes.NewSet(inv, nil, probes.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	judged := map[string][]string{}
+	for _, in := range set.Probes() {
+		judged[in.Probe+"\x00"+in.Target] = in.Thresholds
+	}
+	cols := regexp.MustCompile(`\s{2,}`)
+	rows := 0
+	for _, line := range strings.Split(said, "\n") {
+		f := cols.Split(strings.TrimSpace(line), -1)
+		if len(f) != 9 || f[0] == "PROBE" {
+			continue
+		}
+		rows++
+		probe, target, current, proposed, verdict := f[0], f[1], f[5], f[6], f[7]
+		ths, ok := judged[probe+"\x00"+target]
+		if !ok {
+			t.Errorf("table row %q: no such probe in the lab's inventory", line)
+			continue
+		}
+		want := proposed
+		if proposed == "-" {
+			want = current
+		}
+		if want != "-" && !slices.Contains(ths, want) {
+			t.Errorf("%s %s (%s): the table says %q, the inventory judges by %q", probe, target, verdict, want, ths)
+		}
+	}
+	if rows < 4 {
+		t.Fatalf("%d rows in the baseline table, want one per threshold of the lab's probes:\n%s", rows, said)
+	}
 }

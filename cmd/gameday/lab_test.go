@@ -102,7 +102,15 @@ func buildGameday(t testing.TB, dir string) string {
 // once the lab says it is running, with the PIDs of its children.
 func labUp(t testing.TB, bin, dir string) (*exec.Cmd, []int) {
 	t.Helper()
-	up := exec.Command(bin, "lab", "up", "--dir", dir)
+	up, pids, _ := labUpSaying(t, bin, dir)
+	return up, pids
+}
+
+// labUpSaying is labUp with more flags for lab up, and what it printed
+// until it said it was running.
+func labUpSaying(t testing.TB, bin, dir string, flags ...string) (*exec.Cmd, []int, string) {
+	t.Helper()
+	up := exec.Command(bin, append([]string{"lab", "up", "--dir", dir}, flags...)...)
 	stdout, err := up.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -139,9 +147,12 @@ func labUp(t testing.TB, bin, dir string) (*exec.Cmd, []int) {
 	})
 	select {
 	case <-running:
-	case <-time.After(30 * time.Second):
-		t.Fatal("`gameday lab up` did not report a running lab within 30s")
+	case <-time.After(90 * time.Second):
+		t.Fatal("`gameday lab up` did not report a running lab within 90s")
 	}
+	mu.Lock()
+	said := log.String()
+	mu.Unlock()
 	inv, err := targets.Load(filepath.Join(dir, "inventory.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +167,7 @@ func labUp(t testing.TB, bin, dir string) (*exec.Cmd, []int) {
 	if len(pids) != 7 {
 		t.Fatalf("inventory lists %d lab child PIDs, want 6", len(pids)-1)
 	}
-	return up, pids
+	return up, pids, said
 }
 
 // waitGone waits until every pid has exited (the lab process itself is
