@@ -240,6 +240,12 @@ func createKeyspace(ctx context.Context, contact []string) error {
 	if err := s.Query(q).WithContext(ctx).Exec(); err != nil {
 		return fmt.Errorf("create keyspace %s: %w", CassandraKeyspace, err)
 	}
+	// The driver waits for agreement after a schema change but only logs
+	// when it gives up; a keyspace some node does not know yet would
+	// surface later as a probe's INCOMPATIBLE_SCHEMA error.
+	if err := s.AwaitSchemaAgreement(ctx); err != nil {
+		return fmt.Errorf("create keyspace %s: the nodes do not agree on the schema: %w", CassandraKeyspace, err)
+	}
 	return nil
 }
 
