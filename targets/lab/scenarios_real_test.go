@@ -390,8 +390,9 @@ func createSkewTable(t *testing.T, inv *targets.Inventory) {
 		}
 	}
 	cl := gocql.NewCluster(contact...)
-	cl.Timeout = 20 * time.Second
-	cl.ConnectTimeout = 10 * time.Second
+	// A schema change on a loaded machine: 20 s went unanswered at load 40.
+	cl.Timeout = time.Minute
+	cl.ConnectTimeout = 20 * time.Second
 	cl.MaxWaitSchemaAgreement = 2 * time.Minute
 	s, err := cl.CreateSession()
 	if err != nil {
