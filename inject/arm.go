@@ -67,8 +67,18 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		r.PerHost[host].Status = s
 		mu.Unlock()
 	}
+	// injecting marks when a host's first inject step begins; the
+	// earliest is the fault's Injected.
+	injecting := func() {
+		now := time.Now().UTC()
+		mu.Lock()
+		if r.Injected.IsZero() || now.Before(r.Injected) {
+			r.Injected = now
+		}
+		mu.Unlock()
+	}
 	errs = fanOut(ctx, m.hostTimeout, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
-		err := m.armHost(ctx, hp)
+		err := m.armHost(ctx, hp, injecting)
 		if err != nil {
 			status(hp.host.Name, "failed: "+err.Error())
 		} else {
@@ -96,12 +106,14 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 	return r.armed(), nil
 }
 
-// armHost starts the guard, injects and verifies on one host.
-func (m *Manager) armHost(ctx context.Context, hp hostPlan) error {
+// armHost starts the guard, injects and verifies on one host; injecting
+// is called as the first inject step begins.
+func (m *Manager) armHost(ctx context.Context, hp hostPlan, injecting func()) error {
 	if err := hp.exec.Run(ctx, hp.host, hp.guardStart); err != nil {
 		return err
 	}
 	checkpoint()
+	injecting()
 	if err := runSteps(ctx, hp.exec, hp.host, hp.steps.Inject, checkpoint); err != nil {
 		return err
 	}

@@ -29,9 +29,10 @@ type memState struct {
 	stuck    map[string]bool // host: reverts fail
 	guards   map[string]*time.Timer
 	outcomes map[string]GuardOutcome
+	at       map[string]time.Time // host/op/key: when the step began
 }
 
-var mem = &memState{set: map[string]bool{}, stuck: map[string]bool{}, guards: map[string]*time.Timer{}, outcomes: map[string]GuardOutcome{}}
+var mem = &memState{set: map[string]bool{}, stuck: map[string]bool{}, guards: map[string]*time.Timer{}, outcomes: map[string]GuardOutcome{}, at: map[string]time.Time{}}
 
 type memExecutor struct{}
 
@@ -83,6 +84,7 @@ func (x memExecutor) Run(_ context.Context, h targets.Host, s Step) error {
 // apply runs o on h; mem.mu is held.
 func (x memExecutor) apply(h targets.Host, o memOp) error {
 	k := h.Name + "/" + o.Key
+	mem.at[h.Name+"/"+o.Op+"/"+o.Key] = time.Now()
 	switch o.Op {
 	case "set":
 		mem.set[k] = true
@@ -266,5 +268,66 @@ func TestWhoArmedAndWhoRevertedIsKept(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("events never seen: %v", want)
+	}
+}
+
+// TestInjectedIsWhenTheFirstInjectStepBegan: fault.armed carries
+// FaultData.Injected, the moment the first host's inject step began —
+// after every guard it follows started, not after any host's inject.
+func TestInjectedIsWhenTheFirstInjectStepBegan(t *testing.T) {
+	inv := &targets.Inventory{Hosts: []targets.Host{{Name: "m1", Address: "m1", Tags: []string{"mem"}}, {Name: "m2", Address: "m2", Tags: []string{"mem"}}}}
+	rec := timeline.NewRecorder()
+	sub := rec.Subscribe(16)
+	m, err := NewManager(inv, rec, filepath.Join(t.TempDir(), "ledger.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := m.Arm(t.Context(), Request{Kind: "pause", Hosts: []string{"m1", "m2"}, TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Revert(t.Context(), a.ID)
+	rec.Sync()
+	var armed *timeline.FaultData
+	for len(sub.C()) > 0 {
+		e := <-sub.C()
+		switch e.Kind {
+		case timeline.FaultArming:
+			if !e.Fault().Injected.IsZero() {
+				t.Errorf("fault.arming says injected at %s: nothing is injected yet", e.Fault().Injected)
+			}
+		case timeline.FaultArmed:
+			armed = e.Fault()
+		}
+	}
+	if armed == nil || armed.Injected.IsZero() {
+		t.Fatalf("fault.armed without Injected: %+v", armed)
+	}
+	mem.mu.Lock()
+	defer mem.mu.Unlock()
+	key := "pause-" + a.ID
+	var firstSet time.Time
+	for _, h := range []string{"m1", "m2"} {
+		guard, set := mem.at[h+"/guard/"+a.ID+"-"+h], mem.at[h+"/set/"+key]
+		if guard.IsZero() || set.IsZero() {
+			t.Fatalf("host %s: guard at %s, inject at %s", h, guard, set)
+		}
+		if firstSet.IsZero() || set.Before(firstSet) {
+			firstSet = set
+		}
+	}
+	if armed.Injected.After(firstSet) {
+		t.Errorf("Injected %s is after the first inject step began (%s)", armed.Injected.Format(time.StampMicro), firstSet.Format(time.StampMicro))
+	}
+	// It is the first host's: no inject step began before it, and its
+	// host's guard had started.
+	started := false
+	for _, h := range []string{"m1", "m2"} {
+		if g := mem.at[h+"/guard/"+a.ID+"-"+h]; !g.After(armed.Injected) {
+			started = true
+		}
+	}
+	if !started {
+		t.Errorf("Injected %s is before any guard started", armed.Injected.Format(time.StampMicro))
 	}
 }

@@ -29,6 +29,9 @@ type Record struct {
 	State      State     `json:"state"`
 	Created    time.Time `json:"created"`
 	ArmedAt    time.Time `json:"armed_at,omitzero"`
+	// Injected is when the first inject step began on a host: the moment
+	// the fault's effects can start (the timeline's figures count from it).
+	Injected time.Time `json:"injected,omitzero"`
 	// Deadline is when the hosts' guards revert the fault.
 	Deadline time.Time             `json:"deadline"`
 	Updated  time.Time             `json:"updated"`

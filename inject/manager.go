@@ -260,7 +260,7 @@ func (m *Manager) event(k timeline.Kind, r *Record, format string, args ...any) 
 	}
 	e := timeline.NewEvent(k, "inject", format, args...).WithData(&timeline.FaultData{
 		FaultID: r.ID, Kind: r.Kind, Hosts: r.Hosts, Params: r.Params,
-		TTL: timeline.Duration(r.TTL), Session: r.Session.String(), Error: r.Error,
+		TTL: timeline.Duration(r.TTL), Session: r.Session.String(), Error: r.Error, Injected: r.Injected,
 	})
 	// Who caused this event: whoever reverted, once someone did, else who
 	// armed it.
