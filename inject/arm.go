@@ -90,7 +90,7 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 		// Roll back everywhere, even when the caller's context is gone:
 		// a half-armed fault must not outlive a failed arm.
 		rctx := context.WithoutCancel(ctx)
-		if rerr := m.revertHosts(rctx, r); rerr != nil {
+		if _, rerr := m.revertHosts(rctx, r); rerr != nil {
 			err = fmt.Errorf("%w; the rollback is incomplete (%v): the guards revert it by %s, or run gameday revert %s", err, rerr, r.Deadline.Local().Format(time.TimeOnly), r.ID)
 		} else {
 			err = fmt.Errorf("%w; rolled back on every host", err)

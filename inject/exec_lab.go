@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gameday-dev/gameday/internal/proc"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
@@ -42,6 +43,9 @@ type labExecutor struct {
 	control string        // the control API's address
 	dir     string        // where the lab records the guards it fired
 	local   Runner
+	// lab is the lab process that armed (or arms) the fault; zero for a
+	// ledger entry written before gameday recorded it.
+	id proc.ID
 	// notes holds, by host, why a step found nothing to do: the lab is
 	// gone (RevertNote).
 	notes *sync.Map
@@ -55,7 +59,26 @@ func init() {
 		serves: func(h targets.Host) bool { return h.Lab != nil },
 		open: func(env *execEnv, via map[string]string) (Executor, error) {
 			x := labExecutor{local: LocalRunner{}, notes: &sync.Map{}}
-			if l := env.inv.Lab; l != nil && l.Control != "" && (via == nil || via["control"] == l.Control) {
+			if via == nil {
+				// Planning: the inventory's lab, as it runs now.
+				if l := env.inv.Lab; l != nil && l.Control != "" {
+					x.control, x.dir, x.lab = l.Control, l.Dir, defaultLab(env.inv)
+					id, _, err := labapi.Running(l.Dir)
+					if err != nil {
+						return nil, err
+					}
+					x.id = id
+				}
+				return x, nil
+			}
+			if via["lab"] != "" {
+				id, err := parseLabID(via["lab"])
+				if err != nil {
+					return nil, err
+				}
+				x.id = id
+			}
+			if l := env.inv.Lab; l != nil && l.Control != "" && via["control"] == l.Control && via["dir"] == l.Dir {
 				x.control, x.dir, x.lab = l.Control, l.Dir, defaultLab(env.inv)
 			} else if via["control"] != "" {
 				// A fault armed with another inventory's lab: that lab.
@@ -81,12 +104,26 @@ const (
 	labGuardCancel LabOp = "guard-cancel"
 )
 
-// Via names the lab's control API and directory.
+// Via names the lab's control API, its directory and the lab process
+// ("PID START", as its pidfile says): a revert acts on that lab or on none.
 func (x labExecutor) Via() map[string]string {
 	if x.control == "" {
 		return nil
 	}
-	return map[string]string{"control": x.control, "dir": x.dir}
+	via := map[string]string{"control": x.control, "dir": x.dir}
+	if x.id.PID != 0 {
+		via["lab"] = fmt.Sprintf("%d %d", x.id.PID, x.id.Start)
+	}
+	return via
+}
+
+// parseLabID reads a lab process as Via records it.
+func parseLabID(s string) (proc.ID, error) {
+	var id proc.ID
+	if n, err := fmt.Sscanf(s, "%d %d", &id.PID, &id.Start); err != nil || n != 2 || id.PID <= 0 {
+		return proc.ID{}, fmt.Errorf("the ledger names the lab %q, not a pid and a start time", oneLine(s))
+	}
+	return id, nil
 }
 
 // labSteps turns a lab plan's steps into plan steps.
@@ -187,6 +224,16 @@ func (x labExecutor) Run(ctx context.Context, h targets.Host, s Step) error {
 	if x.lab == nil {
 		return unreachable(errNoLab)
 	}
+	// The lab that answers at the control address, or runs from the dir,
+	// may be a later one with the same host names: act only on the lab
+	// that armed the fault.
+	if gone, pid, why := x.gone(); gone && x.id.PID != 0 {
+		if err := x.afterLab(ctx, a, pid, why); err != nil {
+			return fmt.Errorf("host %s: %w", h.Name, err)
+		}
+		x.notes.Store(h.Name, why)
+		return nil
+	}
 	var err error
 	switch a.Op {
 	case labGuardArm:
@@ -213,6 +260,16 @@ func (x labExecutor) Run(ctx context.Context, h targets.Host, s Step) error {
 // gone tells whether the lab that armed the fault is gone (stopped, or
 // died: pid), and says so in words.
 func (x labExecutor) gone() (bool, int, string) {
+	if x.id.PID != 0 {
+		if x.id.Running() {
+			return false, 0, ""
+		}
+		why := fmt.Sprintf("the lab that armed it is gone (pid %d no longer runs; its nodes died with it)", x.id.PID)
+		if now, ok, _ := labapi.Running(x.dir); ok {
+			why += fmt.Sprintf("; the lab now running from %s (pid %d) is another one, left untouched", x.dir, now.PID)
+		}
+		return true, x.id.PID, why
+	}
 	if x.dir == "" {
 		return false, 0, ""
 	}

@@ -134,6 +134,10 @@ func TestLabFaults(t *testing.T) {
 		if st := procState(n.PID); st != "T" {
 			t.Errorf("paused %s (pid %d) is in state %q, want T", replica, n.PID, st)
 		}
+		// The ledger names the lab process that armed it, for the revert.
+		if r, err := m.Ledger().Get(a.ID); err != nil || r.PerHost[replica].Via["lab"] == "" {
+			t.Errorf("the ledger does not name the lab that armed %s: %v %+v", a.ID, err, r)
+		}
 		if _, err := m.Revert(ctx, a.ID); err != nil {
 			t.Fatalf("Revert: %v", err)
 		}

@@ -2,13 +2,19 @@ package inject
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // TestFaultsOfADeadLabRevert: the lab that armed two faults died with
@@ -73,8 +79,8 @@ func TestFaultsOfADeadLabRevert(t *testing.T) {
 		t.Fatalf("RevertAll once the chain is swept: %v", err)
 	}
 	for _, a := range out {
-		if a.State != StateReverted {
-			t.Errorf("fault %s is %s, want reverted", a.ID, a.State)
+		if a.State != StateGone {
+			t.Errorf("fault %s is %s, want gone (nothing was reverted)", a.ID, a.State)
 		}
 	}
 	if all, _ := m.List(true); len(all) != 0 {
@@ -83,5 +89,91 @@ func TestFaultsOfADeadLabRevert(t *testing.T) {
 	r, _ := m.Ledger().Get("dead0001")
 	if st := r.PerHost["redis-2"].Status; !strings.Contains(st, "the lab that armed it is gone") {
 		t.Errorf("status %q does not say the lab is gone", st)
+	}
+}
+
+// TestARevertActsOnlyOnTheLabThatArmedIt: a fault armed by a lab that has
+// since died, while another lab now runs from the same dir and answers at
+// the same control address with the same host names. Its revert must not
+// send that other lab anything, and the fault is gone, not reverted. A
+// fault of the lab that runs now is reverted through it as usual.
+func TestARevertActsOnlyOnTheLabThatArmedIt(t *testing.T) {
+	dir := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	// The lab running from dir now: this process stands in for it.
+	now, err := proc.Self()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "lab.pid"), []byte(fmt.Sprintf("%d %d\n", now.PID, now.Start)), 0o600)
+	saved := iptablesSave
+	t.Cleanup(func() { iptablesSave = saved })
+	iptablesSave = func(context.Context) (string, error) { return "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", nil }
+
+	var mu sync.Mutex
+	var calls []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, r.Method+" "+r.URL.Path)
+		var req struct{ Actions []json.RawMessage }
+		json.NewDecoder(r.Body).Decode(&req)
+		res := make([]map[string]any, len(req.Actions))
+		for i := range res {
+			res[i] = map[string]any{"ok": true}
+		}
+		if r.Method == http.MethodDelete {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"results": res})
+	}))
+	defer api.Close()
+	control := strings.TrimPrefix(api.URL, "http://")
+
+	m, err := NewManager(nil, nil, filepath.Join(t.TempDir(), "ledger.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	cut := LabStep{Op: LabCut, Node: "redis-2"}
+	record := func(id, lab string) *Record {
+		at := time.Now().UTC()
+		return &Record{ID: id, Kind: "partition", Hosts: []string{"redis-2"}, TTL: time.Hour, State: StateArmed, Created: at, ArmedAt: at, Deadline: at.Add(time.Hour),
+			PerHost: map[string]*HostEntry{"redis-2": {Executor: "lab", Via: map[string]string{"control": control, "dir": dir, "lab": lab}, Touched: true, Status: "armed",
+				Revert:     labSteps([]LabStep{{Op: LabHeal, Node: "redis-2"}}),
+				VerifyGone: labSteps([]LabStep{{Op: LabCheck, Node: "redis-2", Check: &cut, Gone: true}})}}}
+	}
+	old := record("01d1ab01", fmt.Sprintf("%d %d", dead.Process.Pid, now.Start))
+	if err := m.Ledger().Put(old); err != nil {
+		t.Fatal(err)
+	}
+	a, err := m.Revert(t.Context(), old.ID)
+	if err != nil {
+		t.Fatalf("Revert of the dead lab's fault: %v", err)
+	}
+	if a.State != StateGone || !strings.Contains(a.PerHost["redis-2"], "is another one") {
+		t.Errorf("the dead lab's fault: %s, %q; want gone, saying the lab now running is another one", a.State, a.PerHost["redis-2"])
+	}
+	mu.Lock()
+	if len(calls) != 0 {
+		t.Errorf("the revert of the dead lab's fault reached the lab running now: %v", calls)
+	}
+	mu.Unlock()
+
+	cur := record("01d1ab02", fmt.Sprintf("%d %d", now.PID, now.Start))
+	if err := m.Ledger().Put(cur); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := m.Revert(t.Context(), cur.ID); err != nil || a.State != StateReverted {
+		t.Fatalf("Revert of the running lab's fault = %s, %v; want reverted", a.State, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) == 0 {
+		t.Errorf("the revert of the running lab's fault sent it nothing")
 	}
 }

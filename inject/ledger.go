@@ -90,7 +90,7 @@ func (e *HostEntry) upgrade() {
 // Active reports whether the fault may still be in place somewhere.
 func (r *Record) Active() bool {
 	switch r.State {
-	case StateReverted, StateExpired:
+	case StateReverted, StateExpired, StateGone:
 		return false
 	case StateFailed:
 		// A failed arm whose rollback verified clean has no host touched left.

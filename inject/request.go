@@ -78,6 +78,10 @@ const (
 	// verify gone: it may still be in place.
 	StateExpiredFailed State = "expired, revert failed"
 	StateFailed        State = "failed"
+	// StateGone is a fault whose every host went with the lab that armed
+	// it (the lab stopped or died): nothing was left to revert, and
+	// nothing was reverted.
+	StateGone State = "gone"
 )
 
 // Armed is a fault as the ledger knows it.

@@ -39,7 +39,7 @@ func (m *Manager) revertRecord(ctx context.Context, r *Record, by string) (Armed
 	if err := m.ledger.Put(r); err != nil {
 		return r.armed(), err
 	}
-	err := m.revertHosts(ctx, r)
+	gone, err := m.revertHosts(ctx, r)
 	r.Updated = time.Now().UTC()
 	if err != nil {
 		r.State, r.Error = StateFailed, "revert: "+err.Error()
@@ -54,11 +54,18 @@ func (m *Manager) revertRecord(ctx context.Context, r *Record, by string) (Armed
 		// nothing of it is left on any host. (A fault once armed whose
 		// revert failed before is reverted now.)
 		r.State = StateFailed
+	} else if gone {
+		r.State, r.Error = StateGone, ""
 	} else {
 		r.State, r.Error = StateReverted, ""
 	}
 	if err := m.ledger.Put(r); err != nil {
 		return r.armed(), err
+	}
+	if r.State == StateGone {
+		// Its end, but not a revert: the lab took the fault with it.
+		m.event(timeline.FaultReverted, r, "%s on %s is gone with the lab that armed it", r.Kind, hostList(r.Hosts))
+		return r.armed(), nil
 	}
 	m.event(timeline.FaultReverted, r, "%s reverted on %s", r.Kind, hostList(r.Hosts))
 	return r.armed(), nil
@@ -112,13 +119,15 @@ func (m *Manager) touched(r *Record) ([]hostEntry, error) {
 
 // revertHosts runs every touched host's revert, verifies it is gone and
 // cancels the host's guard; a host whose fault verifies gone is no longer
-// touched. It returns the hosts' failures as one error.
-func (m *Manager) revertHosts(ctx context.Context, r *Record) error {
+// touched. It returns the hosts' failures as one error, and whether every
+// host's fault went with the lab that armed it (nothing reverted).
+func (m *Manager) revertHosts(ctx context.Context, r *Record) (gone bool, err error) {
 	hes, err := m.touched(r)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var mu sync.Mutex
+	nGone := 0
 	errs := fanOut(ctx, m.hostTimeout, hes, func(ctx context.Context, _ int, he hostEntry) error {
 		err := revertHost(ctx, he)
 		mu.Lock()
@@ -130,12 +139,13 @@ func (m *Manager) revertHosts(ctx context.Context, r *Record) error {
 		he.e.Status, he.e.Touched = "reverted", false
 		if n, ok := he.exec.(noter); ok {
 			if note := n.RevertNote(he.name); note != "" {
-				he.e.Status += ": " + note
+				he.e.Status = "gone: " + note
+				nGone++
 			}
 		}
 		return nil
 	})
-	return JoinErrors(errs)
+	return len(hes) > 0 && nGone == len(hes), JoinErrors(errs)
 }
 
 // revertHost runs the host's revert steps (all of them, even when one

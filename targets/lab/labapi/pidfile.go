@@ -21,24 +21,47 @@ const PidFile = "lab.pid"
 // GAMEDAY-LAB-<pid>, stay until a lab up or down sweeps them — and 0 for a
 // lab that stopped.
 func Gone(dir string) (gone bool, pid int, err error) {
-	b, err := os.ReadFile(filepath.Join(dir, PidFile))
-	if errors.Is(err, os.ErrNotExist) {
+	id, ok, err := readPidFile(dir)
+	switch {
+	case err != nil:
+		return false, 0, err
+	case !ok:
 		return true, 0, nil
-	}
-	if err != nil {
-		return false, 0, fmt.Errorf("read the lab's pidfile: %w", err)
-	}
-	f := strings.Fields(string(b))
-	if len(f) != 2 {
-		return false, 0, fmt.Errorf("the lab's pidfile %s holds %q, not a pid and a start time", filepath.Join(dir, PidFile), strings.TrimSpace(string(b)))
-	}
-	pid, perr := strconv.Atoi(f[0])
-	start, serr := strconv.ParseUint(f[1], 10, 64)
-	if perr != nil || serr != nil || pid <= 0 {
-		return false, 0, fmt.Errorf("the lab's pidfile %s holds %q, not a pid and a start time", filepath.Join(dir, PidFile), strings.TrimSpace(string(b)))
-	}
-	if (proc.ID{PID: pid, Start: start}).Running() {
+	case id.Running():
 		return false, 0, nil
 	}
-	return true, pid, nil
+	return true, id.PID, nil
+}
+
+// Running names the lab process that runs from dir now (pid and start
+// time: one process for good); ok is false when none does. A fault
+// records it when armed, so that its revert acts on that lab or on none —
+// never on a later lab started in the same dir with the same host names.
+func Running(dir string) (id proc.ID, ok bool, err error) {
+	id, ok, err = readPidFile(dir)
+	if err != nil || !ok || !id.Running() {
+		return proc.ID{}, false, err
+	}
+	return id, true, nil
+}
+
+// readPidFile reads dir's pidfile; ok is false when there is none.
+func readPidFile(dir string) (id proc.ID, ok bool, err error) {
+	name := filepath.Join(dir, PidFile)
+	b, err := os.ReadFile(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return proc.ID{}, false, nil
+	}
+	if err != nil {
+		return proc.ID{}, false, fmt.Errorf("read the lab's pidfile: %w", err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 2 {
+		pid, perr := strconv.Atoi(f[0])
+		start, serr := strconv.ParseUint(f[1], 10, 64)
+		if perr == nil && serr == nil && pid > 0 {
+			return proc.ID{PID: pid, Start: start}, true, nil
+		}
+	}
+	return proc.ID{}, false, fmt.Errorf("the lab's pidfile %s holds %q, not a pid and a start time", name, strings.TrimSpace(string(b)))
 }
