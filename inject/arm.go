@@ -2,6 +2,7 @@ package inject
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -18,6 +19,65 @@ func (m *Manager) Arm(ctx context.Context, req Request) (Armed, error) {
 	if err != nil {
 		return Armed{}, err
 	}
+	return m.arm(ctx, req, p)
+}
+
+// ArmPlan arms exactly what pv (from Preview) showed: under pv.ID, with
+// the same commands on the same hosts. It plans again first — selectors
+// resolved anew, hosts asked again — and, when anything differs, arms
+// nothing and returns a *PlanChangedError holding the plan as it is now,
+// to be shown and confirmed in turn. pv.Request.By and IKnow are the
+// confirmer's.
+func (m *Manager) ArmPlan(ctx context.Context, pv Preview) (Armed, error) {
+	if pv.ID == "" || pv.Digest == "" {
+		return Armed{}, errors.New("arm a plan: the plan has no fault ID or digest; take it from Preview")
+	}
+	used := fmt.Errorf("fault %s was armed from this plan already: preview it again for another", pv.ID)
+	// One plan arms once: a second confirmation of the same dialog must
+	// not arm a second fault under the same chains and guards.
+	m.mu.Lock()
+	busy := m.planned[pv.ID]
+	m.planned[pv.ID] = true
+	m.mu.Unlock()
+	if busy {
+		return Armed{}, used
+	}
+	armed := false
+	defer func() {
+		if !armed { // nothing armed: the plan may be confirmed again
+			m.mu.Lock()
+			delete(m.planned, pv.ID)
+			m.mu.Unlock()
+		}
+	}()
+	all, err := m.ledger.Load()
+	if err != nil {
+		return Armed{}, err
+	}
+	for _, r := range all {
+		if r.ID == pv.ID {
+			armed = true
+			return Armed{}, used
+		}
+	}
+	req := pv.Request
+	if len(pv.Asked) > 0 {
+		req.Hosts = pv.Asked
+	}
+	p, err := m.plan(ctx, req, pv.ID, true)
+	if err != nil {
+		return Armed{}, err
+	}
+	if d := p.digest(); d != pv.Digest {
+		// The new plan keeps the ID: confirmed, it arms under it.
+		return Armed{}, &PlanChangedError{Now: p.preview(req)}
+	}
+	armed = true
+	return m.arm(ctx, req, p)
+}
+
+// arm arms plan p of req.
+func (m *Manager) arm(ctx context.Context, req Request, p *plan) (Armed, error) {
 	now := time.Now().UTC()
 	r := &Record{ID: p.id, Kind: p.fault.Kind(), Params: req.Params, TTL: p.ttl, IKnow: req.IKnow, By: req.By,
 		Session: m.session, State: StateArming, Created: now, Updated: now, Deadline: now.Add(p.ttl),

@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,8 +37,11 @@ type Manager struct {
 	rmu    sync.Mutex // guards runner's lazy creation
 	runner Runner
 
-	mu    sync.Mutex // guards execs
+	mu    sync.Mutex // guards execs and planned
 	execs map[string]Executor
+	// planned holds the fault IDs ArmPlan took: a previewed plan arms
+	// once.
+	planned map[string]bool
 }
 
 // Option configures a Manager.
@@ -71,7 +77,7 @@ func NewManager(inv *targets.Inventory, rec *timeline.Recorder, ledgerPath strin
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{inv: inv, rec: rec, ledger: l, hostTimeout: DefaultHostTimeout, session: CurrentSession(), execs: map[string]Executor{}}
+	m := &Manager{inv: inv, rec: rec, ledger: l, hostTimeout: DefaultHostTimeout, session: CurrentSession(), execs: map[string]Executor{}, planned: map[string]bool{}}
 	for _, o := range opts {
 		o(m)
 	}
@@ -219,23 +225,53 @@ func (m *Manager) planHost(ctx context.Context, f Fault, t PlanTarget) (hostPlan
 }
 
 // Preview validates req and returns the exact plan per host and the blast
-// radius, changing nothing. The plan shows a fresh fault ID; arming uses
-// another.
+// radius, changing nothing. ArmPlan arms it as shown; Arm plans again
+// under a new fault ID.
 func (m *Manager) Preview(ctx context.Context, req Request) (Preview, error) {
 	p, err := m.plan(ctx, req, newID(), false)
 	if err != nil {
 		return Preview{}, err
 	}
-	pv := Preview{Request: req, BlastRadius: p.verdict, Majority: p.majority}
+	return p.preview(req), nil
+}
+
+// preview is what p shows for req.
+func (p *plan) preview(req Request) Preview {
+	pv := Preview{ID: p.id, Request: req, Asked: slices.Clone(req.Hosts), BlastRadius: p.verdict, Majority: p.majority, Digest: p.digest()}
 	pv.Request.TTL = p.ttl
 	pv.Request.Hosts = nil
 	for _, hp := range p.hosts {
 		pv.Request.Hosts = append(pv.Request.Hosts, hp.host.Name)
-	}
-	for _, hp := range p.hosts {
 		pv.Hosts = append(pv.Hosts, hp.preview())
 	}
-	return pv, nil
+	return pv
+}
+
+// digest sums up what p would run and where: every host as the inventory
+// describes it, its executor and where that reaches, every step, the
+// guard's, the TTL and the verdict.
+func (p *plan) digest() string {
+	type hostSum struct {
+		Host                    targets.Host
+		Executor                string
+		Via                     map[string]string
+		Steps                   Steps
+		GuardStart, GuardCancel Step
+	}
+	sum := struct {
+		ID, Kind, Verdict string
+		TTL               time.Duration
+		Hosts             []hostSum
+	}{ID: p.id, Kind: p.fault.Kind(), Verdict: p.verdict, TTL: p.ttl}
+	for _, hp := range p.hosts {
+		sum.Hosts = append(sum.Hosts, hostSum{hp.host, hp.def.name, hp.exec.Via(), hp.steps, hp.guardStart, hp.guardCancel})
+	}
+	b, err := json.Marshal(sum)
+	if err != nil {
+		panic(err) // plain data only
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 func (hp hostPlan) preview() HostPlan {

@@ -54,10 +54,22 @@ type HostPlan struct {
 }
 
 // Preview is what confirming a Request shows: the plan per host and the
-// blast-radius verdict.
+// blast-radius verdict. ArmPlan arms exactly it: the same fault ID, the
+// same commands.
 type Preview struct {
+	// ID is the fault ID the plan's commands name (chains, state files,
+	// guards): the ID ArmPlan arms it under.
+	ID string
+	// Request is the request with its TTL filled in and its Hosts
+	// resolved to host names; Asked holds the hosts as asked (selectors
+	// such as role:master), which ArmPlan resolves again.
 	Request Request
-	Hosts   []HostPlan
+	Asked   []string
+	// Digest sums up everything the plan would run and on what (hosts as
+	// the inventory says, executors, every step of every host, TTL,
+	// verdict): ArmPlan arms only a plan that sums up the same.
+	Digest string
+	Hosts  []HostPlan
 	// BlastRadius is a one-line verdict ("takes down 2 of 3 cassandra nodes:
 	// a majority") and Majority tells whether IKnow is required.
 	BlastRadius string
@@ -109,6 +121,24 @@ type Armed struct {
 	// (expired, revert failed).
 	Active bool
 }
+
+// ErrPlanChanged is what ArmPlan returns (as a *PlanChangedError) when the
+// plan it would arm now differs from the one previewed.
+var ErrPlanChanged = errors.New("the plan changed since it was shown")
+
+// PlanChangedError carries the plan as it is now: show it and, once
+// confirmed, arm it with ArmPlan.
+type PlanChangedError struct {
+	Now Preview
+}
+
+// Error says that the plan changed and what to do.
+func (e *PlanChangedError) Error() string {
+	return "the plan of fault " + e.Now.ID + " changed since it was shown (hosts, roles or commands): confirm the new plan"
+}
+
+// Unwrap makes it match ErrPlanChanged.
+func (e *PlanChangedError) Unwrap() error { return ErrPlanChanged }
 
 // ErrNeedsConfirm is returned by Arm when the blast radius needs IKnow.
 var ErrNeedsConfirm = errors.New("fault takes down a majority of a service's nodes; confirm with --i-know")
