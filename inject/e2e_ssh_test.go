@@ -236,3 +236,46 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestPartitionFromPeersBySelector: peers=tag:dc2 on a dc1 host cuts it
+// from every dc2 host the inventory tags so, and from no other host.
+func TestPartitionFromPeersBySelector(t *testing.T) {
+	bed := nshost.New(t, 4, nshost.Options{Redis: true})
+	h1, h2, h3, h4 := bed.Hosts[0], bed.Hosts[1], bed.Hosts[2], bed.Hosts[3]
+	inv := bed.Inventory()
+	for i := range inv.Hosts {
+		inv.Hosts[i].Tags = append(inv.Hosts[i].Tags, map[bool]string{true: "dc1", false: "dc2"}[i < 2])
+	}
+	m := newManager(t, inv)
+	ctx := t.Context()
+	a, err := m.Arm(ctx, inject.Request{Kind: "partition", Hosts: []string{h1.Name}, Params: map[string]string{"peers": "tag:dc2"}, TTL: time.Minute})
+	if err != nil {
+		t.Fatalf("Arm: %v", err)
+	}
+	for _, f := range []struct {
+		from, to *nshost.Host
+		passes   bool
+	}{{h1, h3, false}, {h4, h1, false}, {h1, h2, true}, {h2, h3, true}} {
+		if got := redisPings(bed, f.from, f.to); got != f.passes {
+			t.Errorf("armed: Redis PING %s -> %s passes = %v, want %v", f.from.Name, f.to.Name, got, f.passes)
+		}
+	}
+	if _, err := m.Revert(ctx, a.ID); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+	if !redisPings(bed, h1, h3) || !redisPings(bed, h4, h1) {
+		t.Errorf("reverted, yet host1 and the dc2 hosts still cannot reach each other")
+	}
+	// The faulted host is left out of its own peers.
+	pv, err := m.Preview(ctx, inject.Request{Kind: "partition", Hosts: []string{h1.Name}, Params: map[string]string{"peers": "tag:dc1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(pv.Hosts[0].Inject, "\n")
+	if !strings.Contains(plan, "-s "+h2.Addr+" ") || strings.Contains(plan, "-s "+h1.Addr+" ") {
+		t.Errorf("peers=tag:dc1 on %s: want a rule for %s and none for %s itself:\n%s", h1.Name, h2.Addr, h1.Addr, plan)
+	}
+	if _, err := m.Preview(ctx, inject.Request{Kind: "partition", Hosts: []string{h1.Name}, Params: map[string]string{"peers": "tag:nowhere"}}); err == nil {
+		t.Errorf("peers with a selector matching nothing planned")
+	}
+}

@@ -20,7 +20,7 @@ func init() {
 	register(10, KindInfo{Name: "latency", Help: "delay traffic (tc netem; Toxiproxy latency in the lab)", Params: []ParamInfo{
 		{Name: "delay", Default: "500ms", Help: "added one-way delay"},
 		{Name: "jitter", Default: "0s", Help: "random variation of the delay"},
-		{Name: "peers", Help: "only towards these hosts or IPs (comma-separated); default all"},
+		{Name: "peers", Help: "only towards these hosts, selectors (tag:x, role:x) or IPs (comma-separated); default all"},
 		{Name: "dev", Help: "network device (default: the default route's)"},
 	}}, func(p *params) (Fault, error) {
 		f := &Latency{Delay: p.duration("delay", 500*time.Millisecond), Jitter: p.duration("jitter", 0), Peers: p.list("peers"), Dev: p.str("dev", "")}

@@ -16,7 +16,7 @@ type Loss struct {
 func init() {
 	register(20, KindInfo{Name: "loss", Help: "drop packets (tc netem; Toxiproxy timeout in the lab)", Params: []ParamInfo{
 		{Name: "percent", Default: "30", Help: "share of packets dropped (0-100)"},
-		{Name: "peers", Help: "only towards these hosts or IPs (comma-separated); default all"},
+		{Name: "peers", Help: "only towards these hosts, selectors (tag:x, role:x) or IPs (comma-separated); default all"},
 		{Name: "dev", Help: "network device (default: the default route's)"},
 	}}, func(p *params) (Fault, error) {
 		f := &Loss{Percent: p.percent("percent", 30), Peers: p.list("peers"), Dev: p.str("dev", "")}

@@ -18,7 +18,7 @@ type Partition struct {
 
 func init() {
 	register(30, KindInfo{Name: "partition", Help: "drop traffic from peers or all (iptables; proxy closed in the lab)", Params: []ParamInfo{
-		{Name: "peers", Help: "hosts or IPs to cut off (comma-separated); default all but loopback"},
+		{Name: "peers", Help: "hosts, selectors (tag:x, role:x) or IPs to cut off (comma-separated); default all but loopback"},
 		{Name: "direction", Default: "both", Help: "in, out or both, seen from the faulted host"},
 	}}, func(p *params) (Fault, error) {
 		f := &Partition{Peers: p.list("peers"), Direction: p.direction("direction", DirBoth)}
@@ -236,8 +236,12 @@ func (f *Partition) LabPlan(t PlanTarget) (LabPlan, error) {
 }
 
 // labPeers names the lab nodes peers stand for: inventory names of lab
-// nodes, or their addresses.
+// nodes, selectors of them, or their addresses.
 func labPeers(t PlanTarget, peers []string) ([]string, error) {
+	peers, err := expandPeers(t, peers)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, p := range peers {
 		var found string

@@ -224,3 +224,26 @@ func TestPreviewExpandsSelectorsAndChangesNothing(t *testing.T) {
 		t.Errorf("a misspelt selector gave %v, want a did-you-mean", err)
 	}
 }
+
+// TestLabPeersBySelector: a lab partition's peers may be selectors too;
+// they name the lab nodes they select, the faulted node left out.
+func TestLabPeersBySelector(t *testing.T) {
+	inv := planInventory()
+	for i, h := range inv.Hosts {
+		if h.Lab != nil && h.Lab.Kind == "redis" {
+			inv.Hosts[i].Tags = []string{"data"}
+		}
+	}
+	h, _ := inv.Host("redis-2")
+	f, err := ParseFault("partition", map[string]string{"peers": "tag:data", "direction": "in"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := f.LabPlan(PlanTarget{ID: "c0ffee00", Host: h, Inv: inv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(lp.Inject[0].Peers, ","); got != "redis-1,redis-3" {
+		t.Errorf("peers=tag:data on redis-2 cut it from %q, want redis-1,redis-3", got)
+	}
+}

@@ -101,9 +101,50 @@ func tcPlan(t PlanTarget, dev string, peers []string, detect []Step, qdisc []str
 	}, nil
 }
 
-// peerAddrs resolves peers given as inventory host names to their
-// addresses; IPs and CIDR prefixes pass through.
+// expandPeers turns the host selectors among peers (tag:dc2, role:replica,
+// as hosts are chosen) into the inventory names they select now, leaving
+// out the faulted host itself; names, IPs and prefixes pass through.
+func expandPeers(t PlanTarget, peers []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range peers {
+		if isAddress(p) || !strings.Contains(p, ":") {
+			add(p)
+			continue
+		}
+		if t.Inv == nil {
+			return nil, fmt.Errorf("peer %q is a host selector, and there is no inventory to select from", oneLine(p))
+		}
+		hosts, err := t.Inv.Select(p)
+		if err != nil {
+			return nil, fmt.Errorf("peer %s: %w", oneLine(p), err)
+		}
+		n := len(out)
+		for _, h := range hosts {
+			if h.Name != t.Host.Name {
+				add(h.Name)
+			}
+		}
+		if len(out) == n && len(hosts) > 0 {
+			return nil, fmt.Errorf("peer %s selects no host but %s itself", oneLine(p), t.Host.Name)
+		}
+	}
+	return out, nil
+}
+
+// peerAddrs resolves peers given as inventory host names or selectors to
+// their addresses; IPs and CIDR prefixes pass through.
 func peerAddrs(t PlanTarget, peers []string) ([]string, error) {
+	peers, err := expandPeers(t, peers)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]string, 0, len(peers))
 	for _, p := range peers {
 		if isAddress(p) {
