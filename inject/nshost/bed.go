@@ -13,12 +13,12 @@ package nshost
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
 
+	"github.com/gameday-dev/gameday/internal/hostns"
 	"github.com/gameday-dev/gameday/targets"
 )
 
@@ -31,23 +31,16 @@ type Options struct {
 	SudoUser string
 }
 
-// Host is one namespace host of a Bed.
+// Host is one namespace host of a Bed: a hostns.Host (Name, NS, Addr,
+// HostKeyLine, SSHDPid, SSHDLog…) and what the Bed runs on it besides
+// sshd.
 type Host struct {
-	// Name is the inventory name ("host1", "host2", …).
-	Name string
-	// NS is the network namespace name ("gd-<pid>-<seq>-<i>").
-	NS string
-	// Addr is the host's IPv4 address on the bed's subnet.
-	Addr string
-	// HostKeyLine is the host's known_hosts line.
-	HostKeyLine string
+	*hostns.Host
 	// RedisAddr is "addr:6379" when the bed runs Redis, else "".
 	RedisAddr string
 
-	dir            string
-	authorizedKeys string // set when a sudo user needs a readable copy
-	sshd           *process
-	redis          *process
+	dir   string // Host.Dir
+	redis *process
 }
 
 // Bed is a set of namespace hosts made for one test and torn down by its
@@ -90,14 +83,12 @@ func New(tb testing.TB, n int, opts Options) *Bed {
 	if n < 1 || n > 250 {
 		tb.Fatalf("nshost: %d hosts asked for; a bed holds 1 to 250", n)
 	}
-	need := map[string]string{"ip": "iproute2", "/usr/sbin/sshd": "openssh-server", "ssh-keygen": "openssh-client", "nsenter": "util-linux"}
+	var extra map[string]string
 	if opts.Redis {
-		need["/usr/bin/redis-server"] = "redis-server"
+		extra = map[string]string{"/usr/bin/redis-server": "redis-server"}
 	}
-	for bin, pkg := range need {
-		if _, err := exec.LookPath(bin); err != nil {
-			tb.Fatalf("nshost: %s is missing; install Debian's %s (scripts/deps.sh does)", bin, pkg)
-		}
+	if err := hostns.Require(extra); err != nil {
+		tb.Fatalf("nshost: %v", err)
 	}
 	Sweep()
 	dir := tb.TempDir()
@@ -119,30 +110,32 @@ func New(tb testing.TB, n int, opts Options) *Bed {
 }
 
 func (b *Bed) setup(id string, n int, opts Options) error {
-	if err := keygen(b.IdentityFile); err != nil {
+	if err := hostns.Keygen(b.IdentityFile, "gameday-nshost"); err != nil {
 		return err
 	}
-	octet, err := b.network()
+	net, err := hostns.NewNetwork(b.hub, b.uplk)
 	if err != nil {
 		return err
 	}
-	for i := 0; i < n; i++ {
-		h := &Host{
-			Name: "host" + strconv.Itoa(i+1),
-			NS:   nsPrefix + id + "-" + strconv.Itoa(i+1),
-			Addr: fmt.Sprintf("10.213.%d.%d", octet, i+2),
-			dir:  filepath.Join(b.Dir, "host"+strconv.Itoa(i+1)),
+	b.Subnet, b.RunnerAddr = net.Subnet, net.RunnerAddr
+	for i := 1; i <= n; i++ {
+		core := &hostns.Host{
+			Name: "host" + strconv.Itoa(i),
+			NS:   nsPrefix + id + "-" + strconv.Itoa(i),
+			Addr: net.Addr(i),
+			Dir:  filepath.Join(b.Dir, "host"+strconv.Itoa(i)),
 		}
+		h := &Host{Host: core, dir: core.Dir}
 		b.Hosts = append(b.Hosts, h)
-		if err := b.addHost(h, i+1); err != nil {
+		if err := net.AddHost(core, i); err != nil {
 			return err
 		}
 	}
 	for _, h := range b.Hosts {
-		if err := b.writeEtc(h, opts.SudoUser); err != nil {
+		if err := h.WriteEtc(opts.SudoUser, b.IdentityFile+".pub"); err != nil {
 			return err
 		}
-		if err := b.startSSHD(h); err != nil {
+		if err := h.StartSSHD(); err != nil {
 			return err
 		}
 		if opts.Redis {
@@ -151,13 +144,10 @@ func (b *Bed) setup(id string, n int, opts Options) error {
 			}
 		}
 	}
-	if err := b.writeKnownHosts(); err != nil {
+	if err := hostns.WriteKnownHosts(b.KnownHosts, b.cores()); err != nil {
 		return err
 	}
 	for _, h := range b.Hosts {
-		if err := waitListening(h.Addr+":22", h.sshd); err != nil {
-			return fmt.Errorf("sshd on %s: %w", h.Name, err)
-		}
 		if h.redis != nil {
 			if err := waitListening(h.RedisAddr, h.redis); err != nil {
 				return fmt.Errorf("redis on %s: %w", h.Name, err)
@@ -165,6 +155,15 @@ func (b *Bed) setup(id string, n int, opts Options) error {
 		}
 	}
 	return nil
+}
+
+// cores lists the hosts' hostns parts.
+func (b *Bed) cores() []*hostns.Host {
+	var out []*hostns.Host
+	for _, h := range b.Hosts {
+		out = append(out, h.Host)
+	}
+	return out
 }
 
 // Inventory returns an inventory listing the bed's hosts, reached as root

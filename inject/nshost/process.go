@@ -2,11 +2,10 @@ package nshost
 
 import (
 	"fmt"
-	"net"
-	"os"
 	"syscall"
 	"time"
 
+	"github.com/gameday-dev/gameday/internal/hostns"
 	"github.com/gameday-dev/gameday/internal/proc"
 )
 
@@ -44,20 +43,5 @@ func (p *process) kill() {
 // waitListening waits until addr accepts TCP connections, or p dies, or 10 s
 // pass.
 func waitListening(addr string, p *process) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-p.Done():
-			log, _ := os.ReadFile(p.log)
-			return fmt.Errorf("exited before listening on %s: %s", addr, log)
-		default:
-		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return fmt.Errorf("not listening on %s after 10s (log %s)", addr, p.log)
+	return hostns.WaitListening(addr, p.Child, p.log)
 }

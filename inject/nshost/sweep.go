@@ -1,10 +1,10 @@
 package nshost
 
 import (
-	"os"
 	"regexp"
 	"strconv"
 
+	"github.com/gameday-dev/gameday/internal/hostns"
 	"github.com/gameday-dev/gameday/internal/proc"
 )
 
@@ -15,17 +15,14 @@ var bedNS = regexp.MustCompile(`^gd-(\d+)-(\d+)-(hub|\d+)$`)
 // process is gone: the leftovers of a test binary that crashed or was
 // killed before its cleanups ran. Beds of live processes are left alone.
 func Sweep() {
-	ents, _ := os.ReadDir("/run/netns")
-	etc, _ := os.ReadDir(etcNetns)
-	for _, e := range append(ents, etc...) {
-		m := bedNS.FindStringSubmatch(e.Name())
+	for _, ns := range hostns.Namespaces(func(name string) bool {
+		m := bedNS.FindStringSubmatch(name)
 		if m == nil {
-			continue
+			return false
 		}
 		pid, err := strconv.Atoi(m[1])
-		if err != nil || proc.Alive(pid) {
-			continue
-		}
-		removeNamespace(e.Name())
+		return err == nil && !proc.Alive(pid)
+	}) {
+		hostns.RemoveNamespace(ns)
 	}
 }

@@ -22,7 +22,7 @@ type Spec struct {
 	// Log receives its stdout and stderr, appended (created 0600).
 	Log string
 	// Faketime, when set, runs the child under libfaketime with this
-	// control file (see faketimeEnv). Start leaves the file as it is: a
+	// control file (see FaketimeEnv). Start leaves the file as it is: a
 	// node restarted while its clock is drifted stays drifted.
 	Faketime string
 }
@@ -54,7 +54,7 @@ func Start(s Spec) (*Child, error) {
 		env = os.Environ()
 	}
 	if s.Faketime != "" {
-		env = append(env[:len(env):len(env)], faketimeEnv(s.Faketime)...)
+		env = append(env[:len(env):len(env)], FaketimeEnv(s.Faketime)...)
 	}
 	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
 	cmd.Env, cmd.Dir = env, s.Dir

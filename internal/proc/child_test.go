@@ -193,7 +193,7 @@ func TestStartUnderFaketime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range faketimeEnv(ft) {
+	for _, want := range FaketimeEnv(ft) {
 		if !strings.Contains("\x00"+string(env)+"\x00", "\x00"+want+"\x00") {
 			t.Errorf("child environment lacks %s", want)
 		}

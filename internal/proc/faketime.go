@@ -12,7 +12,7 @@ import (
 // libfaketime).
 var FaketimeLib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
-// faketimeEnv is the environment that runs a child under libfaketime with
+// FaketimeEnv is the environment that runs a child under libfaketime with
 // its offset in file, so a clock-drift fault moves one process's clock and
 // never the machine's. Every child under libfaketime gets the same:
 //   - the file is re-read at most once a second (FAKETIME_CACHE_DURATION):
@@ -23,7 +23,7 @@ var FaketimeLib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 //     offset moves, and a JVM's timed waits then spin (seen here: load
 //     average 150 and a broker that never registered). A drift is about
 //     wall-clock time, which is what clocks are compared by.
-func faketimeEnv(file string) []string {
+func FaketimeEnv(file string) []string {
 	return []string{
 		"LD_PRELOAD=" + FaketimeLib,
 		"FAKETIME_TIMESTAMP_FILE=" + file,
