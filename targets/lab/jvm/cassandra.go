@@ -35,7 +35,7 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	var seeds []string
 	for i := 1; i <= o.Nodes; i++ {
-		seeds = append(seeds, fmt.Sprintf("%s.%d:%d", o.Subnet, i, cassandraStoragePort))
+		seeds = append(seeds, fmt.Sprintf("%s:%d", nodeAddr(o, i), cassandraStoragePort))
 	}
 	c := &Cluster{}
 	for i := 1; i <= o.Nodes; i++ {
@@ -43,14 +43,26 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 		if err != nil {
 			return nil, err
 		}
-		addr := fmt.Sprintf("%s.%d", o.Subnet, i)
+		addr, host := nodeAddr(o, i), nodeHost(o, i)
 		data := filepath.Join(dir, "data")
 		if err := c.mountData(o, data); err != nil {
 			c.Stop()
 			return nil, err
 		}
 		yaml := filepath.Join(dir, "cassandra.yaml")
-		conf := fmt.Sprintf(cassandraYAML, token(i-1, o.Nodes), strings.Join(seeds, ","), addr, addr,
+		snitch := "SimpleSnitch"
+		var rackdc []string
+		if len(o.DCs) > 0 {
+			// Each node says its datacenter in its rackdc file;
+			// Gossip tells the others.
+			snitch = "GossipingPropertyFileSnitch"
+			props := filepath.Join(dir, "cassandra-rackdc.properties")
+			if err := os.WriteFile(props, []byte("dc="+o.DCs[i-1]+"\nrack=rack1\n"), 0o644); err != nil {
+				return nil, err
+			}
+			rackdc = []string{"-Dcassandra-rackdc.properties=file://" + props}
+		}
+		conf := fmt.Sprintf(cassandraYAML, token(i-1, o.Nodes), snitch, strings.Join(seeds, ","), addr, addr,
 			cassandraStoragePort, CassandraPort, data, dir, dir, dir, dir)
 		if err := os.WriteFile(yaml, []byte(conf), 0o644); err != nil {
 			return nil, err
@@ -68,14 +80,20 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 			fmt.Sprintf("-Dcassandra.jmx.local.port=%d", 17199+rand4(o.Subnet, i)),
 			"-Dcassandra.skip_wait_for_gossip_to_settle=0",
 			"-Dcassandra.ring_delay_ms=1000",
-			"-Djna.tmpdir="+dir,
+			"-Djna.tmpdir="+dir)
+		argv = append(argv, rackdc...)
+		argv = append(argv,
 			"-cp", filepath.Join(lib, "*"),
 			"org.apache.cassandra.service.CassandraDaemon")
-		c.Nodes = append(c.Nodes, &Node{
+		n := &Node{
 			Name: fmt.Sprintf("cassandra-%d", i), Addr: addr, Port: CassandraPort,
 			DataDir: data, LogFile: filepath.Join(dir, "out.log"), FaketimeFile: ft, Cgroup: nodeCgroup(o, i),
-			ready: "Startup complete", argv: argv,
-		})
+			ready: "Startup complete", argv: argv, host: host, marker: "-Dcassandra.config=file://" + yaml,
+		}
+		if err := n.writeStartScript(dir); err != nil {
+			return nil, err
+		}
+		c.Nodes = append(c.Nodes, n)
 	}
 	// The first node alone, then the rest together: the safest order.
 	if err := startAll(ctx, c.Nodes[:1], o.Progress); err != nil {
@@ -149,7 +167,7 @@ num_tokens: 1
 initial_token: "%s"
 auto_bootstrap: false
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-endpoint_snitch: SimpleSnitch
+endpoint_snitch: %s
 commitlog_sync: periodic
 commitlog_sync_period: 10000ms
 seed_provider:

@@ -3,7 +3,6 @@ package jvm
 import (
 	"context"
 	"fmt"
-	"github.com/gameday-dev/gameday/internal/proc"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -11,6 +10,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gameday-dev/gameday/internal/hostns"
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // Options configures a cluster of n JVM nodes.
@@ -41,6 +43,17 @@ type Options struct {
 	// Cgroup, when set, is a cgroup v2 group under which each node gets its
 	// own (Cgroup/<node>), so a Firewall can cut what the node sends.
 	Cgroup string
+	// DCs, when set (Cassandra), names each node's datacenter (node i in
+	// DCs[i-1]): the nodes use GossipingPropertyFileSnitch, so a keyspace
+	// can replicate per datacenter (NetworkTopologyStrategy). Empty: one
+	// datacenter, "datacenter1" (SimpleSnitch).
+	DCs []string
+	// Hosts, when set, are namespace hosts (one per node, node i in
+	// Hosts[i-1]): each node binds its host's address and runs inside it
+	// — network, mount and PID namespaces — as a node on a host of its
+	// own reached over SSH. Subnet and Cgroup are then not used, and
+	// TmpfsMB must be the hosts' own mounts (see StartKafka).
+	Hosts []*hostns.Host
 	// Progress receives one line per node as it starts.
 	Progress func(string)
 }
@@ -60,7 +73,13 @@ func (o *Options) defaults(heap int) {
 // prepare picks a free subnet for ports when none is set, creates Dir and
 // writes the cluster's logging configuration there, returning its path.
 func (o *Options) prepare(logName, logConfig string, ports ...int) (string, error) {
-	if o.Subnet == "" {
+	if len(o.Hosts) > 0 && len(o.Hosts) != o.Nodes {
+		return "", fmt.Errorf("%d namespace hosts for %d nodes", len(o.Hosts), o.Nodes)
+	}
+	if len(o.DCs) > 0 && len(o.DCs) != o.Nodes {
+		return "", fmt.Errorf("%d datacenters named for %d nodes", len(o.DCs), o.Nodes)
+	}
+	if o.Subnet == "" && len(o.Hosts) == 0 {
 		subnet, err := pickSubnet(o.Nodes, ports...)
 		if err != nil {
 			return "", err
@@ -97,12 +116,13 @@ func (c *Cluster) Stop() {
 	c.mounts = nil
 }
 
-// mountData mounts a tmpfs of o.TmpfsMB on dir when asked.
+// mountData mounts a tmpfs of o.TmpfsMB on dir when asked; on namespace
+// hosts their own mounts do it.
 func (c *Cluster) mountData(o Options, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if o.TmpfsMB <= 0 {
+	if o.TmpfsMB <= 0 || len(o.Hosts) > 0 {
 		return nil
 	}
 	if os.Geteuid() != 0 {
@@ -159,10 +179,14 @@ func subnetFree(subnet string, n int, ports []int) bool {
 	return true
 }
 
+// NodeDir is node i's folder (1-based) in a cluster whose Options.Dir is
+// dir; its data dir is NodeDir/data.
+func NodeDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("n%d", i)) }
+
 // prepareNodeDir creates the node's folder and, when asked, its faketime
 // file with a zero offset.
 func prepareNodeDir(o Options, i int) (dir, faketime string, err error) {
-	dir = filepath.Join(o.Dir, fmt.Sprintf("n%d", i))
+	dir = NodeDir(o.Dir, i)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", err
 	}
@@ -199,9 +223,25 @@ func startAll(ctx context.Context, nodes []*Node, progress func(string)) error {
 	return first
 }
 
+// nodeAddr is node i's address: its host's, or 127.0.X.i.
+func nodeAddr(o Options, i int) string {
+	if len(o.Hosts) > 0 {
+		return o.Hosts[i-1].Addr
+	}
+	return fmt.Sprintf("%s.%d", o.Subnet, i)
+}
+
+// nodeHost is node i's namespace host, or nil.
+func nodeHost(o Options, i int) *hostns.Host {
+	if len(o.Hosts) == 0 {
+		return nil
+	}
+	return o.Hosts[i-1]
+}
+
 // nodeCgroup is node i's cgroup under o.Cgroup, or "".
 func nodeCgroup(o Options, i int) string {
-	if o.Cgroup == "" {
+	if o.Cgroup == "" || len(o.Hosts) > 0 {
 		return ""
 	}
 	return fmt.Sprintf("%s/n%d", o.Cgroup, i)

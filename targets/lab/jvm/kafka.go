@@ -7,6 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gameday-dev/gameday/internal/hostns"
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // Kafka ports on each node's own address.
@@ -34,7 +37,7 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	var voters []string
 	for i := 1; i <= o.Nodes; i++ {
-		voters = append(voters, fmt.Sprintf("%d@%s.%d:%d", i, o.Subnet, i, kafkaControllerPort))
+		voters = append(voters, fmt.Sprintf("%d@%s:%d", i, nodeAddr(o, i), kafkaControllerPort))
 	}
 	rf := min(3, o.Nodes)
 	c := &Cluster{}
@@ -43,7 +46,7 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 		if err != nil {
 			return nil, err
 		}
-		addr := fmt.Sprintf("%s.%d", o.Subnet, i)
+		addr, host := nodeAddr(o, i), nodeHost(o, i)
 		if err := c.mountData(o, filepath.Join(dir, "data")); err != nil {
 			c.Stop()
 			return nil, err
@@ -55,16 +58,23 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 		if err := os.WriteFile(props, []byte(conf), 0o644); err != nil {
 			return nil, err
 		}
-		if _, err := javaOutput(ctx, lib, "kafka.tools.StorageTool", "format", "-t", clusterID, "-c", props); err != nil {
+		// On a namespace host the log dir may be a tmpfs only the host
+		// sees: format it from inside.
+		if _, err := javaOutputOn(ctx, host, lib, "kafka.tools.StorageTool", "format", "-t", clusterID, "-c", props); err != nil {
+			c.Stop()
 			return nil, err
 		}
 		n := &Node{
 			Name: fmt.Sprintf("kafka-%d", i), Addr: addr, Port: KafkaPort,
 			DataDir: filepath.Join(dir, "data"), LogFile: filepath.Join(dir, "server.log"),
-			FaketimeFile: ft, ready: "Kafka Server started", Cgroup: nodeCgroup(o, i),
+			FaketimeFile: ft, ready: "Kafka Server started", Cgroup: nodeCgroup(o, i), host: host, marker: props,
 			argv: []string{"java", fmt.Sprintf("-Xms%dm", o.HeapMB), fmt.Sprintf("-Xmx%dm", o.HeapMB),
 				"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Djava.awt.headless=true",
 				"-Dlog4j2.configurationFile=" + log4j, "-cp", filepath.Join(lib, "*"), "kafka.Kafka", props},
+		}
+		if err := n.writeStartScript(dir); err != nil {
+			c.Stop()
+			return nil, err
 		}
 		c.Nodes = append(c.Nodes, n)
 	}
@@ -78,8 +88,16 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 // javaOutput runs a main class on lib's classpath and returns its trimmed
 // standard output.
 func javaOutput(ctx context.Context, lib, main string, args ...string) (string, error) {
-	argv := append([]string{"-cp", filepath.Join(lib, "*"), main}, args...)
-	out, err := exec.CommandContext(ctx, "java", argv...).CombinedOutput()
+	return javaOutputOn(ctx, nil, lib, main, args...)
+}
+
+// javaOutputOn is javaOutput run as if on host (nil: here).
+func javaOutputOn(ctx context.Context, host *hostns.Host, lib, main string, args ...string) (string, error) {
+	argv := append([]string{"java", "-cp", filepath.Join(lib, "*"), main}, args...)
+	if host != nil {
+		argv = append(host.Spec(proc.Spec{}).Argv, argv...)
+	}
+	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("java %s %s: %w\n%s", main, strings.Join(args, " "), err, lastLines(string(out), 10))
 	}

@@ -5,12 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gameday-dev/gameday/internal/proc"
 	"net"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gameday-dev/gameday/inject/sshx"
+	"github.com/gameday-dev/gameday/internal/hostns"
+	"github.com/gameday-dev/gameday/internal/proc"
 )
 
 // Node is one JVM of a cluster, bound to its own loopback address.
@@ -27,8 +33,18 @@ type Node struct {
 	// start, by which the firewall cuts what the node sends.
 	Cgroup string
 
+	// StartScript, on a namespace host, is a shell script that starts the
+	// node again from inside its host with its original command line: the
+	// start command a kill fault runs over SSH on revert.
+	StartScript string
+
 	argv  []string
 	ready string // log line that says the node is up
+	// host is the node's namespace host, nil on loopback; marker is an
+	// argument only this node's command line holds, by which a JVM
+	// started over SSH (not by us) is found on it.
+	host   *hostns.Host
+	marker string
 
 	run proc.Restartable
 }
@@ -36,8 +52,34 @@ type Node struct {
 // Endpoint is Addr:Port.
 func (n *Node) Endpoint() string { return net.JoinHostPort(n.Addr, fmt.Sprint(n.Port)) }
 
-// PID is the node's process id, or 0 when it is not running.
-func (n *Node) PID() int { return n.run.PID() }
+// PID is the node's process id, or 0 when it is not running. On a
+// namespace host it is also the JVM someone started there over SSH (the
+// start command of a kill fault's revert).
+func (n *Node) PID() int {
+	if pid := n.run.PID(); pid != 0 || n.host == nil {
+		return pid
+	}
+	return n.foreignPID()
+}
+
+// foreignPID finds a JVM of this node on its host that we did not start.
+func (n *Node) foreignPID() int {
+	out, _ := hostns.Run("ip", "netns", "pids", n.host.NS)
+	for _, f := range strings.Fields(out) {
+		b, err := os.ReadFile("/proc/" + f + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(b), "\x00")
+		if len(args) > 0 && filepath.Base(args[0]) == "java" && slices.Contains(args, n.marker) {
+			pid, _ := strconv.Atoi(f)
+			if proc.Alive(pid) {
+				return pid
+			}
+		}
+	}
+	return 0
+}
 
 // Paused reports whether the node is stopped by a pause fault.
 func (n *Node) Paused() bool { return n.run.Paused() }
@@ -54,7 +96,14 @@ func (n *Node) Start(ctx context.Context) error {
 	if st, err := os.Stat(n.LogFile); err == nil {
 		offset = st.Size()
 	}
-	p, started, err := n.run.Start(proc.Spec{Argv: n.argv, Log: n.LogFile, Faketime: n.FaketimeFile})
+	if n.host != nil && n.foreignPID() != 0 {
+		return nil // started over SSH, by its start script
+	}
+	spec := proc.Spec{Argv: n.argv, Log: n.LogFile, Faketime: n.FaketimeFile}
+	if n.host != nil {
+		spec = n.host.Spec(spec)
+	}
+	p, started, err := n.run.Start(spec)
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.Name, err)
 	}
@@ -110,6 +159,11 @@ func logContains(path string, offset int64, needle string) (bool, error) {
 // node is an error except for KILL and CONT, which are then no-ops
 // (idempotent reverts), as for every lab node.
 func (n *Node) Signal(sig syscall.Signal) error {
+	if n.run.PID() == 0 && n.host != nil {
+		if pid := n.foreignPID(); pid != 0 {
+			return syscall.Kill(pid, sig)
+		}
+	}
 	err := n.run.Signal(sig)
 	if errors.Is(err, proc.ErrExited) {
 		return errors.New(n.Name + " is not running")
@@ -128,4 +182,21 @@ func (n *Node) SetClockOffset(offset string) error {
 		return errors.New(n.Name + " does not run under libfaketime (install the libfaketime package)")
 	}
 	return proc.SetClockOffset(n.FaketimeFile, offset)
+}
+
+// writeStartScript writes, for a node on a namespace host, the script that
+// starts it again from inside the host: its command line, its libfaketime
+// environment, its log.
+func (n *Node) writeStartScript(dir string) error {
+	if n.host == nil {
+		return nil
+	}
+	argv := n.argv
+	if n.FaketimeFile != "" {
+		argv = append(append([]string{"env"}, proc.FaketimeEnv(n.FaketimeFile)...), argv...)
+	}
+	n.StartScript = filepath.Join(dir, "start.sh")
+	script := "#!/bin/sh\n# Starts " + n.Name + " again on its host (a kill fault's start command).\n" +
+		"exec " + sshx.Quote(argv...) + " >> " + sshx.Quote(n.LogFile) + " 2>&1\n"
+	return os.WriteFile(n.StartScript, []byte(script), 0o755)
 }
