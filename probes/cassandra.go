@@ -60,6 +60,7 @@ func newCassandraQuorum(svc targets.Cassandra, cfg Config, rec *timeline.Recorde
 		session.Store(s)
 		return nil
 	}
+	level := consistency(svc)
 	insert := "INSERT INTO " + qualified + " (id, v) VALUES (?, ?)"
 	sel := "SELECT v FROM " + qualified + " WHERE id = ?"
 	p.do = func(ctx context.Context) error {
@@ -67,13 +68,13 @@ func newCassandraQuorum(svc targets.Cassandra, cfg Config, rec *timeline.Recorde
 		i := n.Add(1)
 		key := "canary-" + strconv.FormatInt(i/2%canaryKeys, 10)
 		if i%2 == 0 {
-			err := s.Query(insert, key, time.Now().UnixNano()).Consistency(gocql.Quorum).ExecContext(ctx)
+			err := s.Query(insert, key, time.Now().UnixNano()).Consistency(level).ExecContext(ctx)
 			return opError{write: true, err: err}.orNil()
 		}
 		var v int64
-		err := s.Query(sel, key).Consistency(gocql.Quorum).ScanContext(ctx, &v)
+		err := s.Query(sel, key).Consistency(level).ScanContext(ctx, &v)
 		if errors.Is(err, gocql.ErrNotFound) {
-			err = nil // a QUORUM read that found no row yet still succeeded
+			err = nil // a read that found no row yet still succeeded
 		}
 		return opError{err: err}.orNil()
 	}
@@ -85,12 +86,22 @@ func newCassandraQuorum(svc targets.Cassandra, cfg Config, rec *timeline.Recorde
 	return p, nil
 }
 
-// clusterConfig is the driver configuration: QUORUM, protocol v4, every
-// wait bounded by the probe's timeout, no retries, no schema metadata.
+// consistency is the level the service's inventory entry asks for
+// (validated), QUORUM by default.
+func consistency(svc targets.Cassandra) gocql.Consistency {
+	if c, err := gocql.ParseConsistencyWrapper(svc.Consistency); err == nil && svc.Consistency != "" {
+		return c
+	}
+	return gocql.Quorum
+}
+
+// clusterConfig is the driver configuration: the service's consistency
+// (QUORUM by default), protocol v4, every wait bounded by the probe's
+// timeout, no retries, no schema metadata.
 func clusterConfig(svc targets.Cassandra, cfg Config, rec *timeline.Recorder, opts Options) (*gocql.ClusterConfig, error) {
 	c := gocql.NewCluster(svc.ContactPoints...)
 	c.ProtoVersion = 4
-	c.Consistency = gocql.Quorum
+	c.Consistency = consistency(svc)
 	c.Timeout = cfg.Timeout
 	c.ConnectTimeout = cfg.Timeout
 	c.WriteTimeout = cfg.Timeout

@@ -17,6 +17,10 @@ var brokenCases = map[string][]string{
 	"alias_bomb": {
 		`alias_bomb.yaml:8:12: aliases expand the file to more than 200000 values (the limit); alias *a5 here stands for more than that alone`,
 	},
+	"consistency": {
+		`consistency.yaml:5:91: services.cassandra[0].consistency: unknown consistency level "QUOROM"; did you mean "QUORUM"? (want one of ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM)`,
+		`consistency.yaml:6:91: services.cassandra[1].consistency: LOCAL_QUORUM needs local_dc: the datacenter whose replicas answer`,
+	},
 	"deep": {
 		`deep.yaml:2:71: the file nests deeper than 64 levels`,
 	},

@@ -113,6 +113,11 @@ type Cassandra struct {
 	Keyspace      string   `yaml:"keyspace" json:"keyspace"`
 	Table         string   `yaml:"table,omitempty" json:"table,omitempty"`
 	LocalDC       string   `yaml:"local_dc,omitempty" json:"local_dc,omitempty"`
+	// Consistency is the level cassandra.quorum writes and reads at:
+	// QUORUM (the default), LOCAL_QUORUM or LOCAL_ONE (with LocalDC: the
+	// replicas of that datacenter answer), EACH_QUORUM (a quorum in every
+	// datacenter), ONE, TWO, THREE or ALL.
+	Consistency string `yaml:"consistency,omitempty" json:"consistency,omitempty"`
 	// CreateTable allows gameday to CREATE its canary table IF NOT EXISTS.
 	CreateTable bool      `yaml:"create_table,omitempty" json:"create_table,omitempty"`
 	Username    string    `yaml:"username,omitempty" json:"username,omitempty"`

@@ -216,7 +216,18 @@ func (v *validator) cassandra(path string, c Cassandra) {
 	if c.Password != "" && c.Username == "" && !v.r.Failed(path+".password") {
 		v.problem(path+".username", "missing; a password needs a username")
 	}
+	switch cl := strings.ToUpper(c.Consistency); {
+	case c.Consistency == "":
+	case !slices.Contains(CassandraConsistencies, cl):
+		v.problem(path+".consistency", "unknown consistency level %q%s (want one of %s)", c.Consistency, yamldoc.DidYouMean(cl, CassandraConsistencies), strings.Join(CassandraConsistencies, ", "))
+	case strings.HasPrefix(cl, "LOCAL_") && c.LocalDC == "":
+		v.problem(path+".consistency", "%s needs local_dc: the datacenter whose replicas answer", cl)
+	}
 }
+
+// CassandraConsistencies are the levels cassandra.quorum can read and
+// write at.
+var CassandraConsistencies = []string{"ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_ONE", "LOCAL_QUORUM", "EACH_QUORUM"}
 
 func (v *validator) redis(path string, r Redis) {
 	v.hostPorts(path+".sentinels", r.Sentinels, "sentinel", "redis-1:26379", false)
