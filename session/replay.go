@@ -16,7 +16,7 @@ import (
 
 // ReplaySource is the source of a replay session: what its review
 // journal's session.start and its notes say they come from.
-const ReplaySource = "review"
+const ReplaySource = timeline.ReviewSource
 
 // ReplayConfig describes a replay: a recorded session watched again as of
 // a time cursor, with review notes written beside it.
@@ -38,12 +38,12 @@ type ReplayConfig struct {
 // ReviewPath is where the review notes of journal go by default: beside
 // it, "NAME.review.jsonl" for "NAME.jsonl".
 func ReviewPath(journal string) string {
-	return strings.TrimSuffix(journal, ".jsonl") + ".review.jsonl"
+	return strings.TrimSuffix(journal, ".jsonl") + timeline.ReviewSuffix
 }
 
 // IsReview tells whether path names a review journal rather than a
 // recorded session.
-func IsReview(path string) bool { return strings.HasSuffix(path, ".review.jsonl") }
+func IsReview(path string) bool { return strings.HasSuffix(path, timeline.ReviewSuffix) }
 
 // Replay is what a replay session knows beyond a live one: the recorded
 // session, indexed, and the cursor every screen attached to it follows.
@@ -84,14 +84,14 @@ func OpenReplay(cfg ReplayConfig) (*Session, error) {
 	if review == "" {
 		review = ReviewPath(cfg.Journal)
 	}
-	notes, rwarns, err := readReview(review)
+	notes, rwarns, err := ReadReview(review)
 	if err != nil {
 		return nil, err
 	}
 	r.warnings = append(r.warnings, rwarns...)
 	// Notes merge in at their time; copy first: LoadJournal's slice has
 	// no room to spare, and the journal's own events stay as read.
-	r.idx = newReplayIndex(mergeNotes(events, notes))
+	r.idx = newReplayIndex(MergeNotes(events, notes))
 	r.seek(r.idx.events[0].Time)
 
 	title := "Review of " + filepath.Base(cfg.Journal)
@@ -118,9 +118,10 @@ func newSession(cfg Config) *Session {
 		granted: map[string]Role{}, armedBy: map[string]string{}, armedReady: make(chan struct{})}
 }
 
-// readReview reads the notes of a review journal; a review journal that
-// does not exist yet holds none.
-func readReview(path string) ([]timeline.Event, []timeline.Warning, error) {
+// ReadReview reads the notes of a review journal; a review journal that
+// does not exist yet holds none, and one that holds no event at all is a
+// warning, not an error: the session under review still replays.
+func ReadReview(path string) ([]timeline.Event, []timeline.Warning, error) {
 	events, warns, err := timeline.LoadJournal(path)
 	var nj *timeline.NotJournalError
 	switch {
@@ -140,9 +141,10 @@ func readReview(path string) ([]timeline.Event, []timeline.Warning, error) {
 	return notes, warns, nil
 }
 
-// mergeNotes returns events with notes inserted at their times: each
-// after every event a cursor at its time has passed.
-func mergeNotes(events, notes []timeline.Event) []timeline.Event {
+// MergeNotes returns events with notes inserted at their times: each
+// after every event a cursor at its time has passed. events is not
+// modified.
+func MergeNotes(events, notes []timeline.Event) []timeline.Event {
 	out := make([]timeline.Event, 0, len(events)+len(notes))
 	if len(notes) == 0 {
 		return append(out, events...)
@@ -176,6 +178,17 @@ func (r *Replay) Journal() string { return r.journal }
 
 // Span is the first and the last moment of the recorded session.
 func (r *Replay) Span() (start, end time.Time) { return r.idx.span() }
+
+// Inventory names the inventory the recorded session ran against, as its
+// session.start says ("" when it does not).
+func (r *Replay) Inventory() string {
+	for _, e := range r.idx.events {
+		if sd := e.Session(); sd != nil && e.Kind == timeline.SessionStart && e.Source != ReplaySource {
+			return sd.Inventory
+		}
+	}
+	return ""
+}
 
 // Events counts the events replayed.
 func (r *Replay) Events() int { return len(r.idx.events) }
@@ -366,6 +379,21 @@ func slicesDeleteFaults(marks []timeline.Row) []timeline.Row {
 		}
 	}
 	return out
+}
+
+// reviewReport writes the markdown report of the replayed session with
+// its review notes, marked as such, to out ("": NAME.review.md beside the
+// journal), atomically and 0600, and returns its path.
+func (s *Session) reviewReport(out string) (string, error) {
+	r := s.replay
+	if out == "" {
+		out = strings.TrimSuffix(r.journal, ".jsonl") + ".review.md"
+	}
+	s.mu.Lock()
+	events := slices.Clone(r.idx.events)
+	s.mu.Unlock()
+	rep := timeline.BuildReport(events, timeline.ReportOptions{Journal: r.journal, Warnings: r.warnings})
+	return out, timeline.WriteFileAtomic(out, rep.WriteMarkdown)
 }
 
 // armedAt lists the faults in place at the frame a screen last took.

@@ -383,6 +383,9 @@ func (s *Session) Close(reason string) error {
 // the journal), atomically and 0600, and returns its path. Call it after
 // Close, or after Recorder().Flush() for a report of the session so far.
 func (s *Session) Report(out string) (string, error) {
+	if s.replay != nil {
+		return s.reviewReport(out)
+	}
 	path := s.Path()
 	if path == "" {
 		return "", errors.New("the session recorded nothing, so it has no report")

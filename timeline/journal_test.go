@@ -389,6 +389,11 @@ func TestLatestSession(t *testing.T) {
 			last = s.Path
 		}
 	}
+	// Review notes on the latest session sort after it, and are not one.
+	review := strings.TrimSuffix(last, ".jsonl") + ReviewSuffix
+	if err := os.WriteFile(review, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	got, err := LatestSession(dir)
 	if err != nil || got != last || !strings.HasSuffix(got, "-2.jsonl") {
 		t.Errorf("LatestSession = %s, %v; want %s (the second session of the latest second)", got, err, last)
@@ -436,11 +441,15 @@ func TestNotAJournal(t *testing.T) {
 		body []byte
 		want string
 	}{
-		"random bytes": {random, "is not a gameday journal: no event in its first 50 lines"},
-		"a yaml file":  {[]byte(yaml), "is not a gameday journal: no event in its 30 lines"},
-		"one line":     {[]byte("hello\n"), "is not a gameday journal: its one line is not an event"},
-		"empty":        {nil, "is not a gameday journal: it is empty"},
-		"blank lines":  {[]byte("\n\n  \n"), "is not a gameday journal: it is empty"},
+		"random bytes": {random, "is not a gameday journal: it is a binary file"},
+		"a yaml file": {[]byte(yaml), "is not a gameday journal: no event in its 30 lines " +
+			"(line 1: not valid JSON at column 1: invalid character 'h' at start of value)"},
+		"one line": {[]byte("hello\n"), "is not a gameday journal: its one line is not an event " +
+			"(line 1: not valid JSON at column 1: invalid character 'h' at start of value)"},
+		"every line corrupt": {[]byte(strings.Repeat(`{"seq":1,"kind":"note","summary":"n"}`+"\n", 3)),
+			`is not a gameday journal: no event in its 3 lines (line 1: not an event: field "time" is missing)`},
+		"empty":       {nil, "is not a gameday journal: it is empty"},
+		"blank lines": {[]byte("\n\n  \n"), "is not a gameday journal: it is empty"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

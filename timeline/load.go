@@ -44,24 +44,36 @@ const MaxWarnings = 100
 const SniffLines = 50
 
 // NotJournalError is a file in which no line is a gameday event: a YAML
-// file, random bytes, an empty file.
+// file, random bytes, an empty file, a journal whose every line is
+// corrupt.
 type NotJournalError struct {
 	Path  string
 	Lines int  // non-blank lines read without finding an event
 	Whole bool // they are all the file has
+	// Binary tells that what was read holds NUL bytes or is not UTF-8:
+	// no text file at all.
+	Binary bool
+	// First is why the first non-blank line is not an event.
+	First string
 }
 
 func (e *NotJournalError) Error() string {
-	if e.Lines == 0 {
-		return fmt.Sprintf("%s is not a gameday journal: it is empty", escape(e.Path))
+	head := escape(e.Path) + " is not a gameday journal: "
+	why := ""
+	if e.First != "" {
+		why = " (line 1: " + escape(e.First) + ")"
 	}
-	if e.Whole {
-		if e.Lines == 1 {
-			return fmt.Sprintf("%s is not a gameday journal: its one line is not an event", escape(e.Path))
-		}
-		return fmt.Sprintf("%s is not a gameday journal: no event in its %d lines", escape(e.Path), e.Lines)
+	switch {
+	case e.Lines == 0:
+		return head + "it is empty"
+	case e.Binary:
+		return head + "it is a binary file"
+	case e.Whole && e.Lines == 1:
+		return head + "its one line is not an event" + why
+	case e.Whole:
+		return fmt.Sprintf("%sno event in its %d lines%s", head, e.Lines, why)
 	}
-	return fmt.Sprintf("%s is not a gameday journal: no event in its first %d lines", escape(e.Path), e.Lines)
+	return fmt.Sprintf("%sno event in its first %d lines%s", head, e.Lines, why)
 }
 
 // WarningLines renders at most n warnings and, when there are more, one
@@ -145,6 +157,8 @@ func readJournal(r io.Reader, name string, hint int) ([]Event, []Warning, error)
 		br       = bufio.NewReaderSize(r, 64<<10)
 		newer    bool // the newer-format warning is given once
 		nonBlank int
+		binary   bool     // a NUL byte, or bytes that are not UTF-8
+		first    string   // why the first non-blank line is not an event
 		folded   *Warning // the warning counting problems beyond MaxWarnings
 	)
 	warn := func(line int, msg string) {
@@ -168,7 +182,13 @@ func readJournal(r io.Reader, name string, hint int) ([]Event, []Warning, error)
 		body := bytes.TrimSpace(raw)
 		if len(body) > 0 {
 			nonBlank++
+			if len(events) == 0 && (bytes.IndexByte(body, 0) >= 0 || !utf8.Valid(body)) {
+				binary = true
+			}
 			e, derr := decodeEvent(body)
+			if derr != nil && nonBlank == 1 {
+				first = derr.Error()
+			}
 			switch {
 			case derr == nil:
 				if sd := e.Session(); sd != nil && sd.Format > JournalFormat && !newer {
@@ -183,12 +203,12 @@ func readJournal(r io.Reader, name string, hint int) ([]Event, []Warning, error)
 				warn(line, fmt.Sprintf("skipped: %v", derr))
 			}
 			if len(events) == 0 && nonBlank >= SniffLines {
-				return nil, nil, &NotJournalError{Path: name, Lines: nonBlank}
+				return nil, nil, &NotJournalError{Path: name, Lines: nonBlank, Binary: binary, First: first}
 			}
 		}
 		if !complete {
 			if len(events) == 0 {
-				return nil, nil, &NotJournalError{Path: name, Lines: nonBlank, Whole: true}
+				return nil, nil, &NotJournalError{Path: name, Lines: nonBlank, Whole: true, Binary: binary, First: first}
 			}
 			return events, warns, nil
 		}

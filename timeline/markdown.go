@@ -104,7 +104,11 @@ func (m *mdWriter) summary() {
 			if n.By != "" {
 				by = " (" + cell(n.By) + ")"
 			}
-			m.printf("- %s — %s%s\n", rel(n.At, false), cell(n.Summary), by)
+			review := ""
+			if n.IsReviewNote() {
+				review = "review note: "
+			}
+			m.printf("- %s — %s%s%s\n", rel(n.At, false), review, cell(n.Summary), by)
 		}
 		m.printf("\n")
 	}

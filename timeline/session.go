@@ -48,6 +48,8 @@ func LatestSession(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("list sessions: %w", err)
 	}
+	// Review notes beside a session (NAME.review.jsonl) are not one.
+	paths = slices.DeleteFunc(paths, func(p string) bool { return strings.HasSuffix(p, ReviewSuffix) })
 	if len(paths) == 0 {
 		return "", fmt.Errorf("no session journal in %s", sessions)
 	}

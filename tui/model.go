@@ -87,6 +87,9 @@ type Options struct {
 	// of a time cursor that the replay keys move, read-only, its clock
 	// the cursor (Now is then ignored). Feed is the same session's.
 	Cursor Cursor
+	// Play, in a replay, starts playing at once at this speed (one of
+	// Speeds); 0 opens paused.
+	Play int
 	// Notice is shown in the status bar at start (a journal's warning).
 	Notice string
 	// Drill, when set, makes the screen a training drill's, a trainer's
@@ -169,7 +172,7 @@ func New(o Options) *Model {
 	var md mode = live{}
 	switch {
 	case o.Cursor != nil:
-		r := newReplay(o.Cursor)
+		r := newReplay(o.Cursor, o.Play)
 		md, o.ReadOnly, o.Now = r, true, r.now
 	case o.Drill != nil:
 		md = newDrillMode(o.Drill)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -36,12 +37,18 @@ type replay struct {
 	playing    bool
 	speed      int // index in Speeds
 	gen        int // bumped at each play/pause, so a stale tick stops
+	autoplay   bool
 }
 
-func newReplay(c Cursor) *replay {
+// newReplay returns the replay mode on c, to start playing at speed when
+// it is one of Speeds.
+func newReplay(c Cursor, speed int) *replay {
 	r := &replay{cursor: c}
 	r.start, r.end = c.Span()
 	r.at = r.start
+	if i := slices.Index(Speeds, speed); i >= 0 {
+		r.speed, r.autoplay = i, true
+	}
 	return r
 }
 
@@ -57,7 +64,13 @@ func (r *replay) layout(m *Model) layout {
 	return layout{middle: []pane{m.armed}, midRows: 6, first: m.timeline, band: r.scrub, bandRows: scrub.Height}
 }
 
-func (r *replay) begin(m *Model) []tea.Cmd { return []tea.Cmd{r.marksCmd()} }
+func (r *replay) begin(m *Model) []tea.Cmd {
+	r.scrub.SetPlay(false, Speeds[r.speed])
+	if r.autoplay {
+		return []tea.Cmd{r.marksCmd(), r.play()}
+	}
+	return []tea.Cmd{r.marksCmd()}
+}
 
 func (r *replay) marksCmd() tea.Cmd {
 	c := r.cursor

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/drills"
+	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -21,6 +23,11 @@ type ExportOptions struct {
 	Output  string // "" or "-": standard output
 	Format  string // "markdown" or "json"
 	Title   string // replaces the title from the journal
+	// Review is a review journal whose notes the report includes, marked
+	// as review notes ("": NAME.review.jsonl beside the journal, if there
+	// is one); NoReview leaves them out.
+	Review   string
+	NoReview bool
 }
 
 // NewCmdExport builds `gameday export`. runF, when set, receives the parsed
@@ -38,15 +45,7 @@ cut short by a crash still exports, with a warning. See docs/report.md.`,
 		Example: `  gameday export ~/.local/state/gameday/sessions/2026-11-25T083000Z.jsonl -o timeline.md
   gameday export --last -o timeline.md      # the most recent session
   gameday export journal.jsonl --format json | jq '.faults[].time_to_recover_s'`,
-		Args: func(_ *cobra.Command, args []string) error {
-			switch {
-			case opts.Last && len(args) > 0:
-				return &ExitError{Code: ExitBadInput, Err: errors.New("give a JOURNAL file or --last, not both")}
-			case !opts.Last && len(args) != 1:
-				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("export needs exactly one JOURNAL file (or --last), got %d arguments", len(args))}
-			}
-			return nil
-		},
+		Args: journalArgs("export", &opts.Last),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Journal = args[0]
@@ -65,19 +64,15 @@ cut short by a crash still exports, with a warning. See docs/report.md.`,
 	cmd.Flags().StringVar(&opts.Title, "title", "", "report title (default: from the journal)")
 	cmd.Flags().BoolVar(&opts.Last, "last", false, "export the most recent session in the state directory")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "when several runs appended to the journal, report them together instead of only the last")
+	cmd.Flags().StringVar(&opts.Review, "review", "", "include the review notes of this review journal (default: NAME.review.jsonl beside the journal, when there is one)")
+	cmd.Flags().BoolVar(&opts.NoReview, "no-review", false, "leave review notes out")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"markdown", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
 func exportRun(opts *ExportOptions) error {
-	if opts.Last {
-		dir, err := timeline.StateDir()
-		if err == nil {
-			opts.Journal, err = timeline.LatestSession(dir)
-		}
-		if err != nil {
-			return &ExitError{Code: ExitBadInput, Err: err}
-		}
+	if err := lastJournal(opts.Last, &opts.Journal); err != nil {
+		return err
 	}
 	events, warns, err := timeline.LoadJournal(opts.Journal)
 	if err != nil {
@@ -89,6 +84,9 @@ func exportRun(opts *ExportOptions) error {
 	if parts := timeline.SplitSessions(events); len(parts) > 1 && !opts.All {
 		events = parts[len(parts)-1]
 		fmt.Fprintf(opts.IO.ErrOut, "%s holds %d sessions; exporting the last one (--all reports them together)\n", opts.Journal, len(parts))
+	}
+	if events, err = withReview(opts, events); err != nil {
+		return err
 	}
 	report := timeline.BuildReport(events, timeline.ReportOptions{
 		Title: opts.Title, Journal: opts.Journal, Warnings: warns,
@@ -110,6 +108,68 @@ func exportRun(opts *ExportOptions) error {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "wrote %s (%d events)\n", opts.Output, len(events))
+	return nil
+}
+
+// withReview merges the review notes the export includes into events, at
+// their times, and says so.
+func withReview(opts *ExportOptions, events []timeline.Event) ([]timeline.Event, error) {
+	review := opts.Review
+	switch {
+	case opts.NoReview && review != "":
+		return nil, &ExitError{Code: ExitBadInput, Err: errors.New("give --review FILE or --no-review, not both")}
+	case opts.NoReview:
+		return events, nil
+	case review == "":
+		review = session.ReviewPath(opts.Journal)
+		if _, err := os.Stat(review); err != nil {
+			return events, nil // no review of this session
+		}
+	default:
+		if _, err := os.Stat(review); err != nil {
+			return nil, &ExitError{Code: ExitBadInput, Err: journalError(review, err)}
+		}
+	}
+	notes, warns, err := session.ReadReview(review)
+	if err != nil {
+		return nil, &ExitError{Code: ExitBadInput, Err: journalError(review, err)}
+	}
+	for _, w := range timeline.WarningLines(warns, timeline.MaxReportWarnings) {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "including %d review notes from %s\n", len(notes), review)
+	}
+	return session.MergeNotes(events, notes), nil
+}
+
+// journalArgs checks the arguments of a command that reads one session
+// journal: JOURNAL, or --last for the latest one.
+func journalArgs(verb string, last *bool) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		switch {
+		case *last && len(args) > 0:
+			return &ExitError{Code: ExitBadInput, Err: errors.New("give a JOURNAL file or --last, not both")}
+		case !*last && len(args) != 1:
+			return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%s needs exactly one JOURNAL file (or --last), got %d arguments", verb, len(args))}
+		}
+		return nil
+	}
+}
+
+// lastJournal sets journal to the latest session of the state directory
+// when last is set.
+func lastJournal(last bool, journal *string) error {
+	if !last {
+		return nil
+	}
+	dir, err := timeline.StateDir()
+	if err == nil {
+		*journal, err = timeline.LatestSession(dir)
+	}
+	if err != nil {
+		return &ExitError{Code: ExitBadInput, Err: err}
+	}
 	return nil
 }
 

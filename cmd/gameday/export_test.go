@@ -138,7 +138,7 @@ func TestExportRun(t *testing.T) {
 		"a file with no event is one sentence": {
 			args:       []string{"export", notJournal},
 			wantCode:   ExitBadInput,
-			wantErrOut: "gameday: " + notJournal + " is not a gameday journal: no event in its first 50 lines\n",
+			wantErrOut: "gameday: " + notJournal + " is not a gameday journal: it is a binary file\n",
 		},
 		"a damaged journal's warnings are capped and escaped": {
 			args:     []string{"export", damaged},

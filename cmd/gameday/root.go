@@ -31,6 +31,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 		NewCmdBaseline(io, nil),
 		NewCmdServe(io, nil),
 		NewCmdDrill(io, nil),
+		NewCmdReplay(io, nil),
 	)
 	return cmd
 }

@@ -50,17 +50,13 @@ func Glyph(r tl.Row) string {
 	case tl.SentinelSwitch:
 		return "S"
 	case tl.Note:
-		if IsReviewNote(r) {
+		if r.IsReviewNote() {
 			return "R"
 		}
 		return "N"
 	}
 	return ""
 }
-
-// IsReviewNote tells a note written while replaying from one written
-// during the game day.
-func IsReviewNote(r tl.Row) bool { return r.Source == "review" }
 
 func rank(glyph string) int {
 	for i, l := range Legend {
