@@ -41,7 +41,7 @@ func TestMermaidBlocksParse(t *testing.T) {
 		"gameday.md": loadFixture(t), "membership.md": loadMembership(t), "odd.md": odd,
 	}
 	if !testing.Short() {
-		reports["eight-hours.md"] = synthDay(8, 20, 50)
+		reports["eight-hours.md"] = EightHours(8, 20, 50)
 	}
 	dir := t.TempDir()
 	args := []string{filepath.Join(mermaidDir, "check.mjs")}
