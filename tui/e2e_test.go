@@ -29,7 +29,8 @@ func master(screen string) string {
 // TestEndToEndRedisFailoverDrill runs the real binary's `gameday lab` in
 // tmux, waits for the probes to settle, arms kill on the Redis master with
 // keystrokes only, and reads from the screen that the Sentinel row names a
-// new master and the timeline shows the switch.
+// new master and the timeline shows the switch; after the revert and quit,
+// it replays the journal (replayTheDrill).
 func TestEndToEndRedisFailoverDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts the lab (-short skips it)")
@@ -127,4 +128,7 @@ func TestEndToEndRedisFailoverDrill(t *testing.T) {
 	if !strings.Contains(screen, ".md") {
 		t.Errorf("exit lacks the markdown timeline path:\n%s", screen)
 	}
+
+	// The review: replay the journal just written and jump to the switch.
+	replayTheDrill(t, bin, dir, state, newMaster)
 }
