@@ -8,17 +8,25 @@ import (
 	"testing"
 )
 
-// TestDocsScreensAreCurrent keeps the text screenshots in docs/tui.md equal
-// to the goldens they come from (-update rewrites them).
+// TestDocsScreensAreCurrent keeps the text screenshots in docs/tui.md and
+// docs/replay.md equal to the goldens they come from (-update rewrites
+// them).
 func TestDocsScreensAreCurrent(t *testing.T) {
-	const doc = "../docs/tui.md"
+	docScreens(t, "../docs/tui.md", map[string]string{"main": "TestGoldenViews/main.golden", "confirm": "TestGoldenViews/confirm.golden"})
+	docScreens(t, "../docs/replay.md", map[string]string{"breach": "TestReplayGolden/breach.golden"})
+}
+
+// docScreens checks (or, with -update, rewrites) the screens of doc, each
+// between its marker and the end marker, against its golden.
+func docScreens(t *testing.T, doc string, screens map[string]string) {
+	t.Helper()
 	raw, err := os.ReadFile(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(raw)
 	changed := false
-	for name, golden := range map[string]string{"main": "TestGoldenViews/main.golden", "confirm": "TestGoldenViews/confirm.golden"} {
+	for name, golden := range screens {
 		g, err := os.ReadFile(filepath.Join("testdata", golden))
 		if err != nil {
 			t.Fatal(err)
