@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -47,30 +48,33 @@ func (p *params) str(name, def string) string {
 }
 
 func (p *params) duration(name string, def time.Duration) time.Duration {
-	v, ok := p.raw(name)
-	if !ok {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		p.fail(name, "%q is not a duration (use 500ms, 2s, 1m)", v)
-		return def
-	}
-	return d
+	return parsed(p, name, def, time.ParseDuration, "a duration (use 500ms, 2s, 1m)")
 }
 
 // percent parses "30" or "30%" as 30, in [0, 100].
 func (p *params) percent(name string, def float64) float64 {
+	return parsed(p, name, def, func(v string) (float64, error) {
+		f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+		if err == nil && (math.IsNaN(f) || f < 0 || f > 100) {
+			err = errors.New("out of range")
+		}
+		return f, err
+	}, "a percentage between 0 and 100")
+}
+
+// parsed reads one param through parse, so that every typed param fails
+// the same way: "%q is not <want>", and the default is kept.
+func parsed[T any](p *params, name string, def T, parse func(string) (T, error), want string) T {
 	v, ok := p.raw(name)
 	if !ok {
 		return def
 	}
-	f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
-	if err != nil || math.IsNaN(f) || f < 0 || f > 100 {
-		p.fail(name, "%q is not a percentage between 0 and 100", v)
+	x, err := parse(v)
+	if err != nil {
+		p.fail(name, "%q is not %s", v, want)
 		return def
 	}
-	return f
+	return x
 }
 
 // direction parses in, out or both.
@@ -104,30 +108,12 @@ func (p *params) list(name string) []string {
 
 // bytes parses a byte size such as 512, 64k, 16MiB, 1GB.
 func (p *params) bytes(name string, def int64) int64 {
-	v, ok := p.raw(name)
-	if !ok {
-		return def
-	}
-	n, err := ParseBytes(v)
-	if err != nil {
-		p.fail(name, "%q is not a byte size (use 1GiB, 512MB, 4096)", v)
-		return def
-	}
-	return n
+	return parsed(p, name, def, ParseBytes, "a byte size (use 1GiB, 512MB, 4096)")
 }
 
 // rate parses a bandwidth such as 1mbit, 500kbit, 10Mbps (bits per second).
 func (p *params) rate(name string, def int64) int64 {
-	v, ok := p.raw(name)
-	if !ok {
-		return def
-	}
-	n, err := ParseBitRate(v)
-	if err != nil {
-		p.fail(name, "%q is not a rate (use 1mbit, 500kbit)", v)
-		return def
-	}
-	return n
+	return parsed(p, name, def, ParseBitRate, "a rate (use 1mbit, 500kbit)")
 }
 
 // done reports the first parse error, or an unknown key.
@@ -174,13 +160,7 @@ var byteUnits = map[string]int64{
 // ParseBytes parses a byte size: a number and an optional unit (k, KiB, MB,
 // G, GiB, …; lone letters are binary).
 func ParseBytes(s string) (int64, error) {
-	num, unit := splitNumber(s)
-	mult, ok := byteUnits[strings.ToLower(unit)]
-	f, err := strconv.ParseFloat(num, 64)
-	if !ok || err != nil || math.IsNaN(f) || f < 0 || f*float64(mult) > math.MaxInt64/2 {
-		return 0, fmt.Errorf("%q is not a byte size", s)
-	}
-	return int64(f * float64(mult)), nil
+	return parseScaled(s, byteUnits, false, "a byte size")
 }
 
 var rateUnits = map[string]int64{
@@ -192,11 +172,17 @@ var rateUnits = map[string]int64{
 // bits per second; bps, kbps, mbps for bytes per second) and returns bits
 // per second.
 func ParseBitRate(s string) (int64, error) {
+	return parseScaled(s, rateUnits, true, "a rate")
+}
+
+// parseScaled parses a number and a unit of units (case-insensitive) into
+// the number times the unit; positive refuses zero too.
+func parseScaled(s string, units map[string]int64, positive bool, what string) (int64, error) {
 	num, unit := splitNumber(s)
-	mult, ok := rateUnits[strings.ToLower(unit)]
+	mult, ok := units[strings.ToLower(unit)]
 	f, err := strconv.ParseFloat(num, 64)
-	if !ok || err != nil || math.IsNaN(f) || f <= 0 || f*float64(mult) > math.MaxInt64/2 {
-		return 0, fmt.Errorf("%q is not a rate", s)
+	if !ok || err != nil || math.IsNaN(f) || f < 0 || (positive && f == 0) || f*float64(mult) > math.MaxInt64/2 {
+		return 0, fmt.Errorf("%q is not %s", s, what)
 	}
 	return int64(f * float64(mult)), nil
 }
