@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
 	"github.com/redis/go-redis/v9"
 )
@@ -219,8 +220,8 @@ func redisHealth(ctx context.Context, sentinels, nodes []*child, wantReplicas in
 			h.Problem = fmt.Sprintf("%s: %v", n.name, err)
 			continue
 		}
-		if infoField(info, "role") == "slave" && infoField(info, "master_link_status") == "up" &&
-			net.JoinHostPort(infoField(info, "master_host"), infoField(info, "master_port")) == agreed {
+		if targets.InfoField(info, "role") == "slave" && targets.InfoField(info, "master_link_status") == "up" &&
+			net.JoinHostPort(targets.InfoField(info, "master_host"), targets.InfoField(info, "master_port")) == agreed {
 			h.ReplicasUp++
 		} else if h.Problem == "" {
 			h.Problem = fmt.Sprintf("%s is not an in-sync replica of %s", n.name, agreed)
@@ -230,14 +231,4 @@ func redisHealth(ctx context.Context, sentinels, nodes []*child, wantReplicas in
 		h.Problem = fmt.Sprintf("%d of %d replicas in sync", h.ReplicasUp, wantReplicas)
 	}
 	return h
-}
-
-// infoField returns one "key:value" field of an INFO reply.
-func infoField(info, key string) string {
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), key+":"); ok {
-			return v
-		}
-	}
-	return ""
 }
