@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"time"
@@ -196,16 +197,6 @@ func (a *Analyzer) BreachSpans() []BreachSpan {
 	for _, name := range a.order {
 		out = append(out, a.probes[name].spans...)
 	}
-	slices.SortStableFunc(out, func(x, y BreachSpan) int { return compareSeconds(x.From, y.From) })
+	slices.SortStableFunc(out, func(x, y BreachSpan) int { return cmp.Compare(x.From, y.From) })
 	return out
-}
-
-func compareSeconds(x, y Seconds) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }

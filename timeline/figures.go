@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -247,7 +248,7 @@ func probeTimes(m map[string]time.Time, start time.Time) []ProbeTime {
 		out = append(out, ProbeTime{Probe: name, After: secondsOf(max(0, t.Sub(start)))})
 	}
 	slices.SortFunc(out, func(x, y ProbeTime) int {
-		if c := compareSeconds(x.After, y.After); c != 0 {
+		if c := cmp.Compare(x.After, y.After); c != 0 {
 			return c
 		}
 		return strings.Compare(x.Probe, y.Probe)

@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,7 +90,7 @@ func ganttBars(spans []BreachSpan, end Seconds) []ganttBar {
 		flush(r)
 	}
 	slices.SortStableFunc(bars, func(x, y ganttBar) int {
-		if c := compareSeconds(x.from, y.from); c != 0 {
+		if c := cmp.Compare(x.from, y.from); c != 0 {
 			return c
 		}
 		return strings.Compare(x.name, y.name)
