@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/IBM/sarama"
 )
@@ -100,12 +101,7 @@ func groupLag(client sarama.Client, admin sarama.ClusterAdmin, group, topic stri
 			}
 		}
 	}
-	topics := make([]string, 0, len(want))
-	for t := range want {
-		topics = append(topics, t)
-	}
-	sort.Strings(topics)
-	for _, t := range topics {
+	for _, t := range slices.Sorted(maps.Keys(want)) {
 		for _, p := range want[t] {
 			hw, err := client.GetOffset(t, p, sarama.OffsetNewest)
 			if err != nil {
