@@ -272,21 +272,23 @@ func (s *SentinelBed) WaitMaster(old *Host, within time.Duration) (*Host, error)
 // master isolated so keeps taking writes while its peers elect another.
 func (s *SentinelBed) Isolate(h *Host) {
 	s.tb.Helper()
-	for _, peer := range s.Hosts {
-		if peer != h {
-			s.Exec(h, "iptables", "-A", "INPUT", "-s", peer.Addr, "-j", "DROP")
-			s.Exec(h, "iptables", "-A", "OUTPUT", "-d", peer.Addr, "-j", "DROP")
-		}
-	}
+	s.peerRules(h, "-A")
 }
 
 // Heal undoes Isolate.
 func (s *SentinelBed) Heal(h *Host) {
 	s.tb.Helper()
+	s.peerRules(h, "-D")
+}
+
+// peerRules appends (-A) or deletes (-D) the DROP rules between h and each
+// other host of the bed, so that Heal removes exactly what Isolate added.
+func (s *SentinelBed) peerRules(h *Host, op string) {
+	s.tb.Helper()
 	for _, peer := range s.Hosts {
 		if peer != h {
-			s.Exec(h, "iptables", "-D", "INPUT", "-s", peer.Addr, "-j", "DROP")
-			s.Exec(h, "iptables", "-D", "OUTPUT", "-d", peer.Addr, "-j", "DROP")
+			s.Exec(h, "iptables", op, "INPUT", "-s", peer.Addr, "-j", "DROP")
+			s.Exec(h, "iptables", op, "OUTPUT", "-d", peer.Addr, "-j", "DROP")
 		}
 	}
 }
