@@ -97,6 +97,21 @@ type ServiceRef struct {
 // String renders "kind/name", e.g. "redis/cache".
 func (s ServiceRef) String() string { return s.Kind + "/" + s.Name }
 
+// EachClustered calls fn for each Kafka, Cassandra and Redis service, in
+// that order, with its hosts: the services whose hosts hold a quorum,
+// which a fault's blast radius weighs.
+func (s Services) EachClustered(fn func(kind, name string, hosts []string)) {
+	for _, k := range s.Kafka {
+		fn("kafka", k.Name, k.Hosts)
+	}
+	for _, c := range s.Cassandra {
+		fn("cassandra", c.Name, c.Hosts)
+	}
+	for _, r := range s.Redis {
+		fn("redis", r.Name, r.Hosts)
+	}
+}
+
 // ServicesOf returns the services that list host among their hosts: what a
 // fault on that host can hurt (its blast radius).
 func (inv *Inventory) ServicesOf(host string) []ServiceRef {
@@ -106,15 +121,7 @@ func (inv *Inventory) ServicesOf(host string) []ServiceRef {
 			out = append(out, ServiceRef{Kind: kind, Name: name})
 		}
 	}
-	for _, s := range inv.Services.Kafka {
-		add("kafka", s.Name, s.Hosts)
-	}
-	for _, s := range inv.Services.Cassandra {
-		add("cassandra", s.Name, s.Hosts)
-	}
-	for _, s := range inv.Services.Redis {
-		add("redis", s.Name, s.Hosts)
-	}
+	inv.Services.EachClustered(add)
 	for _, s := range inv.Services.HTTP {
 		add("http", s.Name, s.Hosts)
 	}
