@@ -13,16 +13,14 @@ func fanOut[T any](ctx context.Context, timeout time.Duration, items []T, fn fun
 	errs := make([]error, len(items))
 	var wg sync.WaitGroup
 	for i, it := range items {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			ictx, cancel := ctx, context.CancelFunc(func() {})
 			if timeout > 0 {
 				ictx, cancel = context.WithTimeout(ctx, timeout)
 			}
 			defer cancel()
 			errs[i] = fn(ictx, i, it)
-		}()
+		})
 	}
 	wg.Wait()
 	return errs

@@ -71,11 +71,9 @@ func (p Pacer) Run(ctx context.Context, hit func(ctx context.Context, due time.T
 			overflow(due)
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			defer func() { <-slots }()
 			hit(ctx, due)
-		}()
+		})
 	}
 }

@@ -85,11 +85,9 @@ func (p *sentinelMaster) Run(ctx context.Context, emit func(Reading)) {
 	}()
 	var wg sync.WaitGroup
 	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			p.subscribe(ctx, p.svc.Sentinels[i], c)
-		}()
+		})
 	}
 	defer wg.Wait()
 	poll(ctx, p.Name(), p.Target(), p.cfg, func(ctx context.Context) Reading { return p.measure(ctx, clients) }, emit, p.wake)
@@ -218,9 +216,7 @@ func (p *sentinelMaster) measure(ctx context.Context, clients []*redis.SentinelC
 	errs := make([]error, len(clients))
 	var wg sync.WaitGroup
 	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			a, err := c.GetMasterAddrByName(ctx, p.svc.Master).Result()
 			if errors.Is(err, redis.Nil) {
 				err = fmt.Errorf("sentinel %s does not know master %q", p.svc.Sentinels[i], p.svc.Master)
@@ -231,7 +227,7 @@ func (p *sentinelMaster) measure(ctx context.Context, clients []*redis.SentinelC
 				err = fmt.Errorf("answer %v", a)
 			}
 			errs[i] = err
-		}()
+		})
 	}
 	wg.Wait()
 	now := time.Now()

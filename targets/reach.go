@@ -85,11 +85,9 @@ func Reach(ctx context.Context, inv *Inventory, opts ReachOptions) []Readiness {
 	results := make([][]Readiness, len(jobs))
 	var wg sync.WaitGroup
 	for i, job := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			results[i] = job.bounded(ctx, opts.Timeout)
-		}()
+		})
 	}
 	wg.Wait()
 	var out []Readiness

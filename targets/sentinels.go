@@ -56,11 +56,9 @@ func AskSentinels(ctx context.Context, s Redis) SentinelView {
 		if err != nil {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			v.Answers[i] = askSentinel(ctx, addr, pass, s.Master)
-		}()
+		})
 	}
 	wg.Wait()
 	return v

@@ -167,9 +167,7 @@ func (p *Pool) RunAll(ctx context.Context, hosts []targets.Host, script string) 
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, p.cfg.Parallel)
 	for _, h := range hosts {
-		wg.Add(1)
-		go func(h targets.Host) {
-			defer wg.Done()
+		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			start := time.Now()
@@ -177,7 +175,7 @@ func (p *Pool) RunAll(ctx context.Context, hosts []targets.Host, script string) 
 			mu.Lock()
 			out[h.Name] = Outcome{Result: res, Err: err, Took: time.Since(start)}
 			mu.Unlock()
-		}(h)
+		})
 	}
 	wg.Wait()
 	return out

@@ -82,11 +82,9 @@ func (r *Resolver) Resolve(ctx context.Context) Live {
 	views := make([]targets.SentinelView, len(inv.Services.Redis))
 	var wg sync.WaitGroup
 	for i, svc := range inv.Services.Redis {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			views[i] = ask(ctx, svc)
-		}()
+		})
 	}
 	wg.Wait()
 	book := &addrBook{r: r}

@@ -103,8 +103,7 @@ type Cluster struct {
 func (c *Cluster) Stop() {
 	var wg sync.WaitGroup
 	for _, n := range c.Nodes {
-		wg.Add(1)
-		go func() { defer wg.Done(); n.Stop(20 * time.Second) }()
+		wg.Go(func() { n.Stop(20 * time.Second) })
 	}
 	wg.Wait()
 	for _, n := range c.Nodes {
