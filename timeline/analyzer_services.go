@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"iter"
 	"strings"
 	"time"
 )
@@ -102,16 +103,25 @@ func (s *redisTrack) onProbe(a *Analyzer, f *faultTrack, p *probeTrack, t time.T
 	s.clientsOK = t
 }
 
+// impactOpen yields the faults whose impact is open at t: those a service
+// event at t (a failover, a leader move) counts for.
+func (a *Analyzer) impactOpen(t time.Time) iter.Seq[*faultTrack] {
+	return func(yield func(*faultTrack) bool) {
+		for _, f := range a.faults {
+			if f.impactOpen(t) && !yield(f) {
+				return
+			}
+		}
+	}
+}
+
 // sentinelSwitch takes a +switch-master.
 func (a *Analyzer) sentinelSwitch(e Event) {
 	sw := e.Switch()
 	if sw == nil {
 		return
 	}
-	for _, f := range a.faults {
-		if !f.impactOpen(e.Time) {
-			continue
-		}
+	for f := range a.impactOpen(e.Time) {
 		for _, s := range f.redis {
 			if s.service != "" && sw.Service != "" && s.service != sw.Service {
 				continue
@@ -130,10 +140,7 @@ func (a *Analyzer) kafkaLeader(e Event) {
 	if ld == nil {
 		return
 	}
-	for _, f := range a.faults {
-		if !f.impactOpen(e.Time) {
-			continue
-		}
+	for f := range a.impactOpen(e.Time) {
 		for _, s := range f.kafka {
 			if s.service == "" || ld.Service == "" || s.service == ld.Service {
 				s.moves++
