@@ -206,19 +206,26 @@ func (l *Lab) cut(c *child, on bool, direction string, peerNames []string) error
 		}
 	}
 	if out {
-		targets := peers
-		if len(targets) == 0 {
-			for _, o := range l.nodes() {
-				if o != c {
-					targets = append(targets, o)
-				}
-			}
-		}
-		for _, t := range targets {
+		for _, t := range l.outPeers(c, peers) {
 			set(t.relay, c.ip)
 		}
 	}
 	return nil
+}
+
+// outPeers are the nodes whose relays an outgoing cut of c acts on: the
+// peers named, or else every other node.
+func (l *Lab) outPeers(c *child, peers []*child) []*child {
+	if len(peers) > 0 {
+		return peers
+	}
+	var out []*child
+	for _, o := range l.nodes() {
+		if o != c {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // nodes are the lab's Redis nodes and Sentinels.

@@ -167,15 +167,7 @@ func (l *Lab) cutParts(c *child, direction string, peerNames []string) (all, any
 		}
 	}
 	if direction != "in" {
-		targets := peers
-		if len(targets) == 0 {
-			for _, o := range l.nodes() {
-				if o != c {
-					targets = append(targets, o)
-				}
-			}
-		}
-		for _, t := range targets {
+		for _, t := range l.outPeers(c, peers) {
 			parts = append(parts, slices.Contains(t.relay.blockedIPs(), c.ip))
 		}
 	}
