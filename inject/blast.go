@@ -2,8 +2,8 @@ package inject
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/gameday-dev/gameday/targets"
@@ -38,12 +38,7 @@ func serviceGroups(inv *targets.Inventory) []serviceGroup {
 				byRole[r] = append(byRole[r], hn)
 			}
 		}
-		roles := make([]string, 0, len(byRole))
-		for r := range byRole {
-			roles = append(roles, r)
-		}
-		sort.Strings(roles)
-		for _, r := range roles {
+		for _, r := range slices.Sorted(maps.Keys(byRole)) {
 			// A role held by one host (the current master) is not a
 			// quorum group: taking it down is what failover is for.
 			if n := len(byRole[r]); n >= 2 && n < len(hosts) {
@@ -51,15 +46,7 @@ func serviceGroups(inv *targets.Inventory) []serviceGroup {
 			}
 		}
 	}
-	for _, s := range inv.Services.Kafka {
-		add("kafka", s.Name, s.Hosts)
-	}
-	for _, s := range inv.Services.Cassandra {
-		add("cassandra", s.Name, s.Hosts)
-	}
-	for _, s := range inv.Services.Redis {
-		add("redis", s.Name, s.Hosts)
-	}
+	inv.Services.EachClustered(add)
 	return gs
 }
 
