@@ -42,6 +42,10 @@ type Attachment struct {
 	shownAt time.Time
 	resets  uint64
 	joined  time.Time
+	// watcher marks an attachment of a program, not a person (Watch):
+	// it is not among the people and its coming and going is not
+	// recorded.
+	watcher bool
 }
 
 // Attach attaches a screen for p. In a shared session (gameday serve) the
@@ -54,19 +58,31 @@ func (s *Session) Attach(p Person) (*Attachment, error) {
 	if _, err := ParseRole(string(p.Role)); err != nil {
 		return nil, err
 	}
-	a := &Attachment{s: s, wake: make(chan struct{}, 1), reset: true, joined: time.Now()}
+	return s.attach(p, false)
+}
+
+// Watch attaches a program rather than a person (gameday's /metrics):
+// it reads every event a facilitator's screen would, through the same
+// bounded queue, but is not among the People, may do nothing, and its
+// attaching and detaching are not recorded.
+func (s *Session) Watch(name string) (*Attachment, error) {
+	return s.attach(Person{Name: name, Role: Observer}, true)
+}
+
+func (s *Session) attach(p Person, watcher bool) (*Attachment, error) {
+	a := &Attachment{s: s, wake: make(chan struct{}, 1), reset: true, joined: time.Now(), watcher: watcher}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return nil, errors.New("the session has ended")
 	}
-	if r, ok := s.granted[p.Name]; ok {
+	if r, ok := s.granted[p.Name]; ok && !watcher {
 		p.Role = r
 	}
 	a.person = p
 	s.atts[a] = struct{}{}
 	s.mu.Unlock()
-	if s.cfg.Shared {
+	if s.cfg.Shared && !watcher {
 		from := ""
 		if p.From != "" {
 			from = " from " + p.From
@@ -224,7 +240,7 @@ func (a *Attachment) Detach() {
 	p := a.person
 	a.signalLocked()
 	a.mu.Unlock()
-	if was || closed || !a.s.cfg.Shared {
+	if was || closed || !a.s.cfg.Shared || a.watcher {
 		return
 	}
 	a.s.rec.Record(timeline.NewEvent(timeline.SessionLeave, a.s.source(), "%s left (%s, attached %s)", p.Name, p.Role, time.Since(a.joined).Round(time.Second)).
@@ -238,6 +254,9 @@ func (s *Session) People() []Person {
 	seen := map[string]bool{}
 	for a := range s.atts {
 		p := a.Person()
+		if a.watcher {
+			continue
+		}
 		if !seen[p.Name] { // one person on two screens counts once
 			seen[p.Name] = true
 			out = append(out, p)
@@ -342,7 +361,7 @@ func (a *Attachment) HandOver(to string) error {
 	s.mu.Lock()
 	var targets []*Attachment
 	for b := range s.atts {
-		if b.Person().Name == to {
+		if !b.watcher && b.Person().Name == to {
 			targets = append(targets, b)
 		}
 	}

@@ -56,6 +56,9 @@ type history struct {
 	// role they have now (their join, or the latest hand-over to them),
 	// so that presence survives events scrolling out of the ring.
 	present map[string]timeline.Event
+	// start is the session's session.start, kept for the same reason:
+	// it carries the service membership every figure is attributed by.
+	start *timeline.Event
 }
 
 func newHistory() *history {
@@ -73,6 +76,8 @@ func (h *history) add(e timeline.Event) {
 		}
 		r.add(e)
 		return
+	case timeline.SessionStart:
+		h.start = &e
 	case timeline.SessionJoin, timeline.SessionRole:
 		h.present[e.String("person")] = e
 	case timeline.SessionLeave:
@@ -84,7 +89,7 @@ func (h *history) add(e timeline.Event) {
 // snapshot returns what the screen of p must be fed to show the session
 // as it is now: the kept events it may see, in recording order.
 func (h *history) snapshot(p Person) []timeline.Event {
-	n := len(h.events.buf) + len(h.present)
+	n := len(h.events.buf) + len(h.present) + 1
 	for _, w := range h.windows {
 		n += len(w.buf)
 	}
@@ -101,8 +106,11 @@ func (h *history) snapshot(p Person) []timeline.Event {
 	for _, e := range h.present {
 		keep(e)
 	}
+	if h.start != nil {
+		keep(*h.start)
+	}
 	slices.SortFunc(out, func(a, b timeline.Event) int { return cmpSeq(a.Seq, b.Seq) })
-	// A presence event still in the ring is in out twice.
+	// A presence event or the start still in the ring is in out twice.
 	return slices.CompactFunc(out, func(a, b timeline.Event) bool { return a.Seq == b.Seq })
 }
 

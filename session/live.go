@@ -142,6 +142,17 @@ func (s *Session) armedNow() ([]inject.Armed, error) {
 	return append([]inject.Armed(nil), s.armed...), s.armedErr
 }
 
+// ListedArmed returns the armed faults as the session last listed them
+// from the ledger (after each fault event, and every ledgerPoll), without
+// waiting for a listing to follow the latest fault event: for readers that
+// must never block, such as a /metrics scrape. Nil before the first
+// listing and in a session without a fault manager.
+func (s *Session) ListedArmed() ([]inject.Armed, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]inject.Armed(nil), s.armed...), s.armedErr
+}
+
 // RevertArmed reverts the faults this session's process armed that are
 // still in place (not those a dead session left behind): what quitting
 // without a choice, a signal or the end of `gameday serve` must take

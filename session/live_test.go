@@ -273,3 +273,53 @@ func TestSecretsNeverReachAScreen(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchIsNotAPerson: a program's attachment (gameday's /metrics)
+// reads every event like a screen, but is not among the people and its
+// coming and going is not recorded.
+func TestWatchIsNotAPerson(t *testing.T) {
+	s := liveSession(t)
+	w, err := s.Watch("metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := attach(t, s, "alice", Facilitator)
+	if err := alice.Note("hello"); err != nil {
+		t.Fatal(err)
+	}
+	seen, _ := read(t, w, timeline.Note, "hello")
+	for _, e := range seen {
+		if strings.Contains(e.Summary, "metrics") {
+			t.Errorf("the watcher's attaching was recorded: %s %q", e.Kind, e.Summary)
+		}
+	}
+	if p := s.People(); len(p) != 1 || p[0].Name != "alice" {
+		t.Errorf("people = %v, want alice alone", p)
+	}
+	if err := w.MayArm(); err == nil {
+		t.Error("the watcher may arm")
+	}
+	w.Detach()
+	alice.Note("after")
+	evs, _ := read(t, alice, timeline.Note, "after")
+	for _, e := range evs {
+		if e.Kind == timeline.SessionLeave {
+			t.Errorf("the watcher's leaving was recorded: %q", e.Summary)
+		}
+	}
+}
+
+// TestHistoryKeepsTheStart: a screen rebuilt after more events than the
+// history holds still gets session.start, which carries the membership
+// its figures are attributed by.
+func TestHistoryKeepsTheStart(t *testing.T) {
+	s := liveSession(t)
+	for i := range EventHistory + 10 {
+		s.Recorder().Record(timeline.NewEvent(timeline.Note, "test", "note %d", i))
+	}
+	late := attach(t, s, "late", Observer)
+	evs, _ := read(t, late, timeline.Note, "note "+strconv.Itoa(EventHistory+9))
+	if len(evs) == 0 || evs[0].Kind != timeline.SessionStart {
+		t.Fatalf("the late screen's first event is %v, want session.start", summaries(evs[:min(1, len(evs))]))
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -18,6 +17,7 @@ import (
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/gameday-dev/gameday/internal/listen"
 	"github.com/gameday-dev/gameday/session"
 )
 
@@ -69,8 +69,9 @@ type Server struct {
 // for that client's terminal.
 type Screen func(a *session.Attachment, r *lipgloss.Renderer) tea.Model
 
-// ErrPortInUse is returned by New when the listen address is taken.
-var ErrPortInUse = errors.New("address already in use")
+// ErrPortInUse is wrapped by New's error when the listen address is
+// taken.
+var ErrPortInUse = listen.ErrInUse
 
 // New listens on cfg.Listen and prepares the server, so that a port in
 // use is known before a session is opened; Serve starts it.
@@ -103,12 +104,9 @@ func New(cfg Config) (*Server, error) {
 	srv.ReversePortForwardingCallback = nil
 	srv.SubsystemHandlers = nil
 	s.srv = srv
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := listen.TCP(cfg.Listen, "another gameday serve, or another program,")
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("cannot listen on %s: %w (another gameday serve, or another program, has it)", cfg.Listen, ErrPortInUse)
-		}
-		return nil, fmt.Errorf("cannot listen on %s: %w", cfg.Listen, err)
+		return nil, err
 	}
 	s.ln = ln
 	return s, nil

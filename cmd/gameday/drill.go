@@ -105,7 +105,7 @@ func drillRun(opts *DrillOptions) error {
 		return err
 	}
 	cfg := session.Config{Source: "drill", Targets: inv, Drill: dr, Seed: drillSeed(opts.Seed), IKnow: opts.IKnow, StateDir: opts.StateDir}
-	return openScreen(opts.IO, cfg, session.Trainer)
+	return openScreen(opts.IO, cfg, session.Trainer, nil)
 }
 
 // readDrill loads a drill file with the variables given; the session

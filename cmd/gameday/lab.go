@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
@@ -40,6 +42,10 @@ type LabOptions struct {
 	// and writes the thresholds they propose into its inventory, so that
 	// the lab's steady state fits the machine it runs on.
 	Baseline time.Duration
+	// Metrics serves /metrics (--metrics-listen): of the TUI's session
+	// with bare `gameday lab`, of a session of the lab's own (its probes
+	// and the ledger's faults) with `lab up`.
+	Metrics MetricsOptions
 }
 
 // LabDownOptions are the inputs of `gameday lab down`.
@@ -50,9 +56,10 @@ type LabDownOptions struct {
 }
 
 // labOpenTUI, when set (by the TUI's wiring), runs the TUI on a started
-// lab for bare `gameday lab`; it returns when the user quits. Unset, bare
-// `gameday lab` behaves like `gameday lab up`.
-var labOpenTUI func(io *IOStreams, l *lab.Lab) error
+// lab for bare `gameday lab`; it returns when the user quits; metrics,
+// when set, serves the TUI session's /metrics. Unset, bare `gameday lab`
+// behaves like `gameday lab up`.
+var labOpenTUI func(io *IOStreams, l *lab.Lab, metrics net.Listener) error
 
 // NewCmdLab builds `gameday lab` with its `up` and `down` subcommands.
 // runF, when set, receives the parsed options of bare `gameday lab`
@@ -113,6 +120,7 @@ func addLabUpFlags(cmd *cobra.Command, opts *LabOptions) {
 	f.IntVar(&opts.DataTmpfsMB, "data-tmpfs", 0, "with --full, mount a tmpfs of this many MiB on each real broker's log dir (root; for disk-full drills)")
 	f.BoolVar(&opts.ToxiproxyAPI, "toxiproxy-api", false, "also serve the embedded Toxiproxy's own HTTP API on loopback (no authentication: any local user can change the lab's network)")
 	f.DurationVar(&opts.Baseline, "baseline", 0, "once up, watch the probes this long (e.g. 30s) and write the thresholds they propose into the lab's inventory (see gameday baseline)")
+	addMetricsFlag(f, &opts.Metrics)
 }
 
 // NewCmdLabDown builds `gameday lab down`.
@@ -139,6 +147,10 @@ func labUpRun(opts *LabOptions) error {
 	if opts.DownAfter <= 0 || opts.FailoverTimeout <= 0 {
 		return &ExitError{Code: ExitBadInput, Err: errors.New("--down-after and --failover-timeout must be positive durations such as 2s")}
 	}
+	metricsLn, err := opts.Metrics.listen()
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	out := opts.IO.Out
@@ -153,6 +165,9 @@ func labUpRun(opts *LabOptions) error {
 		Progress:        func(s string) { fmt.Fprintln(out, s) },
 	})
 	if err != nil {
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("lab: %w", err)}
 	}
 	defer l.Stop()
@@ -167,13 +182,18 @@ func labUpRun(opts *LabOptions) error {
 		}
 	}
 	if opts.TUI && labOpenTUI != nil {
-		if err := labOpenTUI(opts.IO, l); err != nil {
+		if err := labOpenTUI(opts.IO, l, metricsLn); err != nil {
 			return err
 		}
 		return stopLab(opts.IO, l)
 	}
+	endSession, err := labSession(opts.IO, l, metricsLn)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "lab running; Ctrl-C or `gameday lab down --dir %s` stops it\n", l.Dir())
 	<-ctx.Done()
+	endSession()
 	return stopLab(opts.IO, l)
 }
 
@@ -202,6 +222,32 @@ func labBaseline(ctx context.Context, opts *LabOptions, l *lab.Lab) error {
 		}
 	}
 	return nil
+}
+
+// labSession opens, for `lab up --metrics-listen`, a live session on the
+// lab (its probes, the ledger's faults) for /metrics to export; without
+// the flag there is none. The returned func ends it.
+func labSession(stdio *IOStreams, l *lab.Lab, metricsLn net.Listener) (end func(), err error) {
+	if metricsLn == nil {
+		return func() {}, nil
+	}
+	sess, err := session.Open(session.Config{Source: "lab", Targets: l.Inventory()})
+	if err != nil {
+		metricsLn.Close()
+		return nil, sessionError(err)
+	}
+	stopMetrics, err := serveMetrics(stdio, sess, metricsLn, true)
+	if err != nil {
+		sess.Close("failed")
+		return nil, err
+	}
+	fmt.Fprintf(stdio.Out, "session: %s (the lab's probes and the faults of the ledger, for /metrics)\n", sess.Path())
+	return func() {
+		if err := sess.Close("lab stopped"); err != nil {
+			fmt.Fprintf(stdio.ErrOut, "gameday: close the session journal: %v\n", err)
+		}
+		stopMetrics()
+	}, nil
 }
 
 func stopLab(io *IOStreams, l *lab.Lab) error {

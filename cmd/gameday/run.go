@@ -26,6 +26,8 @@ type RunOptions struct {
 	Journal   string // "" for a new session journal in the state directory
 	// Vars set the runbook's variables (--var, --var-file).
 	Vars VarOptions
+	// Metrics serves the run's /metrics (--metrics-listen).
+	Metrics MetricsOptions
 	// Signals delivers interrupts; nil means SIGINT and SIGTERM (tests
 	// pass their own channel).
 	Signals chan os.Signal
@@ -76,6 +78,7 @@ not skip the rollback.`,
 	cmd.Flags().StringVar(&opts.Report, "report", "", "write the markdown report here (default: beside the journal, .md)")
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", "append the session's events to this journal (default: a new one in the state directory)")
 	addVarFlags(cmd.Flags(), &opts.Vars)
+	addMetricsFlag(cmd.Flags(), &opts.Metrics)
 	return cmd
 }
 
@@ -88,10 +91,23 @@ func runRun(opts *RunOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
+	metricsLn, err := opts.Metrics.listen()
+	if err != nil {
+		return err
+	}
 	sess, err := session.Open(session.Config{Source: "run", Targets: inv, Inventory: inventoryName(inv), Runbook: rb, Journal: opts.Journal})
 	if err != nil {
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
 		return sessionError(err)
 	}
+	stopMetrics, err := serveMetrics(opts.IO, sess, metricsLn, true)
+	if err != nil {
+		sess.Close("failed")
+		return err
+	}
+	defer stopMetrics()
 	runCtx, interrupt := context.WithCancel(context.Background())
 	defer interrupt()
 	stopSignals := watchInterrupts(opts, interrupt)

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/drills"
+	"github.com/gameday-dev/gameday/metrics"
 	"github.com/gameday-dev/gameday/runbooks"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
@@ -41,6 +42,8 @@ type ServeOptions struct {
 	// Vars set the runbook's or the drill's variables (--var, --var-file).
 	Vars     VarOptions
 	StateDir string
+	// Metrics serves the session's /metrics (--metrics-listen).
+	Metrics MetricsOptions
 	// Signals delivers the stop signal; nil means SIGINT and SIGTERM
 	// (tests pass their own channel).
 	Signals chan os.Signal
@@ -104,6 +107,7 @@ docs/war-room.md.`,
 	f.BoolVar(&opts.IKnow, "i-know", false, "allow drill candidates marked i-know: true that take down a majority of a service")
 	addVarFlags(f, &opts.Vars)
 	f.StringVar(&opts.StateDir, "state-dir", "", "where the journal, ledger, host key and audit log live (default $XDG_STATE_HOME/gameday)")
+	addMetricsFlag(f, &opts.Metrics)
 	return cmd
 }
 
@@ -148,6 +152,11 @@ func serveRun(opts *ServeOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
+	metricsLn, err := opts.Metrics.listen()
+	if err != nil {
+		srv.Shutdown(context.Background())
+		return err
+	}
 	cfg := session.Config{Source: "serve", Targets: inv, Runbook: rb, StateDir: opts.StateDir, ReadOnly: opts.ReadOnly, Shared: true}
 	if dr != nil {
 		cfg.Drill, cfg.Seed, cfg.IKnow = dr, drillSeed(opts.Seed), opts.IKnow
@@ -155,8 +164,18 @@ func serveRun(opts *ServeOptions) error {
 	sess, err := session.Open(cfg)
 	if err != nil {
 		srv.Shutdown(context.Background())
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
 		return sessionError(err)
 	}
+	stopMetrics, err := serveMetrics(opts.IO, sess, metricsLn, false)
+	if err != nil {
+		srv.Shutdown(context.Background())
+		sess.Close("failed")
+		return err
+	}
+	defer stopMetrics()
 	served := make(chan error, 1)
 	go func() {
 		served <- srv.Serve(sess, func(a *session.Attachment, r *lipgloss.Renderer) tea.Model {
@@ -174,6 +193,9 @@ func serveRun(opts *ServeOptions) error {
 	fmt.Fprintf(out, "listening on %s; host key %s (%s %s)\n", srv.Addr(), warroom.Fingerprint(hostKey), kept, filepath.Join(dir, "serve"))
 	fmt.Fprintf(out, "join with: ssh -p %s %s\n", port, joinHost(srv.Addr()))
 	fmt.Fprintf(out, "journal: %s\naudit:   %s\n", sess.Path(), audit.Name())
+	if metricsLn != nil {
+		fmt.Fprintf(out, "metrics: http://%s%s\n", metricsLn.Addr(), metrics.Path)
+	}
 	if opts.ReadOnly {
 		fmt.Fprintln(out, "read-only: nobody arms or reverts faults in this session")
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"os/user"
@@ -37,6 +38,8 @@ type TUIOptions struct {
 	// StateDir holds the session journal and the ledger ("" for the
 	// default state directory).
 	StateDir string
+	// Metrics serves the session's /metrics (--metrics-listen).
+	Metrics MetricsOptions
 }
 
 // addTUI makes the root command open the TUI when given an inventory.
@@ -49,6 +52,7 @@ func addTUI(cmd *cobra.Command, io *IOStreams, runF func(*TUIOptions) error) {
 	f.StringVar(&opts.Runbook, "runbook", "", "a runbook.yaml to start from the screen (key s); each of its injects asks first")
 	f.StringVar(&opts.StateDir, "state-dir", "", "where the session journal and the fault ledger live (default $XDG_STATE_HOME/gameday)")
 	addVarFlags(f, &opts.Vars)
+	addMetricsFlag(f, &opts.Metrics)
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(c *cobra.Command, _ []string) error {
 		if opts.Inventory == "" {
@@ -77,33 +81,42 @@ func tuiRun(opts *TUIOptions) error {
 	case opts.Vars.set():
 		return errVarsWithoutRunbook
 	}
-	return openTUI(opts.IO, inv, rb, opts.StateDir, opts.ReadOnly)
+	ln, err := opts.Metrics.listen()
+	if err != nil {
+		return err
+	}
+	return openTUI(opts.IO, inv, rb, opts.StateDir, opts.ReadOnly, ln)
 }
 
 func init() {
 	// Bare `gameday lab` opens the TUI on the lab it started.
-	labOpenTUI = func(io *IOStreams, l *lab.Lab) error {
-		return openTUI(io, l.Inventory(), nil, "", false)
+	labOpenTUI = func(io *IOStreams, l *lab.Lab, metrics net.Listener) error {
+		return openTUI(io, l.Inventory(), nil, "", false, metrics)
 	}
 }
 
 // openTUI runs a TUI session on inv: a live session (journal, probes,
 // fault manager) with this terminal attached as its one screen. It
 // returns when the operator quits, after closing the journal and writing
-// its markdown timeline next to it.
-func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, stateDir string, readOnly bool) (err error) {
+// its markdown timeline next to it. metrics, when set, serves the
+// session's /metrics until then.
+func openTUI(stdio *IOStreams, inv *targets.Inventory, rb *runbooks.Runbook, stateDir string, readOnly bool, metrics net.Listener) (err error) {
 	role := session.Facilitator
 	if readOnly {
 		role = session.Scribe
 	}
-	return openScreen(stdio, session.Config{Source: "tui", Targets: inv, Runbook: rb, StateDir: stateDir, ReadOnly: readOnly}, role)
+	return openScreen(stdio, session.Config{Source: "tui", Targets: inv, Runbook: rb, StateDir: stateDir, ReadOnly: readOnly}, role, metrics)
 }
 
 // openScreen opens the session cfg describes and this terminal's screen on
 // it for the local user in role; a drill session starts its drill at once
-// and stops it (reverting its fault) when the screen quits.
-func openScreen(stdio *IOStreams, cfg session.Config, role session.Role) (err error) {
+// and stops it (reverting its fault) when the screen quits. metrics, when
+// set, serves the session's /metrics until then.
+func openScreen(stdio *IOStreams, cfg session.Config, role session.Role, metrics net.Listener) (err error) {
 	if f, ok := stdio.In.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
+		if metrics != nil {
+			metrics.Close()
+		}
 		return &ExitError{Code: ExitBadInput, Err: errors.New("the TUI needs a terminal on standard input; for scripts use gameday probe, gameday inject or gameday run")}
 	}
 	// Nothing may print onto the screen while the TUI owns it.
@@ -113,13 +126,22 @@ func openScreen(stdio *IOStreams, cfg session.Config, role session.Role) (err er
 	rb, readOnly := cfg.Runbook, cfg.ReadOnly
 	sess, err := session.Open(cfg)
 	if err != nil {
+		if metrics != nil {
+			metrics.Close()
+		}
 		return sessionError(err)
+	}
+	stopMetrics, err := serveMetrics(stdio, sess, metrics, false)
+	if err != nil {
+		sess.Close("failed")
+		return err
 	}
 	reason := "quit"
 	defer func() {
 		if cerr := sess.Close(reason); cerr != nil && err == nil {
 			err = &ExitError{Code: ExitFailed, Err: fmt.Errorf("close the session journal: %w", cerr)}
 		}
+		stopMetrics()
 		md, werr := sess.Report("")
 		if werr != nil {
 			fmt.Fprintf(stdio.ErrOut, "gameday: write the timeline: %v\n", werr)
