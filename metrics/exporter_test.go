@@ -45,12 +45,19 @@ func liveSession(t *testing.T) *session.Session {
 // /metrics URL and its address.
 func serve(t *testing.T, s *session.Session) (url string, addr net.Addr) {
 	t.Helper()
-	e, err := New(s)
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := Listen("127.0.0.1:0")
+	return serveOn(t, s, ln)
+}
+
+// serveOn exports s on ln until the test ends.
+func serveOn(t *testing.T, s *session.Session, ln net.Listener) (url string, addr net.Addr) {
+	t.Helper()
+	e, err := New(s)
 	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	go e.Serve(ln)

@@ -16,42 +16,47 @@ import (
 	"github.com/gameday-dev/gameday/targets/lab"
 )
 
-// TestPrometheusSeesTheArmedWindow is #17's acceptance: a real
-// Prometheus scrapes gameday's /metrics during a lab drill — a fault
-// armed, then reverted — and a PromQL query over gameday_fault_armed
-// shows the armed window: 1 while armed, 0 after the revert.
+// TestPrometheusSeesTheArmedWindow is #17's acceptance: the lab's real
+// Prometheus (Debian's binary, internal/promserver) scrapes gameday's
+// /metrics during a lab drill — a fault armed, then reverted — and PromQL
+// returns a probe reading, and over gameday_fault_armed shows the armed
+// window: 1 while armed, 0 after the revert.
 func TestPrometheusSeesTheArmedWindow(t *testing.T) {
 	if !promserver.Available() {
 		t.Skip("prometheus is not installed (scripts/deps.sh installs it)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	l, err := lab.Start(ctx, lab.Options{Dir: t.TempDir(), NoKafka: true})
+	// The exporter's address is known before the lab starts, so the
+	// lab's own Prometheus scrapes it (lab.Options.Scrape, as `gameday
+	// lab up --metrics-listen` does).
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Stop() })
-	sess, err := session.Open(session.Config{Source: "lab", Targets: l.Inventory(), StateDir: t.TempDir()})
+	l, err := lab.Start(ctx, lab.Options{Dir: t.TempDir(), NoKafka: true, Scrape: []string{ScrapeTarget(ln.Addr())}})
 	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Stop() })
+	inv := l.Inventory()
+	if len(inv.Services.Prometheus) != 1 {
+		ln.Close()
+		t.Fatalf("the lab lists %d Prometheus servers, want its own", len(inv.Services.Prometheus))
+	}
+	promURL := inv.Services.Prometheus[0].URL
+	sess, err := session.Open(session.Config{Source: "lab", Targets: inv, StateDir: t.TempDir()})
+	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		sess.RevertArmed(context.Background())
 		sess.Close("test over")
 	})
-	_, addr := serve(t, sess)
-	prom, err := promserver.Start(ctx, promserver.Options{Dir: t.TempDir(), ScrapeInterval: 500 * time.Millisecond,
-		Targets: []string{ScrapeTarget(addr)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("prometheus log:\n%s", prom.Log())
-		}
-		prom.Stop()
-	})
-	client, err := api.NewClient(api.Config{Address: prom.URL})
+	serveOn(t, sess, ln)
+	client, err := api.NewClient(api.Config{Address: promURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +64,10 @@ func TestPrometheusSeesTheArmedWindow(t *testing.T) {
 	// Prometheus scrapes a new target for the first time about 5 s after
 	// it starts (promserver's doc).
 	waitQuery(t, q, `up{job="gameday"} == 1`, time.Minute, func(v model.Vector) bool { return len(v) == 1 })
+	// A probe reading: the latest window's p99 of redis.latency, and its
+	// status one-hot.
+	waitQuery(t, q, `gameday_probe_p99_seconds{probe="redis.latency",target="lab-redis"} > 0`, time.Minute,
+		func(v model.Vector) bool { return len(v) == 1 })
 	waitQuery(t, q, `gameday_probe_status{probe="redis.latency",status="ok"}`, time.Minute,
 		func(v model.Vector) bool { return len(v) > 0 })
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gameday-dev/gameday/metrics"
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
@@ -154,6 +155,12 @@ func labUpRun(opts *LabOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	out := opts.IO.Out
+	var scrape []string
+	if metricsLn != nil {
+		// The lab's Prometheus scrapes this gameday's /metrics as job
+		// gameday, next to the lab's own exporter.
+		scrape = []string{metrics.ScrapeTarget(metricsLn.Addr())}
+	}
 	l, err := lab.Start(ctx, lab.Options{
 		Dir:             opts.Dir,
 		DownAfter:       opts.DownAfter,
@@ -162,6 +169,7 @@ func labUpRun(opts *LabOptions) error {
 		Full:            opts.Full,
 		DataTmpfsMB:     opts.DataTmpfsMB,
 		ToxiproxyAPI:    opts.ToxiproxyAPI,
+		Scrape:          scrape,
 		Progress:        func(s string) { fmt.Fprintln(out, s) },
 	})
 	if err != nil {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gameday-dev/gameday/internal/promserver"
 )
 
 // TestMetricsListenOnEveryLiveCommand: the TUI, lab, lab up, serve and
@@ -104,10 +108,44 @@ func TestLabUpMetrics(t *testing.T) {
 	}
 	armed := `gameday_fault_armed{fault_id="` + id + `",hosts="redis-2",kind="latency"}`
 	waitMetrics(t, url[1], "the CLI's fault armed", armed+" 1")
+	// The lab's own Prometheus scrapes this /metrics (job gameday).
+	if prom := regexp.MustCompile(`(?m)^prometheus: (http\S+) `).FindStringSubmatch(said); prom != nil {
+		waitPromQL(t, prom[1], `gameday_fault_armed{job="gameday",fault_id="`+id+`"} == 1`)
+	} else if promserver.Available() {
+		t.Fatalf("lab up printed no Prometheus address:\n%s", said)
+	}
 	if out, err := exec.Command(bin, "revert", id).CombinedOutput(); err != nil {
 		t.Fatalf("revert: %v\n%s", err, out)
 	}
 	waitMetrics(t, url[1], "the CLI's fault at 0", armed+" 0")
+}
+
+// waitPromQL asks the Prometheus at base for expr until it returns a
+// series, failing after 30 s (Prometheus picks up a new target about 5 s
+// after it starts, then scrapes every second).
+func waitPromQL(t *testing.T, base, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var body string
+	for {
+		if resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr)); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			var r struct {
+				Data struct {
+					Result []json.RawMessage `json:"result"`
+				} `json:"data"`
+			}
+			if json.Unmarshal(b, &r) == nil && len(r.Data.Result) > 0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Prometheus at %s never answered %s; last: %s", base, expr, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // waitMetrics GETs url until its body has every line of want, failing
