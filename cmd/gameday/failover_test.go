@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,7 +57,12 @@ func TestFailoverTimeAgreesWithSentinelLogs(t *testing.T) {
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
 	out, err := cmd.CombinedOutput()
 	t.Logf("gameday run:\n%s", out)
-	if err != nil {
+	// What this test measures is the failover figure, not the verdict:
+	// the runbook's hypothesis (redis.latency p99 < 50ms) deviates on a
+	// loaded machine, which exits 1 with the report written all the same.
+	var exit *exec.ExitError
+	deviated := errors.As(err, &exit) && exit.ExitCode() == ExitFailed && strings.Contains(string(out), "verdict: deviated")
+	if err != nil && !deviated {
 		t.Fatalf("gameday run: %v", err)
 	}
 	md, err := os.ReadFile(report)
