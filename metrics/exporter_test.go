@@ -26,7 +26,7 @@ import (
 
 // liveSession opens a shared live session on one local host whose faults
 // run through sh on this machine.
-func liveSession(t *testing.T) *session.Session {
+func liveSession(t testing.TB) *session.Session {
 	t.Helper()
 	inv := &targets.Inventory{Name: "local", Hosts: []targets.Host{{Name: "local", Address: "127.0.0.1"}}}
 	s, err := session.Open(session.Config{Source: "serve", Targets: inv, StateDir: t.TempDir(), Shared: true,

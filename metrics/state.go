@@ -265,7 +265,7 @@ func (s *state) foreignRows(now time.Time, listed []inject.Armed, reported map[s
 		}
 		a := f.armed
 		row := faultSnap{id: id, kind: a.Request.Kind, hosts: hostsLabel(a.Request.Hosts),
-			params: timeline.Params(a.Request.Params).String(), ttl: a.Deadline.Sub(a.ArmedAt),
+			params: timeline.Params(a.Request.Params).String(), by: a.Request.By, ttl: a.Deadline.Sub(a.ArmedAt),
 			armed: !f.ended && a.State == inject.StateArmed, endedAt: f.endedAt}
 		if row.armed {
 			row.remaining = remaining(a.Deadline, now)
