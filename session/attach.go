@@ -240,6 +240,9 @@ func (a *Attachment) Detach() {
 	p := a.person
 	a.signalLocked()
 	a.mu.Unlock()
+	a.s.mu.Lock()
+	a.s.withdraw(a) // a runbook question on this screen goes to another
+	a.s.mu.Unlock()
 	if was || closed || !a.s.cfg.Shared || a.watcher {
 		return
 	}
@@ -328,8 +331,8 @@ func (a *Attachment) Note(text string) error {
 		return err
 	}
 	p := a.Person()
-	note := timeline.NewEvent(timeline.Note, a.s.source(), "%s", a.s.attributed(p, text))
-	note.By = p.Name
+	note := timeline.NewEvent(timeline.Note, a.s.source(), "%s", text)
+	note.By = p.Name // screens and the report name the author from it
 	if a.s.replay != nil {
 		// A review note is about the moment the screen shows.
 		a.mu.Lock()
@@ -338,15 +341,6 @@ func (a *Attachment) Note(text string) error {
 	}
 	a.s.rec.Record(note)
 	return nil
-}
-
-// attributed prefixes text with who wrote it when several people share
-// the session, so that every screen and the report say whose it is.
-func (s *Session) attributed(p Person, text string) string {
-	if !s.cfg.Shared {
-		return text
-	}
-	return p.Name + ": " + text
 }
 
 // HandOver makes the attached person named to a facilitator (a trainer in
@@ -400,6 +394,7 @@ func (a *Attachment) Arm(ctx context.Context, req inject.Request) (inject.Armed,
 	if err := a.MayArm(); err != nil {
 		return inject.Armed{}, err
 	}
+	req.By = a.Person().Name
 	armed, err := a.s.mgr.Arm(ctx, req)
 	a.s.noteArmedBy(armed.ID, a.Person())
 	return armed, err
@@ -410,7 +405,7 @@ func (a *Attachment) Revert(ctx context.Context, id string) (inject.Armed, error
 	if err := a.MayArm(); err != nil {
 		return inject.Armed{}, err
 	}
-	return a.s.mgr.Revert(ctx, id)
+	return a.s.mgr.RevertBy(ctx, id, a.Person().Name)
 }
 
 // RevertAll reverts every fault the ledger lists as armed.
@@ -418,7 +413,7 @@ func (a *Attachment) RevertAll(ctx context.Context) ([]inject.Armed, error) {
 	if err := a.MayArm(); err != nil {
 		return nil, err
 	}
-	return a.s.mgr.RevertAll(ctx)
+	return a.s.mgr.RevertAllBy(ctx, a.Person().Name)
 }
 
 // List returns the session's armed faults as of the latest fault event
@@ -475,5 +470,93 @@ func (a *Attachment) RunRunbook(ask func(context.Context, inject.Preview) (bool,
 	if err := a.MayArm(); err != nil {
 		return runbooks.Result{}, err
 	}
-	return a.s.RunRunbook(context.Background(), RunbookOptions{Ask: ask})
+	s := a.s
+	s.mu.Lock()
+	k := s.follow(a, ask)
+	s.mu.Unlock()
+	defer s.unfollow(k)
+	return s.RunRunbook(context.Background(), RunbookOptions{Ask: s.confirm, By: a.Person().Name})
+}
+
+// FollowRunbook joins the runbook run in progress, started from another
+// screen or from this person's own before they reconnected: the question
+// it is waiting on, if its screen has gone, and the later ones come to
+// this screen's ask (the screen that started it keeps them while it is
+// attached). It returns the run's result once it has ended, or
+// ErrNoRunbookRunning.
+func (a *Attachment) FollowRunbook(ask func(context.Context, inject.Preview) (bool, error)) (runbooks.Result, error) {
+	if err := a.MayArm(); err != nil {
+		return runbooks.Result{}, err
+	}
+	s := a.s
+	s.mu.Lock()
+	done := s.rbDone
+	if done == nil {
+		s.mu.Unlock()
+		return runbooks.Result{}, ErrNoRunbookRunning
+	}
+	k := s.follow(a, ask)
+	s.mu.Unlock()
+	defer s.unfollow(k)
+	<-done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rbResult, nil
+}
+
+// attached tells whether the screen is still attached.
+func (a *Attachment) attached() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !a.detached
+}
+
+// StepDown gives up the role that arms: the person becomes a scribe (they
+// keep writing notes), recorded on the timeline, and stays one when they
+// reconnect; a runbook question on their screen goes to another
+// facilitator. The last one who may arm may not step down while a fault
+// is armed or a runbook runs: someone must be able to revert or answer.
+func (a *Attachment) StepDown() error {
+	p := a.Person()
+	if !p.Role.MayArm() {
+		return fmt.Errorf("%ss have no role to step down from", p.Role)
+	}
+	s := a.s
+	s.mu.Lock()
+	others := false
+	for b := range s.atts {
+		if q := b.Person(); !b.watcher && q.Name != p.Name && q.Role.MayArm() {
+			others = true
+		}
+	}
+	if !others {
+		var why string
+		switch {
+		case len(s.armed) > 0:
+			why = fmt.Sprintf("%d fault(s) are armed", len(s.armed))
+		case s.rbDone != nil:
+			why = "a runbook is running"
+		}
+		if why != "" {
+			s.mu.Unlock()
+			return fmt.Errorf("you are the only %s and %s: hand the role over first (H)", p.Role, why)
+		}
+	}
+	to := Scribe
+	s.granted[p.Name] = to
+	for b := range s.atts {
+		if !b.watcher && b.Person().Name == p.Name {
+			b.mu.Lock()
+			b.person.Role = to
+			b.mu.Unlock()
+			b.resync()
+			s.withdraw(b)
+		}
+	}
+	s.mu.Unlock()
+	ev := timeline.NewEvent(timeline.SessionRole, s.source(), "%s stepped down: now %s", p.Name, to).
+		WithData(&timeline.PersonData{Person: p.Name, Role: string(to)})
+	ev.By = p.Name
+	s.rec.Record(ev)
+	return nil
 }

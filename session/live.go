@@ -189,13 +189,15 @@ type RunbookOptions struct {
 	// Progress, when set, receives a line at the start and end of every
 	// step.
 	Progress func(line string)
+	// By names who runs it: the faults it arms and reverts are theirs.
+	By string
 }
 
 // RunRunbook runs the session's runbook to its end, rollback included.
 // One runbook runs at a time; cancelling ctx, or closing the session,
 // interrupts it and it rolls back. The error is for a run that could not
 // start.
-func (s *Session) RunRunbook(ctx context.Context, o RunbookOptions) (runbooks.Result, error) {
+func (s *Session) RunRunbook(ctx context.Context, o RunbookOptions) (res runbooks.Result, err error) {
 	rb := s.cfg.Runbook
 	switch {
 	case rb == nil:
@@ -216,20 +218,30 @@ func (s *Session) RunRunbook(ctx context.Context, o RunbookOptions) (runbooks.Re
 		return runbooks.Result{}, errors.New("the session has ended")
 	}
 	s.rbCancel = cancel
+	done := make(chan struct{})
+	s.rbDone = done
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.rbCancel = nil
+		s.rbCancel, s.rbDone, s.rbResult = nil, nil, res
+		close(done)
 		s.mu.Unlock()
 	}()
 	r := &runbooks.Runner{
-		Runbook: rb, Faults: s.mgr, Recorder: s.rec,
+		Runbook: rb, Faults: byPerson{s.mgr, o.By}, Recorder: s.rec,
 		Hosts:         runbooks.InventoryHosts{Inv: s.cfg.Targets},
 		Expected:      runbooks.ProbeKeys(s.set.Probes()),
 		ConfirmInject: o.Ask,
 		Progress:      o.Progress,
 	}
 	return r.Run(ctx)
+}
+
+// RunbookRunning tells whether a runbook runs in the session now.
+func (s *Session) RunbookRunning() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rbDone != nil
 }
 
 func firstNonEmpty(s ...string) string {

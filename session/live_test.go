@@ -61,7 +61,7 @@ func read(t *testing.T, a *Attachment, k timeline.Kind, sub string) (seen []time
 			reset = reset || n.reset
 			seen = append(seen, n.evs...)
 			for _, e := range n.evs {
-				if e.Kind == k && strings.Contains(e.Summary, sub) {
+				if e.Kind == k && strings.Contains(shown(e), sub) {
 					return seen, reset
 				}
 			}
@@ -74,9 +74,18 @@ func read(t *testing.T, a *Attachment, k timeline.Kind, sub string) (seen []time
 func summaries(evs []timeline.Event) []string {
 	var out []string
 	for _, e := range evs {
-		out = append(out, string(e.Kind)+" "+e.Summary)
+		out = append(out, string(e.Kind)+" "+shown(e))
 	}
 	return out
+}
+
+// shown is an event's summary as screens and the report show it: with
+// who did it.
+func shown(e timeline.Event) string {
+	if e.By == "" {
+		return e.Summary
+	}
+	return e.Summary + " (" + e.By + ")"
 }
 
 func sleeper(t *testing.T) (int, string) {
@@ -149,8 +158,8 @@ func TestRolesDecideWhatAScreenDoes(t *testing.T) {
 	if err := scribe.Note("lag climbing as expected"); err != nil {
 		t.Fatal(err)
 	}
-	seen, _ := read(t, trainee, timeline.Note, "carol: lag climbing as expected")
-	read(t, obs, timeline.Note, "carol: lag climbing as expected")
+	seen, _ := read(t, trainee, timeline.Note, "lag climbing as expected (carol)")
+	read(t, obs, timeline.Note, "lag climbing as expected (carol)")
 
 	// The trainee never saw the fault and lists nothing.
 	for _, e := range seen {
@@ -249,7 +258,7 @@ func TestRejoinFindsTheSessionAsItWas(t *testing.T) {
 		t.Fatal("rejoin's first read was not a reset")
 	}
 	got := strings.Join(summaries(evs), "\n")
-	for _, want := range []string{"session started", "alice joined as facilitator from 192.0.2.1:5555", "alice made bob facilitator", "alice: before the drop", "alice left", "bob joined as facilitator"} {
+	for _, want := range []string{"session started", "alice joined as facilitator from 192.0.2.1:5555", "alice made bob facilitator", "before the drop (alice)", "alice left", "bob joined as facilitator"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("rejoined screen lacks %q:\n%s", want, got)
 		}

@@ -119,6 +119,11 @@ type Session struct {
 	drillCancel context.CancelFunc
 	drillDone   chan struct{}
 	drillEvents []timeline.Event
+	// rbDone is closed when the run in progress ends, rbResult its
+	// result; asks routes its questions to the screens that follow it.
+	rbDone   chan struct{}
+	rbResult runbooks.Result
+	asks     asks
 
 	// replay, set for a replay session, is the recorded session and its
 	// cursor.

@@ -53,9 +53,11 @@ type (
 		path string
 		err  error
 	}
-	noteMsg     struct{ err error }
-	handOverMsg struct{ to string }
-	handedMsg   struct {
+	noteMsg        struct{ err error }
+	handOverMsg    struct{ to string }
+	stepDownMsg    struct{}
+	steppedDownMsg struct{ err error }
+	handedMsg      struct {
 		to  string
 		err error
 	}
@@ -199,6 +201,14 @@ func (m *Model) handOverCmd(to string) tea.Cmd {
 	return func() tea.Msg {
 		_, err := call(t, func(context.Context) (struct{}, error) { return struct{}{}, seat.HandOver(to) })
 		return handedMsg{to: to, err: err}
+	}
+}
+
+func (m *Model) stepDownCmd() tea.Cmd {
+	seat, t := m.opts.Seat, m.opts.ActionTimeout
+	return func() tea.Msg {
+		_, err := call(t, func(context.Context) (struct{}, error) { return struct{}{}, seat.StepDown() })
+		return steppedDownMsg{err: err}
 	}
 }
 

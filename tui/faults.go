@@ -72,6 +72,8 @@ type Seat interface {
 	MayNote() error
 	// HandOver makes the attached person named a facilitator too.
 	HandOver(to string) error
+	// StepDown gives up the person's facilitator role.
+	StepDown() error
 	// ArmedBy names who armed a fault in this session ("" if unknown),
 	// so that facilitators see whose faults they arm beside.
 	ArmedBy(id string) string

@@ -106,6 +106,13 @@ type Runbook struct {
 	// verdict. ask is called before each inject and blocks until the
 	// operator answers (or ctx, the runner's, ends).
 	Run func(ask func(ctx context.Context, p inject.Preview) (bool, error)) (verdict, reason string, err error)
+	// Running and Follow, when set, let a screen opened while a run is
+	// going (a facilitator who reconnects, another facilitator) join it:
+	// Follow is Run for a run already started — the question it waits on
+	// and the later ones come to this screen — and returns an empty
+	// verdict when the run had ended before it could join.
+	Running func() bool
+	Follow  func(ask func(ctx context.Context, p inject.Preview) (bool, error)) (verdict, reason string, err error)
 }
 
 // Outcome is what happened to armed faults when the TUI quit.
@@ -212,6 +219,9 @@ func (m *Model) Init() tea.Cmd {
 	cmds := m.mode.begin(m)
 	if m.opts.Feed != nil {
 		cmds = append(cmds, waitFeed(m.opts.Feed))
+	}
+	if rb := m.opts.Runbook; rb != nil && rb.Follow != nil && rb.Running != nil && m.c.Keys.Runbook.Enabled() && rb.Running() {
+		cmds = append(cmds, m.runRunbook(rb.Follow, "runbook "+rb.Name+" is running: its questions come to this screen"))
 	}
 	return tea.Batch(cmds...)
 }

@@ -46,10 +46,17 @@ func (m *Model) askRunbook() tea.Cmd {
 // through m.asks, read by waitAsk.
 func (m *Model) startRunbook() tea.Cmd {
 	m.dialog = nil
+	rb := m.opts.Runbook
+	return m.runRunbook(rb.Run, "runbook "+rb.Name+" running")
+}
+
+// runRunbook runs run (the runbook's Run, or its Follow of a run already
+// going) in a command, saying msg.
+func (m *Model) runRunbook(run func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error), msg string) tea.Cmd {
 	m.runbook = "running"
 	m.asks = make(chan runbookAsk)
-	asks, rb := m.asks, m.opts.Runbook
-	m.status.Message = "runbook " + rb.Name + " running"
+	asks := m.asks
+	m.status.Message = msg
 	ask := func(ctx context.Context, p inject.Preview) (bool, error) {
 		a := runbookAsk{preview: p, reply: make(chan bool, 1)}
 		select {
@@ -66,12 +73,12 @@ func (m *Model) startRunbook() tea.Cmd {
 	}
 	done := make(chan struct{})
 	m.asksDone = done
-	run := func() tea.Msg {
+	runCmd := func() tea.Msg {
 		defer close(done)
-		v, r, err := rb.Run(ask)
+		v, r, err := run(ask)
 		return runbookDoneMsg{verdict: v, reason: r, err: err}
 	}
-	return tea.Batch(run, waitAsk(asks, done))
+	return tea.Batch(runCmd, waitAsk(asks, done))
 }
 
 // waitAsk reads the runbook's next question; it ends, with no message,
@@ -97,6 +104,10 @@ func (m *Model) onRunbookAsk(msg runbookAskMsg) tea.Cmd {
 func (m *Model) onRunbookDone(msg runbookDoneMsg) {
 	if d, ok := m.dialog.(*dialog.Confirm); ok && d.Runbook() {
 		m.dialog = nil
+	}
+	if msg.err == nil && msg.verdict == "" {
+		m.runbook = "" // the run this screen joined had ended already
+		return
 	}
 	if msg.err != nil {
 		m.runbook = "failed"

@@ -17,7 +17,7 @@ func (m *Model) askHandOver() {
 		return
 	}
 	me := m.opts.Seat.Who()
-	body := []string{"Make someone watching a facilitator too: they can then arm and revert.", "You stay facilitator. The hand-over is recorded on the timeline.", ""}
+	body := []string{"Make someone watching a facilitator too: they can then arm and revert.", "You stay facilitator — or, with 0, step down to scribe. Both are recorded on the timeline.", ""}
 	var present []string
 	for _, p := range m.status.Present() {
 		if name, _, _ := strings.Cut(p, " ("); name != me {
@@ -32,7 +32,17 @@ func (m *Model) askHandOver() {
 		m.status.Message = "nobody else is watching to hand the role to"
 		return
 	}
+	opts = append(opts, dialog.Option{Key: key.NewBinding(key.WithKeys("0"), key.WithHelp("0", "step down: you become scribe")), Msg: stepDownMsg{}})
 	m.dialog = dialog.NewChoice(m.dialogCommon(), "Hand over the facilitator role", body, opts...)
+}
+
+func (m *Model) onSteppedDown(msg steppedDownMsg) {
+	if msg.err != nil {
+		m.status.Message = "error: step down: " + msg.err.Error()
+		return
+	}
+	// The session.role event that follows changes the keys.
+	m.status.Message = "you stepped down"
 }
 
 func (m *Model) onHanded(msg handedMsg) {

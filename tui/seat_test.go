@@ -14,10 +14,11 @@ import (
 
 // fakeSeat is the person at a shared screen.
 type fakeSeat struct {
-	mu        sync.Mutex
-	who, role string
-	arm, note error
-	handed    []string
+	mu          sync.Mutex
+	who, role   string
+	arm, note   error
+	handed      []string
+	steppedDown bool
 }
 
 func (s *fakeSeat) Who() string { return s.who }
@@ -37,6 +38,12 @@ func (s *fakeSeat) ArmedBy(id string) string {
 		return "bob"
 	}
 	return ""
+}
+func (s *fakeSeat) StepDown() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.steppedDown = true
+	return nil
 }
 func (s *fakeSeat) HandOver(to string) error {
 	s.mu.Lock()

@@ -120,7 +120,7 @@ func (m *Model) applyRole(by string) {
 		m.resize(m.c.Width, m.c.Height)
 	}
 	m.status.Message = "you are now " + m.opts.Seat.Role()
-	if by != "" {
+	if by != "" && by != m.opts.Seat.Who() {
 		m.status.Message += " (handed over by " + by + ")"
 	}
 }
@@ -275,6 +275,11 @@ func (m *Model) onFlow(msg tea.Msg) (tea.Cmd, bool) {
 		return m.handOverCmd(msg.to), true
 	case handedMsg:
 		m.onHanded(msg)
+	case stepDownMsg:
+		m.dialog = nil
+		return m.stepDownCmd(), true
+	case steppedDownMsg:
+		m.onSteppedDown(msg)
 	case exportedMsg:
 		m.onExported(msg)
 	case startRunbookMsg:

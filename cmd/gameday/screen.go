@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/runbooks"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/tui"
@@ -48,15 +50,16 @@ func screenOptions(sess *session.Session, att *session.Attachment, r *lipgloss.R
 	}
 	if rb := sess.Runbook(); rb != nil && !sess.ReadOnly() {
 		o.Runbook = &tui.Runbook{Name: rb.Name, Run: func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error) {
-			res, err := att.RunRunbook(ask)
-			switch {
-			case err != nil:
-				return "", "", err
-			case res.RollbackErr != nil:
-				return res.Verdict, "rollback failed: " + res.RollbackErr.Error(), nil
-			}
-			return res.Verdict, res.Reason, nil
+			return verdict(att.RunRunbook(ask))
 		}}
+		o.Runbook.Running = sess.RunbookRunning
+		o.Runbook.Follow = func(ask func(context.Context, inject.Preview) (bool, error)) (string, string, error) {
+			res, err := att.FollowRunbook(ask)
+			if errors.Is(err, session.ErrNoRunbookRunning) {
+				return "", "", nil // it ended before this screen could join
+			}
+			return verdict(res, err)
+		}
 	}
 	return o
 }
@@ -90,4 +93,15 @@ func drillScreen(sess *session.Session, att *session.Attachment) *tui.Drill {
 		d.Head = plan
 	}
 	return d
+}
+
+// verdict is a runbook run's result as the TUI shows it.
+func verdict(res runbooks.Result, err error) (string, string, error) {
+	switch {
+	case err != nil:
+		return "", "", err
+	case res.RollbackErr != nil:
+		return res.Verdict, "rollback failed: " + res.RollbackErr.Error(), nil
+	}
+	return res.Verdict, res.Reason, nil
 }

@@ -166,7 +166,7 @@ func TestServeWarRoomWithOpenSSH(t *testing.T) {
 	carol.WaitFor(10*time.Second, "Note for the timeline")
 	carol.Keys("failover looks clean", "Enter")
 	for _, p := range people {
-		screens[p.name].WaitFor(30*time.Second, "carol: failover looks clean")
+		screens[p.name].WaitFor(30*time.Second, "failover looks clean (carol)")
 	}
 
 	// SIGTERM: no question; what the session armed is reverted; the
@@ -175,7 +175,7 @@ func TestServeWarRoomWithOpenSSH(t *testing.T) {
 	if !strings.Contains(out, "reverted 1 fault(s) this session armed") {
 		t.Errorf("serve did not say it reverted the kill:\n%s", out)
 	}
-	for _, want := range []string{"alice joined as facilitator", "bob joined as observer", "carol joined as scribe", "dave joined as observer", "carol: failover looks clean"} {
+	for _, want := range []string{"alice joined as facilitator", "bob joined as observer", "carol joined as scribe", "dave joined as observer", "failover looks clean (carol)"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("report lacks %q", want)
 		}

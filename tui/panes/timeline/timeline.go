@@ -141,6 +141,11 @@ func (m *Model) View() string {
 	for i := begin; i < end; i++ {
 		e := &rows[i]
 		line := e.Time.Format("15:04:05") + " " + common.Fit(string(e.Kind), wKind) + " " + common.Fit(e.Host, wHost) + " " + e.Summary
+		if e.By != "" {
+			// Who wrote the note, armed or handed over: as the report
+			// says it.
+			line += " (" + e.By + ")"
+		}
 		if replay {
 			// The newest row is the event at the replay's cursor: marked
 			// without colour too.
