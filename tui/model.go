@@ -153,7 +153,10 @@ type Model struct {
 	runbook    string          // "" not started, "running", or its verdict
 	asks       chan runbookAsk // the runbook's questions, read by a Cmd
 	asksDone   chan struct{}   // closed when the runbook has ended
-	updates    atomic.Uint64   // read by the idle test while the program runs
+	// heldAsk is a question that came before the screen knew its size
+	// (a run the screen joined as it opened): shown at the first resize.
+	heldAsk *runbookAskMsg
+	updates atomic.Uint64 // read by the idle test while the program runs
 }
 
 // New returns the root model. Run it with tea.NewProgram(m, tea.WithAltScreen()).

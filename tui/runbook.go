@@ -97,6 +97,12 @@ func waitAsk(asks <-chan runbookAsk, done <-chan struct{}) tea.Cmd {
 // onRunbookAsk puts the runbook's question on screen; it takes the place
 // of any dialog the operator had open, because the runbook waits for it.
 func (m *Model) onRunbookAsk(msg runbookAskMsg) tea.Cmd {
+	if m.c.Width == 0 {
+		// A dialog is laid out for the screen's size: wait for it. The
+		// runbook waits for this answer, so nothing else is asked.
+		m.heldAsk = &msg
+		return nil
+	}
 	m.dialog = dialog.NewRunbookConfirm(m.dialogCommon(), m.opts.Runbook.Name, msg.ask.preview, msg.ask.reply)
 	return waitAsk(m.asks, m.asksDone)
 }

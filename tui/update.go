@@ -25,6 +25,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
+		if held := m.heldAsk; held != nil {
+			m.heldAsk = nil
+			return m, m.onRunbookAsk(*held)
+		}
 		return m, nil
 	case eventsMsg:
 		return m, m.onEvents(msg)
