@@ -7,6 +7,7 @@ package timeline
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -141,9 +142,9 @@ func (m *Model) View() string {
 	for i := begin; i < end; i++ {
 		e := &rows[i]
 		line := e.Time.Format("15:04:05") + " " + common.Fit(string(e.Kind), wKind) + " " + common.Fit(e.Host, wHost) + " " + e.Summary
-		if e.By != "" {
-			// Who wrote the note, armed or handed over: as the report
-			// says it.
+		if e.By != "" && !strings.HasPrefix(e.Summary, e.By+" ") {
+			// Who wrote the note or armed the fault, as the report says
+			// it (unless the summary starts with them: "dave diagnoses").
 			line += " (" + e.By + ")"
 		}
 		if replay {
