@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -31,8 +30,8 @@ const integrityTTL = 3600
 // that wrote in the future rather than on the one that wrote in the past.
 const futureSlack = time.Second
 
-// cassandraIntegrity is the cassandra.integrity probe: a lost-write
-// detector. Each round writes a fresh key twice, value "a" through one
+// cassandraIntegrity is the writer of the cassandra.integrity probe (a
+// lostWriteProbe): a lost-write detector. Each round writes a fresh key twice, value "a" through one
 // coordinator and then "b" through the next, with server-side timestamps
 // so that each coordinator's own clock stamps its write, and reads the key
 // back at QUORUM. Cassandra keeps the write with the larger timestamp, so
@@ -42,15 +41,12 @@ const futureSlack = time.Second
 // not complete, classified as by cassandra.quorum. ErrorClasses also
 // carries the "lost" count, which is what a "lost" threshold judges.
 type cassandraIntegrity struct {
-	target string
 	cfg    Config
 	svc    targets.Cassandra
 	opts   Options
 	table  string // keyspace.table
 	coords []*coordinator
-
-	round atomic.Int64
-	run   string // key prefix unique to this run
+	run    string // key prefix unique to this run
 }
 
 // coordinator is one node that coordinates writes, with its own session
@@ -64,7 +60,7 @@ type coordinator struct {
 	s  *gocql.Session
 }
 
-func newCassandraIntegrity(svc targets.Cassandra, cfg Config, opts Options) (*cassandraIntegrity, error) {
+func newCassandraIntegrity(svc targets.Cassandra, cfg Config, opts Options) (*lostWriteProbe, error) {
 	// Its own table, never the quorum probe's: the schemas differ.
 	table := DefaultIntegrityTable
 	if svc.Table != "" {
@@ -76,7 +72,7 @@ func newCassandraIntegrity(svc targets.Cassandra, cfg Config, opts Options) (*ca
 	if len(svc.ContactPoints) < 2 {
 		return nil, fmt.Errorf("cassandra %s: cassandra.integrity writes through two different coordinators and needs at least two contact points, got %d", svc.Name, len(svc.ContactPoints))
 	}
-	p := &cassandraIntegrity{target: svc.Name, cfg: cfg, svc: svc, opts: opts, table: svc.Keyspace + "." + table}
+	p := &cassandraIntegrity{cfg: cfg, svc: svc, opts: opts, table: svc.Keyspace + "." + table}
 	for _, cp := range svc.ContactPoints {
 		accept, err := pinTo(cp)
 		if err != nil {
@@ -84,7 +80,9 @@ func newCassandraIntegrity(svc targets.Cassandra, cfg Config, opts Options) (*ca
 		}
 		p.coords = append(p.coords, &coordinator{addr: cp, accept: accept})
 	}
-	return p, nil
+	// Three statements in sequence, each bounded by the timeout.
+	return &lostWriteProbe{name: "cassandra.integrity", target: svc.Name, cfg: cfg, roundTimeout: 3 * cfg.Timeout,
+		classify: classifyCassandra, start: p.start, round: p.once, close: p.close}, nil
 }
 
 // pinTo returns a host filter that accepts only the node at contact point
@@ -115,59 +113,12 @@ func pinTo(cp string) (func(*gocql.HostInfo) bool, error) {
 	}, nil
 }
 
-func (p *cassandraIntegrity) Name() string   { return "cassandra.integrity" }
-func (p *cassandraIntegrity) Target() string { return p.target }
-
-func (p *cassandraIntegrity) Run(ctx context.Context, emit func(Reading)) {
-	defer p.close()
-	p.run = strconv.FormatInt(time.Now().UnixNano(), 36)
-	if !retryStart(ctx, p.Name(), p.target, p.cfg, p.start, emit) {
-		return
-	}
-	rounds := NewWindow(p.cfg.Window)
-	lost := NewWindow(p.cfg.Window) // lost writes, classed by culprit
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	paced := make(chan struct{})
-	go func() {
-		defer close(paced)
-		pacer := Pacer{Rate: p.cfg.Rate}
-		pacer.Run(pctx, func(ctx context.Context, due time.Time) {
-			// Three statements in sequence, each bounded by the timeout.
-			rctx, cancel := context.WithTimeout(ctx, 3*p.cfg.Timeout)
-			culprit, err := p.once(rctx, p.round.Add(1)-1)
-			cancel()
-			now := time.Now()
-			switch {
-			case ctx.Err() != nil:
-				return // shutting down: not a failure of the target
-			case err != nil:
-				rounds.Fail(now, classifyCassandra(err))
-			default:
-				rounds.Observe(now, now.Sub(due), 0)
-				if culprit != "" {
-					lost.Fail(now, culprit)
-				}
-			}
-		}, func(due time.Time) { rounds.Fail(due, "overflow") })
-	}()
-	tick := time.NewTicker(p.cfg.Report)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			cancel()
-			<-paced
-			return
-		case now := <-tick.C:
-			emit(fill(integrityReading(now, rounds.Stats(now), lost.Stats(now)), p.Name(), p.target, p.cfg))
-		}
-	}
-}
-
 // start connects to every coordinator it can (at least one) and creates
 // the table when the inventory allows it.
 func (p *cassandraIntegrity) start(ctx context.Context) error {
+	if p.run == "" {
+		p.run = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
 	var first *gocql.Session
 	var errs []error
 	for _, c := range p.coords {

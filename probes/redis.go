@@ -21,37 +21,9 @@ func newRedisLatency(svc targets.Redis, cfg Config, opts Options) *openProbe {
 	var client *redis.Client
 	key := "gameday:canary:" + svc.Name
 	p.start = func(ctx context.Context) error {
-		pw, err := svc.Password.Resolve()
-		if err != nil {
-			return fmt.Errorf("redis %s password: %w", svc.Name, err)
-		}
-		spw, err := svc.SentinelPassword.Resolve()
-		if err != nil {
-			return fmt.Errorf("redis %s sentinel password: %w", svc.Name, err)
-		}
-		client = redis.NewFailoverClient(&redis.FailoverOptions{
-			MasterName:       svc.Master,
-			SentinelAddrs:    svc.Sentinels,
-			Password:         pw,
-			SentinelPassword: spw,
-			ClientName:       opts.ClientName,
-			// Failures must show: no retries, and every wait bounded by
-			// the probe's timeout.
-			MaxRetries:            -1,
-			DialTimeout:           cfg.Timeout,
-			ReadTimeout:           cfg.Timeout,
-			WriteTimeout:          cfg.Timeout,
-			PoolTimeout:           cfg.Timeout,
-			ContextTimeoutEnabled: true,
-			PoolSize:              max(10, int(cfg.Rate)),
-		})
-		// Warm up: the first command asks the Sentinels for the master
-		// and dials it, which is set-up cost, not the latency of Redis.
-		if err := client.Ping(ctx).Err(); err != nil {
-			_ = client.Close()
-			return fmt.Errorf("redis %s: %w", svc.Name, err)
-		}
-		return nil
+		var err error
+		client, err = redisClient(ctx, svc, cfg, opts)
+		return err
 	}
 	p.do = func(ctx context.Context) error {
 		v := strconv.FormatInt(time.Now().UnixNano(), 10)
@@ -73,6 +45,41 @@ func newRedisLatency(svc targets.Redis, cfg Config, opts Options) *openProbe {
 		}
 	}
 	return p
+}
+
+// redisClient connects to a deployment's master as an application does,
+// through a Sentinel-aware client, with failures made visible: no
+// retries, every wait bounded by the probe's timeout. The first command
+// (a PING, here) asks the Sentinels for the master and dials it: set-up
+// cost, not the latency of Redis.
+func redisClient(ctx context.Context, svc targets.Redis, cfg Config, opts Options) (*redis.Client, error) {
+	pw, err := svc.Password.Resolve()
+	if err != nil {
+		return nil, fmt.Errorf("redis %s password: %w", svc.Name, err)
+	}
+	spw, err := svc.SentinelPassword.Resolve()
+	if err != nil {
+		return nil, fmt.Errorf("redis %s sentinel password: %w", svc.Name, err)
+	}
+	client := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName:            svc.Master,
+		SentinelAddrs:         svc.Sentinels,
+		Password:              pw,
+		SentinelPassword:      spw,
+		ClientName:            opts.ClientName,
+		MaxRetries:            -1,
+		DialTimeout:           cfg.Timeout,
+		ReadTimeout:           cfg.Timeout,
+		WriteTimeout:          cfg.Timeout,
+		PoolTimeout:           cfg.Timeout,
+		ContextTimeoutEnabled: true,
+		PoolSize:              max(10, int(cfg.Rate)),
+	})
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("redis %s: %w", svc.Name, err)
+	}
+	return client, nil
 }
 
 // classifyRedis names Redis failure classes; READONLY and MASTERDOWN are
