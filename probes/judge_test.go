@@ -53,7 +53,7 @@ func TestThresholdCheck(t *testing.T) {
 
 func TestNewThresholdRejectsUnmeasured(t *testing.T) {
 	for _, s := range []string{"mean < 5ms", "p95 < 5ms"} {
-		if _, err := newThreshold(s); err == nil || !strings.Contains(err.Error(), "probes measure") {
+		if _, err := newThreshold(s); err == nil || !strings.Contains(err.Error(), "gameday measures the latency percentiles p50, p90, p99 and max") {
 			t.Errorf("newThreshold(%q) = %v, want an error naming what probes measure", s, err)
 		}
 	}

@@ -25,8 +25,8 @@ func TestMarshalRoundTrip(t *testing.T) {
 			Redis: []Redis{{Name: "lab-redis", Hosts: []string{"redis-1"}, Sentinels: []string{"127.0.0.1:26379"}, Master: "mymaster",
 				Password: "env:REDIS_PASSWORD", SentinelPassword: "file:/run/sentinel.pass",
 				Probes: Probes{
-					"latency": {Rate: 12.5, Interval: 250 * time.Millisecond, Timeout: time.Second, Window: 10 * time.Second, Thresholds: []string{"p99 < 50ms"}},
-					"master":  {Disabled: true, Thresholds: []string{"master: stable"}},
+					"latency": {Rate: 12.5, Timeout: time.Second, Window: 10 * time.Second, Thresholds: []string{"p99 < 50ms"}},
+					"master":  {Disabled: true, Interval: 250 * time.Millisecond, Thresholds: []string{"master: stable"}},
 				}}},
 			Kafka: []Kafka{{Name: "lab-kafka", Hosts: []string{"redis-1"}, Brokers: []string{"127.0.0.1:19092"}, Topics: []string{"orders"},
 				Groups: []string{"billing"}, CanaryTopic: "gameday.canary", Version: "3.6.0"}},

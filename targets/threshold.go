@@ -28,10 +28,11 @@ type Threshold struct {
 	Raw string
 }
 
-// ThresholdMetrics are the metric names a threshold may use, besides
-// percentiles written "pNN" (p50, p90, p99, p99.9).
+// ThresholdMetrics are the metric names a threshold may use. Latency is
+// measured as p50, p90, p99 and max only: a threshold on any other
+// percentile, a minimum or a mean could never be judged, so it is refused.
 var ThresholdMetrics = []string{
-	"min", "mean", "max", // latency, in a duration unit
+	"p50", "p90", "p99", "max", // latency, in a duration unit
 	"success", "errors", // success in %, errors in % or a count
 	"lag", "lost", "agree", "sentinels", "rate", // plain counts
 	"value",  // a probe's own number: a PromQL result, a command's output
@@ -157,10 +158,11 @@ func (t *Threshold) checkUnit(unit string) error {
 		}
 	case "master":
 		return fmt.Errorf("the master threshold is written %q", "master: stable")
+	case "unmeasured":
+		return fmt.Errorf("gameday measures the latency percentiles p50, p90, p99 and max, not %s", t.Metric)
 	default:
-		return fmt.Errorf("unknown metric %q%s (known: pNN such as p99, %s)", t.Metric,
-			yamldoc.DidYouMean(t.Metric, append([]string{"p50", "p90", "p99"}, ThresholdMetrics...)),
-			strings.Join(ThresholdMetrics, ", "))
+		return fmt.Errorf("unknown metric %q%s (known: %s)", t.Metric,
+			yamldoc.DidYouMean(t.Metric, ThresholdMetrics), strings.Join(ThresholdMetrics, ", "))
 	}
 	if t.Unit == "%" && (t.Value < 0 || t.Value > 100) {
 		return fmt.Errorf("%g%% is not between 0%% and 100%%", t.Value)
@@ -170,8 +172,10 @@ func (t *Threshold) checkUnit(unit string) error {
 
 func metricClass(m string) string {
 	switch m {
-	case "min", "mean", "max":
+	case "p50", "p90", "p99", "max":
 		return "latency"
+	case "min", "mean":
+		return "unmeasured"
 	case "success":
 		return "percent"
 	case "errors":
@@ -183,7 +187,7 @@ func metricClass(m string) string {
 	}
 	if len(m) > 1 && m[0] == 'p' {
 		if q, err := strconv.ParseFloat(m[1:], 64); err == nil && q > 0 && q <= 100 && !strings.ContainsAny(m[1:], "eE+-") {
-			return "latency"
+			return "unmeasured" // a percentile, but not one gameday measures
 		}
 	}
 	return ""

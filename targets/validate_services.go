@@ -13,20 +13,32 @@ import (
 // probes: block.
 var ProbeNames = map[string][]string{
 	"kafka":     {"latency", "lag"},
-	"cassandra": {"quorum", "latency", "integrity"},
+	"cassandra": {"quorum", "integrity"},
 	"redis":     {"latency", "master", "integrity"},
 	"http":      {"latency"},
 	"command":   {"run"},
 }
 
-// probeMetrics limit the threshold metrics of probes that cannot measure
-// every metric ("latency" stands for pNN, min, mean and max), so that no
-// threshold is silently never judged.
+// probeMetrics are the threshold metrics each probe measures ("latency"
+// stands for p50, p90, p99 and max), keyed KIND.ENTRY: a threshold on
+// anything else would never be judged, so it is refused.
 var probeMetrics = map[string][]string{
-	"http.latency": {"latency", "success", "errors", "rate"},
-	"command.run":  {"value", "errors", "success"},
-	"prometheus":   {"value"},
+	"redis.latency":       {"latency", "success", "errors", "rate"},
+	"redis.master":        {"master", "agree", "sentinels"},
+	"redis.integrity":     {"lost", "latency", "success", "errors", "rate"},
+	"kafka.latency":       {"latency", "success", "errors", "rate"},
+	"kafka.lag":           {"lag"},
+	"cassandra.quorum":    {"latency", "success", "errors", "rate"},
+	"cassandra.integrity": {"lost", "latency", "success", "errors", "rate"},
+	"http.latency":        {"latency", "success", "errors", "rate"},
+	"command.run":         {"value", "errors", "success"},
+	"prometheus":          {"value"},
 }
+
+// polled are the probes that ask every interval; the others send at a
+// constant rate. A rate given to a polled probe, or an interval to a
+// rate-paced one, would do nothing, so either is refused.
+var polled = map[string]bool{"redis.master": true, "kafka.lag": true, "command.run": true, "prometheus": true}
 
 var (
 	kafkaVersionRe = regexp.MustCompile(`^\d+\.\d+\.\d+(\.\d+)?$`)
@@ -111,10 +123,16 @@ func (v *validator) probes(s service) {
 			continue
 		}
 		cfg := s.probes[name]
-		if cfg.Rate < 0 {
+		key := s.kind + "." + name
+		switch {
+		case cfg.Rate < 0:
 			v.problem(p+".rate", "a rate cannot be negative")
+		case cfg.Rate > 0 && polled[key]:
+			v.problem(p+".rate", "this probe asks every interval and sends at no rate: give interval, not rate")
+		case cfg.Interval > 0 && !polled[key]:
+			v.problem(p+".interval", "this probe sends at a constant rate and polls at no interval: give rate, not interval")
 		}
-		v.thresholds(p+".thresholds", cfg.Thresholds, probeMetrics[s.kind+"."+name])
+		v.thresholds(p+".thresholds", cfg.Thresholds, probeMetrics[key])
 	}
 }
 
