@@ -65,7 +65,7 @@ func fixtureEvents() []timeline.Event {
 		status                   gp.Status
 	}
 	specs := []spec{
-		{"redis.latency", "lab-redis", "ms", "p99 < 50ms", 1.2, 0.8, gp.StatusOK},
+		{"redis.latency", "lab-redis", "ms", "p99 < 50ms, success >= 99%", 1.2, 0.8, gp.StatusOK},
 		{"sentinel.master", "lab-redis", "", "master: stable", 3, 0, gp.StatusOK},
 		{"kafka.latency", "lab-kafka", "ms", "p99 < 50ms", 4, 3, gp.StatusOK},
 		{"kafka.lag", "lab-kafka lab-group/orders", "msgs", "lag <= 1000", 900, 400, gp.StatusBreach},

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	gp "github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/tui/common"
 	"github.com/gameday-dev/gameday/tui/sparkline"
@@ -37,8 +39,30 @@ func Badge(s *common.Styles, st gp.Status) string {
 	}
 }
 
-// Rows is how many lines the pane wants to show every row.
-func (m *Model) Rows() int { return len(m.rows) }
+// Rows is how many lines the pane wants to show every row: a row takes a
+// line per threshold, so that every threshold shows whole.
+func (m *Model) Rows() int {
+	n := 0
+	for _, r := range m.rows {
+		n += len(thresholdLines(r.reading.Threshold))
+	}
+	return n
+}
+
+// thresholdLines splits a reading's thresholds ("p99 < 50ms, success >=
+// 99%") one per line, each wrapped to the column's width, never cut.
+func thresholdLines(thr string) []string {
+	var out []string
+	for _, t := range strings.Split(thr, ", ") {
+		for ansi.StringWidth(t) > wThreshold {
+			r := []rune(t)
+			out = append(out, string(r[:wThreshold]))
+			t = string(r[wThreshold:])
+		}
+		out = append(out, t)
+	}
+	return out
+}
 
 // View implements tea.Model.
 func (m *Model) View() string {
@@ -52,6 +76,10 @@ func (m *Model) View() string {
 	}
 	visible := max(0, m.c.Height-3)
 	m.clampScroll(visible)
+	blank := strings.Repeat(" ", wStatus+wProbe+wTarget+wValue+4)
+	if trend > 0 {
+		blank += strings.Repeat(" ", trend+1)
+	}
 
 	body := make([]string, 0, visible+1)
 	cols := func(st, probe, target, value, spark, thr, det string) string {
@@ -88,7 +116,8 @@ func (m *Model) View() string {
 	}
 	body = append(body, s.Header.Render(cols("STATUS", "PROBE", "TARGET", "VALUE", trendTitle, "THRESHOLD", "DETAIL")))
 	now := m.c.Now()
-	for i := m.offset; i < len(m.rows) && i < m.offset+visible; i++ {
+	lines := 0
+	for i := m.offset; i < len(m.rows) && lines < visible; i++ {
 		r := m.rows[i]
 		rd := r.reading
 		m.scratch = r.hist.Buckets(m.scratch[:0], trend, per)
@@ -97,15 +126,24 @@ func (m *Model) View() string {
 		if flashing {
 			det = "SWITCHED " + r.switched
 		}
-		line := cols(Badge(s, rd.Status), rd.Probe, rd.Target, value(rd),
-			sparkline.Render(m.scratch, trend, 1), rd.Threshold, det)
-		switch {
-		case flashing:
-			line = s.Flash.Render(line)
-		case m.focused && i == m.cursor:
-			line = s.Selected.Render(line)
+		thr := thresholdLines(rd.Threshold)
+		row := []string{cols(Badge(s, rd.Status), rd.Probe, rd.Target, value(rd),
+			sparkline.Render(m.scratch, trend, 1), thr[0], det)}
+		for _, t := range thr[1:] {
+			row = append(row, blank+common.Fit(t, wThreshold)+" "+strings.Repeat(" ", detail))
 		}
-		body = append(body, line)
+		for _, line := range row {
+			switch {
+			case lines >= visible:
+				continue
+			case flashing:
+				line = s.Flash.Render(line)
+			case m.focused && i == m.cursor:
+				line = s.Selected.Render(line)
+			}
+			body = append(body, line)
+			lines++
+		}
 	}
 	if len(m.rows) == 0 {
 		body = append(body, s.Dim.Render("no probes yet — waiting for the first readings"))
@@ -136,6 +174,7 @@ func value(rd gp.Reading) string {
 	return v
 }
 
+// clampScroll keeps the cursor's row in view; rows may take several lines.
 func (m *Model) clampScroll(visible int) {
 	if m.cursor >= len(m.rows) {
 		m.cursor = max(0, len(m.rows)-1)
@@ -143,8 +182,27 @@ func (m *Model) clampScroll(visible int) {
 	if m.cursor < m.offset {
 		m.offset = m.cursor
 	}
-	if visible > 0 && m.cursor >= m.offset+visible {
-		m.offset = m.cursor - visible + 1
+	height := func(i int) int { return len(thresholdLines(m.rows[i].reading.Threshold)) }
+	// Scroll down until the cursor's row fits below the offset.
+	for m.offset < m.cursor {
+		used := 0
+		for i := m.offset; i <= m.cursor; i++ {
+			used += height(i)
+		}
+		if used <= visible {
+			break
+		}
+		m.offset++
 	}
-	m.offset = max(0, min(m.offset, len(m.rows)-visible))
+	// Use the room at the bottom: pull earlier rows in while they fit.
+	for m.offset > 0 {
+		used := 0
+		for i := m.offset - 1; i < len(m.rows); i++ {
+			used += height(i)
+		}
+		if used > visible {
+			break
+		}
+		m.offset--
+	}
 }
