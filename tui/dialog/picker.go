@@ -15,7 +15,9 @@ import (
 	"github.com/gameday-dev/gameday/tui/common"
 )
 
-// PickedMsg reports the hosts chosen for Kind, in inventory order.
+// PickedMsg reports the hosts chosen for Kind, in inventory order; Kind's
+// parameters are those that apply to these hosts (none of the SSH-only
+// ones on lab nodes).
 type PickedMsg struct {
 	Kind  inject.KindInfo
 	Hosts []string
@@ -196,16 +198,21 @@ func (p *Picker) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 		return p, p.filter.Focus()
 	case key.Matches(km, k.Select):
 		var names []string
+		var chosen []targets.Host
 		for _, h := range p.hosts {
 			if p.chosen[h.Name] {
 				names = append(names, h.Name)
+				chosen = append(chosen, h)
 			}
 		}
 		if len(names) == 0 {
 			p.warn = "select at least one host with space"
 			return p, nil
 		}
-		return p, msgCmd(PickedMsg{Kind: p.kind, Hosts: names})
+		// The form offers only the parameters that apply to these hosts.
+		kind := p.kind
+		kind.Params = kind.ParamsFor(chosen)
+		return p, msgCmd(PickedMsg{Kind: kind, Hosts: names})
 	}
 	return p, nil
 }
