@@ -195,7 +195,9 @@ func TestNoteAndExport(t *testing.T) {
 	waitFor(t, sc, "nothing armed")
 	steps(t, sc,
 		step{keys: []string{"n"}, until: []string{"Note for the timeline"}},
-		step{keys: append(strings.Split("master looks slow", ""), "enter"), until: []string{"note", "master looks slow"}},
+		// The typed text shows before enter is handled: wait for the
+		// timeline row, which exists only once the dialog sent the note.
+		step{keys: append(strings.Split("master looks slow", ""), "enter"), until: []string{"09:30:00 note"}},
 		step{keys: []string{"e"}, until: []string{"timeline written to /tmp/gameday-test/timeline.md"}},
 	)
 	m := sc.FinalModelAfterQuit(t)

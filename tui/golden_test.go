@@ -88,7 +88,8 @@ func (sc *screen) FinalModelAfterQuit(t *testing.T) *Model {
 }
 
 // waitFor waits until the screen has drawn every one of subs, at any time
-// since it started.
+// since it started. The limit only stops a hung test: it is generous
+// because seven engineers' -race runs share two cores.
 func waitFor(t *testing.T, sc *screen, subs ...string) {
 	t.Helper()
 	n := 0 // WaitFor hands over everything it read during this call
@@ -101,7 +102,7 @@ func waitFor(t *testing.T, sc *screen, subs ...string) {
 			}
 		}
 		return true
-	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}, teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func press(tm *screen, ks ...string) {
