@@ -80,7 +80,7 @@ func TestCheckProbedServices(t *testing.T) {
   command:
     - name: sh
       command: [sh, -c, "exit 0"]
-`, freePort(t), api.URL)
+`, closedPort(t), api.URL)
 	if err := os.WriteFile(path, []byte(inv), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,47 +19,110 @@ import (
 	"github.com/gameday-dev/gameday/targets/lab"
 )
 
-// freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) int {
+// closedPort returns a loopback port that refuses connections for the
+// whole test: a socket of the test's is bound to it and never listens,
+// and since it is bound without SO_REUSEADDR nobody else can bind it.
+func closedPort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sa.(*syscall.SockaddrInet4).Port
 }
 
-// startProcess runs a server in the foreground of the test and kills it
-// when the test ends, then waits until addr accepts connections.
-func startProcess(t *testing.T, addr string, name string, args ...string) {
+// startServer runs a server in the foreground of the test on a free
+// loopback port, kills it when the test ends, and returns the port once
+// that very process listens on it. A port free when chosen can be taken
+// before the server binds it (by another test, or another engineer's);
+// the server then fails to bind and exits, and a dial would reach the
+// other listener, so readiness is the server's own listening socket, and
+// a server that exited is started again on another port.
+func startServer(t *testing.T, name string, args func(port int) []string) int {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
 		t.Fatalf("%s is not installed (scripts/deps.sh installs it): %v", name, err)
 	}
-	cmd := exec.Command(path, args...)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	var out strings.Builder
+	for attempt := 0; attempt < 5; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		cmd := exec.Command(path, args(port)...)
+		out.Reset()
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+		})
+		if listensOn(t, cmd.Process.Pid, port, exited) {
+			return port
+		}
+		t.Logf("%s exited (port %d taken?), starting it on another port:\n%s", name, port, &out)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	deadline := time.Now().Add(10 * time.Second)
+	t.Fatalf("%s exited five times on five ports:\n%s", name, &out)
+	return 0
+}
+
+// listensOn waits until process pid listens on 127.0.0.1:port, or has
+// exited. The limit only stops a hung test.
+func listensOn(t *testing.T, pid, port int, exited <-chan struct{}) bool {
+	t.Helper()
+	local := fmt.Sprintf("0100007F:%04X", port) // /proc/net/tcp's 127.0.0.1:port
+	deadline := time.Now().Add(time.Minute)
 	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
+		select {
+		case <-exited:
+			return false
+		default:
+		}
+		if inode := listeningInode(t, local); inode != "" {
+			fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+			for _, fd := range fds {
+				if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); l == "socket:["+inode+"]" {
+					return true
+				}
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not listen on %s: %v\n%s", name, addr, err, out)
+			t.Fatalf("process %d did not listen on port %d within a minute", pid, port)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// listeningInode returns the inode of the listening TCP socket bound to
+// local (as /proc/net/tcp writes it), or "".
+func listeningInode(t *testing.T, local string) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		// sl local_address rem_address st … inode (field 9); 0A is LISTEN.
+		if f := strings.Fields(line); len(f) >= 10 && f[1] == local && f[3] == "0A" {
+			return f[9]
+		}
+	}
+	return ""
 }
 
 // checkCluster is the real servers a check test reaches.
@@ -71,20 +135,21 @@ type checkCluster struct {
 func startCheckCluster(t *testing.T) checkCluster {
 	t.Helper()
 	dir := t.TempDir()
-	redisPort, sentinelPort, sshPort := freePort(t), freePort(t), freePort(t)
-	c := checkCluster{
-		redisAddr:    fmt.Sprintf("127.0.0.1:%d", redisPort),
-		sentinelAddr: fmt.Sprintf("127.0.0.1:%d", sentinelPort),
-		sshPort:      fmt.Sprint(sshPort),
-	}
-	startProcess(t, c.redisAddr, "redis-server", "--port", fmt.Sprint(redisPort), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir)
+	var c checkCluster
+	redisPort := startServer(t, "redis-server", func(port int) []string {
+		return []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}
+	})
+	c.redisAddr = fmt.Sprintf("127.0.0.1:%d", redisPort)
 	conf := filepath.Join(dir, "sentinel.conf")
-	sentinelConf := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor mymaster 127.0.0.1 %d 1\n", sentinelPort, dir, redisPort)
-	if err := os.WriteFile(conf, []byte(sentinelConf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startProcess(t, c.sentinelAddr, "redis-sentinel", conf)
+	sentinelPort := startServer(t, "redis-sentinel", func(port int) []string {
+		// Sentinel rewrites its file: a fresh one for each start.
+		sentinelConf := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor mymaster 127.0.0.1 %d 1\n", port, dir, redisPort)
+		if err := os.WriteFile(conf, []byte(sentinelConf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return []string{conf}
+	})
+	c.sentinelAddr = fmt.Sprintf("127.0.0.1:%d", sentinelPort)
 
 	// A real sshd on loopback that root logs in to with a key of the
 	// test's: check logs in, as arming would.
@@ -100,15 +165,18 @@ func startCheckCluster(t *testing.T) checkCluster {
 		t.Fatal(err)
 	}
 	c.knownHosts = filepath.Join(dir, "known_hosts")
-	line := fmt.Sprintf("[127.0.0.1]:%s %s\n", c.sshPort, strings.Join(strings.Fields(string(pub))[:2], " "))
-	if err := os.WriteFile(c.knownHosts, []byte(line), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("SSH_AUTH_SOCK", "")       // only the inventory's key is offered
 	_ = os.MkdirAll("/run/sshd", 0o755) // sshd's privilege-separation directory
-	startProcess(t, "127.0.0.1:"+c.sshPort, "/usr/sbin/sshd", "-D", "-e", "-f", "/dev/null",
-		"-o", "HostKey="+hostKey, "-o", "ListenAddress=127.0.0.1:"+c.sshPort, "-o", "PidFile=none",
-		"-o", "AuthorizedKeysFile="+c.identity+".pub", "-o", "PermitRootLogin=prohibit-password", "-o", "StrictModes=no")
+	sshPort := startServer(t, "/usr/sbin/sshd", func(port int) []string {
+		line := fmt.Sprintf("[127.0.0.1]:%d %s\n", port, strings.Join(strings.Fields(string(pub))[:2], " "))
+		if err := os.WriteFile(c.knownHosts, []byte(line), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return []string{"-D", "-e", "-f", "/dev/null",
+			"-o", "HostKey=" + hostKey, "-o", fmt.Sprintf("ListenAddress=127.0.0.1:%d", port), "-o", "PidFile=none",
+			"-o", "AuthorizedKeysFile=" + c.identity + ".pub", "-o", "PermitRootLogin=prohibit-password", "-o", "StrictModes=no"}
+	})
+	c.sshPort = fmt.Sprint(sshPort)
 
 	k, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders"))
 	if err != nil {
@@ -207,7 +275,7 @@ func TestCheckAllReachable(t *testing.T) {
 
 func TestCheckUnreachableFails(t *testing.T) {
 	c := startCheckCluster(t)
-	closed := freePort(t)
+	closed := closedPort(t)
 	path := c.inventory(t,
 		fmt.Sprintf("  - name: dead-lab\n    lab: {kind: sentinel, listen: 127.0.0.1:%d}\n", closed),
 		fmt.Sprintf("    - name: gone\n      sentinels: [127.0.0.1:%d]\n      master: mymaster\n", closed),
@@ -336,5 +404,37 @@ func TestCheckLabInventory(t *testing.T) {
 	// The lab serves no Toxiproxy API unless asked (--toxiproxy-api).
 	if r, ok := rows["lab toxiproxy"]; ok {
 		t.Errorf("row lab toxiproxy = %v; the lab was not asked to serve that API", r)
+	}
+}
+
+// TestStartServerOwnsItsPort: a server whose port someone else took in
+// between (here the test's own listener, which answers dials) is not
+// taken for ready; it is started again on a port it really listens on.
+func TestStartServerOwnsItsPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	takenPort := taken.Addr().(*net.TCPAddr).Port
+	var tried []int
+	port := startServer(t, "redis-server", func(port int) []string {
+		if len(tried) == 0 {
+			port = takenPort // as if another process bound it first
+		}
+		tried = append(tried, port)
+		return []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir()}
+	})
+	if len(tried) != 2 || tried[0] != takenPort || port != tried[1] || port == takenPort {
+		t.Fatalf("ports tried %v, returned %d; want the taken %d, then another", tried, port, takenPort)
+	}
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "PING\r\n")
+	if got, _ := bufio.NewReader(c).ReadString('\n'); got != "+PONG\r\n" {
+		t.Fatalf("port %d answered %q, want redis's +PONG", port, got)
 	}
 }
