@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/roles"
 )
 
 // serviceGroup is a set of hosts that must keep a majority up: a service's
@@ -63,6 +64,26 @@ func blastRadius(inv *targets.Inventory, f Fault, hosts []string) (string, bool)
 		verdict = m + "; " + strings.TrimPrefix(verdict, "takes down ")
 	}
 	return verdict, majority
+}
+
+// rolesUnknown says which Redis services among hosts have no master the
+// Sentinels agree on now, so the verdict cannot name one: "; the master of
+// redis service "cache" is unknown now (…)". Empty when all are known.
+func rolesUnknown(live roles.Live, hosts []string) string {
+	var out string
+	for _, s := range live.Inv.Services.Redis {
+		err := live.Unknown[s.Name]
+		if err == nil {
+			continue
+		}
+		for _, hn := range hosts {
+			if len(s.Hosts) == 0 || slices.Contains(s.Hosts, hn) {
+				out += fmt.Sprintf("; the master of redis service %q is unknown now (%v)", s.Name, err)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // mastersDown names the Redis masters among hosts: "takes down the master

@@ -74,7 +74,12 @@ func TestSSHOnlyParamsDoNothingOnLabNodes(t *testing.T) {
 }
 
 func TestParamsForOffersEachHostWhatAppliesToIt(t *testing.T) {
-	kill := KindInfo{Name: "kill", Params: selectorParams}
+	var kill KindInfo
+	for _, k := range Kinds() {
+		if k.Name == "kill" {
+			kill = k
+		}
+	}
 	lab := targets.Host{Name: "redis-1", Lab: &targets.LabNode{Kind: "redis"}}
 	ssh := targets.Host{Name: "db1", Address: "10.0.0.1"}
 	names := func(ps []ParamInfo) string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject/sshx"
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -33,6 +34,7 @@ type Manager struct {
 	sshCfg      sshx.Config // for the default SSH pool
 	session     Session
 	env         execEnv
+	roles       func(ctx context.Context) roles.Live // nil: the inventory's roles
 
 	rmu    sync.Mutex // guards runner's lazy creation
 	runner Runner
@@ -55,6 +57,14 @@ func WithRunner(r Runner) Option { return func(m *Manager) { m.runner = r } }
 // the operator's explicit consent to new host keys). It has no effect with
 // WithRunner.
 func WithSSHConfig(c sshx.Config) Option { return func(m *Manager) { m.sshCfg = c } }
+
+// WithRoles makes every Preview and Arm take the Redis roles from resolve
+// (roles.New(inv).Resolve) at that moment, for role selectors and the
+// blast radius: after a failover the inventory's master is a replica, and
+// a confirmation must name the node the Sentinels promoted.
+func WithRoles(resolve func(ctx context.Context) roles.Live) Option {
+	return func(m *Manager) { m.roles = resolve }
+}
 
 // WithHostTimeout bounds each host's part of an arm or a revert.
 func WithHostTimeout(d time.Duration) Option { return func(m *Manager) { m.hostTimeout = d } }
@@ -145,7 +155,13 @@ type plan struct {
 // With refuse, a majority blast radius without IKnow is refused before any
 // host is asked anything.
 func (m *Manager) plan(ctx context.Context, req Request, id string, refuse bool) (*plan, error) {
-	f, ttl, hosts, err := m.resolve(req)
+	// Redis roles are the Sentinels' of this moment when the Manager has
+	// a resolver.
+	live := roles.Live{Inv: m.inv}
+	if m.roles != nil {
+		live = m.roles(ctx)
+	}
+	f, ttl, hosts, err := resolve(req, live)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +170,8 @@ func (m *Manager) plan(ctx context.Context, req Request, id string, refuse bool)
 	for _, h := range hosts {
 		names = append(names, h.Name)
 	}
-	p.verdict, p.majority = blastRadius(m.inv, f, names)
+	p.verdict, p.majority = blastRadius(live.Inv, f, names)
+	p.verdict += rolesUnknown(live, names)
 	if refuse && p.majority && !req.IKnow {
 		return nil, &blastError{verdict: p.verdict}
 	}
@@ -162,7 +179,7 @@ func (m *Manager) plan(ctx context.Context, req Request, id string, refuse bool)
 	// partition that spares gameday's path): all hosts at once.
 	p.hosts = make([]hostPlan, len(hosts))
 	errs := fanOut(ctx, m.hostTimeout, hosts, func(ctx context.Context, i int, h targets.Host) (err error) {
-		p.hosts[i], err = m.planHost(ctx, f, PlanTarget{ID: id, Host: h, Inv: m.inv, TTL: ttl})
+		p.hosts[i], err = m.planHost(ctx, f, PlanTarget{ID: id, Host: h, Inv: live.Inv, TTL: ttl})
 		if err != nil && !strings.HasPrefix(err.Error(), "host "+h.Name+": ") {
 			err = fmt.Errorf("host %s: %w", h.Name, err)
 		}
@@ -174,8 +191,9 @@ func (m *Manager) plan(ctx context.Context, req Request, id string, refuse bool)
 	return p, nil
 }
 
-// resolve parses req: its kind and parameters, its TTL, its hosts.
-func (m *Manager) resolve(req Request) (Fault, time.Duration, []targets.Host, error) {
+// resolve parses req: its kind and parameters, its TTL, its hosts (role
+// selectors by the roles of live).
+func resolve(req Request, live roles.Live) (Fault, time.Duration, []targets.Host, error) {
 	f, err := ParseFault(req.Kind, req.Params)
 	if err != nil {
 		return nil, 0, nil, err
@@ -189,7 +207,7 @@ func (m *Manager) resolve(req Request) (Fault, time.Duration, []targets.Host, er
 	}
 	// Hosts may be names or selectors (tag:x, role:x); Select names the
 	// part that matches nothing, with a did-you-mean.
-	hosts, err := m.inv.Select(strings.Join(req.Hosts, ","))
+	hosts, err := live.Select(strings.Join(req.Hosts, ","))
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -198,9 +216,10 @@ func (m *Manager) resolve(req Request) (Fault, time.Duration, []targets.Host, er
 
 // Validate says what is wrong with req itself — kind, parameters, TTL,
 // hosts — in one sentence, asking no host anything: what an operator must
-// fix, as opposed to a host that does not answer.
+// fix, as opposed to a host that does not answer. Roles are the
+// inventory's: it asks no Sentinel either.
 func (m *Manager) Validate(req Request) error {
-	_, _, _, err := m.resolve(req)
+	_, _, _, err := resolve(req, roles.Live{Inv: m.inv})
 	return err
 }
 

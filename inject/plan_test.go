@@ -1,12 +1,15 @@
 package inject
 
 import (
+	"context"
+	"errors"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/roles"
 )
 
 // planInventory has SSH hosts, lab nodes and services for plan tests.
@@ -198,6 +201,44 @@ func TestBlastRadiusNamesTheMaster(t *testing.T) {
 	}
 	if verdict, _ := blastRadius(inv, kill, []string{"redis-1"}); strings.Contains(verdict, "master") {
 		t.Errorf("killing a replica names a master: %q", verdict)
+	}
+}
+
+// WithRoles: each Preview takes the roles of that moment — role:master
+// is the node the resolver says now and the verdict names it; while the
+// Sentinels disagree role:master is refused and a named host's verdict
+// says the master is unknown.
+func TestPreviewTakesTheRolesOfTheMoment(t *testing.T) {
+	inv := planInventory()
+	inv.Hosts[3].Roles = []string{"master"} // redis-1, as written
+	now := roles.Live{Inv: planInventory()}
+	now.Inv.Hosts[4].Roles = []string{"master"} // redis-2, after a failover
+	m, err := NewManager(inv, nil, t.TempDir()+"/ledger.jsonl", WithRunner(LocalRunner{}),
+		WithRoles(func(context.Context) roles.Live { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.Preview(t.Context(), Request{Kind: "pause", Hosts: []string{"role:master"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `takes down the master of redis service "cache" (redis-2: expect a failover)`
+	if got := strings.Join(p.Request.Hosts, ","); got != "redis-2" || !strings.HasPrefix(p.BlastRadius, want) {
+		t.Errorf("role:master planned for %q with verdict %q; want redis-2 and %q", got, p.BlastRadius, want)
+	}
+	if p, _ := m.Preview(t.Context(), Request{Kind: "pause", Hosts: []string{"redis-1"}}); strings.Contains(p.BlastRadius, "master") {
+		t.Errorf("the old master, a replica now, is called the master: %q", p.BlastRadius)
+	}
+	now = roles.Live{Inv: planInventory(), Unknown: map[string]error{"cache": errors.New("the Sentinels of redis/cache disagree on the master")}}
+	if _, err := m.Preview(t.Context(), Request{Kind: "pause", Hosts: []string{"role:master"}}); err == nil || !strings.Contains(err.Error(), "role:master cannot be resolved now: the Sentinels of redis/cache disagree") {
+		t.Errorf("role:master while the Sentinels disagree: %v", err)
+	}
+	p, err = m.Preview(t.Context(), Request{Kind: "pause", Hosts: []string{"redis-2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `; the master of redis service "cache" is unknown now (the Sentinels of redis/cache disagree on the master)`; !strings.HasSuffix(p.BlastRadius, want) {
+		t.Errorf("verdict while the Sentinels disagree: %q, want it to end %q", p.BlastRadius, want)
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/runbooks"
 	"github.com/gameday-dev/gameday/targets"
+	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
@@ -224,7 +225,13 @@ func Open(cfg Config) (*Session, error) {
 // its runbook and drill. The manager comes first: a drill's blast radius
 // is judged by it. Arming nothing, it records nothing yet.
 func (s *Session) build() error {
-	mgr, err := inject.NewManager(s.cfg.Targets, s.rec, s.LedgerPath(), s.cfg.FaultOptions...)
+	opts := s.cfg.FaultOptions
+	if inv := s.cfg.Targets; inv != nil && len(inv.Services.Redis) > 0 {
+		// Every preview and arm takes the Redis roles the Sentinels give
+		// then: after a failover the confirmation names the new master.
+		opts = append([]inject.Option{inject.WithRoles(roles.New(inv).Resolve)}, opts...)
+	}
+	mgr, err := inject.NewManager(s.cfg.Targets, s.rec, s.LedgerPath(), opts...)
 	if err != nil {
 		return fmt.Errorf("open the fault ledger: %w", err)
 	}

@@ -9,16 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/inject/nshost"
+	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/timeline"
 )
 
-// On real Redis + Sentinel namespace hosts, after the master died and the
-// Sentinels promoted another node, the picker labels the new master
-// role:master and its role:master filter lists it alone (issue 11.1).
-func TestPickerShowsTheLiveMasterAfterAFailover(t *testing.T) {
+// failedOver returns three real Redis + Sentinel namespace hosts whose
+// first, the inventory's master, died, and the host the Sentinels
+// promoted.
+func failedOver(t *testing.T) (*targets.Inventory, *nshost.Host) {
+	t.Helper()
 	bed := nshost.NewSentinel(t, 3, nshost.SentinelOptions{})
 	inv := bed.Inventory() // host1 master, as written
 	bed.KillRedis(bed.Hosts[0])
@@ -26,6 +29,14 @@ func TestPickerShowsTheLiveMasterAfterAFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return inv, nu
+}
+
+// On real Redis + Sentinel namespace hosts, after the master died and the
+// Sentinels promoted another node, the picker labels the new master
+// role:master and its role:master filter lists it alone (issue 11.1).
+func TestPickerShowsTheLiveMasterAfterAFailover(t *testing.T) {
+	inv, nu := failedOver(t)
 	rec := timeline.NewRecorder(timeline.WithClock(fixedNow))
 	t.Cleanup(rec.Close)
 	sub := rec.Subscribe(4096)
@@ -76,5 +87,37 @@ func TestPickerHidesInventoryRolesUntilTheLiveOnesArrive(t *testing.T) {
 	}
 	if inv.Hosts[1].Roles[1] != "replica" {
 		t.Fatal("the picker relabelled the inventory itself")
+	}
+}
+
+// On real Redis + Sentinel namespace hosts, after a failover, the arming
+// confirmation of a session's fault manager names the node the Sentinels
+// promoted as the master it takes down, and the old master as none
+// (issue 11.1: it said "1 of 2 replica nodes … a minority").
+func TestConfirmNamesTheLiveMasterAfterAFailover(t *testing.T) {
+	inv, nu := failedOver(t)
+	s, err := session.Open(session.Config{Source: "tui", Targets: inv, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close("test over") })
+	a := facilitator(t, s)
+	confirm := func(host string) string {
+		m := New(Options{Inventory: inv, Kinds: inject.Kinds(), Feed: a, Faults: a, Notes: a, Seat: a,
+			Roles: roles.New(inv).Resolve})
+		sc := start(t, m, 120, 36)
+		steps(t, sc, step{keys: []string{"down", "down"}, until: []string{"> partition"}}, openPicker,
+			step{until: []string{"as the Sentinels say"}},
+			step{keys: append(strings.Split("/"+host, ""), "enter"), until: []string{"filter /" + host}},
+			step{keys: []string{"space"}, until: []string{"1 of 3 hosts selected"}},
+			openForm, openConfirm)
+		return strings.Join(strings.Fields(strings.NewReplacer("│", " ", "║", " ", "↵", " ").Replace(finalView(t, sc))), " ")
+	}
+	v := confirm(nu.Name)
+	if want := `blast radius: takes down the master of redis service "cache" (` + nu.Name + `: expect a failover)`; !strings.Contains(v, want) {
+		t.Errorf("the confirmation for the new master %s lacks %q:\n%s", nu.Name, want, v)
+	}
+	if v := confirm("host1"); !strings.Contains(v, `blast radius: takes down 1 of 2 replica nodes of redis service "cache"`) || strings.Contains(v, "the master of") {
+		t.Errorf("the confirmation for the old master, a replica now:\n%s", v)
 	}
 }

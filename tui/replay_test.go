@@ -24,16 +24,23 @@ func replayOf(t *testing.T, off time.Duration) (*Model, *session.Attachment) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close("test over") })
-	a, err := s.Attach(session.Person{Name: "ana", Role: session.Facilitator})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := facilitator(t, s)
 	if err := a.Seek(journaltest.DrillStart.Add(off)); err != nil {
 		t.Fatal(err)
 	}
 	m := New(Options{Inventory: &targets.Inventory{Name: "lab"}, Feed: a, Faults: a, Notes: a, Seat: a, Cursor: a,
 		JournalPath: "~/.local/state/gameday/sessions/2026-11-25T140000Z.jsonl"})
 	return m, a
+}
+
+// facilitator attaches ana, a facilitator, to s.
+func facilitator(t *testing.T, s *session.Session) *session.Attachment {
+	t.Helper()
+	a, err := s.Attach(session.Person{Name: "ana", Role: session.Facilitator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // rowOf returns the probe table's row of probe, status word first.
