@@ -18,7 +18,7 @@ func TestLoadBadFiles(t *testing.T) {
 		"alias":                 `4:11: steps[0].note: alias *nothing refers to no anchor defined before it`,
 		"allow-nothing":         `6:10: steps[0].allow[0]: say what is allowed: "for: 15s" (time in violation) and/or "changes: 1" (master changes)`,
 		"allow-unknown-probe":   `6:17: steps[0].allow[0].probe: no hypothesis condition on "redis.latancy" to allow; did you mean "redis.latency"?`,
-		"bad-metric":            `3:5: hypothesis[0]: threshold "p98.x < 50ms": unknown metric "p98.x" (known: pNN such as p99, min, mean, max, success, errors, lag, lost, agree, sentinels, rate, value, master)`,
+		"bad-metric":            `3:5: hypothesis[0]: threshold "p98.x < 50ms": unknown metric "p98.x" (known: p50, p90, p99, max, success, errors, lag, lost, agree, sentinels, rate, value, master)`,
 		"bad-probe-name":        `3:5: hypothesis[0]: "latency" is not a probe name such as redis.latency`,
 		"bad-threshold-unit":    `3:5: hypothesis[0]: threshold "p99 < 50": p99 is a latency; give a duration unit, e.g. p99 < 50ms`,
 		"changed-in-hypothesis": `3:5: hypothesis[0]: "changed" can only be expected (in an expect step)`,
