@@ -9,21 +9,18 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gameday-dev/gameday/internal/xdg"
 )
 
 // StateDir returns gameday's state directory, creating it (0700) if needed:
 // $XDG_STATE_HOME/gameday, or ~/.local/state/gameday when XDG_STATE_HOME is
 // unset or not absolute (the XDG spec says to ignore relative paths).
 func StateDir() (string, error) {
-	base := os.Getenv("XDG_STATE_HOME")
-	if !filepath.IsAbs(base) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("find the state directory: %w", err)
-		}
-		base = filepath.Join(home, ".local", "state")
+	dir, err := xdg.Dir("XDG_STATE_HOME", ".local/state")
+	if err != nil {
+		return "", fmt.Errorf("find the state directory: %w", err)
 	}
-	dir := filepath.Join(base, "gameday")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create state directory: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/internal/promserver"
+	"github.com/gameday-dev/gameday/internal/xdg"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
@@ -85,16 +86,14 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-// DefaultDir is $XDG_STATE_HOME/gameday/lab, or ~/.local/state/gameday/lab.
+// DefaultDir is $XDG_STATE_HOME/gameday/lab, or ~/.local/state/gameday/lab
+// when it is unset or relative: beside the journals (timeline.StateDir).
 func DefaultDir() (string, error) {
-	if x := os.Getenv("XDG_STATE_HOME"); x != "" {
-		return filepath.Join(x, "gameday", "lab"), nil
-	}
-	home, err := os.UserHomeDir()
+	dir, err := xdg.Dir("XDG_STATE_HOME", ".local/state", "lab")
 	if err != nil {
 		return "", fmt.Errorf("find the lab dir: %w", err)
 	}
-	return filepath.Join(home, ".local", "state", "gameday", "lab"), nil
+	return dir, nil
 }
 
 // Lab is a running lab.

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gameday-dev/gameday/internal/xdg"
 )
 
 // Versions of the real systems the full lab runs. Kafka 4.1 is KRaft-only
@@ -39,16 +41,14 @@ var products = map[string][]artifact{
 }
 
 // CacheDir is where resolved jars are kept between runs:
-// $XDG_CACHE_HOME/gameday/jars, falling back to ~/.cache/gameday/jars.
+// $XDG_CACHE_HOME/gameday/jars, or ~/.cache/gameday/jars when it is unset
+// or relative.
 func CacheDir() (string, error) {
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "gameday", "jars"), nil
-	}
-	home, err := os.UserHomeDir()
+	dir, err := xdg.Dir("XDG_CACHE_HOME", ".cache", "jars")
 	if err != nil {
 		return "", fmt.Errorf("cannot find a cache directory: %w", err)
 	}
-	return filepath.Join(home, ".cache", "gameday", "jars"), nil
+	return dir, nil
 }
 
 // Require checks that java and mvn are installed, naming the Debian
