@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/gameday-dev/gameday/timeline"
@@ -109,17 +110,7 @@ func (h *history) snapshot(p Person) []timeline.Event {
 	if h.start != nil {
 		keep(*h.start)
 	}
-	slices.SortFunc(out, func(a, b timeline.Event) int { return cmpSeq(a.Seq, b.Seq) })
+	slices.SortFunc(out, func(a, b timeline.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 	// A presence event or the start still in the ring is in out twice.
 	return slices.CompactFunc(out, func(a, b timeline.Event) bool { return a.Seq == b.Seq })
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
