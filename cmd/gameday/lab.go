@@ -66,8 +66,7 @@ var labOpenTUI func(io *IOStreams, l *lab.Lab, metrics net.Listener) error
 // runF, when set, receives the parsed options of bare `gameday lab`
 // instead of running it (tests).
 func NewCmdLab(io *IOStreams, runF func(*LabOptions) error) *cobra.Command {
-	opts := &LabOptions{IO: io, TUI: true}
-	cmd := &cobra.Command{
+	cmd := labUpCommand(&cobra.Command{
 		Use:   "lab",
 		Short: "Start the local practice lab (Redis Sentinel, Kafka, Toxiproxy) and open the TUI on it",
 		Long: `gameday lab starts a practice cluster on loopback — one Redis master, two
@@ -77,41 +76,33 @@ runs until interrupted. See docs/lab.md.`,
 		Example: `  gameday lab                       # start the lab and open the TUI on it
   gameday lab up --dir /tmp/lab     # start it without the TUI
   gameday lab down --dir /tmp/lab   # stop a lab started elsewhere`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return labUpRun(opts)
-		},
-	}
-	addLabUpFlags(cmd, opts)
+	}, &LabOptions{IO: io, TUI: true}, runF)
 	cmd.AddCommand(NewCmdLabUp(io, runF), NewCmdLabDown(io, nil))
 	return cmd
 }
 
 // NewCmdLabUp builds `gameday lab up`.
 func NewCmdLabUp(io *IOStreams, runF func(*LabOptions) error) *cobra.Command {
-	opts := &LabOptions{IO: io}
-	cmd := &cobra.Command{
+	return labUpCommand(&cobra.Command{
 		Use:   "up",
 		Short: "Start the local lab without the TUI, print its inventory path and health, run until stopped",
 		Example: `  gameday lab up
   gameday lab up --dir /tmp/lab --down-after 5s --failover-timeout 30s
   gameday lab up --baseline 30s     # thresholds that fit this machine`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return labUpRun(opts)
-		},
-	}
-	addLabUpFlags(cmd, opts)
-	return cmd
+	}, &LabOptions{IO: io}, runF)
 }
 
-func addLabUpFlags(cmd *cobra.Command, opts *LabOptions) {
+// labUpCommand completes cmd (its name and help) as a command that starts
+// the lab with opts: `gameday lab` and `gameday lab up` differ only in
+// their help and in opts.TUI.
+func labUpCommand(cmd *cobra.Command, opts *LabOptions, runF func(*LabOptions) error) *cobra.Command {
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(*cobra.Command, []string) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return labUpRun(opts)
+	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Dir, "dir", "", "lab state directory (default $XDG_STATE_HOME/gameday/lab)")
 	f.DurationVar(&opts.DownAfter, "down-after", 2*time.Second, "Sentinel down-after-milliseconds")
@@ -122,6 +113,7 @@ func addLabUpFlags(cmd *cobra.Command, opts *LabOptions) {
 	f.BoolVar(&opts.ToxiproxyAPI, "toxiproxy-api", false, "also serve the embedded Toxiproxy's own HTTP API on loopback (no authentication: any local user can change the lab's network)")
 	f.DurationVar(&opts.Baseline, "baseline", 0, "once up, watch the probes this long (e.g. 30s) and write the thresholds they propose into the lab's inventory (see gameday baseline)")
 	addMetricsFlag(f, &opts.Metrics)
+	return cmd
 }
 
 // NewCmdLabDown builds `gameday lab down`.
