@@ -19,7 +19,7 @@ const (
 // balanced single tokens and auto_bootstrap off (the ccm convention), so
 // that nodes after the first can start together. It returns when every
 // node logs "Startup complete".
-func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
+func StartCassandra(ctx context.Context, o Options) (_ *Cluster, err error) {
 	o.defaults(384)
 	lib, err := Jars(ctx, "cassandra")
 	if err != nil {
@@ -38,17 +38,13 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 		seeds = append(seeds, fmt.Sprintf("%s:%d", nodeAddr(o, i), cassandraStoragePort))
 	}
 	c := &Cluster{}
+	defer c.stopOnError(&err)
 	for i := 1; i <= o.Nodes; i++ {
-		dir, ft, err := prepareNodeDir(o, i)
+		n, dir, err := c.newNode(o, i, "cassandra", CassandraPort)
 		if err != nil {
 			return nil, err
 		}
-		addr, host := nodeAddr(o, i), nodeHost(o, i)
-		data := filepath.Join(dir, "data")
-		if err := c.mountData(o, data); err != nil {
-			c.Stop()
-			return nil, err
-		}
+		addr := n.Addr
 		yaml := filepath.Join(dir, "cassandra.yaml")
 		snitch := "SimpleSnitch"
 		var rackdc []string
@@ -63,7 +59,7 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 			rackdc = []string{"-Dcassandra-rackdc.properties=file://" + props}
 		}
 		conf := fmt.Sprintf(cassandraYAML, token(i-1, o.Nodes), snitch, strings.Join(seeds, ","), addr, addr,
-			cassandraStoragePort, CassandraPort, data, dir, dir, dir, dir)
+			cassandraStoragePort, CassandraPort, n.DataDir, dir, dir, dir, dir)
 		if err := os.WriteFile(yaml, []byte(conf), 0o644); err != nil {
 			return nil, err
 		}
@@ -85,23 +81,17 @@ func StartCassandra(ctx context.Context, o Options) (*Cluster, error) {
 		argv = append(argv,
 			"-cp", filepath.Join(lib, "*"),
 			"org.apache.cassandra.service.CassandraDaemon")
-		n := &Node{
-			Name: fmt.Sprintf("cassandra-%d", i), Addr: addr, Port: CassandraPort,
-			DataDir: data, LogFile: filepath.Join(dir, "out.log"), FaketimeFile: ft, Cgroup: nodeCgroup(o, i),
-			ready: "Startup complete", argv: argv, host: host, marker: "-Dcassandra.config=file://" + yaml,
-		}
-		if err := n.writeStartScript(dir); err != nil {
+		n.LogFile, n.ready, n.argv = filepath.Join(dir, "out.log"), "Startup complete", argv
+		n.marker = "-Dcassandra.config=file://" + yaml
+		if err := c.add(n, dir); err != nil {
 			return nil, err
 		}
-		c.Nodes = append(c.Nodes, n)
 	}
 	// The first node alone, then the rest together: the safest order.
 	if err := startAll(ctx, c.Nodes[:1], o.Progress); err != nil {
-		c.Stop()
 		return nil, err
 	}
 	if err := startAll(ctx, c.Nodes[1:], o.Progress); err != nil {
-		c.Stop()
 		return nil, err
 	}
 	return c, nil

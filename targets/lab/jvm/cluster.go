@@ -115,6 +115,36 @@ func (c *Cluster) Stop() {
 	c.mounts = nil
 }
 
+// newNode prepares node i of a kind ("kafka") listening on port: its
+// folder (returned), faketime file and data dir, with the fields every
+// kind shares.
+func (c *Cluster) newNode(o Options, i int, kind string, port int) (*Node, string, error) {
+	dir, ft, err := prepareNodeDir(o, i)
+	if err != nil {
+		return nil, "", err
+	}
+	n := &Node{Name: fmt.Sprintf("%s-%d", kind, i), Addr: nodeAddr(o, i), Port: port, DataDir: filepath.Join(dir, "data"),
+		FaketimeFile: ft, Cgroup: nodeCgroup(o, i), host: nodeHost(o, i)}
+	return n, dir, c.mountData(o, n.DataDir)
+}
+
+// add writes n's start script in dir and makes n one of c's nodes.
+func (c *Cluster) add(n *Node, dir string) error {
+	if err := n.writeStartScript(dir); err != nil {
+		return err
+	}
+	c.Nodes = append(c.Nodes, n)
+	return nil
+}
+
+// stopOnError stops c when *err is set: a start that failed half-way
+// leaves no node, tmpfs mount or cgroup behind.
+func (c *Cluster) stopOnError(err *error) {
+	if *err != nil {
+		c.Stop()
+	}
+}
+
 // mountData mounts a tmpfs of o.TmpfsMB on dir when asked; on namespace
 // hosts their own mounts do it.
 func (c *Cluster) mountData(o Options, dir string) error {

@@ -21,7 +21,7 @@ const (
 // StartKafka formats and starts a KRaft cluster of combined
 // broker+controller nodes with a static voter set and replication factor
 // 3, and returns when every node logs "Kafka Server started".
-func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
+func StartKafka(ctx context.Context, o Options) (_ *Cluster, err error) {
 	o.defaults(256)
 	lib, err := Jars(ctx, "kafka")
 	if err != nil {
@@ -41,45 +41,34 @@ func StartKafka(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	rf := min(3, o.Nodes)
 	c := &Cluster{}
+	defer c.stopOnError(&err)
 	for i := 1; i <= o.Nodes; i++ {
-		dir, ft, err := prepareNodeDir(o, i)
+		n, dir, err := c.newNode(o, i, "kafka", KafkaPort)
 		if err != nil {
 			return nil, err
 		}
-		addr, host := nodeAddr(o, i), nodeHost(o, i)
-		if err := c.mountData(o, filepath.Join(dir, "data")); err != nil {
-			c.Stop()
-			return nil, err
-		}
+		addr := n.Addr
 		props := filepath.Join(dir, "server.properties")
 		conf := fmt.Sprintf(kafkaProps, i, strings.Join(voters, ","),
 			addr, KafkaPort, addr, kafkaControllerPort, addr, KafkaPort,
-			filepath.Join(dir, "data"), rf, rf, max(1, rf-1), rf, max(1, rf-1))
+			n.DataDir, rf, rf, max(1, rf-1), rf, max(1, rf-1))
 		if err := os.WriteFile(props, []byte(conf), 0o644); err != nil {
 			return nil, err
 		}
 		// On a namespace host the log dir may be a tmpfs only the host
 		// sees: format it from inside.
-		if _, err := javaOutputOn(ctx, host, lib, "kafka.tools.StorageTool", "format", "-t", clusterID, "-c", props); err != nil {
-			c.Stop()
+		if _, err := javaOutputOn(ctx, n.host, lib, "kafka.tools.StorageTool", "format", "-t", clusterID, "-c", props); err != nil {
 			return nil, err
 		}
-		n := &Node{
-			Name: fmt.Sprintf("kafka-%d", i), Addr: addr, Port: KafkaPort,
-			DataDir: filepath.Join(dir, "data"), LogFile: filepath.Join(dir, "server.log"),
-			FaketimeFile: ft, ready: "Kafka Server started", Cgroup: nodeCgroup(o, i), host: host, marker: props,
-			argv: []string{"java", fmt.Sprintf("-Xms%dm", o.HeapMB), fmt.Sprintf("-Xmx%dm", o.HeapMB),
-				"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Djava.awt.headless=true",
-				"-Dlog4j2.configurationFile=" + log4j, "-cp", filepath.Join(lib, "*"), "kafka.Kafka", props},
-		}
-		if err := n.writeStartScript(dir); err != nil {
-			c.Stop()
+		n.LogFile, n.ready, n.marker = filepath.Join(dir, "server.log"), "Kafka Server started", props
+		n.argv = []string{"java", fmt.Sprintf("-Xms%dm", o.HeapMB), fmt.Sprintf("-Xmx%dm", o.HeapMB),
+			"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Djava.awt.headless=true",
+			"-Dlog4j2.configurationFile=" + log4j, "-cp", filepath.Join(lib, "*"), "kafka.Kafka", props}
+		if err := c.add(n, dir); err != nil {
 			return nil, err
 		}
-		c.Nodes = append(c.Nodes, n)
 	}
 	if err := startAll(ctx, c.Nodes, o.Progress); err != nil {
-		c.Stop()
 		return nil, err
 	}
 	return c, nil
