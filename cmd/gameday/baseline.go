@@ -69,12 +69,10 @@ Exit status: 0 when every probe got its proposals, 1 when any was unstable,
 			return baselineRun(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory file (required)")
+	addInventoryFlag(cmd, &opts.Inventory)
 	cmd.Flags().DurationVar(&opts.For, "for", 2*time.Minute, "how long to watch the probes")
 	cmd.Flags().BoolVar(&opts.Write, "write", false, "rewrite the inventory's thresholds in place, after a backup")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object per proposal instead of a table")
-	_ = cmd.MarkFlagRequired("inventory")
-	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	return cmd
 }
 

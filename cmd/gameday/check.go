@@ -55,11 +55,9 @@ docs/inventory.md.`,
 			return checkRun(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory file (required)")
+	addInventoryFlag(cmd, &opts.Inventory)
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 3*time.Second, "time allowed for each service and host")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object per line instead of a table")
-	_ = cmd.MarkFlagRequired("inventory")
-	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	return cmd
 }
 

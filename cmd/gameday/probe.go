@@ -62,14 +62,12 @@ breach or an error, 2 for a bad inventory or flag.`,
 			return probeRun(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory file (required)")
+	addInventoryFlag(cmd, &opts.Inventory)
 	cmd.Flags().BoolVar(&opts.Once, "once", false, "print one full window of every probe and exit")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object per line per window")
 	cmd.Flags().DurationVar(&opts.For, "for", 0, "stop after this long (default: until interrupted)")
 	cmd.Flags().DurationVar(&opts.Window, "window", 0, "override every probe's rolling window (default: the inventory's, 10s; 3s with --once)")
 	cmd.Flags().DurationVar(&opts.Report, "report", probes.DefaultReport, "how often each probe reports")
-	_ = cmd.MarkFlagRequired("inventory")
-	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	return cmd
 }
 

@@ -35,3 +35,11 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 	)
 	return cmd
 }
+
+// addInventoryFlag adds -i/--inventory, required and completed with YAML
+// files: the flag of the commands that cannot run without an inventory.
+func addInventoryFlag(cmd *cobra.Command, inventory *string) {
+	cmd.Flags().StringVarP(inventory, "inventory", "i", "", "inventory file (required)")
+	_ = cmd.MarkFlagRequired("inventory")
+	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
+}
