@@ -63,12 +63,7 @@ docs/drills.md).
 Exit status: 0 the drill fits (or ran), 2 bad input.`,
 		Example: `  gameday drill examples/drills/redis-cache.yaml -i ~/.local/state/gameday/lab/inventory.yaml --check
   gameday drill examples/drills/redis-cache.yaml -i ~/.local/state/gameday/lab/inventory.yaml --seed 7`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("drill needs exactly one DRILL file, got %d arguments", len(args))}
-			}
-			return nil
-		},
+		Args: exactlyOne("drill", "DRILL file"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Drill = args[0]
 			if opts.Inventory == "" {
@@ -100,26 +95,12 @@ func drillRun(opts *DrillOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}
 	}
-	dr, err := readDrill(opts.Drill, opts.Vars)
+	dr, err := loadWithVars(opts.Drill, opts.Vars, drills.Load)
 	if err != nil {
 		return err
 	}
 	cfg := session.Config{Source: "drill", Targets: inv, Drill: dr, Seed: drillSeed(opts.Seed), IKnow: opts.IKnow, StateDir: opts.StateDir}
 	return openScreen(opts.IO, cfg, session.Trainer, nil)
-}
-
-// readDrill loads a drill file with the variables given; the session
-// fits it to the inventory when it opens.
-func readDrill(path string, v VarOptions) (*drills.Drill, error) {
-	vars, err := v.given()
-	if err != nil {
-		return nil, err
-	}
-	dr, err := drills.Load(path, vars...)
-	if err != nil {
-		return nil, &ExitError{Code: ExitBadInput, Err: err}
-	}
-	return dr, nil
 }
 
 // drillSeed is the seed given, or a random one.
@@ -160,7 +141,7 @@ func startDrill(sess *session.Session, trainer string) func(out io.Writer) {
 // (live Redis roles, the probes inv gives, inject's blast radius); every
 // problem is bad input.
 func loadDrill(ctx context.Context, path string, v VarOptions, inv *targets.Inventory, iKnow bool) (*drills.Drill, error) {
-	dr, err := readDrill(path, v)
+	dr, err := loadWithVars(path, v, drills.Load)
 	if err != nil {
 		return nil, err
 	}

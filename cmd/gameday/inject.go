@@ -58,12 +58,7 @@ is refused unless --i-know. See docs/faults.md for each kind's params.`,
   gameday inject latency --host role:broker --param delay=200ms --dry-run -i inventory.yaml
   gameday inject kill --host redis-1 -i ~/.local/state/gameday/lab/inventory.yaml`,
 		ValidArgs: kinds,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("inject needs exactly one fault KIND (%s), got %d arguments", strings.Join(kinds, ", "), len(args))}
-			}
-			return nil
-		},
+		Args:      exactlyOne("inject", "fault KIND ("+strings.Join(kinds, ", ")+")"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Kind = args[0]
 			if len(opts.Hosts) == 0 {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 )
 
@@ -42,4 +44,15 @@ func addInventoryFlag(cmd *cobra.Command, inventory *string) {
 	cmd.Flags().StringVarP(inventory, "inventory", "i", "", "inventory file (required)")
 	_ = cmd.MarkFlagRequired("inventory")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
+}
+
+// exactlyOne checks that the command (verb) got exactly one argument,
+// what: "RUNBOOK file".
+func exactlyOne(verb, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("%s needs exactly one %s, got %d arguments", verb, what, len(args))}
+		}
+		return nil
+	}
 }

@@ -57,12 +57,7 @@ not skip the rollback.`,
 		Example: `  gameday run examples/redis-failover.yaml -i ~/.local/state/gameday/lab/inventory.yaml
   gameday run drill.yaml -i inventory.yaml --journal drill.jsonl --report drill.md
   gameday run examples/redis-latency.yaml -i inventory.yaml --var target=redis-2 --var delay=800ms`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("run needs exactly one RUNBOOK file, got %d arguments", len(args))}
-			}
-			return nil
-		},
+		Args: exactlyOne("run", "RUNBOOK file"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Runbook = args[0]
 			if opts.Inventory == "" {
@@ -83,7 +78,7 @@ not skip the rollback.`,
 }
 
 func runRun(opts *RunOptions) error {
-	rb, err := loadRunbook(opts.Runbook, opts.Vars)
+	rb, err := loadWithVars(opts.Runbook, opts.Vars, runbooks.Load)
 	if err != nil {
 		return err
 	}

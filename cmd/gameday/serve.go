@@ -122,13 +122,13 @@ func serveRun(opts *ServeOptions) error {
 	}
 	var rb *runbooks.Runbook
 	if opts.Runbook != "" {
-		if rb, err = loadRunbook(opts.Runbook, opts.Vars); err != nil {
+		if rb, err = loadWithVars(opts.Runbook, opts.Vars, runbooks.Load); err != nil {
 			return err
 		}
 	}
 	var dr *drills.Drill
 	if opts.Drill != "" {
-		if dr, err = readDrill(opts.Drill, opts.Vars); err != nil {
+		if dr, err = loadWithVars(opts.Drill, opts.Vars, drills.Load); err != nil {
 			return err
 		}
 	}

@@ -75,7 +75,7 @@ func tuiRun(opts *TUIOptions) error {
 	case opts.Runbook != "" && opts.ReadOnly:
 		return &ExitError{Code: ExitBadInput, Err: errors.New("--runbook arms faults, so it cannot go with --read-only")}
 	case opts.Runbook != "":
-		if rb, err = loadRunbook(opts.Runbook, opts.Vars); err != nil {
+		if rb, err = loadWithVars(opts.Runbook, opts.Vars, runbooks.Load); err != nil {
 			return err
 		}
 	case opts.Vars.set():

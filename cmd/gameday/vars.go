@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gameday-dev/gameday/internal/yamldoc"
-	"github.com/gameday-dev/gameday/runbooks"
 )
 
 // VarOptions are the --var and --var-file flags of every command that
@@ -48,18 +47,20 @@ func (v VarOptions) given() ([]yamldoc.Var, error) {
 	return out, nil
 }
 
-// loadRunbook loads the runbook at path with the variables given; every
-// problem is bad input (exit 2).
-func loadRunbook(path string, v VarOptions) (*runbooks.Runbook, error) {
+// loadWithVars loads the runbook or drill at path (load: runbooks.Load,
+// drills.Load) with the variables given; every problem is bad input (exit
+// 2). A drill is fitted to the inventory later, when its session opens.
+func loadWithVars[T any](path string, v VarOptions, load func(string, ...yamldoc.Var) (T, error)) (T, error) {
+	var none T
 	vars, err := v.given()
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	rb, err := runbooks.Load(path, vars...)
+	x, err := load(path, vars...)
 	if err != nil {
-		return nil, &ExitError{Code: ExitBadInput, Err: err}
+		return none, &ExitError{Code: ExitBadInput, Err: err}
 	}
-	return rb, nil
+	return x, nil
 }
 
 // errVarsWithoutRunbook refuses variables that nothing would use.
