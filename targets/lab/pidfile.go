@@ -20,28 +20,14 @@ const pidfileName = labapi.PidFile
 func pidfilePath(dir string) string { return filepath.Join(dir, pidfileName) }
 
 // readPidfile returns the lab's pid if the process that wrote the pidfile
-// is still alive, or 0.
+// is still alive, or 0. A pidfile that names no process counts as none, so
+// that lab up claims it again.
 func readPidfile(dir string) (int, error) {
-	b, err := os.ReadFile(pidfilePath(dir))
-	if errors.Is(err, os.ErrNotExist) {
+	id, _, err := labapi.Running(dir)
+	if errors.Is(err, labapi.ErrBadPidFile) {
 		return 0, nil
 	}
-	if err != nil {
-		return 0, fmt.Errorf("read lab pidfile: %w", err)
-	}
-	f := strings.Fields(string(b))
-	if len(f) != 2 {
-		return 0, nil
-	}
-	pid, err := strconv.Atoi(f[0])
-	if err != nil || pid <= 0 {
-		return 0, nil
-	}
-	start, err := strconv.ParseUint(f[1], 10, 64)
-	if err != nil || !(proc.ID{PID: pid, Start: start}).Running() {
-		return 0, nil
-	}
-	return pid, nil
+	return id.PID, err
 }
 
 // claimPidfile records this process as the lab running from dir, refusing

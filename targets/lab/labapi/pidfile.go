@@ -15,6 +15,10 @@ import (
 // clock ticks since boot) while the lab runs; a lab that stops removes it.
 const PidFile = "lab.pid"
 
+// ErrBadPidFile is a pidfile that holds no pid and start time (torn or
+// hand-edited): it names no lab.
+var ErrBadPidFile = errors.New("not a pid and a start time")
+
 // Gone tells whether the lab that ran from dir is gone: it stopped (no
 // pidfile) or died (the process its pidfile names no longer runs; its
 // children died with it). pid is a dead lab's pid — its firewall chains,
@@ -63,5 +67,5 @@ func readPidFile(dir string) (id proc.ID, ok bool, err error) {
 			return proc.ID{PID: pid, Start: start}, true, nil
 		}
 	}
-	return proc.ID{}, false, fmt.Errorf("the lab's pidfile %s holds %q, not a pid and a start time", name, strings.TrimSpace(string(b)))
+	return proc.ID{}, false, fmt.Errorf("the lab's pidfile %s holds %q, %w", name, strings.TrimSpace(string(b)), ErrBadPidFile)
 }
