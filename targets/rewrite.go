@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 
 	"github.com/gameday-dev/gameday/internal/yamldoc"
 )
@@ -27,61 +26,44 @@ type ThresholdChange struct {
 	Thresholds []string
 }
 
-// names are the names of the services of one kind, in file order.
-func (s Services) names(kind string) []string {
+// find returns the index of the service of a kind called name (-1: none)
+// and its probes: map (nil for prometheus: its thresholds are its
+// queries').
+func (s *Services) find(kind, name string) (int, *Probes) {
 	switch kind {
 	case "kafka":
-		return namesOf(s.Kafka, func(x Kafka) string { return x.Name })
+		return indexOf(s.Kafka, name, func(x *Kafka) (string, *Probes) { return x.Name, &x.Probes })
 	case "cassandra":
-		return namesOf(s.Cassandra, func(x Cassandra) string { return x.Name })
+		return indexOf(s.Cassandra, name, func(x *Cassandra) (string, *Probes) { return x.Name, &x.Probes })
 	case "redis":
-		return namesOf(s.Redis, func(x Redis) string { return x.Name })
+		return indexOf(s.Redis, name, func(x *Redis) (string, *Probes) { return x.Name, &x.Probes })
 	case "prometheus":
-		return namesOf(s.Prometheus, func(x Prometheus) string { return x.Name })
+		return indexOf(s.Prometheus, name, func(x *Prometheus) (string, *Probes) { return x.Name, nil })
 	case "http":
-		return namesOf(s.HTTP, func(x HTTP) string { return x.Name })
+		return indexOf(s.HTTP, name, func(x *HTTP) (string, *Probes) { return x.Name, &x.Probes })
 	case "command":
-		return namesOf(s.Command, func(x Command) string { return x.Name })
+		return indexOf(s.Command, name, func(x *Command) (string, *Probes) { return x.Name, &x.Probes })
 	}
-	return nil
+	return -1, nil
 }
 
-func namesOf[S any](list []S, name func(S) string) []string {
-	out := make([]string, len(list))
-	for i, x := range list {
-		out[i] = name(x)
+func indexOf[S any](list []S, name string, of func(*S) (string, *Probes)) (int, *Probes) {
+	for i := range list {
+		if n, p := of(&list[i]); n == name {
+			return i, p
+		}
 	}
-	return out
-}
-
-// probesOf is the probes: map of the i-th service of a kind.
-func (s *Services) probesOf(kind string, i int) *Probes {
-	switch kind {
-	case "kafka":
-		return &s.Kafka[i].Probes
-	case "cassandra":
-		return &s.Cassandra[i].Probes
-	case "redis":
-		return &s.Redis[i].Probes
-	case "http":
-		return &s.HTTP[i].Probes
-	case "command":
-		return &s.Command[i].Probes
-	}
-	return nil
+	return -1, nil
 }
 
 // locate finds a probe's settings: the indexes of its service (and query)
 // and the path of its thresholds in the file.
 func (inv *Inventory) locate(at ThresholdsAt) (i, j int, path []any, err error) {
-	i = slices.Index(inv.Services.names(at.Kind), at.Service)
+	i, _ = inv.Services.find(at.Kind, at.Service)
 	if i < 0 {
 		return 0, 0, nil, fmt.Errorf("no %s service %q in the inventory", at.Kind, at.Service)
 	}
 	if at.Kind != "prometheus" {
-		if inv.Services.probesOf(at.Kind, i) == nil {
-			return 0, 0, nil, fmt.Errorf("%s services have no probes", at.Kind)
-		}
 		return i, 0, []any{"services", at.Kind, i, "probes", at.Probe, "thresholds"}, nil
 	}
 	for j, q := range inv.Services.Prometheus[i].Queries {
@@ -104,7 +86,7 @@ func (inv *Inventory) SetThresholds(at ThresholdsAt, ts []string) error {
 		inv.Services.Prometheus[i].Queries[j].Thresholds = ts
 		return nil
 	}
-	p := inv.Services.probesOf(at.Kind, i)
+	_, p := inv.Services.find(at.Kind, at.Service)
 	if *p == nil {
 		*p = Probes{}
 	}
