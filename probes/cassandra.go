@@ -39,6 +39,9 @@ func newCassandraQuorum(svc targets.Cassandra, cfg Config, rec *timeline.Recorde
 	qualified := svc.Keyspace + "." + table
 	p := &openProbe{name: "cassandra.quorum", target: svc.Name, cfg: cfg, classify: classifyCassandra,
 		headline: func(st Stats) (float64, string) { return st.SuccessPercent(), "%" }}
+	if svc.CreateTable {
+		p.startWithin = schemaStartBound(cfg)
+	}
 	var session atomic.Pointer[gocql.Session]
 	var n atomic.Int64
 	p.start = func(ctx context.Context) error {
@@ -46,16 +49,15 @@ func newCassandraQuorum(svc targets.Cassandra, cfg Config, rec *timeline.Recorde
 		if err != nil {
 			return err
 		}
+		if svc.CreateTable {
+			ddl := "CREATE TABLE IF NOT EXISTS " + qualified + " (id text PRIMARY KEY, v bigint)"
+			if err := createTable(ctx, svc, cfg, opts, ddl); err != nil {
+				return fmt.Errorf("create canary table %s: %w", qualified, err)
+			}
+		}
 		s, err := cluster.CreateSession()
 		if err != nil {
 			return fmt.Errorf("connect to cassandra %s: %w", svc.Name, err)
-		}
-		if svc.CreateTable {
-			ddl := "CREATE TABLE IF NOT EXISTS " + qualified + " (id text PRIMARY KEY, v bigint)"
-			if err := s.Query(ddl).Consistency(gocql.Quorum).ExecContext(ctx); err != nil {
-				s.Close()
-				return fmt.Errorf("create canary table %s: %w", qualified, err)
-			}
 		}
 		session.Store(s)
 		return nil

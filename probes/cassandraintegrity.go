@@ -82,7 +82,7 @@ func newCassandraIntegrity(svc targets.Cassandra, cfg Config, opts Options) (*lo
 	}
 	// Three statements in sequence, each bounded by the timeout.
 	return &lostWriteProbe{name: "cassandra.integrity", target: svc.Name, cfg: cfg, roundTimeout: 3 * cfg.Timeout,
-		classify: classifyCassandra, start: p.start, round: p.once, close: p.close}, nil
+		classify: classifyCassandra, start: p.start, startWithin: schemaStartBound(cfg), round: p.once, close: p.close}, nil
 }
 
 // pinTo returns a host filter that accepts only the node at contact point
@@ -136,7 +136,7 @@ func (p *cassandraIntegrity) start(ctx context.Context) error {
 	}
 	if p.svc.CreateTable {
 		ddl := "CREATE TABLE IF NOT EXISTS " + p.table + " (id text PRIMARY KEY, v text)"
-		if err := first.Query(ddl).Consistency(gocql.Quorum).ExecContext(ctx); err != nil {
+		if err := createTable(ctx, p.svc, p.cfg, p.opts, ddl); err != nil {
 			return fmt.Errorf("create integrity table %s: %w", p.table, err)
 		}
 	}

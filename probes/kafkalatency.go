@@ -54,7 +54,7 @@ func (p *kafkaLatency) Target() string { return p.svc.Name + " " + p.topic }
 // Run measures until ctx is done; see Probe.
 func (p *kafkaLatency) Run(ctx context.Context, emit func(Reading)) {
 	defer p.close()
-	if !retryStart(ctx, p.Name(), p.Target(), p.cfg, p.start, emit) {
+	if !retryStart(ctx, p.Name(), p.Target(), p.cfg, 5*p.cfg.Timeout, p.start, emit) {
 		return
 	}
 	w := NewWindow(p.cfg.Window)

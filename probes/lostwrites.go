@@ -24,6 +24,9 @@ type lostWriteProbe struct {
 	// start runs before the first round (connect, create a table); it is
 	// retried each report interval until it succeeds.
 	start func(ctx context.Context) error
+	// startWithin bounds one start attempt (0: 5 timeouts); a start that
+	// may change the schema needs longer (see schemaStartBound).
+	startWithin time.Duration
 	// round runs round n; culprit is set when it found a write lost.
 	round func(ctx context.Context, n int64) (culprit string, err error)
 	// sweep, when set, returns the culprits of writes found lost since
@@ -42,7 +45,7 @@ func (p *lostWriteProbe) Run(ctx context.Context, emit func(Reading)) {
 	if p.close != nil {
 		defer p.close()
 	}
-	if !retryStart(ctx, p.name, p.target, p.cfg, p.start, emit) {
+	if !retryStart(ctx, p.name, p.target, p.cfg, p.startWithin, p.start, emit) {
 		return
 	}
 	rounds := NewWindow(p.cfg.Window)

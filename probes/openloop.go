@@ -23,6 +23,9 @@ type openProbe struct {
 	// table); it is retried each report interval until it succeeds, with
 	// error Readings meanwhile.
 	start func(ctx context.Context) error
+	// startWithin bounds one start attempt (default 5 timeouts); a start
+	// that may change the schema needs longer (see schemaStartBound).
+	startWithin time.Duration
 	// stop, when set, runs when Run returns (close clients).
 	stop func()
 }
@@ -83,16 +86,19 @@ func (p *openProbe) Run(ctx context.Context, emit func(Reading)) {
 
 // runStart retries p.start until it succeeds (true) or ctx ends (false).
 func (p *openProbe) runStart(ctx context.Context, emit func(Reading)) bool {
-	return retryStart(ctx, p.name, p.target, p.cfg, p.start, emit)
+	return retryStart(ctx, p.name, p.target, p.cfg, p.startWithin, p.start, emit)
 }
 
-// retryStart runs start (bounded by 5 timeouts) until it succeeds (true)
+// retryStart runs start (each attempt bounded by within) until it succeeds (true)
 // or ctx ends (false), emitting an error Reading each report interval
 // meanwhile: a target that is down at start-up is a measurement, not a
 // reason for the probe to give up.
-func retryStart(ctx context.Context, name, target string, cfg Config, start func(context.Context) error, emit func(Reading)) bool {
+func retryStart(ctx context.Context, name, target string, cfg Config, within time.Duration, start func(context.Context) error, emit func(Reading)) bool {
+	if within == 0 {
+		within = 5 * cfg.Timeout
+	}
 	for {
-		sctx, cancel := context.WithTimeout(ctx, 5*cfg.Timeout)
+		sctx, cancel := context.WithTimeout(ctx, within)
 		err := start(sctx)
 		cancel()
 		if err == nil {
