@@ -30,8 +30,12 @@ type kafkaLatency struct {
 
 	prodClient, consClient sarama.Client
 	producer               sarama.SyncProducer
-	consumer               sarama.Consumer
-	parts                  []sarama.PartitionConsumer
+	// pmu guards consumer and parts: a partition consumer sarama shut
+	// down is opened again (consume) while close may run.
+	pmu      sync.Mutex
+	consumer sarama.Consumer
+	parts    []sarama.PartitionConsumer
+	partIDs  []int32 // the partition each of parts consumes
 
 	mu      sync.Mutex
 	seq     int64
@@ -67,16 +71,8 @@ func (p *kafkaLatency) Run(ctx context.Context, emit func(Reading)) {
 		wg.Add(1)
 		go func() { defer wg.Done(); lw.run(wctx, p.cfg.Report) }()
 	}
-	for _, pc := range p.parts {
-		wg.Add(2)
-		go func() { defer wg.Done(); p.consume(ctx, pc, w) }()
-		go func() {
-			defer wg.Done()
-			for range pc.Errors() {
-				// Consumer errors surface as lost canaries; draining keeps
-				// the partition consumer from blocking.
-			}
-		}()
+	for i := range p.parts {
+		wg.Go(func() { p.consume(ctx, i, w) })
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -127,6 +123,7 @@ func (p *kafkaLatency) start(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("partitions of %s: %w", p.topic, err)
 	}
+	p.partIDs = parts
 	for _, part := range parts {
 		pc, err := p.consumer.ConsumePartition(p.topic, part, sarama.OffsetNewest)
 		if err != nil {
@@ -207,8 +204,56 @@ func (p *kafkaLatency) send(ctx context.Context, due time.Time, w *Window) {
 	}
 }
 
-// consume records the latency of every canary of this run.
-func (p *kafkaLatency) consume(ctx context.Context, pc sarama.PartitionConsumer, w *Window) {
+// consume records the latency of every canary of this run read from
+// partition i. Sarama shuts a partition consumer down on an error it will
+// not retry — offset out of range, when a broker comes back from a full
+// disk with a shorter log and leads again — so consume opens it again at
+// the newest offset: left closed, every later canary would count as lost
+// although Kafka is well again (seen on the real lab after a disk-fill).
+func (p *kafkaLatency) consume(ctx context.Context, i int, w *Window) {
+	p.pmu.Lock()
+	pc := p.parts[i]
+	p.pmu.Unlock()
+	for pc != nil {
+		go func(pc sarama.PartitionConsumer) {
+			for range pc.Errors() {
+				// Consumer errors surface as lost canaries; draining keeps
+				// the partition consumer from blocking.
+			}
+		}(pc)
+		p.read(ctx, pc, w)
+		pc = p.reopen(ctx, i)
+	}
+}
+
+// reopen consumes partition i again from the newest offset, retrying each
+// report interval; nil once ctx is done or the probe closed.
+func (p *kafkaLatency) reopen(ctx context.Context, i int) sarama.PartitionConsumer {
+	for ctx.Err() == nil {
+		p.pmu.Lock()
+		if p.consumer == nil {
+			p.pmu.Unlock()
+			return nil
+		}
+		pc, err := p.consumer.ConsumePartition(p.topic, p.partIDs[i], sarama.OffsetNewest)
+		if err == nil {
+			p.parts[i] = pc
+		}
+		p.pmu.Unlock()
+		if err == nil {
+			return pc
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(p.cfg.Report):
+		}
+	}
+	return nil
+}
+
+// read records the latency of every canary of this run that pc delivers,
+// until pc is closed or ctx is done.
+func (p *kafkaLatency) read(ctx context.Context, pc sarama.PartitionConsumer, w *Window) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -256,17 +301,19 @@ func (p *kafkaLatency) expire(now time.Time, w *Window) {
 }
 
 func (p *kafkaLatency) close() {
+	p.pmu.Lock()
 	for _, pc := range p.parts {
 		pc.AsyncClose()
 	}
 	p.parts = nil
-	if p.producer != nil {
-		_ = p.producer.Close()
-		p.producer = nil
-	}
 	if p.consumer != nil {
 		_ = p.consumer.Close()
 		p.consumer = nil
+	}
+	p.pmu.Unlock()
+	if p.producer != nil {
+		_ = p.producer.Close()
+		p.producer = nil
 	}
 	for _, c := range []*sarama.Client{&p.prodClient, &p.consClient} {
 		if *c != nil {

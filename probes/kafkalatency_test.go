@@ -2,9 +2,11 @@ package probes
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -75,4 +77,57 @@ func TestKafkaLatencyShowsSlowProduce(t *testing.T) {
 		t.Fatalf("kafka.latency with a 500 ms produce delay: p99 %.1fms (%+v), want ≥ 500ms", r.P99, r)
 	}
 	t.Logf("with 500 ms produce delay: p50 %.0fms p99 %.0fms over %d canaries", r.P50, r.P99, r.Count)
+}
+
+// TestKafkaLatencyRecoversFromOffsetOutOfRange: a broker that comes back
+// from a full disk with a shorter log answers the consumer's fetch with
+// OFFSET_OUT_OF_RANGE, on which sarama shuts the partition consumer down.
+// The probe must consume again from the newest offset: canaries produced
+// afterwards are measured, not counted as lost for ever.
+func TestKafkaLatencyRecoversFromOffsetOutOfRange(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, DefaultCanaryTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var measured atomic.Bool
+	var injected atomic.Int64 // when, in Unix nanoseconds
+	c.ControlKey(int16(kmsg.Fetch), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if !measured.Load() || injected.Load() != 0 {
+			return nil, nil, false
+		}
+		injected.Store(time.Now().UnixNano())
+		req := kreq.(*kmsg.FetchRequest)
+		resp := req.ResponseKind().(*kmsg.FetchResponse)
+		for _, rt := range req.Topics {
+			st := kmsg.NewFetchResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewFetchResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.OffsetOutOfRange.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	var lost int64
+	r := runKafkaLatency(t, c.ListenAddrs(), func(r Reading) bool {
+		if !measured.Load() {
+			measured.Store(r.Count-r.Errors >= 5)
+			return false
+		}
+		at := injected.Load()
+		if at == 0 {
+			return false
+		}
+		lost = max(lost, r.ErrorClasses["lost"])
+		// A whole window after the out-of-range fetch, every canary
+		// measured and none lost. Without a new partition consumer, every
+		// canary from the fetch on is lost.
+		return r.Time.Sub(time.Unix(0, at)) > 2*time.Duration(r.Window) && r.Errors == 0 && r.Count >= 10
+	})
+	t.Logf("after OFFSET_OUT_OF_RANGE: %d canaries measured again in a window, p99 %.0fms (at most %d lost in a window while it reopened)", r.Count, r.P99, lost)
 }
