@@ -134,7 +134,7 @@ var brokenCases = map[string][]string{
 		`syntax.yaml:3:14: invalid YAML: sequence end token ']' not found`,
 	},
 	"top_level_list": {
-		`top_level_list.yaml:1:1: the top level must be a mapping of name, ssh, hosts, services, lab; got a list`,
+		`top_level_list.yaml:1:1: the top level must be a mapping of name, ssh, hosts, services, lab, toxiproxy; got a list`,
 	},
 	"two_documents": {
 		`two_documents.yaml:4:1: the file holds 2 YAML documents; an inventory is exactly one`,
@@ -146,6 +146,15 @@ var brokenCases = map[string][]string{
 		`unknown_nested_field.yaml:3:5: hosts[0].adress: unknown field; did you mean "address"?`,
 		`unknown_nested_field.yaml:5:7: hosts[0].ssh.prot: unknown field; did you mean "port"?`,
 		`unknown_nested_field.yaml:6:7: hosts[0].ssh.colour: unknown field; known fields here are user, port, identity_file, known_hosts, jump`,
+	},
+	"toxiproxy": {
+		`toxiproxy.yaml:3:10: toxiproxy[0].api: "ftp://toxiproxy.staging:8474": want an http:// or https:// URL`,
+		`toxiproxy.yaml:4:12: toxiproxy[0].token: inline secrets are not allowed; write a reference instead: env:NAME (an environment variable) or file:PATH (a file holding only the secret)`,
+		`toxiproxy.yaml:6:10: toxiproxy[1].api: "http://toxiproxy.prod:8474?x=1" has a query; give scheme, host, port and at most a path prefix`,
+		`toxiproxy.yaml:7:11: toxiproxy[2].name: "staging" already names toxiproxy[0] (line 2); toxiproxy server names must be unique`,
+		`toxiproxy.yaml:11:25: hosts[0].toxiproxy.server: no toxiproxy server named "stagin" in toxiproxy; did you mean "staging"?`,
+		`toxiproxy.yaml:13:17: hosts[1].toxiproxy.proxy: missing; name the proxy in front of this host's service, as the server lists it (GET /proxies)`,
+		`toxiproxy.yaml:15:17: hosts[2].toxiproxy.server: missing; name one of the inventory's toxiproxy servers (staging, prod)`,
 	},
 	"wrong_types": {
 		`wrong_types.yaml:4:17: hosts[0].ssh.port: want a whole number, got string "twenty-two"`,
@@ -191,7 +200,7 @@ func TestLoadBroken(t *testing.T) {
 // TestInlineSecretNeverEchoed guards the rule that no secret reaches a
 // message: the inline password is in the file, never in the error.
 func TestInlineSecretNeverEchoed(t *testing.T) {
-	for _, f := range []string{"testdata/broken/secrets.yaml", "testdata/broken/probed.yaml"} {
+	for _, f := range []string{"testdata/broken/secrets.yaml", "testdata/broken/probed.yaml", "testdata/broken/toxiproxy.yaml"} {
 		_, err := Load(f)
 		if err == nil {
 			t.Fatalf("%s: want an error", f)

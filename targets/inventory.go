@@ -18,6 +18,9 @@ type Inventory struct {
 	Services Services `yaml:"services" json:"services"`
 	// Lab is set when the inventory describes gameday's local lab.
 	Lab *Lab `yaml:"lab,omitempty" json:"lab,omitempty"`
+	// Toxiproxy lists the team's own Toxiproxy servers; hosts name one
+	// (Host.Toxiproxy) to take their network faults through its proxies.
+	Toxiproxy []ToxiproxyServer `yaml:"toxiproxy,omitempty" json:"toxiproxy,omitempty"`
 }
 
 // SSH describes how to reach a host over SSH. Empty fields fall back to the
@@ -42,6 +45,43 @@ type Host struct {
 	// Lab is set for nodes of the local lab; faults then go through the lab's
 	// control API instead of SSH.
 	Lab *LabNode `yaml:"lab,omitempty" json:"lab,omitempty"`
+	// Toxiproxy is set for a host whose network faults go through a proxy
+	// of a Toxiproxy server the team runs, instead of SSH.
+	Toxiproxy *ToxiproxyProxy `yaml:"toxiproxy,omitempty" json:"toxiproxy,omitempty"`
+}
+
+// ToxiproxyProxy names a proxy of one of the inventory's Toxiproxy
+// servers.
+type ToxiproxyProxy struct {
+	// Server is the name of an entry of the inventory's toxiproxy list.
+	Server string `yaml:"server" json:"server"`
+	// Proxy is the name of the proxy in front of this host's service, as
+	// the server lists it (GET /proxies).
+	Proxy string `yaml:"proxy" json:"proxy"`
+}
+
+// ToxiproxyServer is a Toxiproxy server a team runs in front of its
+// services.
+type ToxiproxyServer struct {
+	Name string `yaml:"name" json:"name"`
+	// API is the server's HTTP API: scheme, host, port and an optional
+	// path prefix ("http://toxiproxy.staging:8474").
+	API string `yaml:"api" json:"api"`
+	// Token, when set, is sent as "Authorization: Bearer …", for a server
+	// behind an authenticating reverse proxy. Only a reference (env:NAME,
+	// file:PATH) is written anywhere; the value is read when sent.
+	Token SecretRef `yaml:"token,omitempty" json:"token,omitempty" yamldoc:"secret"`
+}
+
+// ToxiproxyServerNamed returns the inventory's Toxiproxy server of that
+// name.
+func (inv *Inventory) ToxiproxyServerNamed(name string) (ToxiproxyServer, bool) {
+	for _, s := range inv.Toxiproxy {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return ToxiproxyServer{}, false
 }
 
 // LabNode describes a lab child process standing for a host.

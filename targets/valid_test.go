@@ -119,3 +119,26 @@ func TestDecodedProbedServices(t *testing.T) {
 		t.Errorf("ServicesOf(redis-1) = %v", got)
 	}
 }
+
+// TestDecodedToxiproxy pins the toxiproxy servers and the hosts that name
+// them; the token stays a reference.
+func TestDecodedToxiproxy(t *testing.T) {
+	inv, err := Load("testdata/valid/toxiproxy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ToxiproxyServer{
+		{Name: "staging", API: "http://toxiproxy.staging:8474"},
+		{Name: "edge", API: "https://edge.example/toxiproxy/", Token: "env:TOXIPROXY_TOKEN"},
+	}
+	if !reflect.DeepEqual(inv.Toxiproxy, want) {
+		t.Errorf("toxiproxy = %+v, want %+v", inv.Toxiproxy, want)
+	}
+	h, _ := inv.Host("cache-1")
+	if h.Toxiproxy == nil || *h.Toxiproxy != (ToxiproxyProxy{Server: "staging", Proxy: "redis-cache-1"}) {
+		t.Errorf("cache-1's toxiproxy = %+v", h.Toxiproxy)
+	}
+	if s, ok := inv.ToxiproxyServerNamed("edge"); !ok || s.Token.String() != "env:TOXIPROXY_TOKEN" {
+		t.Errorf("ToxiproxyServerNamed(edge) = %+v, %v", s, ok)
+	}
+}

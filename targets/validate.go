@@ -27,6 +27,7 @@ func validate(inv *Inventory, r *yamldoc.Doc) {
 		r.At(Pos{Line: 1, Col: 1}, "", "the inventory lists no hosts and no services")
 	}
 	v.ssh("ssh", inv.SSH, "")
+	v.toxiproxy()
 	v.hosts()
 	v.services()
 	if inv.Lab != nil {
@@ -52,14 +53,9 @@ func (v *validator) hosts() {
 	first := map[string]int{}
 	for i, h := range v.inv.Hosts {
 		path := yamldoc.Index("hosts", i)
-		v.name(path, h.Name, "host")
-		if j, dup := first[h.Name]; dup && h.Name != "" {
-			v.problem(path+".name", "%q already names hosts[%d] (line %d); host names must be unique", h.Name, j, v.r.PosOf(yamldoc.Index("hosts", j)).Line)
-		} else {
-			first[h.Name] = i
-		}
+		v.named(first, "hosts", i, h.Name, "host")
 		switch {
-		case h.Address == "" && h.Lab == nil:
+		case h.Address == "" && h.Lab == nil && h.Toxiproxy == nil:
 			v.problem(path+".address", "missing; a host needs an address (or a lab block)")
 		case h.Address != "":
 			v.address(path+".address", h.Address)
@@ -70,8 +66,23 @@ func (v *validator) hosts() {
 		if h.Lab != nil {
 			v.labNode(path+".lab", *h.Lab)
 		}
+		if h.Toxiproxy != nil {
+			v.hostToxiproxy(path+".toxiproxy", h)
+		}
 	}
 	v.jumpCycles()
+}
+
+// named checks the name of entry i of a list (hosts, toxiproxy servers):
+// a plain word no earlier entry holds (first: the names seen so far).
+func (v *validator) named(first map[string]int, list string, i int, name, what string) {
+	path := yamldoc.Index(list, i)
+	v.name(path, name, what)
+	if j, dup := first[name]; dup && name != "" {
+		v.problem(path+".name", "%q already names %s[%d] (line %d); %s names must be unique", name, list, j, v.r.PosOf(yamldoc.Index(list, j)).Line, what)
+	} else {
+		first[name] = i
+	}
 }
 
 // name checks a host or service name: selectors split on commas and
