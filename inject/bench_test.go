@@ -52,3 +52,35 @@ func BenchmarkArmRevertPauseLocal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkToxiproxyArmRevert arms and reverts a latency toxic on a proxy
+// of the real toxiproxy-server (v2.12.0, its own process) through the
+// whole Manager path — ledger writes, the local guard's start and cancel,
+// the curl steps of inject, verify, revert and verify gone — and reports
+// arm and revert apart (ms).
+func BenchmarkToxiproxyArmRevert(b *testing.B) {
+	bed := newToxiBed(b)
+	m, err := NewManager(bed.Inventory(), nil, filepath.Join(b.TempDir(), "ledger.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	req := Request{Kind: "latency", Hosts: []string{"cache-1"}, Params: map[string]string{"delay": "100ms"}, TTL: time.Minute}
+	var arm, revert time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		a, err := m.Arm(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := m.Revert(ctx, a.ID); err != nil {
+			b.Fatal(err)
+		}
+		arm, revert = arm+mid.Sub(start), revert+time.Since(mid)
+	}
+	b.ReportMetric(float64(arm)/1e6/float64(b.N), "arm-ms/op")
+	b.ReportMetric(float64(revert)/1e6/float64(b.N), "revert-ms/op")
+}

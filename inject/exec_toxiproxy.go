@@ -3,20 +3,12 @@ package inject
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"maps"
-	"net/http"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
-	toxiclient "github.com/Shopify/toxiproxy/v2/client"
-
-	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/targets"
 )
 
@@ -53,8 +45,8 @@ func (toxiproxyExecutor) Via() map[string]string { return nil }
 
 // toxiServer is a host's Toxiproxy server as the steps reach it.
 type toxiServer struct {
-	name, api string // api: no trailing slash
-	token     string // the token's value, for Plan's own request only
+	targets.ToxiproxyServer
+	api string // BaseURL, checked
 	// tokenExpr is the shell expression that reads the token from its
 	// reference when a step runs ("" without a token).
 	tokenExpr string
@@ -86,7 +78,7 @@ func (x toxiproxyExecutor) server(h targets.Host) (toxiServer, string, error) {
 	case u.RawQuery != "" || u.ForceQuery:
 		return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: api %q: give scheme, host, port and at most a path prefix (no query)", srv.Name, oneLine(srv.API))
 	}
-	s := toxiServer{name: srv.Name, api: strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/")}
+	s := toxiServer{ToxiproxyServer: srv, api: srv.BaseURL()}
 	if !srv.Token.IsZero() {
 		tok, err := srv.Token.Resolve()
 		if err != nil {
@@ -95,7 +87,6 @@ func (x toxiproxyExecutor) server(h targets.Host) (toxiServer, string, error) {
 		if tok == "" || strings.ContainsAny(tok, "\"\\\r\n\x00") {
 			return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: the token from %s is empty or holds a quote, backslash or line break, which cannot go in an Authorization header", srv.Name, srv.Token)
 		}
-		s.token = tok
 		ref := srv.Token.String()
 		if name, ok := strings.CutPrefix(ref, "env:"); ok {
 			s.tokenExpr = "${" + name + "}"
@@ -122,55 +113,14 @@ func (s toxiServer) curl(args string) string {
 	return `printf 'header = "Authorization: Bearer %s"\n' "` + s.tokenExpr + `" | curl -K - ` + args
 }
 
-// proxy asks the server for one proxy: whether it is enabled. A proxy the
-// server does not have is an error naming the ones it has.
-func (s toxiServer) proxy(ctx context.Context, name string) (toxiclient.Proxy, error) {
-	var p toxiclient.Proxy
-	if err := s.get(ctx, "/proxies/"+url.PathEscape(name), &p); err != nil {
-		var nf errNotFound
-		if !errors.As(err, &nf) {
-			return p, err
-		}
-		var all map[string]toxiclient.Proxy
-		if err := s.get(ctx, "/proxies", &all); err != nil {
-			return p, err
-		}
-		names := slices.Sorted(maps.Keys(all))
-		return p, fmt.Errorf("the server has no proxy %q%s (its proxies: %s)", oneLine(name), yamldoc.DidYouMean(name, names), strings.Join(names, ", "))
-	}
-	return p, nil
-}
-
-type errNotFound struct{}
-
-func (errNotFound) Error() string { return "404 Not Found" }
-
-// get reads one JSON document of the server's API, bounded in time.
-func (s toxiServer) get(ctx context.Context, path string, into any) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.api+path, nil)
-	if err != nil {
-		return err
-	}
-	if s.token != "" {
-		req.Header.Set("Authorization", "Bearer "+s.token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return errors.New(strings.TrimPrefix(oneLine(err.Error()), "Get "))
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		return errNotFound{}
-	case resp.StatusCode != http.StatusOK:
-		return fmt.Errorf("GET %s: %s", path, resp.Status)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(into); err != nil {
-		return fmt.Errorf("GET %s: %v", path, oneLine(err.Error()))
-	}
-	return nil
+// toxicBody is a toxic as POST /proxies/NAME/toxics takes it. Toxicity is
+// always sent as the kind gave it: the server reads a missing one as 1.
+type toxicBody struct {
+	Name       string         `json:"name"`
+	Type       string         `json:"type"`
+	Stream     string         `json:"stream"`
+	Toxicity   float32        `json:"toxicity"`
+	Attributes map[string]int `json:"attributes,omitempty"`
 }
 
 // Plan asks the server for the proxy (it must exist; a partition needs it
@@ -182,9 +132,11 @@ func (x toxiproxyExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Ste
 	if err != nil {
 		return Steps{}, err
 	}
-	proxy, err := srv.proxy(ctx, name)
+	askCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	proxy, err := srv.Proxy(askCtx, name)
+	cancel()
 	if err != nil {
-		return Steps{}, fmt.Errorf("host %s: Toxiproxy server %s at %s: %v", t.Host.Name, srv.name, srv.api, err)
+		return Steps{}, fmt.Errorf("host %s: Toxiproxy server %s at %s: %v", t.Host.Name, srv.Name, srv.api, oneLine(err.Error()))
 	}
 	lt := t
 	lt.Host.Lab = &targets.LabNode{Kind: "toxiproxy", Proxy: name}
@@ -198,13 +150,10 @@ func (x toxiproxyExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Ste
 	for _, s := range lp.Inject {
 		switch {
 		case s.Op == LabToxicAdd && s.Toxic != nil:
-			tx := *s.Toxic
-			tx.Name = "gameday-" + t.ID + "-" + tx.Type
+			tx := toxicBody{Name: "gameday-" + t.ID + "-" + s.Toxic.Type, Type: s.Toxic.Type, Stream: s.Toxic.Stream,
+				Toxicity: s.Toxic.Toxicity, Attributes: s.Toxic.Attributes}
 			if tx.Stream == "" {
 				tx.Stream = "downstream"
-			}
-			if tx.Toxicity == 0 {
-				tx.Toxicity = 1
 			}
 			body, err := json.Marshal(tx)
 			if err != nil {

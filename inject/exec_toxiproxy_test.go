@@ -17,6 +17,7 @@ import (
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 
+	"github.com/gameday-dev/gameday/inject/sshx"
 	"github.com/gameday-dev/gameday/targets"
 )
 
@@ -251,6 +252,31 @@ func TestToxiproxyExecutor(t *testing.T) {
 		}
 	})
 
+	t.Run("loss", func(t *testing.T) {
+		// 100 % stops every connection's data.
+		for _, c := range []struct {
+			percent string
+			pong    bool
+		}{{"100", false}} {
+			a, err := m.Arm(ctx, Request{Kind: "loss", Hosts: []string{"cache-1"}, Params: map[string]string{"percent": c.percent}, TTL: time.Minute, IKnow: true})
+			if err != nil {
+				t.Fatalf("Arm loss %s%%: %v", c.percent, err)
+			}
+			if _, ok := ping(b.Listen); ok != c.pong {
+				t.Errorf("loss %s%%: PONG %v, want %v", c.percent, ok, c.pong)
+			}
+			if _, err := m.Revert(ctx, a.ID); err != nil {
+				t.Fatalf("Revert: %v", err)
+			}
+			if got := b.Proxies(t); got != users {
+				t.Errorf("reverted: the server's proxies are %s, want the user's %s", got, users)
+			}
+		}
+		if _, ok := ping(b.Listen); !ok {
+			t.Errorf("reverted: no PONG through the proxy")
+		}
+	})
+
 	t.Run("the guard on this machine reverts at TTL", func(t *testing.T) {
 		a, err := m.Arm(ctx, Request{Kind: "latency", Hosts: []string{"cache-1"}, Params: map[string]string{"delay": "300ms"}, TTL: 2 * time.Second})
 		if err != nil {
@@ -262,6 +288,20 @@ func TestToxiproxyExecutor(t *testing.T) {
 		}
 		if got := b.Proxies(t); got != users {
 			t.Errorf("after the guard: the server's proxies are %s, want the user's %s", got, users)
+		}
+	})
+
+	t.Run("gameday check asks the server for the proxy", func(t *testing.T) {
+		inv := b.Inventory()
+		check, closeCheck := LoginCheck(sshx.Config{})
+		defer closeCheck()
+		row := check(ctx, inv, inv.Hosts[0])
+		if !row.OK || row.Kind != "toxiproxy staging" || !strings.HasPrefix(row.Detail, "proxy cache enabled, "+b.Listen+" → "+b.Redis+", 1 toxics") {
+			t.Errorf("check row %+v, want OK: proxy cache enabled with the user's toxic", row)
+		}
+		inv.Hosts[0].Toxiproxy.Proxy = "cahce"
+		if row := check(ctx, inv, inv.Hosts[0]); row.OK || !strings.Contains(row.Detail, `no proxy "cahce"; did you mean "cache"?`) {
+			t.Errorf("check row %+v, want a failure naming the server's proxies", row)
 		}
 	})
 

@@ -39,13 +39,13 @@ const checkMarker = "gameday-check: script runs"
 // host as it would when arming: it logs in over SSH with the inventory's
 // settings (strict host keys, the identity file loaded), runs a script
 // under `sudo -n` when the user is not root, and looks for the commands
-// each fault kind needs there. Lab nodes are checked as targets.CheckHost
-// does. close releases the SSH connections once the check is over.
+// each fault kind needs there. Lab nodes and hosts behind a Toxiproxy
+// proxy are checked as targets.CheckHost does. close releases the SSH connections once the check is over.
 func LoginCheck(cfg sshx.Config) (check targets.HostCheck, close func() error) {
 	var once sync.Once
 	var pool *sshx.Pool
 	check = func(ctx context.Context, inv *targets.Inventory, h targets.Host) targets.Readiness {
-		if h.Lab != nil {
+		if h.Lab != nil || h.Toxiproxy != nil {
 			return targets.CheckHost(ctx, inv, h)
 		}
 		once.Do(func() { pool = sshx.New(inv, cfg) })

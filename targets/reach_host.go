@@ -23,6 +23,9 @@ func CheckHost(ctx context.Context, inv *Inventory, h Host) Readiness {
 	if h.Lab != nil {
 		return checkLabHost(ctx, inv, h)
 	}
+	if h.Toxiproxy != nil {
+		return CheckToxiproxyHost(ctx, inv, h)
+	}
 	s := inv.SSHFor(h)
 	if s.Jump != "" {
 		addr, err := jumpAddr(inv, s.Jump)
