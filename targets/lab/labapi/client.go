@@ -25,8 +25,14 @@ type Client struct {
 // token from there at every call, so it follows a lab restarted in the
 // same dir.
 func NewClient(addr, dir string) *Client {
-	return &Client{addr: addr, dir: dir, http: &http.Client{Timeout: 30 * time.Second}}
+	return &Client{addr: addr, dir: dir, http: &http.Client{}}
 }
+
+// defaultCallTimeout bounds a call whose context has no deadline. A call
+// with one gets all of it: starting a JVM node on a loaded machine takes
+// longer than any fixed bound (a broker's start took over 30 s with six
+// JVMs on two cores).
+const defaultCallTimeout = 30 * time.Second
 
 // Do runs actions in order and returns one result per action. Unless
 // keepGoing, the first failure skips the rest. The error is for the call
@@ -97,6 +103,11 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		}
 		body = bytes.NewReader(b)
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultCallTimeout)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, method, "http://"+c.addr+path, body)
 	if err != nil {
 		return fmt.Errorf("lab control API %s %s: %w", method, path, err)
@@ -107,6 +118,9 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	setToken(req, token)
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("the lab control API at %s did not answer %s %s in time: %w", c.addr, method, path, err)
+		}
 		return fmt.Errorf("reach the lab control API (is `gameday lab up` running?): %w", err)
 	}
 	defer resp.Body.Close()
