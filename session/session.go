@@ -379,6 +379,10 @@ func (s *Session) Close(reason string) error {
 	if s.stop != nil {
 		s.stop()
 	}
+	// The journal may be opened by the first event written to it (a
+	// review's notes): wait for what was recorded to reach the sink
+	// before asking whether there is a journal to end.
+	s.rec.Sync()
 	if s.cfg.Resume <= 0 && s.sink.path() != "" {
 		s.rec.Record(timeline.EndEvent(reason))
 	}
