@@ -355,7 +355,7 @@ func kafkaDiskFull(t *testing.T, w *world) {
 	if err != nil || len(res) != 1 || !res[0].OK {
 		t.Fatalf("start %s after revert: %v %+v", host, err, res)
 	}
-	back := w.waitReading("kafka.latency", lab.RealKafkaService, time.Now(), 2*time.Minute, "produce ok after revert",
+	back := w.waitReading("kafka.latency", lab.RealKafkaService, time.Now(), 3*time.Minute, "produce ok after revert",
 		func(r probes.Reading) bool { return r.Status == probes.StatusOK && r.Errors == 0 && r.Count > 0 })
 	figure(t, "revert and restart of %s: kafka.latency ok again %s after the revert", host, secs(back.Time.Sub(healed)))
 }
