@@ -163,11 +163,17 @@ func (c *Child) Wait(d time.Duration) bool {
 
 // Signal sends sig to the child's process group. An exited child takes
 // SIGKILL and SIGCONT as no-ops and refuses the rest with ErrExited.
+// Signal returns once the kernel has acted: stopped for SIGSTOP, running
+// again for SIGCONT, exited and reaped for SIGKILL (so Exited is true
+// when it returns).
 func (c *Child) Signal(sig syscall.Signal) error {
+	if sig == syscall.SIGKILL {
+		return c.kill()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.Exited() {
-		if sig == syscall.SIGKILL || sig == syscall.SIGCONT {
+		if sig == syscall.SIGCONT {
 			return nil
 		}
 		return ErrExited
@@ -184,6 +190,35 @@ func (c *Child) Signal(sig syscall.Signal) error {
 		return nil
 	}
 	return c.settle(sig == syscall.SIGSTOP)
+}
+
+// killWait bounds how long Signal(SIGKILL) waits for the child to be
+// gone: a process dies when it is next scheduled and only after the
+// kernel has freed its memory, which for a JVM with a large heap on a
+// loaded machine takes seconds. Longer than this, it is stuck in the
+// kernel.
+const killWait = 30 * time.Second
+
+// kill sends SIGKILL to the child's group and waits until the child is
+// reaped. Whoever checks a kill right after it (a fault's verify step)
+// must find the process gone, not one still tearing down with its
+// listening socket open. The lock is not held while waiting, so the
+// child's state can be read meanwhile.
+func (c *Child) kill() error {
+	c.mu.Lock()
+	if c.Exited() {
+		c.mu.Unlock()
+		return nil
+	}
+	err := syscall.Kill(-c.PID(), syscall.SIGKILL)
+	c.mu.Unlock()
+	if err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signal %v to process group %d: %w", syscall.SIGKILL, c.PID(), err)
+	}
+	if !c.Wait(killWait) {
+		return fmt.Errorf("process %d has not exited %s after SIGKILL", c.PID(), killWait)
+	}
+	return nil
 }
 
 // settle waits until the kernel has stopped (stop) or continued the
@@ -212,8 +247,8 @@ func (c *Child) settle(stop bool) error {
 
 // Stop ends the child: SIGTERM to its group (and SIGCONT, so a paused
 // child can act on it), then SIGKILL after grace. It returns once the
-// child is gone, or an error if even SIGKILL did not end it within 5 s (a
-// process stuck in the kernel).
+// child is gone, or an error if even SIGKILL did not end it within
+// killWait (a process stuck in the kernel).
 func (c *Child) Stop(grace time.Duration) error {
 	if c.Exited() {
 		return nil
@@ -223,11 +258,7 @@ func (c *Child) Stop(grace time.Duration) error {
 	if c.Wait(grace) {
 		return nil
 	}
-	_ = c.Signal(syscall.SIGKILL)
-	if !c.Wait(5 * time.Second) {
-		return fmt.Errorf("pid %d did not exit after SIGKILL", c.PID())
-	}
-	return nil
+	return c.Signal(syscall.SIGKILL)
 }
 
 // Restartable holds the current process of a program that is started

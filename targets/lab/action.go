@@ -101,13 +101,8 @@ func (l *Lab) do(a labapi.Action) (int, error) {
 			return 0, fmt.Errorf("signal: unknown signal %q (want KILL, STOP, CONT, TERM, INT or HUP)", a.Signal)
 		}
 		p := pid()
-		if err := c.signal(sig); err != nil {
-			return p, err
-		}
-		if sig == syscall.SIGKILL {
-			c.run.Wait(5 * time.Second)
-		}
-		return p, nil
+		// After SIGKILL, signal returns once the process is gone.
+		return p, c.signal(sig)
 	case labapi.OpStart:
 		if _, st := c.status(); st != labapi.StateStopped {
 			// A paused node "starts" by continuing: the revert of a kill

@@ -157,11 +157,16 @@ func logContains(path string, offset int64, needle string) (bool, error) {
 
 // Signal sends sig to the node's process (group). Signalling a stopped
 // node is an error except for KILL and CONT, which are then no-ops
-// (idempotent reverts), as for every lab node.
+// (idempotent reverts), as for every lab node. After KILL it returns once
+// the process is gone (proc.Child.Signal), so a check right after it
+// finds the node down, not a JVM still tearing down with its port open.
 func (n *Node) Signal(sig syscall.Signal) error {
 	if n.run.PID() == 0 && n.host != nil {
 		if pid := n.foreignPID(); pid != 0 {
-			return syscall.Kill(pid, sig)
+			if err := syscall.Kill(pid, sig); err != nil || sig != syscall.SIGKILL {
+				return err
+			}
+			return waitGone(pid)
 		}
 	}
 	err := n.run.Signal(sig)
@@ -169,6 +174,18 @@ func (n *Node) Signal(sig syscall.Signal) error {
 		return errors.New(n.Name + " is not running")
 	}
 	return err
+}
+
+// waitGone waits until pid, a process we did not start (so not ours to
+// reap), has exited.
+func waitGone(pid int) error {
+	for deadline := time.Now().Add(30 * time.Second); proc.Alive(pid); {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("process %d has not exited 30s after SIGKILL", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
 }
 
 // Stop ends the node: SIGTERM (with SIGCONT, as a paused JVM ignores
