@@ -33,6 +33,9 @@ type LabOptions struct {
 	// each real broker's log dir on a tmpfs of that size.
 	Full        bool
 	DataTmpfsMB int
+	// NoKafka leaves Kafka out: the kfake brokers and, with Full, the
+	// real ones (a Cassandra-only full lab).
+	NoKafka bool
 	// ToxiproxyAPI serves the embedded Toxiproxy's unauthenticated HTTP
 	// API on loopback.
 	ToxiproxyAPI bool
@@ -109,6 +112,7 @@ func labUpCommand(cmd *cobra.Command, opts *LabOptions, runF func(*LabOptions) e
 	f.DurationVar(&opts.FailoverTimeout, "failover-timeout", 10*time.Second, "Sentinel failover-timeout")
 	f.BoolVar(&opts.Faketime, "faketime", false, "run Redis and Sentinel under libfaketime for clock-drift faults (see docs/lab.md)")
 	f.BoolVar(&opts.Full, "full", false, "add real Apache Kafka (3 brokers, KRaft) and Cassandra (3 nodes) from Maven Central jars; needs java and mvn")
+	f.BoolVar(&opts.NoKafka, "no-kafka", false, "leave Kafka out: the kfake brokers and, with --full, the three real brokers (a Cassandra-only full lab, three JVMs fewer)")
 	f.IntVar(&opts.DataTmpfsMB, "data-tmpfs", 0, "with --full, mount a tmpfs of this many MiB on each real broker's log dir (root; for disk-full drills)")
 	f.BoolVar(&opts.ToxiproxyAPI, "toxiproxy-api", false, "also serve the embedded Toxiproxy's own HTTP API on loopback (no authentication: any local user can change the lab's network)")
 	f.DurationVar(&opts.Baseline, "baseline", 0, "once up, watch the probes this long (e.g. 30s) and write the thresholds they propose into the lab's inventory (see gameday baseline)")
@@ -159,6 +163,7 @@ func labUpRun(opts *LabOptions) error {
 		FailoverTimeout: opts.FailoverTimeout,
 		Faketime:        opts.Faketime,
 		Full:            opts.Full,
+		NoKafka:         opts.NoKafka,
 		DataTmpfsMB:     opts.DataTmpfsMB,
 		ToxiproxyAPI:    opts.ToxiproxyAPI,
 		Scrape:          scrape,

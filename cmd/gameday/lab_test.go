@@ -32,6 +32,10 @@ func TestLabFlags(t *testing.T) {
 			args: []string{"up", "--dir", "/tmp/x", "--down-after", "5s", "--failover-timeout", "30s", "--faketime"},
 			want: LabOptions{Dir: "/tmp/x", DownAfter: 5 * time.Second, FailoverTimeout: 30 * time.Second, Faketime: true},
 		},
+		"a Cassandra-only full lab": {
+			args: []string{"up", "--full", "--no-kafka"},
+			want: LabOptions{DownAfter: 2 * time.Second, FailoverTimeout: 10 * time.Second, Full: true, NoKafka: true},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -45,8 +45,8 @@ type fullLab struct {
 	work             *realWorkload
 }
 
-// startFull starts both clusters in parallel, then the Kafka workload and
-// the Cassandra keyspace.
+// startFull starts the real clusters (Options.realClusters) in parallel,
+// then the Kafka workload and the Cassandra keyspace.
 func (l *Lab) startFull(ctx context.Context) error {
 	o := l.opts
 	if err := jvm.Require(); err != nil {
@@ -62,31 +62,37 @@ func (l *Lab) startFull(ctx context.Context) error {
 	cgroup := jvm.LabCgroup(self.PID)
 	var wg sync.WaitGroup
 	var kerr, cerr error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		f.kafka, kerr = jvm.StartKafka(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), TmpfsMB: o.DataTmpfsMB, Cgroup: cgroup + "/kafka", Progress: progress})
-	}()
-	go func() {
-		defer wg.Done()
-		f.cassandra, cerr = jvm.StartCassandra(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), FaketimeNode: ClockDriftNode, Cgroup: cgroup + "/cassandra", Progress: progress})
-	}()
+	for _, kind := range o.realClusters() {
+		switch kind {
+		case labapi.KindKafka:
+			wg.Go(func() {
+				f.kafka, kerr = jvm.StartKafka(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), TmpfsMB: o.DataTmpfsMB, Cgroup: cgroup + "/kafka", Progress: progress})
+			})
+		case labapi.KindCassandra:
+			wg.Go(func() {
+				f.cassandra, cerr = jvm.StartCassandra(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), FaketimeNode: ClockDriftNode, Cgroup: cgroup + "/cassandra", Progress: progress})
+			})
+		}
+	}
 	wg.Wait()
 	if err := errors.Join(kerr, cerr); err != nil {
 		return err
 	}
-	for i, n := range f.kafka.Nodes {
-		n.Name = fmt.Sprintf(realKafkaNodeName, i+1)
+	if f.kafka != nil {
+		for i, n := range f.kafka.Nodes {
+			n.Name = fmt.Sprintf(realKafkaNodeName, i+1)
+		}
+		w, err := startRealWorkload(ctx, f.kafka.Endpoints())
+		if err != nil {
+			return err
+		}
+		f.work = w
+		progress(fmt.Sprintf("topic %s (6 partitions, RF 3) with a producer and group %s", RealKafkaTopic, RealKafkaGroup))
 	}
-	w, err := startRealWorkload(ctx, f.kafka.Endpoints())
-	if err != nil {
-		return err
-	}
-	f.work = w
 	if err := createKeyspace(ctx, f.cassandra.Endpoints()); err != nil {
 		return err
 	}
-	progress(fmt.Sprintf("topic %s (6 partitions, RF 3) with a producer and group %s; keyspace %s (RF 3)", RealKafkaTopic, RealKafkaGroup, CassandraKeyspace))
+	progress(fmt.Sprintf("keyspace %s (RF 3)", CassandraKeyspace))
 	return nil
 }
 
@@ -193,7 +199,7 @@ func kindOf(name string) string {
 // hosts and services of the full lab, for the inventory.
 func (f *fullLab) addTo(inv *targets.Inventory) {
 	kafka := targets.Kafka{
-		Name: RealKafkaService, Brokers: f.kafka.Endpoints(),
+		Name:   RealKafkaService,
 		Topics: []string{RealKafkaTopic}, Groups: []string{RealKafkaGroup},
 		Probes: targets.Probes{"lag": {Thresholds: []string{"lag <= 1000"}}},
 	}
@@ -208,6 +214,9 @@ func (f *fullLab) addTo(inv *targets.Inventory) {
 		},
 	}
 	for _, c := range []*jvm.Cluster{f.kafka, f.cassandra} {
+		if c == nil {
+			continue
+		}
 		for _, n := range c.Nodes {
 			kind := kindOf(n.Name)
 			inv.Hosts = append(inv.Hosts, targets.Host{
@@ -216,12 +225,15 @@ func (f *fullLab) addTo(inv *targets.Inventory) {
 			})
 			if kind == labapi.KindKafka {
 				kafka.Hosts = append(kafka.Hosts, n.Name)
+				kafka.Brokers = append(kafka.Brokers, n.Endpoint())
 			} else {
 				cass.Hosts = append(cass.Hosts, n.Name)
 			}
 		}
 	}
-	inv.Services.Kafka = append(inv.Services.Kafka, kafka)
+	if f.kafka != nil {
+		inv.Services.Kafka = append(inv.Services.Kafka, kafka)
+	}
 	inv.Services.Cassandra = append(inv.Services.Cassandra, cass)
 }
 

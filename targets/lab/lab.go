@@ -32,7 +32,12 @@ type Options struct {
 	// FailoverTimeout is Sentinel's failover-timeout (default 10s).
 	FailoverTimeout time.Duration
 	// NoKafka and NoRedis leave a part out (tests that need only one).
+	// NoKafka leaves out every Kafka: the kfake brokers and, with Full,
+	// the real brokers too (a Cassandra-only full lab).
 	NoKafka, NoRedis bool
+	// NoKfake leaves out the kfake brokers only: with Full, the real
+	// Kafka brokers still start (tests of the real clusters).
+	NoKfake bool
 	// Faketime runs Redis and Sentinel under libfaketime so clock-drift
 	// faults can move one node's clock. Start checks first that
 	// redis-server survives libfaketime; Debian 12's does not (see
@@ -58,6 +63,21 @@ type Options struct {
 	Scrape []string
 	// Progress, when set, receives one line per start-up step.
 	Progress func(string)
+}
+
+// kfake tells whether the lab starts its kfake brokers.
+func (o Options) kfake() bool { return !o.NoKafka && !o.NoKfake }
+
+// realClusters names the real clusters a full lab starts (none without
+// Full): Kafka unless NoKafka, and Cassandra.
+func (o Options) realClusters() []string {
+	switch {
+	case !o.Full:
+		return nil
+	case o.NoKafka:
+		return []string{labapi.KindCassandra}
+	}
+	return []string{labapi.KindKafka, labapi.KindCassandra}
 }
 
 // defaults fills unset options and makes Dir absolute.
@@ -194,7 +214,7 @@ func (l *Lab) start(ctx context.Context) error {
 		}
 		o.Progress(fmt.Sprintf("redis: 3 nodes and 3 sentinels started, each behind its toxiproxy proxy (quorum 2, down-after %s, failover-timeout %s)", o.DownAfter, o.FailoverTimeout))
 	}
-	if !o.NoKafka {
+	if o.kfake() {
 		k, err := startKafka()
 		if err != nil {
 			return err
@@ -314,7 +334,7 @@ func (l *Lab) startRedis(ctx context.Context) error {
 // once when it turns green.
 func (l *Lab) waitGreen(ctx context.Context) error {
 	began := time.Now()
-	redisOK, kafkaOK := l.opts.NoRedis, l.opts.NoKafka
+	redisOK, kafkaOK := l.opts.NoRedis, !l.opts.kfake()
 	var last string
 	for {
 		if !redisOK {

@@ -120,7 +120,7 @@ func (w *world) measureBaseline(d time.Duration) {
 
 func startWorld(t *testing.T) *world {
 	t0 := time.Now()
-	l := labtest.Start(t, lab.Options{Full: true, NoKafka: true, DataTmpfsMB: 96})
+	l := labtest.Start(t, lab.Options{Full: true, NoKfake: true, DataTmpfsMB: 96})
 	w := &world{t: t, l: l, inv: l.Inventory(), rec: timeline.NewRecorder(), started: time.Since(t0)}
 	sub := w.rec.Subscribe(1 << 16)
 	go func() {
