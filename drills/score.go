@@ -40,8 +40,11 @@ func (g Grade) Credit() float64 {
 // alone, so the live screen (from the session's history), the report and
 // a replay (from the journal) show the same figures.
 type Board struct {
-	Drill     string
-	Seed      uint64
+	Drill string
+	Seed  uint64
+	// Plan is the hidden plan as drill.plan recorded it (or drill.end
+	// revealed it): what each scenario was to arm, and when.
+	Plan      Plan
 	Scenarios []Truth
 	Rows      []Row
 	// Ended tells that the drill ended (its plan was revealed).
@@ -132,7 +135,7 @@ func Score(events []timeline.Event) Board {
 			}
 		case KindPlan:
 			if p := payload[Plan](e); p != nil {
-				b.Seed = p.Seed
+				b.Seed, b.Plan = p.Seed, *p
 			}
 		case KindScenario:
 			d := payload[ScenarioData](e)
@@ -195,7 +198,7 @@ func Score(events []timeline.Event) Board {
 			}
 		case KindEnd:
 			if d := payload[EndData](e); d != nil {
-				b.Ended, b.Drill, b.Seed = true, d.Drill, d.Plan.Seed
+				b.Ended, b.Drill, b.Seed, b.Plan = true, d.Drill, d.Plan.Seed, d.Plan
 			}
 		}
 	}

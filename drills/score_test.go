@@ -1,7 +1,9 @@
 package drills
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -212,6 +214,34 @@ scenario 2 (broker): partition on kafka-2 (fault f2), armed 36s after its start,
 		}
 	}
 
+	// The JSON export's drill section is the same board: every figure of
+	// the truths and the table, in seconds, null for "—".
+	got, err := json.Marshal(board)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const section = `{"drill":"score","seed":"42","ended":true,"scenarios":[
+{"scenario":0,"name":"cache","label":"scenario 1 (cache)",
+ "planned":{"scenario":0,"name":"cache","candidate":1,"of":3,"kind":"pause","hosts":["redis-2"],"arm_after_ms":149000,"lasts_ms":300000,"ttl_ms":420000},
+ "began":true,"armed":{"fault_id":"f1","kind":"pause","hosts":["redis-2"],"at":"2026-11-25T09:02:29Z","after_s":149,"lasted_s":130},"ended":true,"reason":"mitigated by alice"},
+{"scenario":1,"name":"broker","label":"scenario 2 (broker)",
+ "planned":{"scenario":1,"name":"broker","candidate":1,"of":2,"kind":"partition","hosts":["kafka-2"],"arm_after_ms":36000,"lasts_ms":180000,"ttl_ms":300000},
+ "began":true,"armed":{"fault_id":"f2","kind":"partition","hosts":["kafka-2"],"at":"2026-11-25T09:05:15Z","after_s":36,"lasted_s":180},"ended":true,"reason":"time up"}],
+"scores":[
+{"scenario":0,"trainee":"alice","detect_s":40,"diagnosis":"right","credit":1,"mitigate_s":130,"wrong":0},
+{"scenario":0,"trainee":"bob","detect_s":50,"diagnosis":"wrong","credit":0,"mitigate_s":null,"wrong":2},
+{"scenario":0,"trainee":"carol","detect_s":null,"diagnosis":null,"credit":0,"mitigate_s":null,"wrong":0},
+{"scenario":1,"trainee":"alice","detect_s":90,"diagnosis":"kind only","credit":0.5,"mitigate_s":null,"wrong":0},
+{"scenario":1,"trainee":"bob","detect_s":20,"diagnosis":"right","credit":1,"mitigate_s":null,"wrong":0},
+{"scenario":1,"trainee":"carol","detect_s":120,"diagnosis":"host only","credit":0.5,"mitigate_s":null,"wrong":0}]}`
+	var want bytes.Buffer
+	if err := json.Compact(&want, []byte(section)); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want.String() {
+		t.Errorf("the JSON drill section\n got: %s\nwant: %s", got, want.String())
+	}
+
 	// The live stream gives the same board as the journal.
 	var seen []timeline.Event
 	for e := range live.C() {
@@ -227,6 +257,23 @@ scenario 2 (broker): partition on kafka-2 (fault f2), armed 36s after its start,
 			mid := Score(events[:i+1])
 			if len(mid.Rows) != 3 || !mid.Rows[0].Mitigated || mid.Ended {
 				t.Errorf("mid-drill board %+v", mid)
+			}
+			// Its JSON lists the plan's second scenario, not begun yet.
+			var sec struct {
+				Ended     bool
+				Scenarios []struct {
+					Planned *Pick
+					Began   bool
+					Armed   *struct {
+						FaultID string `json:"fault_id"`
+					}
+				}
+			}
+			b, err := json.Marshal(mid)
+			if err != nil || json.Unmarshal(b, &sec) != nil || sec.Ended || len(sec.Scenarios) != 2 ||
+				sec.Scenarios[0].Armed == nil || sec.Scenarios[0].Armed.FaultID != "f1" || sec.Scenarios[1].Began || sec.Scenarios[1].Armed != nil ||
+				sec.Scenarios[1].Planned == nil || sec.Scenarios[1].Planned.Kind != "partition" {
+				t.Errorf("mid-drill JSON section (%v): %s", err, b)
 			}
 			break
 		}

@@ -54,6 +54,10 @@ type Report struct {
 	// Events are all the events, probe windows included, with their data
 	// (JSON only).
 	Events []EventRow `json:"events"`
+	// Drill is the drill section of a drill's session (JSON only): the
+	// drills package's score board, which the caller sets (timeline does
+	// not know drills); nil leaves it out.
+	Drill json.Marshaler `json:"drill,omitempty"`
 
 	events []Event // for Events, filled only when JSON is written
 }

@@ -99,6 +99,10 @@ func exportRun(opts *ExportOptions) error {
 		return drills.WriteReport(w, events)
 	}
 	if opts.Format == "json" {
+		// A drill's journal: the same truths and scores, as "drill".
+		if b, ok := drills.Scored(events); ok {
+			report.Drill = b
+		}
 		write = report.WriteJSON
 	}
 	if opts.Output == "" || opts.Output == "-" {

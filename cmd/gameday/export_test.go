@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -272,8 +273,9 @@ func TestExportAppendedJournal(t *testing.T) {
 
 // TestExportDrill: the export of a drill's journal ends with the drill's
 // truths and score table (drills.WriteReport, the figures of
-// drills.Score); a journal without a drill has no such section
-// (TestExportToFile: byte-equal to its golden).
+// drills.Score), and its JSON export has the same board as "drill"; a
+// journal without a drill has no such section (TestExportToFile:
+// byte-equal to its golden).
 func TestExportDrill(t *testing.T) {
 	journal := filepath.Join(t.TempDir(), "drill.jsonl")
 	j, err := timeline.OpenJournal(journal)
@@ -282,8 +284,16 @@ func TestExportDrill(t *testing.T) {
 	}
 	rec := timeline.NewRecorder(timeline.WithSink(j))
 	rec.Record(timeline.NewEvent(drills.KindStart, "drill", "drill d started").WithData(drills.StartData{Drill: "d", Scenarios: 1}))
-	rec.Record(timeline.NewEvent(drills.KindPlan, "drill", "hidden plan").WithData(drills.Plan{Drill: "d", Seed: 9}))
-	rec.Record(timeline.NewEvent(drills.KindEnd, "drill", "drill d ended").WithData(drills.EndData{Drill: "d", Reason: "stopped", Plan: drills.Plan{Drill: "d", Seed: 9}}))
+	plan := drills.Plan{Drill: "d", Seed: 1 << 60, Picks: []drills.Pick{{Name: "cache", Kind: "kill", Hosts: []string{"role:master"}, Of: 2, ArmAfter: 1000}}}
+	rec.Record(timeline.NewEvent(drills.KindPlan, "drill", "hidden plan").WithData(plan))
+	rec.Record(timeline.NewEvent(timeline.SessionJoin, "serve", "dave joined as trainee").With("person", "dave").With("role", "trainee"))
+	rec.Record(timeline.NewEvent(drills.KindScenario, "drill", "scenario 1 begins").WithData(drills.ScenarioData{Name: "cache", Phase: drills.PhaseBegin}))
+	rec.Record(timeline.NewEvent(drills.KindScenario, "drill", "scenario 1 armed").WithData(drills.ScenarioData{Name: "cache", Phase: drills.PhaseArmed, FaultID: "F1", Kind: "kill", Hosts: []string{"redis-1"}}))
+	rec.Record(timeline.NewEvent(drills.KindDiagnosis, "dave", "diagnosis").WithData(drills.DiagnosisData{Person: "dave", Hosts: []string{"redis-1"}, Kind: "kill"}))
+	rec.Record(timeline.NewEvent(drills.KindMitigated, "dave", "mitigated").WithData(drills.MitigatedData{Person: "dave"}))
+	rec.Record(timeline.NewEvent(drills.KindConfirmed, "tom", "confirmed").WithData(drills.ConfirmedData{Person: "dave", By: "tom", FaultID: "F1"}))
+	rec.Record(timeline.NewEvent(drills.KindScenario, "drill", "scenario 1 ends").WithData(drills.ScenarioData{Name: "cache", Phase: drills.PhaseEnd, Reason: "mitigated by dave"}))
+	rec.Record(timeline.NewEvent(drills.KindEnd, "drill", "drill d ended").WithData(drills.EndData{Drill: "d", Reason: "finished", Plan: plan}))
 	rec.Close()
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
@@ -294,9 +304,44 @@ func TestExportDrill(t *testing.T) {
 	}
 	events, _, _ := timeline.LoadJournal(journal)
 	b := drills.Score(events)
-	for _, want := range []string{"\n## Drill d\n\nSeed 9; the drill ended.", b.Table()} {
+	for _, want := range []string{"\n## Drill d\n\nSeed 1152921504606846976; the drill ended.", b.Truths(), b.Table()} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the export lacks %q:\n%s", want, out)
 		}
+	}
+
+	// The JSON export carries the same board as "drill".
+	ios, _, out, errOut = testStreams()
+	if code := run([]string{"export", journal, "--format", "json"}, ios); code != ExitOK {
+		t.Fatalf("json: exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Drill json.RawMessage `json:"drill"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := json.Compact(&got, doc.Drill); err != nil || got.String() != string(want) {
+		t.Errorf("the JSON export's drill section (%v)\n got: %s\nwant: %s", err, doc.Drill, want)
+	}
+	for _, part := range []string{`"seed":"1152921504606846976"`, `"fault_id":"F1"`, `"hosts":["redis-1"]`, `"trainee":"dave"`, `"diagnosis":"right"`, `"reason":"mitigated by dave"`} {
+		if !strings.Contains(got.String(), part) {
+			t.Errorf("the drill section lacks %s: %s", part, got.String())
+		}
+	}
+
+	// A journal without a drill has no drill section.
+	ios, _, out, errOut = testStreams()
+	if code := run([]string{"export", exportFixture, "--format", "json"}, ios); code != ExitOK {
+		t.Fatalf("json without a drill: exit %d: %s", code, errOut)
+	}
+	var plain map[string]json.RawMessage
+	if err := json.Unmarshal(out.Bytes(), &plain); err != nil || plain["drill"] != nil || plain["events"] == nil {
+		t.Errorf("a journal without a drill: %v, drill %s", err, plain["drill"])
 	}
 }
