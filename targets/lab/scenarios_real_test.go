@@ -251,6 +251,7 @@ func TestRealScenarios(t *testing.T) {
 	t.Run("KafkaDiskFull", func(t *testing.T) { kafkaDiskFull(t, w) })
 	t.Run("CassandraClockDrift", func(t *testing.T) { cassandraClockDrift(t, w) })
 	t.Run("RedisMasterKill", func(t *testing.T) { redisMasterKill(t, w) })
+	t.Run("CassandraDrill", func(t *testing.T) { cassandraDrill(t, w) })
 }
 
 func cassandraPartition(t *testing.T, w *world) {
