@@ -156,7 +156,9 @@ func removeChains(chains ...string) error {
 		if ipt("-n", "-L", c) != nil {
 			continue
 		}
-		if err := ipt("-F", c); err != nil {
+		// A lab that is still tearing itself down may remove the chain
+		// between our look and our flush: gone is what we wanted.
+		if err := ipt("-F", c); err != nil && ipt("-n", "-L", c) == nil {
 			return err
 		}
 		if err := ipt("-X", c); err != nil && ipt("-n", "-L", c) == nil {
