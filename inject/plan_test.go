@@ -242,6 +242,37 @@ func TestPreviewTakesTheRolesOfTheMoment(t *testing.T) {
 	}
 }
 
+// ArmPlan arms nothing when planning again gives another plan than the one
+// shown — here the Sentinels promoted another node in between, so the
+// verdict changed — and hands back the new plan to show (#11.2).
+func TestArmPlanRefusesAChangedPlan(t *testing.T) {
+	now := roles.Live{Inv: planInventory()}
+	now.Inv.Hosts[3].Roles = []string{"master"} // redis-1
+	m, err := NewManager(planInventory(), nil, t.TempDir()+"/ledger.jsonl", WithRunner(LocalRunner{}),
+		WithRoles(func(context.Context) roles.Live { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv, err := m.Preview(t.Context(), Request{Kind: "pause", Hosts: []string{"redis-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = roles.Live{Inv: planInventory()}
+	now.Inv.Hosts[4].Roles = []string{"master"} // a failover to redis-2
+	_, err = m.ArmPlan(t.Context(), pv)
+	var changed *PlanChangedError
+	if !errors.As(err, &changed) || !errors.Is(err, ErrPlanChanged) || changed.Now.ID != pv.ID ||
+		strings.Contains(changed.Now.BlastRadius, "master") || !strings.HasPrefix(changed.Now.BlastRadius, "takes down 1 of 3 redis nodes") {
+		t.Fatalf("ArmPlan after a failover: %v (%+v)", err, changed)
+	}
+	if all, _ := m.List(false); len(all) != 0 {
+		t.Fatalf("a refused plan wrote the ledger: %+v", all)
+	}
+	if _, err := m.ArmPlan(t.Context(), Preview{Request: pv.Request}); err == nil {
+		t.Fatal("a preview without an id armed")
+	}
+}
+
 func TestPreviewExpandsSelectorsAndChangesNothing(t *testing.T) {
 	path := t.TempDir() + "/ledger.jsonl"
 	m, err := NewManager(planInventory(), nil, path, WithRunner(LocalRunner{}))
