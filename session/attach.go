@@ -400,6 +400,18 @@ func (a *Attachment) Arm(ctx context.Context, req inject.Request) (inject.Armed,
 	return armed, err
 }
 
+// ArmPlan arms, on behalf of this person, exactly the plan they confirmed
+// (inject.Manager.ArmPlan): the same fault id and steps, or nothing.
+func (a *Attachment) ArmPlan(ctx context.Context, p inject.Preview) (inject.Armed, error) {
+	if err := a.MayArm(); err != nil {
+		return inject.Armed{}, err
+	}
+	p.Request.By = a.Person().Name
+	armed, err := a.s.mgr.ArmPlan(ctx, p)
+	a.s.noteArmedBy(armed.ID, a.Person())
+	return armed, err
+}
+
 // Revert reverts one fault on behalf of this person.
 func (a *Attachment) Revert(ctx context.Context, id string) (inject.Armed, error) {
 	if err := a.MayArm(); err != nil {

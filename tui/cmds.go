@@ -36,6 +36,7 @@ type (
 	}
 	armedMsg struct {
 		op    int
+		shown inject.Preview // the plan confirmed
 		armed inject.Armed
 		err   error
 	}
@@ -150,11 +151,11 @@ func (m *Model) previewCmd(req inject.Request) tea.Cmd {
 	}
 }
 
-func (m *Model) armCmd(op int, req inject.Request) tea.Cmd {
+func (m *Model) armCmd(op int, p inject.Preview) tea.Cmd {
 	f, t := m.opts.Faults, m.opts.ActionTimeout
 	return func() tea.Msg {
-		a, err := call(t, func(ctx context.Context) (inject.Armed, error) { return f.Arm(ctx, req) })
-		return armedMsg{op: op, armed: a, err: err}
+		a, err := call(t, func(ctx context.Context) (inject.Armed, error) { return f.ArmPlan(ctx, p) })
+		return armedMsg{op: op, shown: p, armed: a, err: err}
 	}
 }
 

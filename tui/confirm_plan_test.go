@@ -35,9 +35,17 @@ var faultIDs = regexp.MustCompile(`GAMEDAY-([0-9a-f]{8})-`)
 // returns the model (no longer running) showing it.
 func confirmPartition(t *testing.T, mgr *inject.Manager, inv *targets.Inventory) *Model {
 	t.Helper()
+	return toPartitionConfirm(t, mgr, inv, "db2,db3").FinalModelAfterQuit(t)
+}
+
+// toPartitionConfirm drives a screen over faults to the confirmation of a
+// partition of the first of inv's three hosts from peers, and returns the
+// screen, still running.
+func toPartitionConfirm(t *testing.T, faults Faults, inv *targets.Inventory, peers string) *screen {
+	t.Helper()
 	rec := timeline.NewRecorder(timeline.WithClock(fixedNow))
 	t.Cleanup(rec.Close)
-	m := New(Options{Inventory: inv, Faults: mgr, Kinds: inject.Kinds(), Feed: subFeed{rec.Subscribe(64)}, Now: fixedNow})
+	m := New(Options{Inventory: inv, Faults: faults, Kinds: inject.Kinds(), Feed: subFeed{rec.Subscribe(64)}, Now: fixedNow})
 	sc := start(t, m, 120, 36)
 	waitFor(t, sc, "nothing armed")
 	steps(t, sc,
@@ -45,9 +53,9 @@ func confirmPartition(t *testing.T, mgr *inject.Manager, inv *targets.Inventory)
 		step{keys: []string{"a"}, until: []string{"choose hosts"}},
 		step{keys: []string{"space"}, until: []string{"1 of 3 hosts selected"}},
 		step{keys: []string{"enter"}, until: []string{": parameters"}},
-		step{keys: append(strings.Split("db2,db3", ""), "enter"), until: []string{"blast radius:"}},
+		step{keys: append(strings.Split(peers, ""), "enter"), until: []string{"blast radius:"}},
 	)
-	return sc.FinalModelAfterQuit(t)
+	return sc
 }
 
 var (

@@ -12,7 +12,9 @@ import (
 // tests drive the TUI with a scripted fake.
 type Faults interface {
 	Preview(ctx context.Context, req inject.Request) (inject.Preview, error)
-	Arm(ctx context.Context, req inject.Request) (inject.Armed, error)
+	// ArmPlan arms exactly the plan the operator confirmed, or nothing
+	// (*inject.PlanChangedError carries the plan as it stands now).
+	ArmPlan(ctx context.Context, p inject.Preview) (inject.Armed, error)
 	Revert(ctx context.Context, id string) (inject.Armed, error)
 	RevertAll(ctx context.Context) ([]inject.Armed, error)
 	List(activeOnly bool) ([]inject.Armed, error)

@@ -175,7 +175,8 @@ func fmtParams(p map[string]string) string {
 	return strings.Join(s, " ")
 }
 
-func (f *fakeFaults) Arm(ctx context.Context, req inject.Request) (inject.Armed, error) {
+func (f *fakeFaults) ArmPlan(ctx context.Context, p inject.Preview) (inject.Armed, error) {
+	req := p.Request
 	f.log(fmt.Sprintf("arm %s %s iknow=%v", req.Kind, strings.Join(req.Hosts, ","), req.IKnow))
 	if f.block != nil {
 		select {

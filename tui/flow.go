@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -86,14 +87,26 @@ func (m *Model) onArm(msg dialog.ArmMsg) tea.Cmd {
 	if m.c.ReadOnly {
 		return nil
 	}
-	r := msg.Request
+	r := msg.Preview.Request
 	op := m.beginOp(fmt.Sprintf("arming %s on %s", r.Kind, strings.Join(r.Hosts, ",")))
 	m.status.Message = "arming " + r.Kind + "…"
-	return tea.Batch(m.armCmd(op, r), m.startTicking())
+	return tea.Batch(m.armCmd(op, msg.Preview), m.startTicking())
 }
 
 func (m *Model) onArmed(msg armedMsg) tea.Cmd {
 	m.endOp(msg.op)
+	var changed *inject.PlanChangedError
+	if errors.As(msg.err, &changed) && m.dialog == nil {
+		// Nothing armed: what would run now is not what was confirmed.
+		// Show the plan as it stands, to be read and confirmed again.
+		d := dialog.NewConfirm(m.dialogCommon(), changed.Now.Request)
+		d.SetPreview(changed.Now, nil)
+		d.SetChanged(msg.shown)
+		d.SetArmed(m.armedLines())
+		m.dialog = d
+		m.status.Message = "nothing armed: the plan changed; read it again"
+		return m.listCmd()
+	}
 	if msg.err != nil {
 		m.status.Message = "error: arm failed: " + msg.err.Error()
 	} else {

@@ -25,7 +25,7 @@ func fakeRunbook(f *fixture) *Runbook {
 		if !yes {
 			return "aborted", "the operator declined kill on redis-1", nil
 		}
-		if _, err := f.ff.Arm(ctx, req); err != nil {
+		if _, err := f.ff.ArmPlan(ctx, p); err != nil {
 			return "", "", err
 		}
 		return "held", "", nil

@@ -12,9 +12,10 @@ import (
 	"github.com/gameday-dev/gameday/tui/common"
 )
 
-// ArmMsg asks the root to arm exactly Request (IKnow set when the operator
-// acknowledged a majority blast radius).
-type ArmMsg struct{ Request inject.Request }
+// ArmMsg asks the root to arm exactly the plan Preview shows — the one the
+// operator read and confirmed — with its Request's IKnow set when the
+// operator acknowledged a majority blast radius.
+type ArmMsg struct{ Preview inject.Preview }
 
 // Confirm shows the exact plan per host and the blast-radius verdict before
 // anything is armed. While the preview is in flight it says so; a majority
@@ -30,6 +31,7 @@ type Confirm struct {
 	offset  int
 	warn    string
 	armed   []string // faults already armed, so two facilitators do not arm blindly
+	changed string   // why this plan replaces one the operator confirmed
 }
 
 // NewConfirm returns a Confirm waiting for the preview of req.
@@ -60,6 +62,17 @@ func (d *Confirm) SetPreview(p inject.Preview, err error) {
 		return
 	}
 	d.preview = &p
+}
+
+// SetChanged says the plan shown replaces shown, the one the operator
+// confirmed, which planned again no longer held: nothing was armed, and
+// this plan arms only once confirmed in turn. The dialog says what
+// changed.
+func (d *Confirm) SetChanged(shown inject.Preview) {
+	d.changed = "the plan changed"
+	if d.preview != nil {
+		d.changed = planChange(shown, *d.preview)
+	}
 }
 
 // SetArmed lists the faults already armed in the session (one line each),
@@ -107,9 +120,9 @@ func (d *Confirm) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 		if d.reply != nil {
 			return d, d.answer(true)
 		}
-		req := d.req
-		req.IKnow = d.preview.Majority && d.iknow
-		return d, msgCmd(ArmMsg{Request: req})
+		p := *d.preview
+		p.Request.IKnow = d.preview.Majority && d.iknow
+		return d, msgCmd(ArmMsg{Preview: p})
 	}
 	return d, nil
 }
@@ -214,6 +227,13 @@ func (d *Confirm) View() string {
 		fmt.Sprintf("hosts   %s", strings.Join(r.Hosts, ", ")),
 		fmt.Sprintf("params  %s", common.Params(r.Params)),
 		fmt.Sprintf("ttl     %s (the host's guard reverts it then, even if gameday is gone)", r.TTL),
+	}
+	if d.preview != nil && d.preview.ID != "" {
+		// The id names the chains and guards below; it is the id that arms.
+		head[0] += "  (id " + d.preview.ID + ")"
+	}
+	if d.changed != "" {
+		head = append([]string{s.Warning.Render("nothing armed: " + d.changed + " since you confirmed it; this is the plan now")}, head...)
 	}
 	if len(d.armed) > 0 {
 		head = append(head, s.Warning.Render(fmt.Sprintf("already armed (%d):", len(d.armed))))
