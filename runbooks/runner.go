@@ -12,11 +12,11 @@ import (
 	"github.com/gameday-dev/gameday/timeline"
 )
 
-// Faults is what the Runner needs of inject.Manager: preview, arm and
-// revert one fault.
+// Faults is what the Runner needs of inject.Manager: preview, arm exactly
+// the plan previewed (and confirmed), and revert one fault.
 type Faults interface {
 	Preview(ctx context.Context, req inject.Request) (inject.Preview, error)
-	Arm(ctx context.Context, req inject.Request) (inject.Armed, error)
+	ArmPlan(ctx context.Context, p inject.Preview) (inject.Armed, error)
 	Revert(ctx context.Context, id string) (inject.Armed, error)
 }
 

@@ -258,6 +258,21 @@ func TestRunnerOperatorDeclines(t *testing.T) {
 	}
 }
 
+// The plan the operator confirms is the plan armed: the fault carries the
+// id of the preview shown (#11.2).
+func TestRunnerArmsThePlanConfirmed(t *testing.T) {
+	var asked []inject.Preview
+	_, w, _ := worldRun(t, "latency-held.yaml", context.Background(), func(r *Runner, _ *world) {
+		r.ConfirmInject = func(_ context.Context, p inject.Preview) (bool, error) {
+			asked = append(asked, p)
+			return true, nil
+		}
+	})
+	if len(asked) != 1 || len(w.order) != 1 || w.order[0] != asked[0].ID {
+		t.Errorf("confirmed %+v, armed %v", asked, w.order)
+	}
+}
+
 func TestRunnerRollbackFailureIsReported(t *testing.T) {
 	res, w, _ := worldRun(t, "interrupt.yaml", context.Background(), func(r *Runner, w *world) {
 		r.Runbook.Steps[1].Hold = 50 * time.Millisecond

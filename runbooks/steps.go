@@ -247,8 +247,10 @@ func (r *Runner) inject(ctx context.Context, in *Inject) (string, error) {
 	r.masterB = masters
 	r.mu.Unlock()
 	// Arming runs to its end even when the run is interrupted meanwhile,
-	// so that the fault's ID is known and the rollback can revert it.
-	armed, err := r.Faults.Arm(context.WithoutCancel(ctx), req)
+	// so that the fault's ID is known and the rollback can revert it. It
+	// arms the plan previewed — the one the operator confirmed — or
+	// nothing when planning again gives another.
+	armed, err := r.Faults.ArmPlan(context.WithoutCancel(ctx), preview)
 	if armed.ID != "" {
 		r.mu.Lock()
 		r.faults = append(r.faults, armedFault{name: in.Name, id: armed.ID})

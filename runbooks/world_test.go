@@ -41,14 +41,17 @@ func (w *world) Preview(_ context.Context, req inject.Request) (inject.Preview, 
 	if len(req.Hosts) == 0 {
 		return inject.Preview{}, errors.New("no hosts")
 	}
-	return inject.Preview{Request: req, BlastRadius: "takes down 1 of 3 redis nodes"}, nil
-}
-
-func (w *world) Arm(_ context.Context, req inject.Request) (inject.Armed, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.seq++
-	id := fmt.Sprintf("f%d", w.seq)
+	return inject.Preview{ID: fmt.Sprintf("f%d", w.seq), Request: req, BlastRadius: "takes down 1 of 3 redis nodes"}, nil
+}
+
+// ArmPlan arms under the id the preview showed, as inject.Manager does.
+func (w *world) ArmPlan(_ context.Context, p inject.Preview) (inject.Armed, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	req, id := p.Request, p.ID
 	w.active[id] = req
 	w.order = append(w.order, id)
 	w.arms = append(w.arms, req)

@@ -120,12 +120,13 @@ type byPerson struct {
 	by string
 }
 
-// Arm arms req on behalf of the run's person.
-func (f byPerson) Arm(ctx context.Context, req inject.Request) (inject.Armed, error) {
-	if req.By == "" {
-		req.By = f.by
+// ArmPlan arms the plan the run previewed (and a screen confirmed) on
+// behalf of the run's person.
+func (f byPerson) ArmPlan(ctx context.Context, p inject.Preview) (inject.Armed, error) {
+	if p.Request.By == "" {
+		p.Request.By = f.by
 	}
-	return f.Manager.Arm(ctx, req)
+	return f.Manager.ArmPlan(ctx, p)
 }
 
 // Revert reverts on behalf of the run's person.
