@@ -388,7 +388,7 @@ func cassandraClockDrift(t *testing.T, w *world) {
 	figure(t, "%s clock -60 s: cassandra.integrity saw %.0f lost writes (%s) %s after the arm began", node, lost.Value, lost.Detail, secs(lost.Time.Sub(armed)))
 	skewed := waitSkew(t, h.Lab.Listen, -60*time.Second, 3*time.Minute)
 	figure(t, "%s clock -60 s: its write timestamps 60 s behind ours (±5 s) %s after the arm began", node, secs(skewed.Sub(armed)))
-	if rs := w.readings("cassandra.quorum", lab.CassandraService, skewed); len(rs) > 0 {
+	if rs := w.readings("cassandra.quorum", lab.CassandraService, armed); len(rs) > 0 {
 		worst := rs[0]
 		for _, r := range rs {
 			if r.Value < worst.Value {
