@@ -56,7 +56,7 @@ func BenchmarkArmRevertPauseLocal(b *testing.B) {
 // BenchmarkToxiproxyArmRevert arms and reverts a latency toxic on a proxy
 // of the real toxiproxy-server (v2.12.0, its own process) through the
 // whole Manager path — ledger writes, the local guard's start and cancel,
-// the curl steps of inject, verify, revert and verify gone — and reports
+// the client package's calls of inject, verify, revert and verify gone — and reports
 // arm and revert apart (ms).
 func BenchmarkToxiproxyArmRevert(b *testing.B) {
 	bed := newToxiBed(b)

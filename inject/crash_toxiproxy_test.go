@@ -39,7 +39,7 @@ func guardsRunning(ids []string) []string {
 		}
 		cmd := strings.ReplaceAll(string(c), "\x00", " ")
 		for _, id := range ids {
-			if strings.Contains(cmd, "gameday-guard-"+id+"-") {
+			if strings.Contains(cmd, " guard "+id+"-") {
 				found = append(found, cmd)
 			}
 		}

@@ -3,140 +3,147 @@ package inject
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net/url"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 
 	"github.com/gameday-dev/gameday/targets"
 )
 
 // toxiproxyExecutor carries a host's network faults to a proxy of a
 // Toxiproxy server the team runs (inventory: a toxiproxy server by name,
-// and the host's proxy on it), through the server's HTTP API. Each step is
-// one curl command run on this machine, so the plan shows exactly what
-// runs, and the ledger's steps revert without the inventory. It adds and
-// removes only toxics it names gameday-<fault id>-<type>: a user's own
-// toxics on the same proxy stay exactly as they were. Its guard is the
-// SSH executor's detached shell, run on this machine: it survives
-// gameday, but — unlike an SSH host's guard — it lives on the controller,
-// so it needs this machine up and able to reach the server.
+// and the host's proxy on it), in this process, through the Toxiproxy
+// client package. Each step is an action that names the server (its URL
+// and its token's reference, never the token), so the ledger's steps
+// revert without the inventory. It adds and removes only toxics it names
+// gameday-<fault id>-<type>: a user's own toxics on the same proxy stay
+// exactly as they were. Its guard is a detached `gameday guard` process
+// on this machine (guard_local.go): it survives gameday, but — unlike an
+// SSH host's guard — it lives on the controller, so it needs this machine
+// up and able to reach the server.
 type toxiproxyExecutor struct {
-	local sshExecutor
-	inv   *targets.Inventory
+	inv *targets.Inventory
 }
 
 func init() {
 	registerExecutor(executorDef{
 		name:   "toxiproxy",
 		order:  20,
-		reach:  "through the Toxiproxy server's API (curl on this machine; its TTL guard runs on this machine)",
+		reach:  "through the Toxiproxy server's API (the Toxiproxy client package, from this machine; its TTL guard runs on this machine)",
 		serves: func(h targets.Host) bool { return h.Toxiproxy != nil },
 		open: func(env *execEnv, _ map[string]string) (Executor, error) {
-			return toxiproxyExecutor{local: sshExecutor{runner: func() Runner { return LocalRunner{} }}, inv: env.inv}, nil
+			return toxiproxyExecutor{inv: env.inv}, nil
 		},
 	})
 }
 
-// Via is empty: the recorded steps name the server's URL and the token's
+// Via is empty: each step names the server's URL and the token's
 // reference, which is all a revert needs.
 func (toxiproxyExecutor) Via() map[string]string { return nil }
 
-// toxiServer is a host's Toxiproxy server as the steps reach it.
-type toxiServer struct {
-	targets.ToxiproxyServer
-	api string // BaseURL, checked
-	// tokenExpr is the shell expression that reads the token from its
-	// reference when a step runs ("" without a token).
-	tokenExpr string
+// Toxiproxy action ops.
+const (
+	toxiAdd        = "toxic-add"
+	toxiRemove     = "toxic-remove"
+	toxiPresent    = "toxic-present"
+	toxiGone       = "toxic-gone"
+	toxiSetEnabled = "proxy-set-enabled"
+	toxiIsEnabled  = "proxy-is-enabled"
+	toxiGuardStart = "guard-start"
+	toxiGuardStop  = "guard-cancel"
+)
+
+// toxiAction is a Toxiproxy step as the plan and the ledger carry it.
+type toxiAction struct {
+	Op      string                   `json:"op"`
+	Server  *targets.ToxiproxyServer `json:"server,omitempty"`
+	Proxy   string                   `json:"proxy,omitempty"`
+	Toxic   *LabToxic                `json:"toxic,omitempty"`
+	Enabled bool                     `json:"enabled,omitempty"`
+	Guard   *localGuardSpec          `json:"guard,omitempty"`
 }
 
-// server resolves a host's server from the inventory: its URL
-// (http or https, no credentials, no query) and its token, read now so a
-// reference that does not resolve fails the plan, not the revert.
-func (x toxiproxyExecutor) server(h targets.Host) (toxiServer, string, error) {
+func toxiStep(name string, a toxiAction) Step {
+	b, err := json.Marshal(a)
+	if err != nil {
+		panic(err) // plain fields only
+	}
+	return Step{Name: name, Action: b}
+}
+
+// server resolves a host's server from the inventory, with a file token
+// reference made absolute (a guard runs from /) and the token read now,
+// so a reference that does not resolve fails the plan, not the revert.
+func (x toxiproxyExecutor) server(h targets.Host) (targets.ToxiproxyServer, string, error) {
 	px := h.Toxiproxy
 	if x.inv == nil {
-		return toxiServer{}, "", fmt.Errorf("host %s: no inventory lists its Toxiproxy server %q", h.Name, oneLine(px.Server))
+		return targets.ToxiproxyServer{}, "", fmt.Errorf("host %s: no inventory lists its Toxiproxy server %q", h.Name, oneLine(px.Server))
 	}
 	srv, ok := x.inv.ToxiproxyServerNamed(px.Server)
 	switch {
 	case !ok:
-		return toxiServer{}, "", fmt.Errorf("host %s: the inventory lists no toxiproxy server named %q", h.Name, oneLine(px.Server))
+		return srv, "", fmt.Errorf("host %s: the inventory lists no toxiproxy server named %q", h.Name, oneLine(px.Server))
 	case px.Proxy == "":
-		return toxiServer{}, "", fmt.Errorf("host %s: toxiproxy.proxy is missing: name the proxy in front of the host's service", h.Name)
+		return srv, "", fmt.Errorf("host %s: toxiproxy.proxy is missing: name the proxy in front of the host's service", h.Name)
 	}
-	u, err := url.Parse(srv.API)
-	switch {
-	case err != nil:
-		return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: api is not a URL: %v", srv.Name, oneLine(err.Error()))
-	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: api %q: want http://HOST:PORT or https://HOST:PORT", srv.Name, oneLine(u.Redacted()))
-	case u.User != nil:
-		return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: api %q holds credentials: give a token reference instead", srv.Name, oneLine(u.Redacted()))
-	case u.RawQuery != "" || u.ForceQuery:
-		return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: api %q: give scheme, host, port and at most a path prefix (no query)", srv.Name, oneLine(srv.API))
-	}
-	s := toxiServer{ToxiproxyServer: srv, api: srv.BaseURL()}
-	if !srv.Token.IsZero() {
-		tok, err := srv.Token.Resolve()
+	if p, ok := strings.CutPrefix(string(srv.Token), "file:"); ok {
+		abs, err := filepath.Abs(p)
 		if err != nil {
-			return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: token: %v", srv.Name, oneLine(err.Error()))
+			return srv, "", fmt.Errorf("toxiproxy server %s: token: %v", srv.Name, oneLine(err.Error()))
 		}
-		if tok == "" || strings.ContainsAny(tok, "\"\\\r\n\x00") {
-			return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: the token from %s is empty or holds a quote, backslash or line break, which cannot go in an Authorization header", srv.Name, srv.Token)
-		}
-		ref := srv.Token.String()
-		if name, ok := strings.CutPrefix(ref, "env:"); ok {
-			s.tokenExpr = "${" + name + "}"
-		} else {
-			path, err := filepath.Abs(strings.TrimPrefix(ref, "file:"))
-			if err != nil {
-				return toxiServer{}, "", fmt.Errorf("toxiproxy server %s: token: %v", srv.Name, oneLine(err.Error()))
-			}
-			// Resolve drops the file's trailing line break; so does $(…).
-			s.tokenExpr = "$(cat " + Quote(path) + ")"
-		}
+		srv.Token = targets.SecretRef("file:" + abs)
 	}
-	return s, px.Proxy, nil
+	if _, err := srv.Token.Resolve(); err != nil {
+		return srv, "", fmt.Errorf("toxiproxy server %s: token: %v", srv.Name, oneLine(err.Error()))
+	}
+	return srv, px.Proxy, nil
 }
 
-// curl is a curl command line against the server; with a token, the
-// value reaches curl on its stdin as a config line, read from the
-// reference when the step runs, so it is in no script, plan, ledger or
-// command line.
-func (s toxiServer) curl(args string) string {
-	if s.tokenExpr == "" {
-		return "curl " + args
+// toxicName is the name gameday gives a fault's toxic: its own prefix,
+// the fault, the type, and the stream when upstream (a fault may put one
+// toxic on each stream).
+func toxicName(id string, t LabToxic) string {
+	n := "gameday-" + id + "-" + t.Type
+	if t.Stream == "upstream" {
+		n += "-upstream"
 	}
-	return `printf 'header = "Authorization: Bearer %s"\n' "` + s.tokenExpr + `" | curl -K - ` + args
+	return n
 }
 
-// toxicBody is a toxic as POST /proxies/NAME/toxics takes it. Toxicity is
-// always sent as the kind gave it: the server reads a missing one as 1.
-type toxicBody struct {
-	Name       string         `json:"name"`
-	Type       string         `json:"type"`
-	Stream     string         `json:"stream"`
-	Toxicity   float32        `json:"toxicity"`
-	Attributes map[string]int `json:"attributes,omitempty"`
+// describe renders a toxic for a step's name.
+func describe(t LabToxic) string {
+	var attrs []string
+	for _, k := range slices.Sorted(maps.Keys(t.Attributes)) {
+		attrs = append(attrs, fmt.Sprintf("%s=%d", k, t.Attributes[k]))
+	}
+	return fmt.Sprintf("%s %s, toxicity %g, %s", t.Type, t.Stream, t.Toxicity, strings.Join(attrs, " "))
 }
 
 // Plan asks the server for the proxy (it must exist; a partition needs it
 // enabled, or its revert would enable what the user disabled), then turns
-// the kind's lab plan — a toxic on a proxy, or the proxy closed — into
-// curl steps against the server.
+// the kind's lab plan — toxics on a proxy, or the proxy closed — into
+// actions against the server.
 func (x toxiproxyExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Steps, error) {
 	srv, name, err := x.server(t.Host)
 	if err != nil {
 		return Steps{}, err
 	}
+	api, err := srv.Open()
+	if err != nil {
+		return Steps{}, fmt.Errorf("host %s: %w", t.Host.Name, err)
+	}
+	defer api.Close()
 	askCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	proxy, err := srv.Proxy(askCtx, name)
+	proxy, err := api.Proxy(askCtx, name)
 	cancel()
 	if err != nil {
-		return Steps{}, fmt.Errorf("host %s: Toxiproxy server %s at %s: %v", t.Host.Name, srv.Name, srv.api, oneLine(err.Error()))
+		return Steps{}, fmt.Errorf("host %s: Toxiproxy server %s at %s: %v", t.Host.Name, srv.Name, srv.BaseURL(), oneLine(err.Error()))
 	}
 	lt := t
 	lt.Host.Lab = &targets.LabNode{Kind: "toxiproxy", Proxy: name}
@@ -144,46 +151,39 @@ func (x toxiproxyExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Ste
 	if err != nil {
 		return Steps{}, err
 	}
-	pxURL := srv.api + "/proxies/" + url.PathEscape(name)
-	steps := Steps{Detect: []Step{{Name: "curl on this machine", Script: `command -v curl >/dev/null`,
-		Fail: "curl is not installed on this machine: the Toxiproxy executor runs curl"}}}
+	on := " on proxy " + name + " of " + srv.Name
+	// The inject steps say where the server is and how it is reached.
+	at := " (" + srv.BaseURL()
+	if !srv.Token.IsZero() {
+		at += ", token from " + srv.Token.String()
+	}
+	at += ")"
+	var steps Steps
 	for _, s := range lp.Inject {
 		switch {
 		case s.Op == LabToxicAdd && s.Toxic != nil:
-			tx := toxicBody{Name: "gameday-" + t.ID + "-" + s.Toxic.Type, Type: s.Toxic.Type, Stream: s.Toxic.Stream,
-				Toxicity: s.Toxic.Toxicity, Attributes: s.Toxic.Attributes}
+			tx := *s.Toxic
 			if tx.Stream == "" {
 				tx.Stream = "downstream"
 			}
-			body, err := json.Marshal(tx)
-			if err != nil {
-				return Steps{}, err
-			}
-			one := pxURL + "/toxics/" + url.PathEscape(tx.Name)
-			steps.Inject = append(steps.Inject, Step{Name: "add toxic " + tx.Name + " to proxy " + name,
-				Script: srv.curl(`-fsS -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary ` + Quote(string(body)) + ` ` + Quote(pxURL+"/toxics"))})
-			steps.Verify = append(steps.Verify, Step{Name: "toxic " + tx.Name + " present", Script: srv.curl(`-fsS -o /dev/null ` + Quote(one))})
-			steps.Revert = append(steps.Revert, Step{Name: "remove toxic " + tx.Name, Script: lines(
-				`c=$(`+srv.curl(`-sS -o /dev/null -w '%{http_code}' -X DELETE `+Quote(one))+`) || exit 1`,
-				`[ "$c" = 204 ] || [ "$c" = 404 ] || { echo "HTTP $c" >&2; exit 1; }`)})
-			steps.VerifyGone = append(steps.VerifyGone, Step{Name: "toxic " + tx.Name + " gone", Script: lines(
-				`c=$(`+srv.curl(`-sS -o /dev/null -w '%{http_code}' `+Quote(one))+`) || exit 1`,
-				`[ "$c" = 404 ] || { echo "toxic still there (HTTP $c)" >&2; exit 1; }`)})
+			tx.Name = toxicName(t.ID, tx)
+			a := toxiAction{Server: &srv, Proxy: name, Toxic: &tx}
+			one := func(op string) toxiAction { b := a; b.Op = op; return b }
+			steps.Inject = append(steps.Inject, toxiStep("add toxic "+tx.Name+" ("+describe(tx)+")"+on+at, one(toxiAdd)))
+			steps.Verify = append(steps.Verify, toxiStep("toxic "+tx.Name+" present"+on, one(toxiPresent)))
+			steps.Revert = append(steps.Revert, toxiStep("remove toxic "+tx.Name+on, one(toxiRemove)))
+			steps.VerifyGone = append(steps.VerifyGone, toxiStep("toxic "+tx.Name+" gone"+on, one(toxiGone)))
 		case s.Op == LabCut && len(s.Peers) == 0 && (s.Direction == "" || s.Direction == string(DirBoth)):
 			if !proxy.Enabled {
 				return Steps{}, fmt.Errorf("host %s: proxy %q is disabled already: its revert would enable what someone else disabled", t.Host.Name, oneLine(name))
 			}
-			set := func(on bool) string {
-				return srv.curl(`-fsS -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary ` + Quote(fmt.Sprintf(`{"enabled":%t}`, on)) + ` ` + Quote(pxURL))
+			set := func(op string, on bool) toxiAction {
+				return toxiAction{Op: op, Server: &srv, Proxy: name, Enabled: on}
 			}
-			is := func(on bool) string {
-				return lines(`b=$(`+srv.curl(`-fsS `+Quote(pxURL))+`) || exit 1`,
-					fmt.Sprintf(`case "$b" in *'"enabled":%t'*) ;; *) echo "proxy not enabled=%t" >&2; exit 1;; esac`, on, on))
-			}
-			steps.Inject = append(steps.Inject, Step{Name: "disable proxy " + name, Script: set(false)})
-			steps.Verify = append(steps.Verify, Step{Name: "proxy " + name + " disabled", Script: is(false)})
-			steps.Revert = append(steps.Revert, Step{Name: "enable proxy " + name, Script: set(true)})
-			steps.VerifyGone = append(steps.VerifyGone, Step{Name: "proxy " + name + " enabled", Script: is(true)})
+			steps.Inject = append(steps.Inject, toxiStep("disable proxy "+name+" of "+srv.Name+at, set(toxiSetEnabled, false)))
+			steps.Verify = append(steps.Verify, toxiStep("proxy "+name+" of "+srv.Name+" disabled", set(toxiIsEnabled, false)))
+			steps.Revert = append(steps.Revert, toxiStep("enable proxy "+name+" of "+srv.Name, set(toxiSetEnabled, true)))
+			steps.VerifyGone = append(steps.VerifyGone, toxiStep("proxy "+name+" of "+srv.Name+" enabled", set(toxiIsEnabled, true)))
 		default:
 			return Steps{}, fmt.Errorf("host %s: %s through Toxiproxy: a proxy cannot %s (only toxics, or the whole proxy closed)", t.Host.Name, f.Kind(), s)
 		}
@@ -191,25 +191,126 @@ func (x toxiproxyExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Ste
 	return steps, nil
 }
 
-// Run runs a step's curl command on this machine.
+// Run runs one action against the server (or starts or cancels the
+// guard). A step without an action is a curl script an older gameday
+// recorded: it runs on this machine as it did then.
 func (x toxiproxyExecutor) Run(ctx context.Context, h targets.Host, s Step) error {
-	return x.local.Run(ctx, h, s)
+	if len(s.Action) == 0 {
+		res, err := (LocalRunner{}).Run(ctx, h, s.Script)
+		return scriptErr(h, s, res, err)
+	}
+	var a toxiAction
+	if err := json.Unmarshal(s.Action, &a); err != nil {
+		return fmt.Errorf("host %s: %s: %w", h.Name, s.Name, err)
+	}
+	var err error
+	switch {
+	case a.Op == toxiGuardStart && a.Guard != nil:
+		err = startLocalGuard(ctx, *a.Guard)
+	case a.Op == toxiGuardStop && a.Guard != nil:
+		err = cancelLocalGuard(ctx, a.Guard.ID)
+	case a.Server == nil:
+		err = fmt.Errorf("the step names no Toxiproxy server")
+	default:
+		err = x.act(ctx, a)
+	}
+	if err != nil {
+		return fmt.Errorf("host %s: %s: %w", h.Name, s.Name, err)
+	}
+	return nil
 }
 
-// guard is g under a name of its own per host: every Toxiproxy host's
-// guard runs on this one machine, whose state files are named by it.
-func toxiproxyGuard(g Guard) Guard {
-	g.Fault = g.Fault + "-" + g.Host
-	return g
+// act runs one action through the client package.
+func (toxiproxyExecutor) act(ctx context.Context, a toxiAction) error {
+	api, err := a.Server.Open()
+	if err != nil {
+		return err
+	}
+	defer api.Close()
+	// named is the proxy as the client addresses it, without a GET first.
+	named := func(c *toxiproxy.Client) *toxiproxy.Proxy { p := c.NewProxy(); p.Name = a.Proxy; return p }
+	has := func() (*toxiproxy.Toxic, error) {
+		p, err := api.Proxy(ctx, a.Proxy)
+		if err != nil {
+			return nil, err
+		}
+		for i, t := range p.ActiveToxics {
+			if t.Name == a.Toxic.Name {
+				return &p.ActiveToxics[i], nil
+			}
+		}
+		return nil, nil
+	}
+	switch a.Op {
+	case toxiAdd:
+		t := a.Toxic
+		attrs := toxiproxy.Attributes{}
+		for k, v := range t.Attributes {
+			attrs[k] = v
+		}
+		return api.Do(ctx, func(c *toxiproxy.Client) error {
+			_, err := named(c).AddToxic(t.Name, t.Type, t.Stream, t.Toxicity, attrs)
+			return err
+		})
+	case toxiRemove:
+		err := api.Do(ctx, func(c *toxiproxy.Client) error { return named(c).RemoveToxic(a.Toxic.Name) })
+		if targets.IsToxiproxyNotFound(err) {
+			return nil // gone already (or its proxy is)
+		}
+		return err
+	case toxiPresent:
+		t, err := has()
+		switch {
+		case err != nil:
+			return err
+		case t == nil:
+			return errors.New("the proxy has no such toxic")
+		case t.Type != a.Toxic.Type || t.Stream != a.Toxic.Stream:
+			return fmt.Errorf("the proxy's toxic is %s %s, not %s %s", t.Type, t.Stream, a.Toxic.Type, a.Toxic.Stream)
+		}
+		return nil
+	case toxiGone:
+		t, err := has()
+		switch {
+		case targets.IsToxiproxyNotFound(err):
+			return nil // the proxy went, and its toxics with it
+		case err != nil:
+			return err
+		case t != nil:
+			return errors.New("the toxic is still on the proxy")
+		}
+		return nil
+	case toxiSetEnabled:
+		p, err := api.Proxy(ctx, a.Proxy)
+		if err != nil || p.Enabled == a.Enabled {
+			return err
+		}
+		return api.Do(ctx, func(*toxiproxy.Client) error {
+			if a.Enabled {
+				return p.Enable()
+			}
+			return p.Disable()
+		})
+	case toxiIsEnabled:
+		p, err := api.Proxy(ctx, a.Proxy)
+		if err == nil && p.Enabled != a.Enabled {
+			err = fmt.Errorf("the proxy says enabled=%t", p.Enabled)
+		}
+		return err
+	}
+	return fmt.Errorf("unknown Toxiproxy action %q", a.Op)
 }
 
-// Guard is a detached shell on this machine that, at TTL, runs the
-// reverts and verify-gone steps and records which way it went.
+// Guard is a detached `gameday guard` process on this machine that, at
+// TTL, runs the reverts and verify-gone steps here and records which way
+// it went.
 func (x toxiproxyExecutor) Guard(g Guard) (start, cancel Step) {
-	return x.local.Guard(toxiproxyGuard(g))
+	spec := localGuardSpec{ID: localGuardID(g), Host: g.Host, Executor: "toxiproxy", TTL: g.TTL, Revert: g.Revert, VerifyGone: g.VerifyGone}
+	return toxiStep("start TTL guard ("+g.TTL.String()+") on this machine: gameday guard "+spec.ID, toxiAction{Op: toxiGuardStart, Guard: &spec}),
+		toxiStep("cancel TTL guard on this machine: gameday guard "+spec.ID, toxiAction{Op: toxiGuardStop, Guard: &localGuardSpec{ID: spec.ID}})
 }
 
 // GuardOutcome reads that guard's marker on this machine.
-func (x toxiproxyExecutor) GuardOutcome(ctx context.Context, h targets.Host, g Guard) (GuardOutcome, error) {
-	return x.local.GuardOutcome(ctx, h, toxiproxyGuard(g))
+func (toxiproxyExecutor) GuardOutcome(_ context.Context, _ targets.Host, g Guard) (GuardOutcome, error) {
+	return localGuardOutcome(localGuardID(g))
 }

@@ -20,7 +20,7 @@ const (
 var headerNameRe = regexp.MustCompile(`^[!#$%&'*+.^_|~0-9A-Za-z-]+$`)
 
 func (v *validator) prometheus(path string, p Prometheus) {
-	v.url(path+".url", p.URL, p.TLS)
+	v.url(path+".url", p.URL, p.TLS, prometheusURL)
 	v.secret(path+".bearer_token", p.BearerToken)
 	v.basicAuth(path+".basic_auth", p.BasicAuth)
 	if !p.BearerToken.IsZero() && p.BasicAuth != nil {
@@ -55,7 +55,7 @@ func (v *validator) prometheus(path string, p Prometheus) {
 }
 
 func (v *validator) http(path string, h HTTP) {
-	v.url(path+".url", h.URL, h.TLS)
+	v.url(path+".url", h.URL, h.TLS, httpURL)
 	if h.Method != "" && !slices.Contains(HTTPMethods, h.Method) {
 		v.problem(path+".method", "%q: an http probe repeats its request many times a second, so it may only send %s", h.Method, strings.Join(HTTPMethods, ", "))
 	}
@@ -128,11 +128,21 @@ func (v *validator) command(path string, c Command) {
 	}
 }
 
+// urlUse is what a URL field is for, as its problems say it: an example
+// of one, and where its credentials go instead.
+type urlUse struct{ example, creds string }
+
+var (
+	prometheusURL = urlUse{"https://prometheus.example:9090", "use basic_auth with a password reference (env:NAME or file:PATH)"}
+	httpURL       = urlUse{"https://api.example:8443/health", "send them in headers, as a reference (env:NAME or file:PATH)"}
+	toxiproxyAPI  = urlUse{"http://toxiproxy.staging:8474", "give token as a reference (env:NAME or file:PATH)"}
+)
+
 // url checks a service URL: absolute http or https, a host, no
 // credentials (they would be inline secrets), TLS settings only for https.
-func (v *validator) url(path, raw string, tls *TLS) {
+func (v *validator) url(path, raw string, tls *TLS, use urlUse) {
 	if strings.TrimSpace(raw) == "" {
-		v.problem(path, "missing; give the URL, e.g. https://prometheus.example:9090")
+		v.problem(path, "missing; give the URL, e.g. %s", use.example)
 		return
 	}
 	u, err := url.Parse(raw)
@@ -142,9 +152,9 @@ func (v *validator) url(path, raw string, tls *TLS) {
 	case u.Scheme != "http" && u.Scheme != "https":
 		v.problem(path, "%q: want an http:// or https:// URL", raw)
 	case u.Host == "" || u.Hostname() == "":
-		v.problem(path, "%q has no host; want e.g. https://prometheus.example:9090", raw)
+		v.problem(path, "%q has no host; want e.g. %s", raw, use.example)
 	case u.User != nil:
-		v.problem(path, "credentials in the URL are inline secrets; use basic_auth with a password reference (env:NAME or file:PATH)")
+		v.problem(path, "credentials in the URL are inline secrets; %s", use.creds)
 	case u.Fragment != "":
 		v.problem(path, "%q has a #fragment, which is never sent", raw)
 	case tls != nil && u.Scheme == "http":

@@ -19,7 +19,7 @@ func (v *validator) toxiproxy() {
 		if strings.TrimSpace(s.API) == "" {
 			v.problem(path+".api", "missing; give the server's HTTP API, e.g. http://toxiproxy.staging:8474")
 		} else {
-			v.url(path+".api", s.API, nil)
+			v.url(path+".api", s.API, nil, toxiproxyAPI)
 			if u, err := url.Parse(s.API); err == nil && (u.RawQuery != "" || u.ForceQuery) {
 				v.problem(path+".api", "%q has a query; give scheme, host, port and at most a path prefix", s.API)
 			}
@@ -52,7 +52,11 @@ func (v *validator) hostToxiproxy(path string, h Host) {
 	default:
 		v.problem(path+".server", "no toxiproxy server named %q in toxiproxy%s", px.Server, yamldoc.DidYouMean(px.Server, names))
 	}
-	if strings.TrimSpace(px.Proxy) == "" {
+	switch {
+	case strings.TrimSpace(px.Proxy) == "":
 		v.problem(path+".proxy", "missing; name the proxy in front of this host's service, as the server lists it (GET /proxies)")
+	case url.PathEscape(px.Proxy) != px.Proxy:
+		// The client package puts the name into its URLs as it is.
+		v.problem(path+".proxy", "%q cannot be a path segment of Toxiproxy's API (it holds /, ?, %%, a space or the like); name the proxy as the server lists it", px.Proxy)
 	}
 }

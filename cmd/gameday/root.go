@@ -34,6 +34,7 @@ palette. Arm faults on chosen hosts, watch recovery, export the timeline.`,
 		NewCmdServe(io, nil),
 		NewCmdDrill(io, nil),
 		NewCmdReplay(io, nil),
+		NewCmdGuard(io, nil),
 	)
 	return cmd
 }
