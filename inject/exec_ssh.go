@@ -107,10 +107,14 @@ func guardTag(id string) string { return "gameday-guard-" + id }
 // form dash and bash both accept, and removes the fault's state files.
 func (sshExecutor) Guard(g Guard) (start, cancel Step) {
 	id := g.Fault
-	start = Step{Name: "start TTL guard (" + g.TTL.String() + ")", Script: lines("set -e", statePrelude,
-		`rm -f `+stateFile(id, "expired"),
+	start = Step{Name: "start TTL guard (" + g.TTL.String() + ")", Script: lines("set -e", keepUmask, statePrelude,
+		`[ ! -e `+stateFile(id, "expired")+` ] || rm -f `+stateFile(id, "expired"),
 		`printf '%s\n' `+Quote(guardBody(g))+` > `+stateFile(id, "guard.sh"),
+		// The guard starts under the umask the session gave: its
+		// reverts may start the host's own processes.
+		`umask "$gd_um"`,
 		`setsid nohup sh `+stateFile(id, "guard.sh")+` `+Quote(guardTag(id))+` </dev/null >/dev/null 2>&1 &`,
+		`umask 077`,
 		`echo $! > `+stateFile(id, "guard"))}
 	cancel = Step{Name: "cancel TTL guard", Script: lines(statePrelude,
 		`g=`+stateFile(id, "guard"),
@@ -127,7 +131,7 @@ func (sshExecutor) Guard(g Guard) (start, cancel Step) {
 func guardBody(g Guard) string {
 	id := g.Fault
 	secs := strconv.FormatInt(int64((g.TTL+time.Second-1)/time.Second), 10)
-	body := []string{statePrelude,
+	body := []string{keepUmask, statePrelude,
 		// The trap ends the sleep with the shell, should only the shell
 		// be signalled.
 		`trap 'kill "$s" 2>/dev/null; exit 143' TERM`,
@@ -135,9 +139,10 @@ func guardBody(g Guard) string {
 		`wait "$s"`,
 		`why=`}
 	// run feeds a step to sh on stdin, as sshx does, in a brace group
-	// whose stdin is /dev/null.
+	// whose stdin is /dev/null, under the umask the guard was started
+	// with, as in a session.
 	run := func(s Step) string {
-		return `r=$(printf '%s\n' ` + Quote("{\n"+s.Script+"\n} </dev/null") + ` | sh -s 2>&1 >/dev/null)`
+		return `r=$(printf '%s\n' ` + Quote("{\n"+s.Script+"\n} </dev/null") + ` | { umask "$gd_um"; sh -s; } 2>&1 >/dev/null)`
 	}
 	for _, s := range g.Revert {
 		body = append(body, run(s)+` || { [ -n "$why" ] || why=`+Quote(s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"; }`)

@@ -8,8 +8,19 @@ import (
 // statePrelude picks gameday's state directory on a host and leaves it in
 // $d: /run/gameday (tmpfs, gone on reboot like the faults themselves) or,
 // when that cannot be made, /tmp/gameday-guards. Every script that touches
-// state files starts with it, so all of them agree on the directory.
-const statePrelude = `d=/run/gameday; { [ -d "$d" ] || mkdir -m 0700 -p "$d" 2>/dev/null; } || d=/tmp/gameday-guards; mkdir -m 0700 -p "$d"`
+// state files starts with it, so all of them agree on the directory. It
+// sets umask 077: state files are 0600 (a guard's script, the PIDs a kill
+// recorded, the rules' markers), whoever else may read the directory; a
+// script that starts a host's own process must first restore the umask it
+// was given (see keepUmask). The directory is made only when missing: one
+// process less per script.
+const statePrelude = `umask 077; d=/run/gameday; [ -d "$d" ] || mkdir -m 0700 -p "$d" 2>/dev/null || { d=/tmp/gameday-guards; [ -d "$d" ] || mkdir -m 0700 -p "$d"; }`
+
+// keepUmask saves the umask a script was given in $gd_um, before
+// statePrelude tightens it: what the script starts of the host's own
+// (a guard, and through it a revert that restarts a service) runs under
+// the umask it would have had without gameday's state files.
+const keepUmask = `gd_um=$(umask)`
 
 // stateFile is the path of a fault's state file with suffix, as a shell
 // word expanding under $d.
