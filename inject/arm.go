@@ -129,8 +129,8 @@ func (m *Manager) arm(ctx context.Context, req Request, p *plan) (Armed, error) 
 	}
 	// injecting marks when a host's first inject step begins; the
 	// earliest is the fault's Injected.
-	injecting := func() {
-		now := time.Now().UTC()
+	injecting := func(at time.Time) {
+		now := at.UTC()
 		mu.Lock()
 		if r.Injected.IsZero() || now.Before(r.Injected) {
 			r.Injected = now
@@ -168,12 +168,15 @@ func (m *Manager) arm(ctx context.Context, req Request, p *plan) (Armed, error) 
 
 // armHost starts the guard, injects and verifies on one host; injecting
 // is called as the first inject step begins.
-func (m *Manager) armHost(ctx context.Context, hp hostPlan, injecting func()) error {
+func (m *Manager) armHost(ctx context.Context, hp hostPlan, injecting func(at time.Time)) error {
+	if b, ok := hp.exec.(batcher); ok {
+		return armBatch(ctx, b, hp, injecting)
+	}
 	if err := hp.exec.Run(ctx, hp.host, hp.guardStart); err != nil {
 		return err
 	}
 	checkpoint()
-	injecting()
+	injecting(time.Now())
 	if err := runSteps(ctx, hp.exec, hp.host, hp.steps.Inject, checkpoint); err != nil {
 		return err
 	}
@@ -181,6 +184,34 @@ func (m *Manager) armHost(ctx context.Context, hp hostPlan, injecting func()) er
 		return fmt.Errorf("%w (verify: the fault is not in place)", err)
 	}
 	checkpoint()
+	return nil
+}
+
+// armBatch is armHost in one round trip: the guard, the inject steps and
+// the verify steps run in that order as one batch, which stops at the
+// first failure (no inject without its guard started, no verify without
+// the inject). The checkpoints are the same as armHost's, reached as the
+// batch's outcome says each step succeeded; once the guard started,
+// injecting is given the batch's start (the inject steps began within
+// that round trip, right after the guard).
+func armBatch(ctx context.Context, b batcher, hp hostPlan, injecting func(at time.Time)) error {
+	steps := append(append([]Step{hp.guardStart}, hp.steps.Inject...), hp.steps.Verify...)
+	start := time.Now()
+	done, err := b.RunBatch(ctx, hp.host, steps)
+	if done >= 1 {
+		injecting(start)
+	}
+	verifyFrom := 1 + len(hp.steps.Inject)
+	for i := 0; i < done && i < verifyFrom; i++ {
+		checkpoint() // after the guard, after each inject step
+	}
+	switch {
+	case err != nil && done >= verifyFrom:
+		return fmt.Errorf("%w (verify: the fault is not in place)", err)
+	case err != nil:
+		return err
+	}
+	checkpoint() // after the verify
 	return nil
 }
 

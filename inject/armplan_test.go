@@ -68,8 +68,15 @@ func TestArmPlanArmsWhatWasShown(t *testing.T) {
 	h := pv.Hosts[0]
 	want := shown(h.Detect, h.Guard, h.Inject, h.Verify)
 	run.mu.Lock()
-	got := slices.Clone(run.scripts)
+	var got []string
+	for _, script := range run.scripts {
+		// The guard, inject and verify steps go as one batch.
+		got = append(got, BatchSteps(script)...)
+	}
 	run.mu.Unlock()
+	if len(run.scripts) != 2 {
+		t.Errorf("the host ran %d scripts, want 2: the detect step, then the guard, inject and verify steps in one batch", len(run.scripts))
+	}
 	if !slices.Equal(got, want) {
 		t.Errorf("the host ran:\n%s\nthe preview showed:\n%s", strings.Join(got, "\n----\n"), strings.Join(want, "\n----\n"))
 	}

@@ -59,7 +59,15 @@ func TestConfirmArmsThePlanItShowed(t *testing.T) {
 			want = append(want, "{\n"+script+"\n} </dev/null\n")
 		}
 	}
-	if got := ran(); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+	var got []string
+	for _, script := range ran() {
+		// inject runs the guard, inject and verify steps as one batch.
+		body := strings.TrimSuffix(strings.TrimPrefix(script, "{\n"), "\n} </dev/null\n")
+		for _, s := range inject.BatchSteps(body) {
+			got = append(got, "{\n"+s+"\n} </dev/null\n")
+		}
+	}
+	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 		t.Fatalf("the host ran:\n%s\nthe dialog's plan:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if rules := bed.Snapshot(h1); !strings.Contains(rules, "GAMEDAY-"+p.ID+"-I") {
