@@ -107,7 +107,7 @@ func guardTag(id string) string { return "gameday-guard-" + id }
 // form dash and bash both accept, and removes the fault's state files.
 func (sshExecutor) Guard(g Guard) (start, cancel Step) {
 	id := g.Fault
-	start = Step{Name: "start TTL guard (" + g.TTL.String() + ")", Script: lines("set -e", keepUmask, statePrelude,
+	start = Step{Name: "start TTL guard (" + g.TTL.String() + ")", Script: lines("set -e", keepUmask+"; "+statePrelude,
 		`[ ! -e `+stateFile(id, "expired")+` ] || rm -f `+stateFile(id, "expired"),
 		`printf '%s\n' `+Quote(guardBody(g))+` > `+stateFile(id, "guard.sh"),
 		// The guard starts under the umask the session gave: its
@@ -131,7 +131,7 @@ func (sshExecutor) Guard(g Guard) (start, cancel Step) {
 func guardBody(g Guard) string {
 	id := g.Fault
 	secs := strconv.FormatInt(int64((g.TTL+time.Second-1)/time.Second), 10)
-	body := []string{keepUmask, statePrelude,
+	body := []string{keepUmask + "; " + statePrelude,
 		// The trap ends the sleep with the shell, should only the shell
 		// be signalled.
 		`trap 'kill "$s" 2>/dev/null; exit 143' TERM`,
