@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/targets"
@@ -25,7 +26,15 @@ import (
 // which is the baseline doing its job, not what these tests test.
 func baselineInventory(t *testing.T, dir string) string {
 	t.Helper()
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
+	// The service answers in 200 ms, as a real one takes time: a loopback
+	// answer of ~1 ms is mostly this machine's scheduling, so on a loaded
+	// machine one window's p50 came out 8× the median and the baseline
+	// rightly called the probe spiky (exit 1). Spiky now takes a window
+	// whose median request waited a second longer than the others'.
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(serviceTime)
+		w.Write([]byte("ok"))
+	}))
 	t.Cleanup(api.Close)
 	path := filepath.Join(dir, "inv.yaml")
 	inv := fmt.Sprintf(`# our game day
@@ -50,6 +59,9 @@ services:
 	}
 	return path
 }
+
+// serviceTime is how long baselineInventory's HTTP service takes to answer.
+const serviceTime = 200 * time.Millisecond
 
 // TestBaselineWrite runs gameday baseline --write for a few seconds: the
 // table shows every threshold with its proposal, the inventory gets the
