@@ -74,28 +74,14 @@ func (p *kafkaLatency) Run(ctx context.Context, emit func(Reading)) {
 	for i := range p.parts {
 		wg.Go(func() { p.consume(ctx, i, w) })
 	}
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	paced := make(chan struct{})
-	go func() {
-		defer close(paced)
-		Pacer{Rate: p.cfg.Rate}.Run(pctx, func(ctx context.Context, due time.Time) { p.send(ctx, due, w) },
-			func(due time.Time) { w.Fail(due, "overflow") })
-	}()
-	tick := time.NewTicker(p.cfg.Report)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			cancel()
-			<-paced   // no send may race the producer's Close
-			p.close() // and closing unblocks the consumers
-			return
-		case now := <-tick.C:
+	paceAndReport(ctx, p.cfg, func(ctx context.Context, due time.Time) { p.send(ctx, due, w) },
+		func(due time.Time) { w.Fail(due, "overflow") }, func(now time.Time) {
 			p.expire(now, w)
 			emit(fill(windowReading(now, w.Stats(now), nil), p.Name(), p.Target(), p.cfg))
-		}
-	}
+		})
+	// No send is in flight now (none may race the producer's Close), and
+	// closing unblocks the consumers.
+	p.close()
 }
 
 // start connects a producer and a consumer (separate clients, so a slow
