@@ -46,6 +46,18 @@ func addInventoryFlag(cmd *cobra.Command, inventory *string) {
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 }
 
+// runE is the RunE of every command: a test's runF, when given, receives
+// the parsed options instead of run, which does the work. Reading the
+// arguments into opts and checking the flags is the command's PreRunE.
+func runE[O any](opts *O, runF, run func(*O) error) func(*cobra.Command, []string) error {
+	return func(*cobra.Command, []string) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return run(opts)
+	}
+}
+
 // exactlyOne checks that the command (verb) got exactly one argument,
 // what: "RUNBOOK file".
 func exactlyOne(verb, what string) cobra.PositionalArgs {

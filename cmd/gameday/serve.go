@@ -75,7 +75,7 @@ docs/war-room.md.`,
 		Example: `  gameday serve -i inventory.yaml --listen :2222 --keys war-room.keys
   gameday serve -i inventory.yaml --listen 10.0.0.5:2222 --keys bridge.keys --read-only`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			switch {
 			case opts.Inventory == "":
 				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says which hosts and services the session watches")}
@@ -90,11 +90,9 @@ docs/war-room.md.`,
 			case opts.Runbook == "" && opts.Drill == "" && opts.Vars.set():
 				return errVarsWithoutRunbook
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return serveRun(opts)
+			return nil
 		},
+		RunE: runE(opts, runF, serveRun),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml of the game day")
