@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -66,10 +65,7 @@ Exit status: 0 the drill fits (or ran), 2 bad input.`,
 		Args: exactlyOne("drill", "DRILL file"),
 		PreRunE: func(_ *cobra.Command, args []string) error {
 			opts.Drill = args[0]
-			if opts.Inventory == "" {
-				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says which hosts and services the drill runs on")}
-			}
-			return nil
+			return needInventory(opts.Inventory, "which hosts and services the drill runs on")
 		},
 		RunE: runE(opts, runF, drillRun),
 	}

@@ -64,10 +64,7 @@ is refused unless --i-know. See docs/faults.md for each kind's params.`,
 			if len(opts.Hosts) == 0 {
 				return &ExitError{Code: ExitBadInput, Err: errors.New("--host is required: name the hosts (or tag:x, role:x) to arm the fault on")}
 			}
-			if opts.Inventory == "" {
-				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says what the hosts are")}
-			}
-			return nil
+			return needInventory(opts.Inventory, "what the hosts are")
 		},
 		RunE: runE(opts, runF, injectRun),
 	}

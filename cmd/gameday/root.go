@@ -58,6 +58,16 @@ func runE[O any](opts *O, runF, run func(*O) error) func(*cobra.Command, []strin
 	}
 }
 
+// needInventory refuses a command run without -i: the inventory says
+// what it works on (why: "which hosts … the runbook runs on"). Commands
+// whose -i is marked required by addInventoryFlag get cobra's message.
+func needInventory(path, why string) error {
+	if path == "" {
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("-i inventory.yaml is required: it says %s", why)}
+	}
+	return nil
+}
+
 // exactlyOne checks that the command (verb) got exactly one argument,
 // what: "RUNBOOK file".
 func exactlyOne(verb, what string) cobra.PositionalArgs {

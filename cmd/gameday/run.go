@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -60,10 +59,7 @@ not skip the rollback.`,
 		Args: exactlyOne("run", "RUNBOOK file"),
 		PreRunE: func(_ *cobra.Command, args []string) error {
 			opts.Runbook = args[0]
-			if opts.Inventory == "" {
-				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says which hosts and services the runbook runs on")}
-			}
-			return nil
+			return needInventory(opts.Inventory, "which hosts and services the runbook runs on")
 		},
 		RunE: runE(opts, runF, runRun),
 	}

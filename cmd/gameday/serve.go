@@ -76,9 +76,10 @@ docs/war-room.md.`,
   gameday serve -i inventory.yaml --listen 10.0.0.5:2222 --keys bridge.keys --read-only`,
 		Args: cobra.NoArgs,
 		PreRunE: func(*cobra.Command, []string) error {
+			if err := needInventory(opts.Inventory, "which hosts and services the session watches"); err != nil {
+				return err
+			}
 			switch {
-			case opts.Inventory == "":
-				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says which hosts and services the session watches")}
 			case opts.Keys == "":
 				return &ExitError{Code: ExitBadInput, Err: errors.New("--keys FILE is required: it says who may join and in which role (see docs/war-room.md)")}
 			case opts.Runbook != "" && opts.ReadOnly:
