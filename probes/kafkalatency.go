@@ -181,13 +181,20 @@ func (p *kafkaLatency) send(ctx context.Context, due time.Time, w *Window) {
 	if err == nil || ctx.Err() != nil {
 		return
 	}
-	p.mu.Lock()
-	_, still := p.pending[seq]
-	delete(p.pending, seq)
-	p.mu.Unlock()
-	if still {
+	if _, still := p.settle(seq); still {
 		w.Fail(time.Now(), classifyKafka(err))
 	}
+}
+
+// settle takes canary seq out of the pending ones: it counts once, as
+// consumed, failed or lost, whichever comes first. ok is false when it
+// was already counted.
+func (p *kafkaLatency) settle(seq int64) (due time.Time, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	due, ok = p.pending[seq]
+	delete(p.pending, seq)
+	return due, ok
 }
 
 // consume records the latency of every canary of this run read from
@@ -257,11 +264,7 @@ func (p *kafkaLatency) read(ctx context.Context, pc sarama.PartitionConsumer, w 
 			if err != nil {
 				continue
 			}
-			p.mu.Lock()
-			due, ok := p.pending[seq]
-			delete(p.pending, seq)
-			p.mu.Unlock()
-			if ok {
+			if due, ok := p.settle(seq); ok {
 				w.Observe(now, now.Sub(due), 0)
 			}
 		}
