@@ -47,3 +47,24 @@ type Component interface {
 	help.KeyMap
 	SetSize(width, height int)
 }
+
+// Pane is what every pane embeds: its copy of Common (fresh on every
+// resize) and whether it has the focus, with the methods the root calls
+// on each pane alike.
+type Pane struct {
+	Common
+	// Focused is set while the pane receives the keys.
+	Focused bool
+}
+
+// SetCommon updates the shared state (size, clock, styles).
+func (p *Pane) SetCommon(c Common) { p.Common = c }
+
+// SetSize implements Component.
+func (p *Pane) SetSize(w, h int) { p.Width, p.Height = w, h }
+
+// Focus gives the pane the keys, or takes them away.
+func (p *Pane) Focus(on bool) { p.Focused = on }
+
+// Init implements tea.Model: a pane starts nothing.
+func (p *Pane) Init() tea.Cmd { return nil }
