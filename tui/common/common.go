@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/gameday-dev/gameday/tui/keys"
@@ -65,6 +66,20 @@ func (p *Pane) SetSize(w, h int) { p.Width, p.Height = w, h }
 
 // Focus gives the pane the keys, or takes them away.
 func (p *Pane) Focus(on bool) { p.Focused = on }
+
+// Move moves *cursor one row up or down a list of n rows for the Up and
+// Down keys (0 for an empty list), and tells whether km was one of them.
+func (p *Pane) Move(km tea.KeyMsg, cursor *int, n int) bool {
+	switch {
+	case key.Matches(km, p.Keys.Up):
+		*cursor = max(0, *cursor-1)
+	case key.Matches(km, p.Keys.Down):
+		*cursor = max(0, min(n-1, *cursor+1))
+	default:
+		return false
+	}
+	return true
+}
 
 // Init implements tea.Model: a pane starts nothing.
 func (p *Pane) Init() tea.Cmd { return nil }

@@ -58,10 +58,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	switch {
-	case key.Matches(km, m.Keys.Up):
-		m.cursor = max(0, m.cursor-1)
-	case key.Matches(km, m.Keys.Down):
-		m.cursor = max(0, min(len(m.faults)-1, m.cursor+1))
+	case m.Move(km, &m.cursor, len(m.faults)):
 	case key.Matches(km, m.Keys.Revert):
 		if len(m.faults) > 0 {
 			id := m.faults[m.cursor].ID

@@ -37,10 +37,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	switch {
-	case key.Matches(km, m.Keys.Up):
-		m.cursor = max(0, m.cursor-1)
-	case key.Matches(km, m.Keys.Down):
-		m.cursor = min(len(m.kinds)-1, m.cursor+1)
+	case m.Move(km, &m.cursor, len(m.kinds)):
 	case key.Matches(km, m.Keys.Arm):
 		k := m.kinds[m.cursor]
 		return m, func() tea.Msg { return ChooseMsg{Kind: k} }

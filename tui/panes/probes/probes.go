@@ -93,12 +93,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !m.Focused {
 			return m, nil
 		}
-		switch {
-		case key.Matches(msg, m.Keys.Up):
-			m.cursor = max(0, m.cursor-1)
-		case key.Matches(msg, m.Keys.Down):
-			m.cursor = min(len(m.rows)-1, m.cursor+1)
-		}
+		m.Move(msg, &m.cursor, len(m.rows))
 	}
 	return m, nil
 }
