@@ -74,28 +74,14 @@ func (p *kafkaLatency) Run(ctx context.Context, emit func(Reading)) {
 	for i := range p.parts {
 		wg.Go(func() { p.consume(ctx, i, w) })
 	}
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	paced := make(chan struct{})
-	go func() {
-		defer close(paced)
-		Pacer{Rate: p.cfg.Rate}.Run(pctx, func(ctx context.Context, due time.Time) { p.send(ctx, due, w) },
-			func(due time.Time) { w.Fail(due, "overflow") })
-	}()
-	tick := time.NewTicker(p.cfg.Report)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			cancel()
-			<-paced   // no send may race the producer's Close
-			p.close() // and closing unblocks the consumers
-			return
-		case now := <-tick.C:
+	paceAndReport(ctx, p.cfg, func(ctx context.Context, due time.Time) { p.send(ctx, due, w) },
+		func(due time.Time) { w.Fail(due, "overflow") }, func(now time.Time) {
 			p.expire(now, w)
 			emit(fill(windowReading(now, w.Stats(now), nil), p.Name(), p.Target(), p.cfg))
-		}
-	}
+		})
+	// No send is in flight now (none may race the producer's Close), and
+	// closing unblocks the consumers.
+	p.close()
 }
 
 // start connects a producer and a consumer (separate clients, so a slow
@@ -195,13 +181,20 @@ func (p *kafkaLatency) send(ctx context.Context, due time.Time, w *Window) {
 	if err == nil || ctx.Err() != nil {
 		return
 	}
-	p.mu.Lock()
-	_, still := p.pending[seq]
-	delete(p.pending, seq)
-	p.mu.Unlock()
-	if still {
+	if _, still := p.settle(seq); still {
 		w.Fail(time.Now(), classifyKafka(err))
 	}
+}
+
+// settle takes canary seq out of the pending ones: it counts once, as
+// consumed, failed or lost, whichever comes first. ok is false when it
+// was already counted.
+func (p *kafkaLatency) settle(seq int64) (due time.Time, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	due, ok = p.pending[seq]
+	delete(p.pending, seq)
+	return due, ok
 }
 
 // consume records the latency of every canary of this run read from
@@ -271,11 +264,7 @@ func (p *kafkaLatency) read(ctx context.Context, pc sarama.PartitionConsumer, w 
 			if err != nil {
 				continue
 			}
-			p.mu.Lock()
-			due, ok := p.pending[seq]
-			delete(p.pending, seq)
-			p.mu.Unlock()
-			if ok {
+			if due, ok := p.settle(seq); ok {
 				w.Observe(now, now.Sub(due), 0)
 			}
 		}

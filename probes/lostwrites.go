@@ -51,58 +51,41 @@ func (p *lostWriteProbe) Run(ctx context.Context, emit func(Reading)) {
 	rounds := NewWindow(p.cfg.Window)
 	lost := NewWindow(p.cfg.Window)
 	var n atomic.Int64
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	paced := make(chan struct{})
-	go func() {
-		defer close(paced)
-		pacer := Pacer{Rate: p.cfg.Rate}
-		pacer.Run(pctx, func(ctx context.Context, due time.Time) {
-			rctx, cancel := context.WithTimeout(ctx, p.roundTimeout)
-			culprit, err := p.round(rctx, n.Add(1)-1)
-			cancel()
-			now := time.Now()
-			switch {
-			case ctx.Err() != nil:
-				return // shutting down: not a failure of the target
-			case err != nil:
-				rounds.Fail(now, p.classify(err))
-			default:
-				rounds.Observe(now, now.Sub(due), 0)
-				if culprit != "" {
-					lost.Fail(now, culprit)
-				}
+	paceAndReport(ctx, p.cfg, func(ctx context.Context, due time.Time) {
+		rctx, cancel := context.WithTimeout(ctx, p.roundTimeout)
+		culprit, err := p.round(rctx, n.Add(1)-1)
+		cancel()
+		now := time.Now()
+		switch {
+		case ctx.Err() != nil:
+			return // shutting down: not a failure of the target
+		case err != nil:
+			rounds.Fail(now, p.classify(err))
+		default:
+			rounds.Observe(now, now.Sub(due), 0)
+			if culprit != "" {
+				lost.Fail(now, culprit)
 			}
-		}, func(due time.Time) { rounds.Fail(due, "overflow") })
-	}()
-	tick := time.NewTicker(p.cfg.Report)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			cancel()
-			<-paced
-			return
-		case now := <-tick.C:
-			note := ""
-			if p.sweep != nil {
-				sctx, cancel := context.WithTimeout(ctx, p.roundTimeout)
-				var found []string
-				found, note = p.sweep(sctx)
-				cancel()
-				if ctx.Err() != nil {
-					continue
-				}
-				now = time.Now()
-				for _, c := range found {
-					lost.Fail(now, c)
-				}
-			}
-			r := integrityReading(now, rounds.Stats(now), lost.Stats(now))
-			if note != "" {
-				r.Detail += "; " + note
-			}
-			emit(fill(r, p.name, p.target, p.cfg))
 		}
-	}
+	}, func(due time.Time) { rounds.Fail(due, "overflow") }, func(now time.Time) {
+		note := ""
+		if p.sweep != nil {
+			sctx, cancel := context.WithTimeout(ctx, p.roundTimeout)
+			var found []string
+			found, note = p.sweep(sctx)
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+			now = time.Now()
+			for _, c := range found {
+				lost.Fail(now, c)
+			}
+		}
+		r := integrityReading(now, rounds.Stats(now), lost.Stats(now))
+		if note != "" {
+			r.Detail += "; " + note
+		}
+		emit(fill(r, p.name, p.target, p.cfg))
+	})
 }

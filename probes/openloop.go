@@ -43,34 +43,43 @@ func (p *openProbe) Run(ctx context.Context, emit func(Reading)) {
 		return
 	}
 	w := NewWindow(p.cfg.Window)
-	pacer := Pacer{Rate: p.cfg.Rate}
+	paceAndReport(ctx, p.cfg, func(ctx context.Context, due time.Time) {
+		rctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+		err := p.do(rctx)
+		cancel()
+		now := time.Now()
+		if ctx.Err() != nil {
+			return // shutting down: not a failure of the target
+		}
+		if err != nil {
+			w.Fail(now, p.classOf(err))
+			return
+		}
+		// Latency counts from the time the request was due, not from
+		// when it left: that is the coordinated-omission correction of
+		// an open model (wrk2's). Adding HdrHistogram's
+		// RecordCorrectedValue on top would invent samples for
+		// requests that were in fact sent and measured, and dilute a
+		// stall (a 1 s stall at 10/s would read as p99 ≈ 800 ms).
+		w.Observe(now, now.Sub(due), 0)
+	}, func(due time.Time) { w.Fail(due, "overflow") }, func(now time.Time) {
+		emit(p.reading(now, w.Stats(now)))
+	})
+}
+
+// paceAndReport calls hit at cfg.Rate in the background (overflow for a
+// hit the pacer had to skip) and report at every cfg.Report until ctx
+// ends; it returns once the pacing has stopped, so no hit is in flight
+// after it (what closing a probe's clients needs).
+func paceAndReport(ctx context.Context, cfg Config, hit func(ctx context.Context, due time.Time), overflow func(due time.Time), report func(now time.Time)) {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	paced := make(chan struct{})
 	go func() {
 		defer close(paced)
-		pacer.Run(pctx, func(ctx context.Context, due time.Time) {
-			rctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-			err := p.do(rctx)
-			cancel()
-			now := time.Now()
-			if ctx.Err() != nil {
-				return // shutting down: not a failure of the target
-			}
-			if err != nil {
-				w.Fail(now, p.classOf(err))
-				return
-			}
-			// Latency counts from the time the request was due, not from
-			// when it left: that is the coordinated-omission correction of
-			// an open model (wrk2's). Adding HdrHistogram's
-			// RecordCorrectedValue on top would invent samples for
-			// requests that were in fact sent and measured, and dilute a
-			// stall (a 1 s stall at 10/s would read as p99 ≈ 800 ms).
-			w.Observe(now, now.Sub(due), 0)
-		}, func(due time.Time) { w.Fail(due, "overflow") })
+		Pacer{Rate: cfg.Rate}.Run(pctx, hit, overflow)
 	}()
-	tick := time.NewTicker(p.cfg.Report)
+	tick := time.NewTicker(cfg.Report)
 	defer tick.Stop()
 	for {
 		select {
@@ -79,7 +88,7 @@ func (p *openProbe) Run(ctx context.Context, emit func(Reading)) {
 			<-paced
 			return
 		case now := <-tick.C:
-			emit(p.reading(now, w.Stats(now)))
+			report(now)
 		}
 	}
 }

@@ -62,12 +62,7 @@ Exit status: 0 when every probe got its proposals, 1 when any was unstable,
 		Example: `  gameday baseline -i inventory.yaml --for 2m
   gameday baseline -i inventory.yaml --for 2m --write`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return baselineRun(opts)
-		},
+		RunE: runE(opts, runF, baselineRun),
 	}
 	addInventoryFlag(cmd, &opts.Inventory)
 	cmd.Flags().DurationVar(&opts.For, "for", 2*time.Minute, "how long to watch the probes")

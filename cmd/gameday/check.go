@@ -48,12 +48,7 @@ docs/inventory.md.`,
 		Example: `  gameday check -i inventory.yaml
   gameday check -i inventory.yaml --timeout 5s --json`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return checkRun(opts)
-		},
+		RunE: runE(opts, runF, checkRun),
 	}
 	addInventoryFlag(cmd, &opts.Inventory)
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 3*time.Second, "time allowed for each service and host")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -64,19 +63,11 @@ Exit status: 0 the drill fits (or ran), 2 bad input.`,
 		Example: `  gameday drill examples/drills/redis-cache.yaml -i ~/.local/state/gameday/lab/inventory.yaml --check
   gameday drill examples/drills/redis-cache.yaml -i ~/.local/state/gameday/lab/inventory.yaml --seed 7`,
 		Args: exactlyOne("drill", "DRILL file"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		PreRunE: func(_ *cobra.Command, args []string) error {
 			opts.Drill = args[0]
-			if opts.Inventory == "" {
-				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says which hosts and services the drill runs on")}
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			if opts.Check {
-				return drillCheck(opts)
-			}
-			return drillRun(opts)
+			return needInventory(opts.Inventory, "which hosts and services the drill runs on")
 		},
+		RunE: runE(opts, runF, drillRun),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml describing the hosts and services")
@@ -89,8 +80,11 @@ Exit status: 0 the drill fits (or ran), 2 bad input.`,
 }
 
 // drillRun runs the drill as a local session with this terminal as the
-// trainer's screen.
+// trainer's screen, or with --check only fits it to the inventory.
 func drillRun(opts *DrillOptions) error {
+	if opts.Check {
+		return drillCheck(opts)
+	}
 	inv, err := targets.Load(opts.Inventory)
 	if err != nil {
 		return &ExitError{Code: ExitBadInput, Err: err}

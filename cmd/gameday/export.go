@@ -46,18 +46,16 @@ cut short by a crash still exports, with a warning. See docs/report.md.`,
   gameday export --last -o timeline.md      # the most recent session
   gameday export journal.jsonl --format json | jq '.faults[].time_to_recover_s'`,
 		Args: journalArgs("export", &opts.Last),
-		RunE: func(_ *cobra.Command, args []string) error {
+		PreRunE: func(_ *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Journal = args[0]
 			}
 			if opts.Format != "markdown" && opts.Format != "json" {
 				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("--format %q: must be markdown or json", opts.Format)}
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return exportRun(opts)
+			return nil
 		},
+		RunE: runE(opts, runF, exportRun),
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the report to this file instead of standard output")
 	cmd.Flags().StringVar(&opts.Format, "format", "markdown", "report format: markdown or json")

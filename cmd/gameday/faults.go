@@ -36,12 +36,7 @@ still runs. Faults past their TTL are checked for a fired guard first.`,
 		Example: `  gameday faults
   gameday faults --all`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return faultsRun(opts)
-		},
+		RunE: runE(opts, runF, faultsRun),
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "also list reverted, expired and failed faults")
 	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml (optional: the ledger knows the hosts)")

@@ -59,19 +59,14 @@ is refused unless --i-know. See docs/faults.md for each kind's params.`,
   gameday inject kill --host redis-1 -i ~/.local/state/gameday/lab/inventory.yaml`,
 		ValidArgs: kinds,
 		Args:      exactlyOne("inject", "fault KIND ("+strings.Join(kinds, ", ")+")"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		PreRunE: func(_ *cobra.Command, args []string) error {
 			opts.Kind = args[0]
 			if len(opts.Hosts) == 0 {
 				return &ExitError{Code: ExitBadInput, Err: errors.New("--host is required: name the hosts (or tag:x, role:x) to arm the fault on")}
 			}
-			if opts.Inventory == "" {
-				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says what the hosts are")}
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return injectRun(opts)
+			return needInventory(opts.Inventory, "what the hosts are")
 		},
+		RunE: runE(opts, runF, injectRun),
 	}
 	cmd.Flags().StringSliceVarP(&opts.Hosts, "host", "H", nil, "hosts to fault: names, tag:NAME or role:NAME (comma-separated or repeated)")
 	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "a parameter of the kind as key=value (repeatable)")

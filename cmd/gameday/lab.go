@@ -100,12 +100,7 @@ func NewCmdLabUp(io *IOStreams, runF func(*LabOptions) error) *cobra.Command {
 // their help and in opts.TUI.
 func labUpCommand(cmd *cobra.Command, opts *LabOptions, runF func(*LabOptions) error) *cobra.Command {
 	cmd.Args = cobra.NoArgs
-	cmd.RunE = func(*cobra.Command, []string) error {
-		if runF != nil {
-			return runF(opts)
-		}
-		return labUpRun(opts)
-	}
+	cmd.RunE = runE(opts, runF, labUpRun)
 	f := cmd.Flags()
 	f.StringVar(&opts.Dir, "dir", "", "lab state directory (default $XDG_STATE_HOME/gameday/lab)")
 	f.DurationVar(&opts.DownAfter, "down-after", 2*time.Second, "Sentinel down-after-milliseconds")
@@ -128,12 +123,7 @@ func NewCmdLabDown(io *IOStreams, runF func(*LabDownOptions) error) *cobra.Comma
 		Short:   "Stop the lab running from a directory; reverts its faults and waits until every process is gone",
 		Example: "  gameday lab down\n  gameday lab down --dir /tmp/lab",
 		Args:    cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return labDownRun(opts)
-		},
+		RunE:    runE(opts, runF, labDownRun),
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "lab state directory (default $XDG_STATE_HOME/gameday/lab)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Second, "how long to wait for the lab to stop")

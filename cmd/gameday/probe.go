@@ -55,12 +55,7 @@ breach or an error, 2 for a bad inventory or flag.`,
   gameday probe -i inventory.yaml --once --json   # the same, one JSON object per probe
   gameday probe -i inventory.yaml --for 30s       # stream readings for 30 s`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return probeRun(opts)
-		},
+		RunE: runE(opts, runF, probeRun),
 	}
 	addInventoryFlag(cmd, &opts.Inventory)
 	cmd.Flags().BoolVar(&opts.Once, "once", false, "print one full window of every probe and exit")

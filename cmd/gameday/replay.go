@@ -55,18 +55,16 @@ export of the journal includes them. See docs/replay.md.`,
   gameday replay session.jsonl --at +2m --speed 10
   gameday replay session.jsonl --at 14:02:15 --print    # the screen then, as text`,
 		Args: journalArgs("replay", &opts.Last),
-		RunE: func(_ *cobra.Command, args []string) error {
+		PreRunE: func(_ *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Journal = args[0]
 			}
 			if opts.Speed != 0 && !slices.Contains(tui.Speeds, opts.Speed) {
 				return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("--speed %d: the replay plays at %s", opts.Speed, speeds())}
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return replayRun(opts)
+			return nil
 		},
+		RunE: runE(opts, runF, replayRun),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.Last, "last", false, "replay the most recent session of the state directory")

@@ -41,15 +41,13 @@ The ledger remembers how to reach each host, so -i is optional.`,
 			}
 			return nil
 		},
-		RunE: func(_ *cobra.Command, args []string) error {
+		PreRunE: func(_ *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.ID = args[0]
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return revertRun(opts)
+			return nil
 		},
+		RunE: runE(opts, runF, revertRun),
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "revert every fault that may still be in place")
 	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml (optional: the ledger knows the hosts)")

@@ -47,6 +47,28 @@ func addInventoryFlag(cmd *cobra.Command, inventory *string) {
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 }
 
+// runE is the RunE of every command: a test's runF, when given, receives
+// the parsed options instead of run, which does the work. Reading the
+// arguments into opts and checking the flags is the command's PreRunE.
+func runE[O any](opts *O, runF, run func(*O) error) func(*cobra.Command, []string) error {
+	return func(*cobra.Command, []string) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return run(opts)
+	}
+}
+
+// needInventory refuses a command run without -i: the inventory says
+// what it works on (why: "which hosts … the runbook runs on"). Commands
+// whose -i is marked required by addInventoryFlag get cobra's message.
+func needInventory(path, why string) error {
+	if path == "" {
+		return &ExitError{Code: ExitBadInput, Err: fmt.Errorf("-i inventory.yaml is required: it says %s", why)}
+	}
+	return nil
+}
+
 // exactlyOne checks that the command (verb) got exactly one argument,
 // what: "RUNBOOK file".
 func exactlyOne(verb, what string) cobra.PositionalArgs {

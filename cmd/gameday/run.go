@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -58,16 +57,11 @@ not skip the rollback.`,
   gameday run drill.yaml -i inventory.yaml --journal drill.jsonl --report drill.md
   gameday run examples/redis-latency.yaml -i inventory.yaml --var target=redis-2 --var delay=800ms`,
 		Args: exactlyOne("run", "RUNBOOK file"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		PreRunE: func(_ *cobra.Command, args []string) error {
 			opts.Runbook = args[0]
-			if opts.Inventory == "" {
-				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says which hosts and services the runbook runs on")}
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return runRun(opts)
+			return needInventory(opts.Inventory, "which hosts and services the runbook runs on")
 		},
+		RunE: runE(opts, runF, runRun),
 	}
 	cmd.Flags().StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml describing the hosts and services")
 	cmd.Flags().StringVar(&opts.Report, "report", "", "write the markdown report here (default: beside the journal, .md)")

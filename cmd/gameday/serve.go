@@ -75,10 +75,11 @@ docs/war-room.md.`,
 		Example: `  gameday serve -i inventory.yaml --listen :2222 --keys war-room.keys
   gameday serve -i inventory.yaml --listen 10.0.0.5:2222 --keys bridge.keys --read-only`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
+			if err := needInventory(opts.Inventory, "which hosts and services the session watches"); err != nil {
+				return err
+			}
 			switch {
-			case opts.Inventory == "":
-				return &ExitError{Code: ExitBadInput, Err: errors.New("-i inventory.yaml is required: it says which hosts and services the session watches")}
 			case opts.Keys == "":
 				return &ExitError{Code: ExitBadInput, Err: errors.New("--keys FILE is required: it says who may join and in which role (see docs/war-room.md)")}
 			case opts.Runbook != "" && opts.ReadOnly:
@@ -90,11 +91,9 @@ docs/war-room.md.`,
 			case opts.Runbook == "" && opts.Drill == "" && opts.Vars.set():
 				return errVarsWithoutRunbook
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return serveRun(opts)
+			return nil
 		},
+		RunE: runE(opts, runF, serveRun),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Inventory, "inventory", "i", "", "inventory.yaml of the game day")

@@ -24,12 +24,7 @@ func NewCmdVersion(io *IOStreams, runF func(*VersionOptions) error) *cobra.Comma
 		Short:   "Print gameday's version and the Go version it was built with",
 		Example: "  gameday version",
 		Args:    cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return versionRun(opts)
-		},
+		RunE:    runE(opts, runF, versionRun),
 	}
 }
 

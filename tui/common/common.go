@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/gameday-dev/gameday/tui/keys"
@@ -47,3 +48,38 @@ type Component interface {
 	help.KeyMap
 	SetSize(width, height int)
 }
+
+// Pane is what every pane embeds: its copy of Common (fresh on every
+// resize) and whether it has the focus, with the methods the root calls
+// on each pane alike.
+type Pane struct {
+	Common
+	// Focused is set while the pane receives the keys.
+	Focused bool
+}
+
+// SetCommon updates the shared state (size, clock, styles).
+func (p *Pane) SetCommon(c Common) { p.Common = c }
+
+// SetSize implements Component.
+func (p *Pane) SetSize(w, h int) { p.Width, p.Height = w, h }
+
+// Focus gives the pane the keys, or takes them away.
+func (p *Pane) Focus(on bool) { p.Focused = on }
+
+// Move moves *cursor one row up or down a list of n rows for the Up and
+// Down keys (0 for an empty list), and tells whether km was one of them.
+func (p *Pane) Move(km tea.KeyMsg, cursor *int, n int) bool {
+	switch {
+	case key.Matches(km, p.Keys.Up):
+		*cursor = max(0, *cursor-1)
+	case key.Matches(km, p.Keys.Down):
+		*cursor = max(0, min(n-1, *cursor+1))
+	default:
+		return false
+	}
+	return true
+}
+
+// Init implements tea.Model: a pane starts nothing.
+func (p *Pane) Init() tea.Cmd { return nil }

@@ -66,20 +66,7 @@ func (d *Declare) add(name, placeholder string) {
 }
 
 // Update implements Dialog.
-func (d *Declare) Update(msg tea.Msg) (Dialog, tea.Cmd) {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return d, nil
-	}
-	switch cmd, done, cancel := d.key(km); {
-	case cancel:
-		return d, closeCmd
-	case done:
-		return d, d.submit()
-	default:
-		return d, cmd
-	}
-}
+func (d *Declare) Update(msg tea.Msg) (Dialog, tea.Cmd) { return d.fieldset.update(d, msg, d.submit) }
 
 func (d *Declare) value(i int) string { return strings.TrimSpace(d.fields[i].Value()) }
 

@@ -35,26 +35,33 @@ type fieldset struct {
 	focus  int
 }
 
-// key handles km: done for enter, cancel for esc.
-func (f *fieldset) key(km tea.KeyMsg) (cmd tea.Cmd, done, cancel bool) {
+// update is the Update of d, a dialog made of this fieldset: esc closes
+// it, enter sends what submit returns, the other keys move the focus or
+// go to the focused field.
+func (f *fieldset) update(d Dialog, msg tea.Msg, submit func() tea.Cmd) (Dialog, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return d, nil
+	}
 	move := 0
 	switch km.Type {
 	case tea.KeyEsc:
-		return nil, false, true
+		return d, closeCmd
 	case tea.KeyUp, tea.KeyShiftTab:
 		move = -1
 	case tea.KeyDown, tea.KeyTab:
 		move = 1
 	case tea.KeyEnter:
-		return nil, true, false
+		return d, submit()
 	}
 	if move != 0 {
 		f.fields[f.focus].Blur()
 		f.focus = (f.focus + move + len(f.fields)) % len(f.fields)
-		return f.fields[f.focus].Focus(), false, false
+		return d, f.fields[f.focus].Focus()
 	}
+	var cmd tea.Cmd
 	f.fields[f.focus], cmd = f.fields[f.focus].Update(km)
-	return cmd, false, false
+	return d, cmd
 }
 
 // NewForm returns the form for kind on hosts.
@@ -78,20 +85,7 @@ func NewForm(c common.Common, kind inject.KindInfo, hosts []string) *Form {
 }
 
 // Update implements Dialog.
-func (f *Form) Update(msg tea.Msg) (Dialog, tea.Cmd) {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return f, nil
-	}
-	switch cmd, done, cancel := f.key(km); {
-	case cancel:
-		return f, closeCmd
-	case done:
-		return f, f.submit()
-	default:
-		return f, cmd
-	}
-}
+func (f *Form) Update(msg tea.Msg) (Dialog, tea.Cmd) { return f.fieldset.update(f, msg, f.submit) }
 
 func (f *Form) submit() tea.Cmd {
 	req := inject.Request{Kind: f.kind.Name, Hosts: f.hosts, Params: map[string]string{}}

@@ -23,25 +23,15 @@ type RevertAllMsg struct{}
 
 // Model is the Armed faults pane.
 type Model struct {
-	c       common.Common
+	common.Pane
 	faults  []inject.Armed
 	pending []string // operations in flight, e.g. "arming latency on redis-1"
 	cursor  int
 	offset  int
-	focused bool
 }
 
 // New returns an empty pane.
-func New(c common.Common) *Model { return &Model{c: c} }
-
-// SetCommon updates the shared state (size, clock, styles).
-func (m *Model) SetCommon(c common.Common) { m.c = c }
-
-// SetSize implements common.Component.
-func (m *Model) SetSize(w, h int) { m.c.Width, m.c.Height = w, h }
-
-// Focus marks the pane as the one receiving keys.
-func (m *Model) Focus(on bool) { m.focused = on }
+func New(c common.Common) *Model { return &Model{Pane: common.Pane{Common: c}} }
 
 // SetFaults replaces the list with the ledger's active faults.
 func (m *Model) SetFaults(f []inject.Armed) {
@@ -61,26 +51,20 @@ func (m *Model) Faults() []inject.Armed { return m.faults }
 // Count is how many faults are armed.
 func (m *Model) Count() int { return len(m.faults) }
 
-// Init implements tea.Model.
-func (m *Model) Init() tea.Cmd { return nil }
-
 // Update moves the cursor and turns revert keys into messages for the root.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
-	if !ok || !m.focused {
+	if !ok || !m.Focused {
 		return m, nil
 	}
 	switch {
-	case key.Matches(km, m.c.Keys.Up):
-		m.cursor = max(0, m.cursor-1)
-	case key.Matches(km, m.c.Keys.Down):
-		m.cursor = max(0, min(len(m.faults)-1, m.cursor+1))
-	case key.Matches(km, m.c.Keys.Revert):
+	case m.Move(km, &m.cursor, len(m.faults)):
+	case key.Matches(km, m.Keys.Revert):
 		if len(m.faults) > 0 {
 			id := m.faults[m.cursor].ID
 			return m, func() tea.Msg { return RevertMsg{ID: id} }
 		}
-	case key.Matches(km, m.c.Keys.RevertAll):
+	case key.Matches(km, m.Keys.RevertAll):
 		if len(m.faults) > 0 {
 			return m, func() tea.Msg { return RevertAllMsg{} }
 		}
@@ -90,9 +74,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View implements tea.Model.
 func (m *Model) View() string {
-	s := m.c.Styles
-	inner := m.c.Width - 2
-	visible := max(0, m.c.Height-3-len(m.pending))
+	s := m.Styles
+	inner := m.Width - 2
+	visible := max(0, m.Height-3-len(m.pending))
 	if m.cursor < m.offset {
 		m.offset = m.cursor
 	}
@@ -108,16 +92,16 @@ func (m *Model) View() string {
 			common.Fit(params, wParams) + " " + common.Fit(age, wAge) + " " + common.Fit(ttl, wTTL) + " " + common.Fit(state, wState)
 	}
 	body := []string{s.Header.Render(cols("  ID", "KIND", "HOSTS", "PARAMS", "AGE", "TTL", "STATE"))}
-	now := m.c.Now()
+	now := m.Now()
 	for i := m.offset; i < len(m.faults) && i < m.offset+visible; i++ {
 		f := m.faults[i]
 		id := "  " + f.ID
-		if m.focused && i == m.cursor {
+		if m.Focused && i == m.cursor {
 			id = "> " + f.ID // the cursor must show without colour too
 		}
 		line := cols(id, f.Request.Kind, strings.Join(f.Request.Hosts, ","), common.Params(f.Request.Params),
 			common.Duration(now.Sub(f.ArmedAt)), common.Duration(f.Deadline.Sub(now)), string(f.State))
-		if m.focused && i == m.cursor {
+		if m.Focused && i == m.cursor {
 			line = s.Selected.Render(common.Fit(line, inner))
 		}
 		body = append(body, line)
@@ -128,12 +112,12 @@ func (m *Model) View() string {
 	if len(m.faults) == 0 && len(m.pending) == 0 {
 		body = append(body, s.Dim.Render("nothing armed"))
 	}
-	return s.Frame(fmt.Sprintf("Armed  %d", len(m.faults)), body, m.c.Width, m.c.Height, m.focused)
+	return s.Frame(fmt.Sprintf("Armed  %d", len(m.faults)), body, m.Width, m.Height, m.Focused)
 }
 
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
-	return []key.Binding{m.c.Keys.Up, m.c.Keys.Down, m.c.Keys.Revert, m.c.Keys.RevertAll}
+	return []key.Binding{m.Keys.Up, m.Keys.Down, m.Keys.Revert, m.Keys.RevertAll}
 }
 
 // FullHelp implements help.KeyMap.

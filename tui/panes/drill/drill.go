@@ -16,18 +16,17 @@ import (
 
 // Model is the drill pane.
 type Model struct {
-	c       common.Common
-	title   string
-	head    []string // the briefing, or the plan
-	mine    []string // a trainee's own declarations
-	board   []string // the score board (trainer), the reveal (everyone, at the end)
-	offset  int
-	focused bool
+	common.Pane
+	title  string
+	head   []string // the briefing, or the plan
+	mine   []string // a trainee's own declarations
+	board  []string // the score board (trainer), the reveal (everyone, at the end)
+	offset int
 }
 
 // New returns the pane titled title, showing head (wrapped) first.
 func New(c common.Common, title, head string) *Model {
-	return &Model{c: c, title: title, head: lines(head)}
+	return &Model{Pane: common.Pane{Common: c}, title: title, head: lines(head)}
 }
 
 func lines(s string) []string {
@@ -50,28 +49,16 @@ func (m *Model) ClearMine() { m.mine = nil }
 // SetBoard replaces the board (or reveal) shown last.
 func (m *Model) SetBoard(s string) { m.board = lines(s) }
 
-// SetCommon implements the root's pane.
-func (m *Model) SetCommon(c common.Common) { m.c = c }
-
-// SetSize implements common.Component.
-func (m *Model) SetSize(w, h int) { m.c.Width, m.c.Height = w, h }
-
-// Focus implements the root's pane.
-func (m *Model) Focus(on bool) { m.focused = on }
-
-// Init implements tea.Model.
-func (m *Model) Init() tea.Cmd { return nil }
-
 // Update scrolls the pane when it has the focus.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
-	if !ok || !m.focused {
+	if !ok || !m.Focused {
 		return m, nil
 	}
 	switch {
-	case key.Matches(km, m.c.Keys.Up):
+	case key.Matches(km, m.Keys.Up):
 		m.offset = max(0, m.offset-1)
-	case key.Matches(km, m.c.Keys.Down):
+	case key.Matches(km, m.Keys.Down):
 		m.offset++
 	}
 	return m, nil
@@ -79,8 +66,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View implements tea.Model.
 func (m *Model) View() string {
-	s := m.c.Styles
-	inner := max(10, m.c.Width-4)
+	s := m.Styles
+	inner := max(10, m.Width-4)
 	var body []string
 	for _, l := range m.head {
 		body = append(body, strings.Split(ansi.Wordwrap(l, inner, ""), "\n")...)
@@ -93,13 +80,13 @@ func (m *Model) View() string {
 		body = append(body, "")
 		body = append(body, m.board...)
 	}
-	visible := max(0, m.c.Height-2)
+	visible := max(0, m.Height-2)
 	m.offset = min(m.offset, max(0, len(body)-visible))
-	return s.Frame(m.title, body[m.offset:], m.c.Width, m.c.Height, m.focused)
+	return s.Frame(m.title, body[m.offset:], m.Width, m.Height, m.Focused)
 }
 
 // ShortHelp implements help.KeyMap.
-func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.c.Keys.Up, m.c.Keys.Down} }
+func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.Keys.Up, m.Keys.Down} }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

@@ -19,42 +19,26 @@ type ChooseMsg struct {
 
 // Model is the Fault palette pane.
 type Model struct {
-	c       common.Common
-	kinds   []inject.KindInfo
-	cursor  int
-	offset  int
-	focused bool
+	common.Pane
+	kinds  []inject.KindInfo
+	cursor int
+	offset int
 }
 
 // New returns the palette listing kinds in the order given.
 func New(c common.Common, kinds []inject.KindInfo) *Model {
-	return &Model{c: c, kinds: kinds}
+	return &Model{Pane: common.Pane{Common: c}, kinds: kinds}
 }
-
-// SetCommon updates the shared state (size, clock, styles).
-func (m *Model) SetCommon(c common.Common) { m.c = c }
-
-// SetSize implements common.Component.
-func (m *Model) SetSize(w, h int) { m.c.Width, m.c.Height = w, h }
-
-// Focus marks the pane as the one receiving keys.
-func (m *Model) Focus(on bool) { m.focused = on }
-
-// Init implements tea.Model.
-func (m *Model) Init() tea.Cmd { return nil }
 
 // Update moves the cursor and turns the arm key into a ChooseMsg.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
-	if !ok || !m.focused || len(m.kinds) == 0 {
+	if !ok || !m.Focused || len(m.kinds) == 0 {
 		return m, nil
 	}
 	switch {
-	case key.Matches(km, m.c.Keys.Up):
-		m.cursor = max(0, m.cursor-1)
-	case key.Matches(km, m.c.Keys.Down):
-		m.cursor = min(len(m.kinds)-1, m.cursor+1)
-	case key.Matches(km, m.c.Keys.Arm):
+	case m.Move(km, &m.cursor, len(m.kinds)):
+	case key.Matches(km, m.Keys.Arm):
 		k := m.kinds[m.cursor]
 		return m, func() tea.Msg { return ChooseMsg{Kind: k} }
 	}
@@ -63,10 +47,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View implements tea.Model.
 func (m *Model) View() string {
-	s := m.c.Styles
-	inner := m.c.Width - 2
-	visible := max(0, m.c.Height-2)
-	if m.c.ReadOnly {
+	s := m.Styles
+	inner := m.Width - 2
+	visible := max(0, m.Height-2)
+	if m.ReadOnly {
 		visible--
 	}
 	if m.cursor < m.offset {
@@ -76,19 +60,19 @@ func (m *Model) View() string {
 		m.offset = m.cursor - visible + 1
 	}
 	body := make([]string, 0, visible+1)
-	if m.c.ReadOnly {
+	if m.ReadOnly {
 		body = append(body, s.Dim.Render("read-only: arming is disabled"))
 	}
 	nameW := 12
 	for i := m.offset; i < len(m.kinds) && i < m.offset+visible; i++ {
 		k := m.kinds[i]
 		mark := "  "
-		if m.focused && i == m.cursor {
+		if m.Focused && i == m.cursor {
 			mark = "> "
 		}
 		line := common.Fit(mark+k.Name, nameW+2) + " " + s.Dim.Render(k.Help)
 		line = common.Fit(line, inner)
-		if m.focused && i == m.cursor {
+		if m.Focused && i == m.cursor {
 			line = s.Selected.Render(line)
 		}
 		body = append(body, line)
@@ -96,12 +80,12 @@ func (m *Model) View() string {
 	if len(m.kinds) == 0 {
 		body = append(body, s.Dim.Render("no fault kinds registered"))
 	}
-	return s.Frame(fmt.Sprintf("Faults  %d kinds", len(m.kinds)), body, m.c.Width, m.c.Height, m.focused)
+	return s.Frame(fmt.Sprintf("Faults  %d kinds", len(m.kinds)), body, m.Width, m.Height, m.Focused)
 }
 
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
-	return []key.Binding{m.c.Keys.Up, m.c.Keys.Down, m.c.Keys.Arm}
+	return []key.Binding{m.Keys.Up, m.Keys.Down, m.Keys.Arm}
 }
 
 // FullHelp implements help.KeyMap.

@@ -39,12 +39,11 @@ type row struct {
 
 // Model is the Probes pane.
 type Model struct {
-	c       common.Common
+	common.Pane
 	rows    []*row
 	byKey   map[string]*row
 	cursor  int
 	offset  int
-	focused bool
 	scratch []float64
 }
 
@@ -56,7 +55,7 @@ type Known struct {
 
 // New returns the pane with a pending row for each probe known in advance.
 func New(c common.Common, known []Known) *Model {
-	m := &Model{c: c, byKey: map[string]*row{}}
+	m := &Model{Pane: common.Pane{Common: c}, byKey: map[string]*row{}}
 	for _, in := range known {
 		r := m.row(in.Probe, in.Target)
 		r.reading.Status = gp.StatusPending
@@ -78,18 +77,6 @@ func (m *Model) row(probe, target string) *row {
 	return r
 }
 
-// SetCommon updates the shared state (size, clock, styles).
-func (m *Model) SetCommon(c common.Common) { m.c = c }
-
-// SetSize implements common.Component.
-func (m *Model) SetSize(w, h int) { m.c.Width, m.c.Height = w, h }
-
-// Focus marks the pane as the one receiving keys.
-func (m *Model) Focus(on bool) { m.focused = on }
-
-// Init implements tea.Model.
-func (m *Model) Init() tea.Cmd { return nil }
-
 // Update takes probe windows and Sentinel switches from the timeline and
 // moves the cursor when focused.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -103,15 +90,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, cmd
 	case tea.KeyMsg:
-		if !m.focused {
+		if !m.Focused {
 			return m, nil
 		}
-		switch {
-		case key.Matches(msg, m.c.Keys.Up):
-			m.cursor = max(0, m.cursor-1)
-		case key.Matches(msg, m.c.Keys.Down):
-			m.cursor = min(len(m.rows)-1, m.cursor+1)
-		}
+		m.Move(msg, &m.cursor, len(m.rows))
 	}
 	return m, nil
 }
@@ -151,7 +133,7 @@ func (m *Model) apply(e timeline.Event) tea.Cmd {
 			flashed = true
 		}
 		if flashed {
-			wait := until.Sub(m.c.Now())
+			wait := until.Sub(m.Now())
 			if wait <= 0 {
 				return nil
 			}
@@ -189,7 +171,7 @@ func (m *Model) Counts() (ok, breach, errs, pending int) {
 }
 
 // ShortHelp implements help.KeyMap.
-func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.c.Keys.Up, m.c.Keys.Down} }
+func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.Keys.Up, m.Keys.Down} }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

@@ -66,15 +66,15 @@ func thresholdLines(thr string) []string {
 
 // View implements tea.Model.
 func (m *Model) View() string {
-	s := m.c.Styles
-	inner := m.c.Width - 2
+	s := m.Styles
+	inner := m.Width - 2
 	rest := inner - (wStatus + wProbe + wTarget + wValue + wThreshold + 6)
 	detail := min(wDetailMax, max(wDetailMin, rest/2))
 	trend := rest - detail - 1
 	if trend < wTrendMin {
 		trend, detail = 0, rest
 	}
-	visible := max(0, m.c.Height-3)
+	visible := max(0, m.Height-3)
 	m.clampScroll(visible)
 	blank := strings.Repeat(" ", wStatus+wProbe+wTarget+wValue+4)
 	if trend > 0 {
@@ -115,7 +115,7 @@ func (m *Model) View() string {
 		trendTitle = "LAST " + common.Duration(time.Duration(min(per*trend, History))*time.Second)
 	}
 	body = append(body, s.Header.Render(cols("STATUS", "PROBE", "TARGET", "VALUE", trendTitle, "THRESHOLD", "DETAIL")))
-	now := m.c.Now()
+	now := m.Now()
 	lines := 0
 	for i := m.offset; i < len(m.rows) && lines < visible; i++ {
 		r := m.rows[i]
@@ -138,7 +138,7 @@ func (m *Model) View() string {
 				continue
 			case flashing:
 				line = s.Flash.Render(line)
-			case m.focused && i == m.cursor:
+			case m.Focused && i == m.cursor:
 				line = s.Selected.Render(line)
 			}
 			body = append(body, line)
@@ -150,7 +150,7 @@ func (m *Model) View() string {
 	}
 	ok, br, er, pe := m.Counts()
 	title := fmt.Sprintf("Probes  %d ok · %d BREACH · %d error · %d pending", ok, br, er, pe)
-	return s.Frame(title, body, m.c.Width, m.c.Height, m.focused)
+	return s.Frame(title, body, m.Width, m.Height, m.Focused)
 }
 
 // value is the headline of a reading: the agreed master for Sentinel rows,

@@ -22,29 +22,16 @@ const MaxFaultLines = 3
 
 // Model is the Timeline pane.
 type Model struct {
-	c       common.Common
-	an      *tl.Analyzer
-	back    int // rows scrolled back from the newest; 0 follows
-	focused bool
-	faults  []tl.FaultReport // cached figures, refreshed per batch
+	common.Pane
+	an     *tl.Analyzer
+	back   int              // rows scrolled back from the newest; 0 follows
+	faults []tl.FaultReport // cached figures, refreshed per batch
 }
 
 // New returns an empty pane.
 func New(c common.Common) *Model {
-	return &Model{c: c, an: tl.NewAnalyzer()}
+	return &Model{Pane: common.Pane{Common: c}, an: tl.NewAnalyzer()}
 }
-
-// SetCommon updates the shared state (size, clock, styles).
-func (m *Model) SetCommon(c common.Common) { m.c = c }
-
-// SetSize implements common.Component.
-func (m *Model) SetSize(w, h int) { m.c.Width, m.c.Height = w, h }
-
-// Focus marks the pane as the one receiving keys.
-func (m *Model) Focus(on bool) { m.focused = on }
-
-// Init implements tea.Model.
-func (m *Model) Init() tea.Cmd { return nil }
 
 // Len is how many rows the pane holds.
 func (m *Model) Len() int { return len(m.an.Rows()) }
@@ -72,11 +59,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.faults = m.an.Faults()
 	case tea.KeyMsg:
-		if !m.focused {
+		if !m.Focused {
 			return m, nil
 		}
-		page := max(1, m.c.Height-3)
-		k := m.c.Keys
+		page := max(1, m.Height-3)
+		k := m.Keys
 		switch {
 		case key.Matches(msg, k.Up):
 			m.back++
@@ -124,8 +111,8 @@ func (m *Model) faultLines() []string {
 // View implements tea.Model. It renders only the visible rows, so its cost
 // does not grow with the session.
 func (m *Model) View() string {
-	s := m.c.Styles
-	visible := max(0, m.c.Height-2)
+	s := m.Styles
+	visible := max(0, m.Height-2)
 	var body []string
 	for _, l := range m.faultLines() {
 		if len(body) >= visible/2 {
@@ -138,7 +125,7 @@ func (m *Model) View() string {
 	end := len(rows) - m.back
 	begin := max(0, end-room)
 	const wKind, wHost = 15, 12
-	replay := m.c.Mode == common.Replay
+	replay := m.Mode == common.Replay
 	for i := begin; i < end; i++ {
 		e := &rows[i]
 		line := e.Time.Format("15:04:05") + " " + common.Fit(string(e.Kind), wKind) + " " + common.Fit(e.Host, wHost) + " " + e.Summary
@@ -151,7 +138,7 @@ func (m *Model) View() string {
 			// The newest row is the event at the replay's cursor: marked
 			// without colour too.
 			if i == len(rows)-1 {
-				body = append(body, s.Selected.Render(common.Fit("> "+line, m.c.Width-2)))
+				body = append(body, s.Selected.Render(common.Fit("> "+line, m.Width-2)))
 				continue
 			}
 			line = "  " + line
@@ -180,12 +167,12 @@ func (m *Model) View() string {
 	if m.back > 0 {
 		title += fmt.Sprintf(" · scrolled back %d (G follows)", m.back)
 	}
-	return s.Frame(title, body, m.c.Width, m.c.Height, m.focused)
+	return s.Frame(title, body, m.Width, m.Height, m.Focused)
 }
 
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
-	k := m.c.Keys
+	k := m.Keys
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
