@@ -83,6 +83,11 @@ type Guard struct {
 	TTL   time.Duration
 	// Revert and VerifyGone are the host's steps the guard runs.
 	Revert, VerifyGone []Step
+	// Flap, when set, has the guard toggle the fault on that schedule
+	// until the TTL (or a stop), with Inject and Verify to cut and Revert
+	// and VerifyGone to heal; at the TTL it heals as any guard does.
+	Flap           *Flap
+	Inject, Verify []Step
 }
 
 // GuardOutcome is what a guard did.
