@@ -133,13 +133,91 @@ func (d *datagrams) arrived(seq uint64) bool {
 	return d.received[seq]
 }
 
-// toggles collects the fault.toggle events of a recorder.
-func toggles(t *testing.T, rec *timeline.Recorder) func() []timeline.Event {
-	sub := rec.Subscribe(1024)
+// sample is one try at the faulted path: when it was made and whether it
+// got through.
+type sample struct {
+	start, end time.Time
+	passed     bool
+}
+
+// judgeFlap checks the toggle events of fault id on host (in order,
+// numbered, alternating, verified) and judges every sample made wholly
+// inside a phase that surely held: a guard logs a cut only once verified
+// and heals no earlier than cut after it (and the other way round), so a
+// sample within [verified, verified+phase) — cut short by the stop, sent
+// after stopAt — must fail in a cut and pass in a heal. The first six
+// windows must each have judged samples.
+func judgeFlap(t *testing.T, id, host string, evs []timeline.Event, cut, heal time.Duration, stopAt time.Time, samples []sample) {
+	t.Helper()
+	type window struct {
+		from, to time.Time
+		cut      bool
+		judged   int
+	}
+	var windows []*window
+	for i, e := range evs {
+		tg := e.Fault().Toggle
+		if tg == nil || tg.Host != host || tg.N != i+1 || e.Fault().FaultID != id {
+			t.Fatalf("toggle event %d = %+v (%+v), want toggle %d of %s on %s", i, e, tg, i+1, id, host)
+		}
+		want := inject.ToggleCut
+		if i%2 == 1 {
+			want = inject.ToggleHealed
+		}
+		if tg.State != want || tg.Verified.IsZero() {
+			t.Fatalf("toggle %d is %q verified at %v, want %q with its verification time", tg.N, tg.State, tg.Verified, want)
+		}
+		phase := heal
+		if tg.State == inject.ToggleCut {
+			phase = cut
+		}
+		w := &window{from: tg.Verified, to: tg.Verified.Add(phase), cut: tg.State == inject.ToggleCut}
+		if w.to.After(stopAt) {
+			w.to = stopAt // the stop may cut a phase short
+		}
+		windows = append(windows, w)
+	}
+	if len(windows) < 6 {
+		t.Fatalf("%d toggles, want at least 6", len(windows))
+	}
+	for _, s := range samples {
+		for _, w := range windows {
+			if s.start.Before(w.from) || !s.end.Before(w.to) {
+				continue
+			}
+			w.judged++
+			if s.passed == w.cut {
+				t.Errorf("a try at %s passed = %v during the %s verified at %s", s.start.Format("15:04:05.000"), s.passed,
+					map[bool]string{true: "cut", false: "heal"}[w.cut], w.from.Format("15:04:05.000"))
+			}
+		}
+	}
+	for _, w := range windows[:6] {
+		if w.judged == 0 {
+			t.Errorf("no try judged in the window from %s (cut=%v): the test saw nothing of it", w.from.Format("15:04:05.000"), w.cut)
+		}
+	}
+}
+
+// flapRecord is a recorder with what a flap test reads of it: the
+// fault.toggle events as they come, and the report's figures at the end.
+type flapRecord struct {
+	rec     *timeline.Recorder
+	toggles func() []timeline.Event
+	ana     *timeline.Analyzer
+	fed     chan struct{}
+}
+
+func recordFlap(t *testing.T) *flapRecord {
+	fr := &flapRecord{rec: timeline.NewRecorder(), ana: timeline.NewAnalyzer(), fed: make(chan struct{})}
+	t.Cleanup(fr.rec.Close)
+	sub := fr.rec.Subscribe(4096)
 	var mu sync.Mutex
 	var got []timeline.Event
 	go func() {
+		defer close(fr.fed)
 		for e := range sub.C() {
+			fr.ana.Feed(e)
 			if e.Kind == timeline.FaultToggle {
 				mu.Lock()
 				got = append(got, e)
@@ -147,12 +225,40 @@ func toggles(t *testing.T, rec *timeline.Recorder) func() []timeline.Event {
 			}
 		}
 	}()
-	t.Cleanup(sub.Close)
-	return func() []timeline.Event {
+	fr.toggles = func() []timeline.Event {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]timeline.Event(nil), got...)
 	}
+	return fr
+}
+
+// checkReport closes the recorder and checks that the report's flap
+// figures for fault id count what its toggle events say.
+func (fr *flapRecord) checkReport(t *testing.T, id string) *timeline.Report {
+	t.Helper()
+	fr.rec.Close()
+	<-fr.fed
+	var cuts, heals int
+	for _, e := range fr.toggles() {
+		if e.Fault().Toggle.State == inject.ToggleCut {
+			cuts++
+		} else {
+			heals++
+		}
+	}
+	rep := fr.ana.Report(timeline.ReportOptions{})
+	for _, f := range rep.Faults {
+		if f.ID != id {
+			continue
+		}
+		if f.Flap == nil || f.Flap.Cuts != cuts || f.Flap.Heals != heals || f.Flap.Failed != 0 || cuts < 3 || heals < 3 {
+			t.Errorf("report flap = %+v, events: %d cuts, %d heals (want ≥ 3 each)", f.Flap, cuts, heals)
+		}
+		return rep
+	}
+	t.Fatalf("the report has no fault %s: %+v", id, rep.Faults)
+	return nil
 }
 
 // waitToggles waits until n toggles are recorded (bounded only so that a
@@ -178,23 +284,12 @@ func waitToggles(t *testing.T, got func() []timeline.Event, n int) []timeline.Ev
 func TestFlapOverSSHDropsDuringCutsAndPassesDuringHeals(t *testing.T) {
 	bed := nshost.New(t, 2, nshost.Options{})
 	h1, h2 := bed.Hosts[0], bed.Hosts[1]
-	rec := timeline.NewRecorder()
-	t.Cleanup(rec.Close)
-	got := toggles(t, rec)
-	m, err := inject.NewManager(bed.Inventory(), rec, filepath.Join(t.TempDir(), "ledger.jsonl"))
+	fr := recordFlap(t)
+	m, err := inject.NewManager(bed.Inventory(), fr.rec, filepath.Join(t.TempDir(), "ledger.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	ana := timeline.NewAnalyzer()
-	all := rec.Subscribe(4096)
-	anaDone := make(chan struct{})
-	go func() {
-		defer close(anaDone)
-		for e := range all.C() {
-			ana.Feed(e)
-		}
-	}()
 
 	before := bed.Snapshot(h1)
 	d := sendDatagrams(t, h1, h2)
@@ -207,7 +302,7 @@ func TestFlapOverSSHDropsDuringCutsAndPassesDuringHeals(t *testing.T) {
 	}
 	// Three cuts and three heals judged; the seventh toggle bounds the
 	// sixth's window.
-	waitToggles(t, got, 7)
+	waitToggles(t, fr.toggles, 7)
 	stopAt := time.Now() // the stop goes out after this
 	if _, err := m.Revert(ctx, a.ID); err != nil {
 		t.Fatalf("Revert: %v", err)
@@ -223,89 +318,19 @@ func TestFlapOverSSHDropsDuringCutsAndPassesDuringHeals(t *testing.T) {
 		}
 	}
 
-	evs := got()
-	type window struct {
-		from, to time.Time
-		cut      bool
-		judged   int
-	}
-	var windows []*window
-	for i, e := range evs {
-		tg := e.Fault().Toggle
-		if tg == nil || tg.Host != "host1" || tg.N != i+1 || e.Fault().FaultID != a.ID {
-			t.Fatalf("toggle event %d = %+v (%+v), want toggle %d of %s on host1", i, e, tg, i+1, a.ID)
-		}
-		want := inject.ToggleCut
-		if i%2 == 1 {
-			want = inject.ToggleHealed
-		}
-		if tg.State != want || tg.Verified.IsZero() {
-			t.Fatalf("toggle %d is %q verified at %v, want %q with its verification time", tg.N, tg.State, tg.Verified, want)
-		}
-		phase := heal
-		if tg.State == inject.ToggleCut {
-			phase = cut
-		}
-		w := &window{from: tg.Verified, to: tg.Verified.Add(phase), cut: tg.State == inject.ToggleCut}
-		if w.to.After(stopAt) {
-			w.to = stopAt // the stop may cut a phase short
-		}
-		windows = append(windows, w)
-	}
+	evs := fr.toggles()
 	d.mu.Lock()
-	sentAll := append([]sent(nil), d.sent...)
+	samples := make([]sample, len(d.sent))
+	for i, s := range d.sent {
+		samples[i] = sample{start: s.start, end: s.end, passed: d.received[s.seq]}
+	}
 	d.mu.Unlock()
-	for _, s := range sentAll {
-		for _, w := range windows {
-			if s.start.Before(w.from) || !s.end.Before(w.to) {
-				continue
-			}
-			w.judged++
-			if arrived := d.arrived(s.seq); arrived == w.cut {
-				t.Errorf("datagram %d sent at %s arrived = %v during the %s verified at %s", s.seq,
-					s.start.Format("15:04:05.000"), arrived, map[bool]string{true: "cut", false: "heal"}[w.cut], w.from.Format("15:04:05.000"))
-			}
-		}
-	}
-	var cuts, heals int
-	for _, w := range windows[:6] {
-		if w.judged == 0 {
-			t.Errorf("no datagram judged in the window from %s (cut=%v): the test saw nothing of it", w.from.Format("15:04:05.000"), w.cut)
-		}
-		if w.cut {
-			cuts++
-		} else {
-			heals++
-		}
-	}
+	judgeFlap(t, a.ID, "host1", evs, cut, heal, stopAt, samples)
 	if after := bed.Snapshot(h1); after != before {
 		t.Errorf("host1 after the flap's revert differs from its baseline:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	// The report counts what the events say.
-	rec.Close()
-	<-anaDone
-	rep := ana.Report(timeline.ReportOptions{})
-	var fr *timeline.FaultReport
-	for i := range rep.Faults {
-		if rep.Faults[i].ID == a.ID {
-			fr = &rep.Faults[i]
-		}
-	}
-	if fr == nil || fr.Flap == nil {
-		t.Fatalf("the report has no flap figures for %s: %+v", a.ID, rep.Faults)
-	}
-	wantCuts, wantHeals := 0, 0
-	for _, e := range evs {
-		if e.Fault().Toggle.State == inject.ToggleCut {
-			wantCuts++
-		} else {
-			wantHeals++
-		}
-	}
-	if fr.Flap.Cuts != wantCuts || fr.Flap.Heals != wantHeals || fr.Flap.Failed != 0 || wantCuts < 3 || wantHeals < 3 {
-		t.Errorf("report flap = %+v, events: %d cuts, %d heals (want ≥ 3 each)", *fr.Flap, wantCuts, wantHeals)
-	}
-	t.Logf("%d toggles (%d cuts, %d heals; first six windows: %d cuts, %d heals judged), %d datagrams sent", len(evs), wantCuts, wantHeals, cuts, heals, len(sentAll))
+	fr.checkReport(t, a.ID)
+	t.Logf("%d toggles, %d datagrams sent", len(evs), len(samples))
 }
 
 // TestFlapOverSSHHealsAtTTLWithoutGameday: the gameday that armed a flap
@@ -334,25 +359,7 @@ func TestFlapOverSSHHealsAtTTLWithoutGameday(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer later.Close()
-	var state inject.State
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		if err := later.Reconcile(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		all, err := later.List(false)
-		if err != nil || len(all) != 1 || all[0].ID != a.ID {
-			t.Fatalf("List = %+v, %v", all, err)
-		}
-		if state = all[0].State; state != inject.StateArmed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the flap's guard never expired it: %+v", all[0])
-		}
-	}
-	if state != inject.StateExpired {
-		t.Fatalf("after the TTL the fault is %q, want %q (guard reverted, verified)", state, inject.StateExpired)
-	}
+	waitExpired(t, later, a.ID)
 	if after := bed.Snapshot(h1); after != before {
 		t.Errorf("host1 after the guard's heal differs from its baseline:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
@@ -361,6 +368,29 @@ func TestFlapOverSSHHealsAtTTLWithoutGameday(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); !d.arrived(last); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("after the TTL host1 still cannot reach host2")
+		}
+	}
+}
+
+// waitExpired has m settle the faults past their deadline until fault id
+// is no longer armed, and wants it expired: its guard healed, verified.
+func waitExpired(t *testing.T, m *inject.Manager, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if err := m.Reconcile(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		all, err := m.List(false)
+		if err != nil || len(all) != 1 || all[0].ID != id {
+			t.Fatalf("List = %+v, %v", all, err)
+		}
+		switch st := all[0].State; {
+		case st == inject.StateExpired:
+			return
+		case st != inject.StateArmed:
+			t.Fatalf("after the TTL the fault is %q (%+v), want %q (guard healed, verified)", st, all[0], inject.StateExpired)
+		case time.Now().After(deadline):
+			t.Fatalf("the flap's guard never expired it: %+v", all[0])
 		}
 	}
 }
