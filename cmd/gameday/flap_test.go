@@ -28,14 +28,7 @@ func TestFlapOnTheLabMasterAnswersTheSeedsQuestion(t *testing.T) {
 		t.Skip("flaps the master of a real lab; skipped with -short")
 	}
 	bin := buildGameday(t, t.TempDir())
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	dir := t.TempDir()
-	labUp(t, bin, dir)
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "lab", "down", "--dir", dir).CombinedOutput(); err != nil {
-			t.Errorf("lab down: %v\n%s", err, out)
-		}
-	})
+	dir := userLab(t, bin)
 	inv, err := targets.Load(filepath.Join(dir, "inventory.yaml"))
 	if err != nil {
 		t.Fatal(err)
