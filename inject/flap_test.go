@@ -141,3 +141,33 @@ func TestFlapGuardHealsAtTTLUnderDashAndBash(t *testing.T) {
 		})
 	}
 }
+
+// TestFlapGuardStopsOnAToggleThatDoesNotVerify: the second cut does not
+// verify; the guard heals at once, logs the failure with the step and its
+// error, and toggles no more — under both shells.
+func TestFlapGuardStopsOnAToggleThatDoesNotVerify(t *testing.T) {
+	for _, shell := range shells {
+		t.Run(filepath.Base(shell), func(t *testing.T) {
+			g, mark := flapGuard(t, "flapfail-"+filepath.Base(shell)+"-"+strconv.Itoa(os.Getpid()), time.Minute)
+			count := Quote(filepath.Join(t.TempDir(), "cuts"))
+			g.Inject = []Step{{Name: "make mark", Script: ": > " + Quote(mark) + "; echo x >> " + count}}
+			g.Verify = []Step{{Name: "first cut only", Script: `[ "$(wc -l < ` + count + `)" -lt 2 ] || { echo "refused the second cut" >&2; exit 1; }`}}
+			runGuard(t, shell, g)
+			log := ""
+			for deadline := time.Now().Add(time.Minute); !strings.HasSuffix(log, "stopped\n"); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the guard never stopped flapping: %q", log)
+				}
+				log = run(t, shell, lines(statePrelude, `cat `+stateFile(g.Fault, "flap")+` 2>/dev/null || :`))
+			}
+			ts := readToggles(t, g)
+			if len(ts) != 3 || ts[0].State != ToggleCut || ts[1].State != ToggleHealed || ts[2].State != ToggleFailed ||
+				ts[2].Why != "cut: verify first cut only: refused the second cut" {
+				t.Fatalf("toggles = %+v, want cut, healed, then failed naming the verify step and its error", ts)
+			}
+			if _, err := os.Stat(mark); err == nil {
+				t.Error("the failed cut was left in place")
+			}
+		})
+	}
+}
