@@ -213,14 +213,3 @@ func (x toxiproxyExecutor) Guard(g Guard) (start, cancel Step) {
 func (x toxiproxyExecutor) GuardOutcome(ctx context.Context, h targets.Host, g Guard) (GuardOutcome, error) {
 	return x.local.GuardOutcome(ctx, h, toxiproxyGuard(g))
 }
-
-// FlapSteps are the local guard's (a Toxiproxy flap toggles from this
-// machine, where its guard runs).
-func (x toxiproxyExecutor) FlapSteps(g Guard) (started, stop Step) {
-	return x.local.FlapSteps(toxiproxyGuard(g))
-}
-
-// Toggles reads the local guard's flap log.
-func (x toxiproxyExecutor) Toggles(ctx context.Context, h targets.Host, g Guard) ([]Toggle, error) {
-	return x.local.Toggles(ctx, h, toxiproxyGuard(g))
-}
