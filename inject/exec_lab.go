@@ -71,6 +71,7 @@ func init() {
 		order:  10,
 		reach:  "through the lab control API",
 		serves: func(h targets.Host) bool { return h.Lab != nil },
+		flaps:  true,
 		open: func(env *execEnv, via map[string]string) (Executor, error) {
 			x := labExecutor{local: LocalRunner{}, notes: &sync.Map{}}
 			if via == nil {

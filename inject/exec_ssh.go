@@ -25,6 +25,7 @@ func init() {
 		order:  100, // the default: asked last
 		reach:  "over SSH (sh, under sudo when not root)",
 		serves: func(targets.Host) bool { return true },
+		flaps:  true,
 		open: func(env *execEnv, _ map[string]string) (Executor, error) {
 			return sshExecutor{runner: env.runner}, nil
 		},

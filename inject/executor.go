@@ -110,6 +110,9 @@ type executorDef struct {
 	reach string
 	// serves reports whether the executor takes host h (at plan time).
 	serves func(h targets.Host) bool
+	// flaps is set for an executor whose guards can flap a fault (it
+	// implements flapper).
+	flaps bool
 	// open returns the executor that reaches what via names (nil via: the
 	// Manager's own inventory).
 	open func(env *execEnv, via map[string]string) (Executor, error)

@@ -101,6 +101,20 @@ func checkFlapTTL(f Fault, ttl time.Duration) error {
 	return fmt.Errorf("%s: param flap: one cycle of %s (%s) is longer than the TTL %s: give a longer ttl or shorter phases", f.Kind(), fl, fl.Cut+fl.Heal, ttl)
 }
 
+// checkFlapHosts refuses a flap on a host whose executor's guards cannot
+// toggle, before any host is asked anything.
+func checkFlapHosts(f Fault, hosts []targets.Host) error {
+	if flapOf(f) == nil {
+		return nil
+	}
+	for _, h := range hosts {
+		if d, err := executorFor(h); err == nil && !d.flaps {
+			return fmt.Errorf("%s: param flap: host %s is reached %s, whose guard cannot flap a fault (SSH hosts and lab nodes can)", f.Kind(), h.Name, d.reach)
+		}
+	}
+	return nil
+}
+
 // Toggle states as the guards log them.
 const (
 	ToggleCut    = "cut"    // the fault verified in place

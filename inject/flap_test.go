@@ -171,3 +171,28 @@ func TestFlapGuardStopsOnAToggleThatDoesNotVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestFlapRefusedWhereNoGuardToggles: a host whose executor's guard
+// cannot toggle (a Toxiproxy proxy) refuses flap as bad input, before any
+// host is asked; SSH hosts and lab nodes take it.
+func TestFlapRefusedWhereNoGuardToggles(t *testing.T) {
+	inv := &targets.Inventory{
+		Toxiproxy: []targets.ToxiproxyServer{{Name: "staging", API: "http://127.0.0.1:8474"}},
+		Hosts: []targets.Host{{Name: "cache-1", Toxiproxy: &targets.ToxiproxyProxy{Server: "staging", Proxy: "cache"}},
+			{Name: "db1", Address: "10.0.0.1"}},
+	}
+	m, err := NewManager(inv, nil, filepath.Join(t.TempDir(), "ledger.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	req := Request{Kind: "partition", Hosts: []string{"cache-1"}, Params: map[string]string{"flap": "3s/2s"}}
+	err = m.Validate(req)
+	if err == nil || !strings.HasPrefix(err.Error(), "partition: param flap: host cache-1 is reached through the Toxiproxy server's API") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Validate = %v, want one sentence naming param flap and the host", err)
+	}
+	req.Hosts = []string{"db1"}
+	if err := m.Validate(req); err != nil {
+		t.Errorf("Validate on an SSH host: %v", err)
+	}
+}

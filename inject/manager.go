@@ -225,6 +225,9 @@ func resolve(req Request, live roles.Live) (Fault, time.Duration, []targets.Host
 	if err != nil {
 		return nil, 0, nil, err
 	}
+	if err := checkFlapHosts(f, hosts); err != nil {
+		return nil, 0, nil, err
+	}
 	return f, ttl, hosts, nil
 }
 
