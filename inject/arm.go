@@ -88,7 +88,7 @@ func (m *Manager) arm(ctx context.Context, req Request, p *plan) (Armed, error) 
 		// filled in, paths absolute), so revert works from the ledger
 		// alone; it holds paths and names, never key contents.
 		e := &HostEntry{Target: sshx.Portable(m.inv, hp.host), Executor: hp.def.name, Via: hp.exec.Via(),
-			Revert: hp.steps.Revert, VerifyGone: hp.steps.VerifyGone, Status: "planned"}
+			Revert: hp.steps.Revert, VerifyGone: hp.steps.VerifyGone, Flap: hp.guard.Flap, Status: "planned"}
 		r.PerHost[hp.host.Name] = e
 	}
 	if err := m.ledger.Put(r); err != nil {
@@ -162,6 +162,9 @@ func (m *Manager) arm(ctx context.Context, req Request, p *plan) (Armed, error) 
 		return r.armed(), err
 	}
 	m.event(timeline.FaultArmed, r, "%s armed on %s (TTL %s)", r.Kind, hostList(r.Hosts), r.TTL)
+	if fl := flapOf(p.fault); fl != nil {
+		m.watchFlap(r, fl, p.hosts)
+	}
 	checkpoint()
 	return r.armed(), nil
 }

@@ -92,6 +92,10 @@ func TestCrashMatrixOverSSH(t *testing.T) {
 		{name: "partition full", host: 0, kind: "partition"},
 		{name: "partition from a peer", host: 0, kind: "partition", params: map[string]string{"peers": "host2"}},
 		{name: "partition one way", host: 0, kind: "partition", params: map[string]string{"direction": "out"}},
+		// A flap's guard toggles on its own: a gameday killed anywhere
+		// in the arm or the revert leaves a guard that revert --all must
+		// stop, heal and remove.
+		{name: "partition flap", host: 0, kind: "partition", params: map[string]string{"peers": "host2", "flap": "1s/1s"}},
 		{name: "bandwidth", host: 1, kind: "bandwidth", params: map[string]string{"rate": "1mbit", "dev": "eth0"}},
 		{name: "latency refused (no sch_netem)", host: 1, kind: "latency", refused: "sch_netem"},
 		{name: "stop refused (no systemd)", host: 1, kind: "stop", params: map[string]string{"unit": "redis-server"}, refused: "systemd"},

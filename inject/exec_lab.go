@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,19 @@ type LabController interface {
 	ArmGuard(ctx context.Context, id string, ttl time.Duration, steps ...LabStep) error
 	// CancelGuard drops a guard; an unknown id is not an error.
 	CancelGuard(ctx context.Context, id string) error
+	// ArmFlap has the lab toggle a fault (flap.Inject to cut, steps to
+	// heal) until ttl, then run steps; StopFlap ends the toggling, healed,
+	// and returns once no toggle runs (an unknown id is not an error).
+	ArmFlap(ctx context.Context, id string, ttl time.Duration, flap LabFlap, steps ...LabStep) error
+	StopFlap(ctx context.Context, id string) error
+}
+
+// LabFlap is a flap as a lab guard runs it: Inject cuts (and checks the
+// cut in place), the guard's steps heal (and check it gone).
+type LabFlap struct {
+	Cut    time.Duration `json:"cut"`
+	Heal   time.Duration `json:"heal"`
+	Inject []LabStep     `json:"inject"`
 }
 
 // errNoLab is what lab plans meet when the inventory names no control API.
@@ -57,6 +71,7 @@ func init() {
 		order:  10,
 		reach:  "through the lab control API",
 		serves: func(h targets.Host) bool { return h.Lab != nil },
+		flaps:  true,
 		open: func(env *execEnv, via map[string]string) (Executor, error) {
 			x := labExecutor{local: LocalRunner{}, notes: &sync.Map{}}
 			if via == nil {
@@ -96,12 +111,15 @@ type labAction struct {
 	GuardID string        `json:"guard_id,omitempty"`
 	TTL     time.Duration `json:"ttl,omitempty"`
 	Steps   []LabStep     `json:"steps,omitempty"`
+	Flap    *LabFlap      `json:"flap,omitempty"`
 }
 
 // Lab executor pseudo-ops for its guard.
 const (
 	labGuardArm    LabOp = "guard-arm"
 	labGuardCancel LabOp = "guard-cancel"
+	labFlapWait    LabOp = "flap-wait" // wait for the guard's first verified cut
+	labFlapStop    LabOp = "flap-stop" // end the guard's toggling, healed
 )
 
 // Via names the lab's control API, its directory and the lab process
@@ -152,6 +170,17 @@ func labStep(a labAction) Step {
 			rs = append(rs, s.String())
 		}
 		name = fmt.Sprintf("lab guard %s: after %s run %v", a.GuardID, a.TTL, rs)
+		if f := a.Flap; f != nil {
+			var cs []string
+			for _, s := range f.Inject {
+				cs = append(cs, s.String())
+			}
+			name = fmt.Sprintf("lab guard %s: flap %s/%s — cut %v, heal %v — until %s, then run %v", a.GuardID, f.Cut, f.Heal, cs, rs, a.TTL, rs)
+		}
+	case labFlapWait:
+		name = "lab guard " + a.GuardID + ": wait for its first verified cut"
+	case labFlapStop:
+		name = "lab guard " + a.GuardID + ": stop the flap (healed; the guard then only waits for its TTL)"
 	case labGuardCancel:
 		name = "lab guard " + a.GuardID + ": cancel"
 	}
@@ -188,15 +217,70 @@ func labGuardID(g Guard) string { return g.Fault + "-" + g.Host }
 // lab records each one's result, which GuardOutcome reads.
 func (labExecutor) Guard(g Guard) (start, cancel Step) {
 	id := labGuardID(g)
-	var steps []LabStep
-	for _, s := range append(append([]Step{}, g.Revert...), g.VerifyGone...) {
+	arm := labAction{LabStep: LabStep{Op: labGuardArm}, GuardID: id, TTL: g.TTL, Steps: labActions(g.Revert, g.VerifyGone)}
+	if g.Flap != nil {
+		arm.Flap = &LabFlap{Cut: g.Flap.Cut, Heal: g.Flap.Heal, Inject: labActions(g.Inject, g.Verify)}
+	}
+	return labStep(arm), labStep(labAction{LabStep: LabStep{Op: labGuardCancel}, GuardID: id})
+}
+
+// labActions are the lab actions of steps (scripts left out: the lab
+// runs none).
+func labActions(steps ...[]Step) []LabStep {
+	var out []LabStep
+	for _, s := range slices.Concat(steps...) {
 		var a labAction
 		if len(s.Action) > 0 && json.Unmarshal(s.Action, &a) == nil {
-			steps = append(steps, a.LabStep)
+			out = append(out, a.LabStep)
 		}
 	}
-	return labStep(labAction{LabStep: LabStep{Op: labGuardArm}, GuardID: id, TTL: g.TTL, Steps: steps}),
-		labStep(labAction{LabStep: LabStep{Op: labGuardCancel}, GuardID: id})
+	return out
+}
+
+// FlapSteps wait for the lab guard's first verified cut and stop its
+// toggling.
+func (labExecutor) FlapSteps(g Guard) (started, stop Step) {
+	id := labGuardID(g)
+	return labStep(labAction{LabStep: LabStep{Op: labFlapWait}, GuardID: id}), labStep(labAction{LabStep: LabStep{Op: labFlapStop}, GuardID: id})
+}
+
+// Toggles reads the guard's toggles from the lab's flap log.
+func (x labExecutor) Toggles(_ context.Context, _ targets.Host, g Guard) ([]Toggle, error) {
+	ts, err := labapi.ReadToggles(x.dir, labGuardID(g))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Toggle, len(ts))
+	for i, t := range ts {
+		out[i] = Toggle{N: t.N, State: t.State, At: t.At, Why: oneLine(t.Why)}
+	}
+	return out, nil
+}
+
+// waitFirstCut waits (at most 45 s) for the guard's first logged toggle:
+// nil for a verified cut, the failure otherwise.
+func (x labExecutor) waitFirstCut(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	defer cancel()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		ts, err := labapi.ReadToggles(x.dir, id)
+		if err != nil {
+			return err
+		}
+		if len(ts) > 0 {
+			if ts[0].State == ToggleCut {
+				return nil
+			}
+			return fmt.Errorf("the first cut did not verify: %s", oneLine(ts[0].Why))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the lab guard %s logged no cut within 45s", id)
+		case <-t.C:
+		}
+	}
 }
 
 // Run runs a script on this machine or an action through the lab.
@@ -237,8 +321,19 @@ func (x labExecutor) Run(ctx context.Context, h targets.Host, s Step) error {
 	var err error
 	switch a.Op {
 	case labGuardArm:
-		if err = x.lab.ArmGuard(ctx, a.GuardID, a.TTL, a.Steps...); err != nil {
+		if a.Flap != nil {
+			err = x.lab.ArmFlap(ctx, a.GuardID, a.TTL, *a.Flap, a.Steps...)
+		} else {
+			err = x.lab.ArmGuard(ctx, a.GuardID, a.TTL, a.Steps...)
+		}
+		if err != nil {
 			err = fmt.Errorf("arm the lab guard: %w", err)
+		}
+	case labFlapWait:
+		err = x.waitFirstCut(ctx, a.GuardID)
+	case labFlapStop:
+		if err = x.lab.StopFlap(ctx, a.GuardID); err != nil {
+			err = fmt.Errorf("stop the lab guard's flap: %w", err)
 		}
 	case labGuardCancel:
 		if err = x.lab.CancelGuard(ctx, a.GuardID); err != nil {
@@ -310,7 +405,7 @@ func (x labExecutor) afterLab(ctx context.Context, a labAction, pid int, why str
 		return p, nil
 	}
 	switch {
-	case a.Op == labGuardCancel:
+	case a.Op == labGuardCancel, a.Op == labFlapStop:
 		return nil
 	case a.Op == LabRemoveFile:
 		p, err := path(a.Path)

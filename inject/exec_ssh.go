@@ -25,6 +25,7 @@ func init() {
 		order:  100, // the default: asked last
 		reach:  "over SSH (sh, under sudo when not root)",
 		serves: func(targets.Host) bool { return true },
+		flaps:  true,
 		open: func(env *execEnv, _ map[string]string) (Executor, error) {
 			return sshExecutor{runner: env.runner}, nil
 		},
@@ -134,27 +135,129 @@ func guardBody(g Guard) string {
 	body := []string{keepUmask + "; " + statePrelude,
 		// The trap ends the sleep with the shell, should only the shell
 		// be signalled.
-		`trap 'kill "$s" 2>/dev/null; exit 143' TERM`,
-		`sleep ` + secs + ` & s=$!`,
-		`wait "$s"`,
-		`why=`}
-	// run feeds a step to sh on stdin, as sshx does, in a brace group
-	// whose stdin is /dev/null, under the umask the guard was started
-	// with, as in a session.
-	run := func(s Step) string {
-		return `r=$(printf '%s\n' ` + Quote("{\n"+s.Script+"\n} </dev/null") + ` | { umask "$gd_um"; sh -s; } 2>&1 >/dev/null)`
+		`trap 'kill "$s" 2>/dev/null; exit 143' TERM`}
+	if g.Flap != nil {
+		body = append(body, flapLoop(g, secs)...)
+	} else {
+		body = append(body, `sleep `+secs+` & s=$!`, `wait "$s"`)
 	}
-	for _, s := range g.Revert {
-		body = append(body, run(s)+` || { [ -n "$why" ] || why=`+Quote(s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"; }`)
-	}
-	for _, s := range g.VerifyGone {
-		body = append(body, `[ -n "$why" ] || `+run(s)+` || why=`+Quote("verify "+s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"`)
-	}
+	body = append(body, `why=`)
+	body = append(body, guardSteps(g.Revert, g.VerifyGone)...)
 	body = append(body,
 		`if [ -z "$why" ]; then echo verified; else printf 'revert failed: %s\n' "$why"; fi > `+stateFile(id, "expired.tmp"),
 		`mv -f `+stateFile(id, "expired.tmp")+` `+stateFile(id, "expired"),
 		`rm -f `+stateFile(id, "guard"))
 	return strings.Join(body, "\n")
+}
+
+// guardStep is the line that runs step s in the guard: fed to sh on
+// stdin, as sshx does, in a brace group whose stdin is /dev/null; its
+// stderr lands in $r.
+func guardStep(s Step) string {
+	return `r=$(printf '%s\n' ` + Quote("{\n"+s.Script+"\n} </dev/null") + ` | { umask "$gd_um"; sh -s; } 2>&1 >/dev/null)`
+}
+
+// guardSteps runs every revert step (all of them, even past a failure),
+// then, while nothing failed, every verify-gone step; $why holds the
+// first failure.
+func guardSteps(revert, verifyGone []Step) []string {
+	var out []string
+	for _, s := range revert {
+		out = append(out, guardStep(s)+` || { [ -n "$why" ] || why=`+Quote(s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"; }`)
+	}
+	for _, s := range verifyGone {
+		out = append(out, `[ -n "$why" ] || `+guardStep(s)+` || why=`+Quote("verify "+s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"`)
+	}
+	return out
+}
+
+// flapLoop is the guard's toggling until the TTL (or SIGUSR1, the stop):
+// cut (inject, verify), log it, wait the cut phase, heal (revert, verify
+// gone), log it, wait the heal phase. A toggle that does not verify heals,
+// logs "failed" and ends the toggling. Once it ends, "stopped" is logged
+// and the guard sleeps out the TTL; its reverts then run as any guard's.
+// Each line of the log is one printf, appended whole.
+func flapLoop(g Guard, secs string) []string {
+	log := stateFile(g.Fault, "flap")
+	cutMS := strconv.FormatInt(g.Flap.Cut.Milliseconds(), 10)
+	healMS := strconv.FormatInt(g.Flap.Heal.Milliseconds(), 10)
+	out := []string{
+		`end=$(( $(date +%s) + ` + secs + ` ))`,
+		`n=0; stop=; s=`,
+		// SIGUSR1 stops the toggling: it cuts a nap short; a toggle
+		// under way finishes first (the trap runs after it).
+		`trap 'stop=1; kill "$s" 2>/dev/null' USR1`,
+		// nap sleeps $1 ms, never past the end.
+		`nap() { r=$(( (end - $(date +%s)) * 1000 )); [ "$r" -gt 0 ] || return 0; m=$1; [ "$m" -le "$r" ] || m=$r; sleep "$((m / 1000)).$(printf '%03d' $((m % 1000)))" & s=$!; wait "$s"; }`,
+		`note() { n=$((n + 1)); printf '%s %s %s%s\n' "$n" "$1" "$(date +%s.%N)" "${2:+ $2}" >> ` + log + `; }`,
+		`flap_cut() {`, `why=`}
+	for _, s := range g.Inject {
+		out = append(out, `[ -n "$why" ] || `+guardStep(s)+` || why=`+Quote("cut: "+s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"`)
+	}
+	for _, s := range g.Verify {
+		out = append(out, `[ -n "$why" ] || `+guardStep(s)+` || why=`+Quote("cut: verify "+s.Name+": ")+`"$(printf '%s\n' "$r" | head -n 1)"`)
+	}
+	out = append(out, `:`, `}`, `flap_heal() {`, `why=`)
+	out = append(out, guardSteps(g.Revert, g.VerifyGone)...)
+	out = append(out, `[ -z "$why" ] || why="heal: $why"`, `}`,
+		`while [ -z "$stop" ] && [ "$(date +%s)" -lt "$end" ]; do`,
+		`  flap_cut`,
+		`  if [ -n "$why" ]; then w=$why; flap_heal; note failed "$w"; break; fi`,
+		`  note cut`,
+		`  [ -n "$stop" ] || nap `+cutMS,
+		`  flap_heal`,
+		`  if [ -n "$why" ]; then w=$why; flap_heal; note failed "$w"; break; fi`,
+		`  note healed`,
+		`  [ -n "$stop" ] || nap `+healMS,
+		`done`,
+		`echo stopped >> `+log,
+		`while [ "$(date +%s)" -lt "$end" ]; do nap $(( (end - $(date +%s)) * 1000 )); done`)
+	return out
+}
+
+// FlapSteps waits for the guard's first logged toggle (a verified cut, or
+// the failure that ended the flap); stop signals the guard's shell and
+// waits for "stopped" in the log (a toggle under way finishes first). A
+// guard that is not running has nothing to stop.
+func (sshExecutor) FlapSteps(g Guard) (started, stop Step) {
+	id := g.Fault
+	log := stateFile(id, "flap")
+	started = Step{Name: "flap " + g.Flap.String() + ": wait for the guard's first verified cut", Script: lines(statePrelude,
+		`i=0`,
+		`until [ -s `+log+` ]; do`,
+		`  i=$((i + 1)); [ "$i" -le 450 ] || { echo "the guard logged no cut within 45s" >&2; exit 1; }`,
+		`  [ -f `+stateFile(id, "guard")+` ] || { echo "the guard is not running" >&2; exit 1; }`,
+		`  sleep 0.1`,
+		`done`,
+		`l=$(head -n 1 `+log+`)`,
+		`case "$l" in`,
+		`  "1 cut "*) exit 0;;`,
+		`  *) printf 'the first cut did not verify: %s\n' "${l#* * * }" >&2; exit 1;;`,
+		`esac`)}
+	stop = Step{Name: "stop the flap (the guard then only waits for its TTL)", Script: lines(statePrelude,
+		`g=`+stateFile(id, "guard"),
+		`[ -f "$g" ] || exit 0`,
+		`p=$(tr -cd '0-9' < "$g")`,
+		`alive() { [ -n "$p" ] && tr '\0' ' ' < /proc/"$p"/cmdline 2>/dev/null | grep -qF -- `+Quote(guardTag(id))+`; }`,
+		`alive || exit 0`,
+		`kill -s USR1 "$p" 2>/dev/null || exit 0`,
+		`i=0`,
+		`until grep -qx stopped `+log+` 2>/dev/null; do`,
+		`  alive || exit 0`,
+		`  i=$((i + 1)); [ "$i" -le 450 ] || { echo "the guard did not stop flapping within 45s" >&2; exit 1; }`,
+		`  sleep 0.1`,
+		`done`)}
+	return started, stop
+}
+
+// Toggles reads the guard's flap log on h.
+func (x sshExecutor) Toggles(ctx context.Context, h targets.Host, g Guard) ([]Toggle, error) {
+	s := Step{Name: "read the flap log", Script: lines(statePrelude, `cat `+stateFile(g.Fault, "flap")+` 2>/dev/null; exit 0`)}
+	res, err := x.runner().Run(ctx, h, s.Script)
+	if err := scriptErr(h, s, res, err); err != nil {
+		return nil, err
+	}
+	return parseToggleLog(res.Stdout), nil
 }
 
 // GuardOutcome reads the guard's expired marker on h.

@@ -83,6 +83,11 @@ type Guard struct {
 	TTL   time.Duration
 	// Revert and VerifyGone are the host's steps the guard runs.
 	Revert, VerifyGone []Step
+	// Flap, when set, has the guard toggle the fault on that schedule
+	// until the TTL (or a stop), with Inject and Verify to cut and Revert
+	// and VerifyGone to heal; at the TTL it heals as any guard does.
+	Flap           *Flap
+	Inject, Verify []Step
 }
 
 // GuardOutcome is what a guard did.
@@ -105,6 +110,9 @@ type executorDef struct {
 	reach string
 	// serves reports whether the executor takes host h (at plan time).
 	serves func(h targets.Host) bool
+	// flaps is set for an executor whose guards can flap a fault (it
+	// implements flapper).
+	flaps bool
 	// open returns the executor that reaches what via names (nil via: the
 	// Manager's own inventory).
 	open func(env *execEnv, via map[string]string) (Executor, error)

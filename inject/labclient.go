@@ -61,3 +61,15 @@ func (l labClient) ArmGuard(ctx context.Context, id string, ttl time.Duration, s
 func (l labClient) CancelGuard(ctx context.Context, id string) error {
 	return l.c.CancelGuard(ctx, id)
 }
+
+// ArmFlap arms a lab-held guard that toggles the fault until ttl.
+func (l labClient) ArmFlap(ctx context.Context, id string, ttl time.Duration, flap LabFlap, steps ...LabStep) error {
+	_, err := l.c.Arm(ctx, labapi.Guard{ID: id, TTL: labapi.Duration(ttl), Actions: toActions(steps),
+		Flap: &labapi.Flap{Cut: labapi.Duration(flap.Cut), Heal: labapi.Duration(flap.Heal), Inject: toActions(flap.Inject)}})
+	return err
+}
+
+// StopFlap ends a lab-held guard's toggling.
+func (l labClient) StopFlap(ctx context.Context, id string) error {
+	return l.c.StopFlap(ctx, id)
+}

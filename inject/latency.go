@@ -14,6 +14,7 @@ type Latency struct {
 	Jitter time.Duration
 	Peers  []string
 	Dev    string
+	Flap   *Flap // nil: steady until the TTL or a revert
 }
 
 func init() {
@@ -22,8 +23,9 @@ func init() {
 		{Name: "jitter", Default: "0s", Help: "random variation of the delay"},
 		{Name: "peers", Help: "only towards these hosts, selectors (tag:x, role:x) or IPs (comma-separated); default all"},
 		{Name: "dev", Help: "network device (default: the default route's)"},
+		flapParam,
 	}}, func(p *params) (Fault, error) {
-		f := &Latency{Delay: p.duration("delay", 500*time.Millisecond), Jitter: p.duration("jitter", 0), Peers: p.list("peers"), Dev: p.str("dev", "")}
+		f := &Latency{Delay: p.duration("delay", 500*time.Millisecond), Jitter: p.duration("jitter", 0), Peers: p.list("peers"), Dev: p.str("dev", ""), Flap: p.flap()}
 		switch {
 		case p.err != nil:
 		case f.Delay <= 0 || f.Delay > time.Minute:
@@ -34,6 +36,8 @@ func init() {
 		return f, nil
 	})
 }
+
+func (f *Latency) flapping() *Flap { return f.Flap }
 
 // Kind returns "latency".
 func (*Latency) Kind() string { return "latency" }

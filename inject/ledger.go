@@ -56,6 +56,9 @@ type HostEntry struct {
 	Guard      string `json:"guard,omitempty"`
 	Revert     []Step `json:"revert,omitempty"`
 	VerifyGone []Step `json:"verify_gone,omitempty"`
+	// Flap is the schedule of a flapping fault, whose guard toggles it
+	// (its Revert starts by stopping the toggling).
+	Flap *Flap `json:"flap,omitempty"`
 	// Touched is set once any command that changes the host has run.
 	Touched bool   `json:"touched,omitempty"`
 	Status  string `json:"status"`

@@ -11,6 +11,7 @@ type Loss struct {
 	Percent float64
 	Peers   []string
 	Dev     string
+	Flap    *Flap // nil: steady until the TTL or a revert
 }
 
 func init() {
@@ -18,14 +19,17 @@ func init() {
 		{Name: "percent", Default: "30", Help: "share of packets dropped (0-100)"},
 		{Name: "peers", Help: "only towards these hosts, selectors (tag:x, role:x) or IPs (comma-separated); default all"},
 		{Name: "dev", Help: "network device (default: the default route's)"},
+		flapParam,
 	}}, func(p *params) (Fault, error) {
-		f := &Loss{Percent: p.percent("percent", 30), Peers: p.list("peers"), Dev: p.str("dev", "")}
+		f := &Loss{Percent: p.percent("percent", 30), Peers: p.list("peers"), Dev: p.str("dev", ""), Flap: p.flap()}
 		if p.err == nil && f.Percent <= 0 {
 			p.fail("percent", "0 drops nothing; give a share above 0")
 		}
 		return f, nil
 	})
 }
+
+func (f *Loss) flapping() *Flap { return f.Flap }
 
 // Kind returns "loss".
 func (*Loss) Kind() string { return "loss" }

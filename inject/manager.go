@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,6 +45,9 @@ type Manager struct {
 	// planned holds the fault IDs ArmPlan took: a previewed plan arms
 	// once.
 	planned map[string]bool
+
+	fmu   sync.Mutex // guards flaps
+	flaps map[string]*flapWatch
 }
 
 // Option configures a Manager.
@@ -87,7 +91,7 @@ func NewManager(inv *targets.Inventory, rec *timeline.Recorder, ledgerPath strin
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{inv: inv, rec: rec, ledger: l, hostTimeout: DefaultHostTimeout, session: CurrentSession(), execs: map[string]Executor{}, planned: map[string]bool{}}
+	m := &Manager{inv: inv, rec: rec, ledger: l, hostTimeout: DefaultHostTimeout, session: CurrentSession(), execs: map[string]Executor{}, planned: map[string]bool{}, flaps: map[string]*flapWatch{}}
 	for _, o := range opts {
 		o(m)
 	}
@@ -98,8 +102,15 @@ func NewManager(inv *targets.Inventory, rec *timeline.Recorder, ledgerPath strin
 // Ledger returns the Manager's ledger.
 func (m *Manager) Ledger() *Ledger { return m.ledger }
 
-// Close releases pooled connections. It does not revert anything.
+// Close releases pooled connections and stops watching flaps (their
+// guards go on toggling until the TTL). It does not revert anything.
 func (m *Manager) Close() error {
+	m.fmu.Lock()
+	ids := slices.Collect(maps.Keys(m.flaps))
+	m.fmu.Unlock()
+	for _, id := range ids {
+		m.unwatchFlap(id)
+	}
 	m.rmu.Lock()
 	defer m.rmu.Unlock()
 	if m.runner != nil {
@@ -202,6 +213,9 @@ func resolve(req Request, live roles.Live) (Fault, time.Duration, []targets.Host
 	if err != nil {
 		return nil, 0, nil, err
 	}
+	if err := checkFlapTTL(f, ttl); err != nil {
+		return nil, 0, nil, err
+	}
 	if len(req.Hosts) == 0 {
 		return nil, 0, nil, errors.New("no hosts given: name at least one inventory host")
 	}
@@ -209,6 +223,9 @@ func resolve(req Request, live roles.Live) (Fault, time.Duration, []targets.Host
 	// part that matches nothing, with a did-you-mean.
 	hosts, err := live.Select(strings.Join(req.Hosts, ","))
 	if err != nil {
+		return nil, 0, nil, err
+	}
+	if err := checkFlapHosts(f, hosts); err != nil {
 		return nil, 0, nil, err
 	}
 	return f, ttl, hosts, nil
@@ -239,6 +256,11 @@ func (m *Manager) planHost(ctx context.Context, f Fault, t PlanTarget) (hostPlan
 	}
 	hp := hostPlan{host: t.Host, def: d, exec: x, steps: steps,
 		guard: Guard{Fault: t.ID, Host: t.Host.Name, TTL: t.TTL, Revert: steps.Revert, VerifyGone: steps.VerifyGone}}
+	if fl := flapOf(f); fl != nil {
+		if hp.steps, hp.guard, err = flapPlan(x, fl, steps, hp.guard); err != nil {
+			return hostPlan{}, fmt.Errorf("%s through %s: %w", f.Kind(), d.name, err)
+		}
+	}
 	hp.guardStart, hp.guardCancel = x.Guard(hp.guard)
 	return hp, nil
 }
@@ -310,12 +332,18 @@ func (hp hostPlan) preview() HostPlan {
 }
 
 func (m *Manager) event(k timeline.Kind, r *Record, format string, args ...any) {
+	m.eventWith(k, r, nil, format, args...)
+}
+
+// eventWith records a fault event whose data also holds toggle tg.
+func (m *Manager) eventWith(k timeline.Kind, r *Record, tg *timeline.ToggleData, format string, args ...any) {
 	if m.rec == nil {
 		return
 	}
 	e := timeline.NewEvent(k, "inject", format, args...).WithData(&timeline.FaultData{
 		FaultID: r.ID, Kind: r.Kind, Hosts: r.Hosts, Params: r.Params,
 		TTL: timeline.Duration(r.TTL), Session: r.Session.String(), Error: r.Error, Injected: r.Injected,
+		Toggle: tg,
 	})
 	// Who caused this event: whoever reverted, once someone did, else who
 	// armed it.

@@ -14,20 +14,24 @@ import (
 type Partition struct {
 	Peers     []string // empty: every peer
 	Direction Direction
+	Flap      *Flap // nil: cut until the TTL or a revert
 }
 
 func init() {
 	register(30, KindInfo{Name: "partition", Help: "drop traffic from peers or all (iptables; proxy closed in the lab)", Params: []ParamInfo{
 		{Name: "peers", Help: "hosts, selectors (tag:x, role:x) or IPs to cut off (comma-separated); default all but loopback"},
 		{Name: "direction", Default: "both", Help: "in, out or both, seen from the faulted host"},
+		flapParam,
 	}}, func(p *params) (Fault, error) {
-		f := &Partition{Peers: p.list("peers"), Direction: p.direction("direction", DirBoth)}
+		f := &Partition{Peers: p.list("peers"), Direction: p.direction("direction", DirBoth), Flap: p.flap()}
 		if len(f.Peers) == 1 && f.Peers[0] == "all" {
 			f.Peers = nil
 		}
 		return f, nil
 	})
 }
+
+func (f *Partition) flapping() *Flap { return f.Flap }
 
 // Kind returns "partition".
 func (*Partition) Kind() string { return "partition" }

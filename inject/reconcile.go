@@ -58,13 +58,16 @@ func (m *Manager) reconcile(ctx context.Context, all []*Record) {
 			continue // some guard has not fired, or its host did not answer
 		}
 		var failed []string
+		w := m.unwatchFlap(r.ID)
 		for i, he := range hes {
 			if whys[i] != "" {
 				he.e.Status = statusExpiredFailedP + whys[i]
 				failed = append(failed, "host "+he.name+": "+whys[i])
 				continue
 			}
-			// The marker and the guard's state files go.
+			// The marker and the guard's state files go (a flap's log
+			// once read).
+			w.poll(ctx, he.exec, he.host, he.guard)
 			_, cancel := he.exec.Guard(he.guard)
 			_ = he.exec.Run(ctx, he.host, cancel)
 			he.e.Touched, he.e.Status = false, statusExpired

@@ -112,7 +112,7 @@ func (m *Manager) touched(r *Record) ([]hostEntry, error) {
 			return nil, fmt.Errorf("host %s: %w", name, err)
 		}
 		out = append(out, hostEntry{name: name, host: h, e: e, exec: x,
-			guard: Guard{Fault: r.ID, Host: name, TTL: r.TTL, Revert: e.Revert, VerifyGone: e.VerifyGone}})
+			guard: Guard{Fault: r.ID, Host: name, TTL: r.TTL, Revert: e.Revert, VerifyGone: e.VerifyGone, Flap: e.Flap}})
 	}
 	return out, nil
 }
@@ -128,8 +128,11 @@ func (m *Manager) revertHosts(ctx context.Context, r *Record) (gone bool, err er
 	}
 	var mu sync.Mutex
 	nGone := 0
+	// A flap this process watches: no more polls; its last toggles are
+	// read once its guard stopped toggling, before the guard goes.
+	w := m.unwatchFlap(r.ID)
 	errs := fanOut(ctx, m.hostTimeout, hes, func(ctx context.Context, _ int, he hostEntry) error {
-		err := revertHost(ctx, he)
+		err := revertHost(ctx, he, func(ctx context.Context) { w.poll(ctx, he.exec, he.host, he.guard) })
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -151,8 +154,9 @@ func (m *Manager) revertHosts(ctx context.Context, r *Record) (gone bool, err er
 // revertHost runs the host's revert steps (all of them, even when one
 // fails, so one stubborn step does not leave the rest in place), verifies
 // the fault is gone and only then cancels the guard: until then it is the
-// safety net.
-func revertHost(ctx context.Context, he hostEntry) error {
+// safety net. Before the cancel, which removes the guard's state, last
+// reads what the guard left (a flap's toggles).
+func revertHost(ctx context.Context, he hostEntry, last func(context.Context)) error {
 	var first error
 	for _, s := range he.e.Revert {
 		checkpoint()
@@ -166,6 +170,9 @@ func revertHost(ctx context.Context, he hostEntry) error {
 	}
 	if err := runSteps(ctx, he.exec, he.host, he.e.VerifyGone, nil); err != nil {
 		return fmt.Errorf("%w (verify: the fault is still there)", err)
+	}
+	if last != nil {
+		last(ctx)
 	}
 	_, cancel := he.exec.Guard(he.guard)
 	return he.exec.Run(ctx, he.host, cancel)

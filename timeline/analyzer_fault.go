@@ -23,6 +23,7 @@ type faultTrack struct {
 	also                     map[string]time.Time
 	alarmed                  map[string]bool // credited probes alarmed since the start
 	healedAt, recoveredAt    time.Time
+	flap                     flapCount
 	impact                   map[string]*ProbeImpact
 	redis                    []*redisTrack
 	kafka                    []*kafkaTrack
@@ -31,7 +32,7 @@ type faultTrack struct {
 
 func isFaultKind(k Kind) bool {
 	switch k {
-	case FaultArming, FaultArmed, FaultReverted, FaultExpired, FaultFailed:
+	case FaultArming, FaultArmed, FaultReverted, FaultExpired, FaultFailed, FaultToggle:
 		return true
 	}
 	return false
@@ -85,6 +86,10 @@ func (a *Analyzer) fault(e Event) {
 		if f.ended.IsZero() {
 			f.ended = e.Time
 			f.end(a)
+		}
+	case FaultToggle:
+		if tg := fd.Toggle; tg != nil {
+			f.flap.take(tg)
 		}
 	case FaultFailed:
 		f.errText = cmpOr(fd.Error, e.Summary)
@@ -323,4 +328,26 @@ func cloneAll[T any](s []*T) []*T {
 		out[i] = &v
 	}
 	return out
+}
+
+// flapCount counts a flapping fault's verified toggles.
+type flapCount struct{ cuts, heals, failed int }
+
+func (c *flapCount) take(t *ToggleData) {
+	switch t.State {
+	case "cut":
+		c.cuts++
+	case "healed":
+		c.heals++
+	case "failed":
+		c.failed++
+	}
+}
+
+// report is the fault report's figure, nil for a fault that never flapped.
+func (c flapCount) report() *FlapFigures {
+	if c == (flapCount{}) {
+		return nil
+	}
+	return &FlapFigures{Cuts: c.cuts, Heals: c.heals, Failed: c.failed}
 }

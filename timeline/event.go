@@ -28,6 +28,7 @@ const (
 	FaultReverted Kind = "fault.reverted" // revert ran and verify saw it gone
 	FaultExpired  Kind = "fault.expired"  // the host's TTL guard reverted it
 	FaultFailed   Kind = "fault.failed"   // arming or reverting failed (FaultData.Error)
+	FaultToggle   Kind = "fault.toggle"   // a flapping fault's guard verified a cut or a heal (FaultData.Toggle)
 
 	ProbeWindow    Kind = "probe.window"    // one closed window of a probe (Reading)
 	ProbeBreach    Kind = "probe.breach"    // status changed to breach

@@ -67,6 +67,21 @@ type FaultData struct {
 	// moment its effects can start. Zero when the producer did not say;
 	// the analyzer then counts from fault.arming.
 	Injected time.Time `json:"injected,omitzero"`
+	// Toggle is fault.toggle's: which toggle of a flap, on which host.
+	Toggle *ToggleData `json:"toggle,omitempty"`
+}
+
+// ToggleData is one toggle of a flapping fault, as the host's guard
+// verified it before logging it.
+type ToggleData struct {
+	Host string `json:"host"`
+	N    int    `json:"n"` // 1 for the first cut
+	// State is "cut" (verified in place), "healed" (verified gone) or
+	// "failed" (a toggle did not verify: the guard healed and stopped
+	// flapping; Why says which step).
+	State    string    `json:"state"`
+	Verified time.Time `json:"verified,omitzero"` // the host's clock when verified
+	Why      string    `json:"why,omitzero"`
 }
 
 // Params are a fault's parameters by name, as text.
@@ -206,7 +221,7 @@ type PersonData struct {
 func init() {
 	RegisterData[SessionData](SessionStart)
 	RegisterData[SessionEndData](SessionEnd)
-	RegisterData[FaultData](FaultArming, FaultArmed, FaultReverted, FaultExpired, FaultFailed)
+	RegisterData[FaultData](FaultArming, FaultArmed, FaultReverted, FaultExpired, FaultFailed, FaultToggle)
 	RegisterData[Reading](ProbeWindow, ProbeBreach, ProbeRecovered, ProbeError)
 	RegisterData[SwitchData](SentinelSwitch)
 	RegisterData[SentinelEventData](SentinelEvent)

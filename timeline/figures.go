@@ -64,10 +64,20 @@ type FaultReport struct {
 	// Impact is the worst of each probe of its services over its windows
 	// from the start until the fault ended or, when a probe alarmed, until
 	// recovery.
-	Impact    []ProbeImpact      `json:"impact"`
+	Impact []ProbeImpact `json:"impact"`
+	// Flap counts a flapping fault's verified toggles (fault.toggle
+	// events, every host's); nil for a fault that did not flap.
+	Flap      *FlapFigures       `json:"flap,omitempty"`
 	Redis     []RedisFigures     `json:"redis,omitempty"`
 	Kafka     []KafkaFigures     `json:"kafka,omitempty"`
 	Cassandra []CassandraFigures `json:"cassandra,omitempty"`
+}
+
+// FlapFigures are a flapping fault's toggles, as its guards verified them.
+type FlapFigures struct {
+	Cuts   int `json:"cuts"`   // verified in place
+	Heals  int `json:"heals"`  // verified gone
+	Failed int `json:"failed"` // toggles that did not verify (each ended its host's flap)
 }
 
 // ProbeTime is a probe and a time since the fault's start.
@@ -159,7 +169,7 @@ func (a *Analyzer) figures(f *faultTrack) FaultReport {
 		State: f.state, Error: f.errText, Services: f.services, Attribution: "none", StartAt: a.offsetOf(start),
 		ArmingAt: at(f.arming), ArmedAt: at(f.armed), EndedAt: at(f.ended),
 		Detections: []ProbeTime{}, NotCredited: orEmpty(slices.Sorted(maps.Keys(f.excluded))), AlsoSeen: probeTimes(f.also, start),
-		Impact: []ProbeImpact{}}
+		Impact: []ProbeImpact{}, Flap: f.flap.report()}
 	switch {
 	case f.attributed != nil:
 		rep.Attribution = "membership"

@@ -207,6 +207,13 @@ func (m *mdWriter) faults() {
 		if f.Error != "" && f.EndedAt != nil {
 			m.printf("| Error | %s |\n", cell(f.Error))
 		}
+		if fl := f.Flap; fl != nil {
+			failed := ""
+			if fl.Failed > 0 {
+				failed = fmt.Sprintf(", %d toggle(s) did not verify", fl.Failed)
+			}
+			m.printf("| Flap (verified toggles) | %d cuts, %d heals%s |\n", fl.Cuts, fl.Heals, failed)
+		}
 		m.faultFigures(&f)
 		m.printf("\n")
 	}

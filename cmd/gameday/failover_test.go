@@ -26,14 +26,7 @@ func TestFailoverTimeAgreesWithSentinelLogs(t *testing.T) {
 		t.Skip("kills the master of a real lab; skipped with -short")
 	}
 	bin := buildGameday(t, t.TempDir())
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	dir := t.TempDir()
-	labUp(t, bin, dir)
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "lab", "down", "--dir", dir).CombinedOutput(); err != nil {
-			t.Errorf("lab down: %v\n%s", err, out)
-		}
-	})
+	dir := userLab(t, bin)
 	invPath := filepath.Join(dir, "inventory.yaml")
 	inv, err := targets.Load(invPath)
 	if err != nil {

@@ -111,6 +111,12 @@ func TestInjectExitStatuses(t *testing.T) {
 		"majority":     {args: []string{"inject", "partition", "--host", "db1,db2", "-i", inv}, code: 2, stderr: `gameday: refused: the fault takes down 2 of 3 cassandra service "main": a majority; confirm with --i-know`},
 		"dry run": {args: []string{"inject", "partition", "--host", "db1", "-p", "peers=db2", "--dry-run", "-i", inv}, code: 0,
 			stdout: []string{"dry run: partition on db1, TTL 10m0s; nothing was changed", "== host db1, over SSH", "-A GAMEDAY-", "-s 10.0.0.2 -j DROP", "setsid nohup sh ", "sleep 600"}},
+		"flap one phase": {args: []string{"inject", "partition", "--host", "db1", "-p", "flap=3s", "-i", inv}, code: 2,
+			stderr: `gameday: partition: param flap: "3s" is not CUT/HEAL (use 3s/2s: 3 s cut, 2 s healed)`},
+		"flap longer than ttl": {args: []string{"inject", "partition", "--host", "db1", "-p", "flap=3s/2s", "--ttl", "4s", "-i", inv}, code: 2,
+			stderr: "gameday: partition: param flap: one cycle of 3s/2s (5s) is longer than the TTL 4s: give a longer ttl or shorter phases"},
+		"flap dry run": {args: []string{"inject", "partition", "--host", "db1", "-p", "peers=db2", "-p", "flap=3s/2s", "--dry-run", "-i", inv}, code: 0,
+			stdout: []string{"flap 3s/2s: wait for the guard's first verified cut", "stop the flap", "kill -s USR1", "nap 3000", "nap 2000"}},
 		"unknown revert id": {args: []string{"revert", "nope"}, code: 2, stderr: `gameday: no fault "nope" in the ledger`},
 		"revert both":       {args: []string{"revert", "--all", "abc"}, code: 2, stderr: "gameday: give either a fault ID or --all, not both"},
 	}

@@ -110,6 +110,22 @@ func labUp(t testing.TB, bin, dir string) (*exec.Cmd, []int) {
 	return up, pids
 }
 
+// userLab starts `gameday lab up` as a user runs it, in a dir of its own,
+// with a state dir of the test's, and stops it with `gameday lab down` when
+// the test ends; it returns the lab dir.
+func userLab(t *testing.T, bin string) string {
+	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	dir := t.TempDir()
+	labUp(t, bin, dir)
+	t.Cleanup(func() {
+		if out, err := exec.Command(bin, "lab", "down", "--dir", dir).CombinedOutput(); err != nil {
+			t.Errorf("lab down: %v\n%s", err, out)
+		}
+	})
+	return dir
+}
+
 // labUpSaying is labUp with more flags for lab up, and what it printed
 // until it said it was running.
 func labUpSaying(t testing.TB, bin, dir string, flags ...string) (*exec.Cmd, []int, string) {

@@ -87,14 +87,7 @@ func TestRunOnLab(t *testing.T) {
 	// The lab runs as its own `gameday lab up` process, as a user runs it:
 	// under -race an in-process lab's Toxiproxy slows the Sentinels' votes
 	// enough to miss the failover window.
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	dir := t.TempDir()
-	labUp(t, bin, dir)
-	t.Cleanup(func() {
-		if out, err := exec.Command(bin, "lab", "down", "--dir", dir).CombinedOutput(); err != nil {
-			t.Errorf("lab down: %v\n%s", err, out)
-		}
-	})
+	dir := userLab(t, bin)
 	invPath := filepath.Join(dir, "inventory.yaml")
 	inv, err := targets.Load(invPath)
 	if err != nil {

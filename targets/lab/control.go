@@ -130,6 +130,13 @@ func startControl(l *Lab) (*controlServer, error) {
 	mux.HandleFunc("GET /v1/guards", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, l.guards.list())
 	})
+	mux.HandleFunc("POST /v1/guards/{id}/stop", func(w http.ResponseWriter, r *http.Request) {
+		if !l.guards.stopFlap(r.PathValue("id")) {
+			writeError(w, http.StatusNotFound, fmt.Errorf("no flapping guard %q", r.PathValue("id")))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("DELETE /v1/guards/{id}", func(w http.ResponseWriter, r *http.Request) {
 		found, err := l.guards.cancel(r.PathValue("id"))
 		if err != nil {

@@ -405,6 +405,8 @@ func TestControlNetworkFaults(t *testing.T) {
 			"no id":         {`{"ttl":"1m","actions":[{"op":"heal","node":"redis-1"}]}`, "id is empty"},
 			"bad ttl":       {`{"id":"g","ttl":"soon","actions":[]}`, "invalid duration"},
 			"unknown field": {`{"id":"g","ttl":"1m","forever":true}`, "unknown field"},
+			"flap too fast": {`{"id":"g","ttl":"1m","actions":[{"op":"heal","node":"redis-1"}],"flap":{"cut":"10ms","heal":"1s","inject":[{"op":"cut","node":"redis-1"}]}}`, "must each be at least 100ms"},
+			"flap no cut":   {`{"id":"g","ttl":"1m","actions":[{"op":"heal","node":"redis-1"}],"flap":{"cut":"1s","heal":"1s"}}`, "flap has no inject actions"},
 		}
 		for name, tc := range guards {
 			t.Run("guard "+name, func(t *testing.T) {

@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gameday-dev/gameday/targets/lab/labapi"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/gameday-dev/gameday/targets/lab/labapi"
 )
 
 // MaxGuardTTL bounds a guard: a fault is never armed without an end.
@@ -25,10 +28,13 @@ type guardSet struct {
 	orphans []*labapi.Guard // loaded from a previous lab's guards.json
 	firing  sync.WaitGroup
 	closed  bool
+	// flaps are the toggling loops of flapping guards, by guard id.
+	flaps map[string]*flapRun
+	logMu sync.Mutex // serialises appends to the flap log
 }
 
 func loadGuards(dir string) (*guardSet, error) {
-	gs := &guardSet{dir: dir, guards: map[string]*labapi.Guard{}, timers: map[string]*time.Timer{}}
+	gs := &guardSet{dir: dir, guards: map[string]*labapi.Guard{}, timers: map[string]*time.Timer{}, flaps: map[string]*flapRun{}}
 	b, err := os.ReadFile(filepath.Join(dir, labapi.GuardsFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return gs, nil
@@ -54,6 +60,11 @@ func (gs *guardSet) arm(l *Lab, g labapi.Guard) (labapi.Guard, error) {
 	if len(g.Actions) == 0 {
 		return g, fmt.Errorf("guard %s: no revert actions", g.ID)
 	}
+	if err := checkFlap(g); err != nil {
+		return g, err
+	}
+	// A re-armed guard's old toggling ends first, healed.
+	gs.stopFlap(g.ID)
 	g.Expires = time.Now().Add(ttl).UTC()
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
@@ -66,12 +77,19 @@ func (gs *guardSet) arm(l *Lab, g labapi.Guard) (labapi.Guard, error) {
 	gc := g
 	gs.guards[g.ID] = &gc
 	gs.timers[g.ID] = time.AfterFunc(ttl, func() { gs.fire(l, g.ID, "ttl") })
-	return g, gs.saveLocked()
+	if err := gs.saveLocked(); err != nil {
+		return g, err
+	}
+	if g.Flap != nil {
+		gs.startFlapLocked(l, gc)
+	}
+	return g, nil
 }
 
 // cancel drops a guard without running it; unknown ids are fine (a
 // revert that cancels twice).
 func (gs *guardSet) cancel(id string) (bool, error) {
+	gs.stopFlap(id)
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	g := gs.guards[id]
@@ -98,6 +116,7 @@ func (gs *guardSet) list() []labapi.Guard {
 
 // fire runs a guard's reverts and records it in guards-fired.jsonl.
 func (gs *guardSet) fire(l *Lab, id, reason string) {
+	gs.stopFlap(id)
 	gs.mu.Lock()
 	g := gs.guards[id]
 	if g == nil {
@@ -190,6 +209,12 @@ func (gs *guardSet) runOrphans(l *Lab) int {
 func (gs *guardSet) revertAll(l *Lab, reason string) error {
 	gs.mu.Lock()
 	gs.closed = true
+	flapping := slices.Collect(maps.Keys(gs.flaps))
+	gs.mu.Unlock()
+	for _, id := range flapping {
+		gs.stopFlap(id)
+	}
+	gs.mu.Lock()
 	// Take every guard out of the map: a timer firing right now finds
 	// nothing and returns, and one that already took its guard has
 	// registered in gs.firing, which we wait for.

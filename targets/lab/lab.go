@@ -466,7 +466,7 @@ func cleanNodeFiles(dir string) error {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if n == labapi.GuardsFile || n == labapi.FiredFile || n == pidfileName {
+		if n == labapi.GuardsFile || n == labapi.FiredFile || n == labapi.FlapFile || n == pidfileName {
 			continue
 		}
 		if strings.HasPrefix(n, "redis-") || strings.HasPrefix(n, "sentinel-") || strings.HasPrefix(n, "kafka-") || n == "inventory.yaml" || n == prometheusDir {

@@ -58,9 +58,27 @@ func (c *Client) Health(ctx context.Context) (Health, error) {
 // ArmGuard asks the lab to run actions after ttl unless cancelled; the
 // same id re-arms. It returns the guard with its expiry.
 func (c *Client) ArmGuard(ctx context.Context, id string, ttl time.Duration, actions ...Action) (Guard, error) {
+	return c.Arm(ctx, Guard{ID: id, TTL: Duration(ttl), Actions: actions})
+}
+
+// Arm arms g (a flapping guard starts toggling at once) and returns it
+// with its expiry.
+func (c *Client) Arm(ctx context.Context, g Guard) (Guard, error) {
 	var out Guard
-	err := c.call(ctx, http.MethodPost, "/v1/guards", Guard{ID: id, TTL: Duration(ttl), Actions: actions}, &out)
+	err := c.call(ctx, http.MethodPost, "/v1/guards", g, &out)
 	return out, err
+}
+
+// StopFlap ends the toggling of guard id, healed, and returns once no
+// toggle runs; the guard stays armed. A guard that does not flap (or is
+// gone) has nothing to stop.
+func (c *Client) StopFlap(ctx context.Context, id string) error {
+	err := c.call(ctx, http.MethodPost, "/v1/guards/"+url.PathEscape(id)+"/stop", nil, nil)
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusNotFound {
+		return nil
+	}
+	return err
 }
 
 // CancelGuard drops a guard without running it. An unknown id is not an
