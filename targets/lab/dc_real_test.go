@@ -53,7 +53,7 @@ func TestRealTwoDatacenters(t *testing.T) {
 	}
 	figure(t, "two datacenters (2 + 2 nodes over SSH), baseline worst windows: LOCAL_QUORUM dc1 %.1f%%, dc2 %.1f%%, QUORUM %.1f%%, EACH_QUORUM %.1f%%", base[views[0]], base[views[1]], base[views[2]], base[views[3]])
 	w.at = map[string]string{}
-	for _, h := range w.inv.Hosts {
+	for _, h := range w.realHosts() {
 		w.at[h.Name] = w.snapshot(h.Name)
 	}
 

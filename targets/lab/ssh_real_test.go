@@ -42,16 +42,21 @@ type sshWorld struct {
 
 func TestRealSSHScenarios(t *testing.T) {
 	requireReal(t)
-	w := &sshWorld{world: startWorld(t, lab.Options{Full: true, SSH: true, NoKfake: true, NoRedis: true, DataTmpfsMB: 96})}
+	// The Redis part stays as it is (lab nodes): its master kill is the
+	// API path's scenario, so this one test covers every seed scenario.
+	w := &sshWorld{world: startWorld(t, lab.Options{Full: true, SSH: true, NoKfake: true, DataTmpfsMB: 96})}
 	w.cli = newCLI(t, w.l.InventoryPath())
-	for _, h := range w.inv.Hosts {
+	if len(w.realHosts()) != 6 {
+		t.Fatalf("the lab lists %d real nodes, want 3 brokers and 3 Cassandra nodes", len(w.realHosts()))
+	}
+	for _, h := range w.realHosts() {
 		if h.Lab != nil || h.SSH.IdentityFile == "" || !slices.Contains(h.Tags, "ssh") {
 			t.Fatalf("host %s is not an ordinary SSH host of the lab: %+v", h.Name, h)
 		}
 	}
 	w.settle()
 	w.at = map[string]string{}
-	for _, h := range w.inv.Hosts {
+	for _, h := range w.realHosts() {
 		w.at[h.Name] = w.snapshot(h.Name)
 	}
 
@@ -60,7 +65,19 @@ func TestRealSSHScenarios(t *testing.T) {
 	t.Run("KafkaKilledByPattern", func(t *testing.T) { sshKillByPattern(t, w) })
 	t.Run("CassandraQuorumDuringPartition", func(t *testing.T) { sshCassandraCut(t, w) })
 	t.Run("CassandraClockDrift", func(t *testing.T) { sshClockDrift(t, w) })
+	t.Run("RedisMasterKill", func(t *testing.T) { redisMasterKill(t, w.world) })
 	t.Run("Kill9MidArm", func(t *testing.T) { sshCrashMidArm(t, w) })
+}
+
+// realHosts are the lab's real (JVM) nodes: on an SSH lab, its SSH hosts.
+func (w *sshWorld) realHosts() []targets.Host {
+	var out []targets.Host
+	for _, h := range w.inv.Hosts {
+		if slices.Contains(h.Tags, "real") {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // snapshot is node name's state as gameday could touch it, plus its mount
@@ -87,7 +104,7 @@ func (w *sshWorld) snapshot(name string) string {
 // a revert may take a moment to finish on the host, so it waits a little.
 func (w *sshWorld) sameAsAtStart(t *testing.T, after string) {
 	t.Helper()
-	for _, h := range w.inv.Hosts {
+	for _, h := range w.realHosts() {
 		var now string
 		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 			if now = w.snapshot(h.Name); now == w.at[h.Name] || time.Now().After(deadline) {
