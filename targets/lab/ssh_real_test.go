@@ -319,7 +319,9 @@ func (w *sshWorld) startOverSSH(t *testing.T, name string) {
 	t.Helper()
 	h, _ := w.inv.Host(name)
 	files, _ := w.l.RealNodeFiles(name)
-	script := "pgrep -f kafka.Kafka >/dev/null || setsid nohup sh -c '" + files.StartScript + "' </dev/null >/dev/null 2>&1 &"
+	// [k]afka: the pattern must not match this very shell, whose command
+	// line holds it.
+	script := "pgrep -f '[k]afka[.]Kafka' >/dev/null || setsid nohup sh " + inject.Quote(files.StartScript) + " </dev/null >/dev/null 2>&1 &"
 	out, err := exec.Command("ssh", "-i", h.SSH.IdentityFile, "-o", "UserKnownHostsFile="+h.SSH.KnownHosts, "-o", "StrictHostKeyChecking=yes",
 		"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@"+h.Address, script).CombinedOutput()
 	if err != nil {
