@@ -68,6 +68,15 @@ func cassandraDCs(sizes []int) (names []string, multi bool) {
 	return names, len(sizes) > 1
 }
 
+// dcOf is Cassandra node i's datacenter (SimpleSnitch's "datacenter1"
+// when the lab did not name them).
+func (f *fullLab) dcOf(i int) string {
+	if i < len(f.dcs) {
+		return f.dcs[i]
+	}
+	return "datacenter1"
+}
+
 // startFull starts the real clusters (Options.realClusters) in parallel
 // (on their SSH hosts with --ssh), then the Kafka workload and the
 // Cassandra keyspace.
@@ -269,7 +278,7 @@ func (f *fullLab) addTo(inv *targets.Inventory) {
 	}
 	cass := targets.Cassandra{
 		Name: CassandraService, ContactPoints: f.cassandra.Endpoints(),
-		Keyspace: CassandraKeyspace, LocalDC: f.dcs[0], CreateTable: true,
+		Keyspace: CassandraKeyspace, LocalDC: f.dcOf(0), CreateTable: true,
 		Probes: targets.Probes{
 			"quorum": {Thresholds: []string{"success >= 99%"}},
 			// The lost-write detector: with cassandra-3's clock drifted
@@ -284,8 +293,8 @@ func (f *fullLab) addTo(inv *targets.Inventory) {
 		for i, n := range c.Nodes {
 			kind := kindOf(n.Name)
 			h := targets.Host{Name: n.Name, Address: n.Addr, Tags: []string{"lab", "real"}, Roles: []string{kind}}
-			if kind == labapi.KindCassandra && f.dcs[i] != "datacenter1" {
-				h.Tags = append(h.Tags, f.dcs[i])
+			if kind == labapi.KindCassandra && f.dcOf(i) != "datacenter1" {
+				h.Tags = append(h.Tags, f.dcOf(i))
 			}
 			if f.ssh != nil {
 				h.Tags = append(h.Tags, "ssh")
