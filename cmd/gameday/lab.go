@@ -39,6 +39,9 @@ type LabOptions struct {
 	// ToxiproxyAPI serves the embedded Toxiproxy's unauthenticated HTTP
 	// API on loopback.
 	ToxiproxyAPI bool
+	// SSH, with Full, puts every real node on a namespace host of its own
+	// reached over SSH.
+	SSH bool
 	// TUI is set for bare `gameday lab`, which opens the TUI on the lab
 	// once it is up (when labOpenTUI is wired).
 	TUI bool
@@ -109,6 +112,7 @@ func labUpCommand(cmd *cobra.Command, opts *LabOptions, runF func(*LabOptions) e
 	f.BoolVar(&opts.Full, "full", false, "add real Apache Kafka (3 brokers, KRaft) and Cassandra (3 nodes) from Maven Central jars; needs java and mvn")
 	f.BoolVar(&opts.NoKafka, "no-kafka", false, "leave Kafka out: the kfake brokers and, with --full, the three real brokers (a Cassandra-only full lab, three JVMs fewer)")
 	f.IntVar(&opts.DataTmpfsMB, "data-tmpfs", 0, "with --full, mount a tmpfs of this many MiB on each real broker's log dir (root; for disk-full drills)")
+	f.BoolVar(&opts.SSH, "ssh", false, "with --full, run every real broker and Cassandra node on a namespace host of its own with sshd, listed as an SSH host: faults take the SSH path (root; see docs/lab.md)")
 	f.BoolVar(&opts.ToxiproxyAPI, "toxiproxy-api", false, "also serve the embedded Toxiproxy's own HTTP API on loopback (no authentication: any local user can change the lab's network)")
 	f.DurationVar(&opts.Baseline, "baseline", 0, "once up, watch the probes this long (e.g. 30s) and write the thresholds they propose into the lab's inventory (see gameday baseline)")
 	addMetricsFlag(f, &opts.Metrics)
@@ -134,6 +138,9 @@ func labUpRun(opts *LabOptions) error {
 	if opts.DownAfter <= 0 || opts.FailoverTimeout <= 0 {
 		return &ExitError{Code: ExitBadInput, Err: errors.New("--down-after and --failover-timeout must be positive durations such as 2s")}
 	}
+	if opts.SSH && !opts.Full {
+		return &ExitError{Code: ExitBadInput, Err: errors.New("--ssh puts the real Kafka and Cassandra nodes of --full on hosts of their own: give --full too")}
+	}
 	metricsLn, err := opts.Metrics.listen()
 	if err != nil {
 		return err
@@ -157,6 +164,7 @@ func labUpRun(opts *LabOptions) error {
 		DataTmpfsMB:     opts.DataTmpfsMB,
 		ToxiproxyAPI:    opts.ToxiproxyAPI,
 		Scrape:          scrape,
+		SSH:             opts.SSH,
 		Progress:        func(s string) { fmt.Fprintln(out, s) },
 	})
 	if err != nil {
@@ -168,6 +176,7 @@ func labUpRun(opts *LabOptions) error {
 	defer l.Stop()
 	fmt.Fprintf(out, "inventory: %s\n", l.InventoryPath())
 	printLabNodes(opts.IO, l.Nodes())
+	printSSHNodes(opts.IO, l)
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	printLabHealth(opts.IO, l.Health(hctx))
 	cancel()
@@ -266,6 +275,26 @@ func printLabNodes(io *IOStreams, nodes []labapi.NodeStatus) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", n.Name, n.Kind, n.PID, n.State, addr, n.Listen)
 	}
 	tw.Flush()
+}
+
+// printSSHNodes prints, for an SSH full lab, how to reach each real node
+// and the paths its faults take as parameters (not in the inventory: an
+// SSH host has no lab: block).
+func printSSHNodes(io *IOStreams, l *lab.Lab) {
+	for _, h := range l.Inventory().Hosts {
+		if h.Lab != nil || h.SSH.IdentityFile == "" {
+			continue
+		}
+		files, ok := l.RealNodeFiles(h.Name)
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(io.Out, "ssh: %s is %s@%s (-i %s); data %s; start %s", h.Name, h.SSH.User, h.Address, h.SSH.IdentityFile, files.DataDir, files.StartScript)
+		if files.FaketimeFile != "" {
+			fmt.Fprintf(io.Out, "; faketime %s", files.FaketimeFile)
+		}
+		fmt.Fprintln(io.Out)
+	}
 }
 
 // printLabHealth prints one line per part of the lab.

@@ -36,6 +36,10 @@ func TestLabFlags(t *testing.T) {
 			args: []string{"up", "--full", "--no-kafka"},
 			want: LabOptions{DownAfter: 2 * time.Second, FailoverTimeout: 10 * time.Second, Full: true, NoKafka: true},
 		},
+		"a full lab on SSH hosts": {
+			args: []string{"up", "--full", "--ssh", "--data-tmpfs", "96"},
+			want: LabOptions{DownAfter: 2 * time.Second, FailoverTimeout: 10 * time.Second, Full: true, SSH: true, DataTmpfsMB: 96},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -69,6 +73,7 @@ func TestLabBadInput(t *testing.T) {
 		"negative down-after": {"lab", "up", "--down-after", "-1s"},
 		"not a duration":      {"lab", "up", "--failover-timeout", "soon"},
 		"missing lab dir":     {"lab", "down", "--dir", "/nonexistent/gameday-lab"},
+		"ssh without full":    {"lab", "up", "--ssh"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

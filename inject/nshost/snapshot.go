@@ -2,54 +2,18 @@ package nshost
 
 import (
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
-var (
-	iptCounters = regexp.MustCompile(`\[\d+:\d+\]`)
-	nftCounters = regexp.MustCompile(`packets \d+ bytes \d+`)
-)
-
-// Snapshot returns host h's complete state as gameday could touch it: its
-// state files, iptables-save (IPv4 and IPv6), nft list ruleset and every
-// qdisc, class and filter, with comments and packet counters removed so that two
+// Snapshot returns host h's complete state as gameday could touch it
+// (hostns.Host.Snapshot: gameday's state files, iptables-save for both
+// families, nft list ruleset, every qdisc, class and filter), so that two
 // snapshots of an unchanged host are equal.
 func (b *Bed) Snapshot(h *Host) string {
 	b.tb.Helper()
-	var sb strings.Builder
-	// gameday's state files live in the host's private /run.
-	files, err := b.ExecHost(h, "sh", "-c", "find /run/gameday /tmp/gameday-guards -mindepth 1 2>/dev/null | sort")
-	if err != nil {
-		files = "error: " + err.Error()
-	}
-	sb.WriteString("$ gameday's files\n" + files)
-	for _, argv := range [][]string{
-		{"iptables-save"},
-		{"ip6tables-save"},
-		{"nft", "list", "ruleset"},
-		{"tc", "qdisc", "show"},
-		{"tc", "class", "show", "dev", "eth0"},
-		{"tc", "filter", "show", "dev", "eth0"},
-		{"tc", "filter", "show", "dev", "eth0", "ingress"},
-	} {
-		out, err := b.TryExec(h, argv...)
-		if err != nil {
-			out = "error: " + err.Error()
-		}
-		sb.WriteString("$ " + strings.Join(argv, " ") + "\n")
-		for _, line := range strings.Split(out, "\n") {
-			if strings.HasPrefix(strings.TrimSpace(line), "#") || line == "" {
-				continue
-			}
-			line = iptCounters.ReplaceAllString(line, "[0:0]")
-			line = nftCounters.ReplaceAllString(line, "packets 0 bytes 0")
-			sb.WriteString(line + "\n")
-		}
-	}
-	return sb.String()
+	return h.Host.Snapshot()
 }
 
 // Signal sends sig to every process in host h's namespace whose command

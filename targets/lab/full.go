@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/gameday-dev/gameday/internal/hostns"
 	"github.com/gameday-dev/gameday/internal/proc"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/lab/jvm"
@@ -37,16 +39,47 @@ const (
 )
 
 // fullLab is the real Apache Kafka and Cassandra clusters of `lab --full`,
-// one JVM per node on its own loopback address, cut by a firewall chain of
-// the lab's own.
+// one JVM per node: on its own loopback address, cut by a firewall chain
+// of the lab's own; or, with --ssh, on a namespace host of its own reached
+// over SSH.
 type fullLab struct {
-	kafka, cassandra *jvm.Cluster
+	kafka, cassandra *jvm.Cluster // nil when left out
 	fw               *jvm.Firewall
+	ssh              *sshNet // --ssh: the nodes' hosts
 	work             *realWorkload
+	dcs              []string // each Cassandra node's datacenter
 }
 
-// startFull starts the real clusters (Options.realClusters) in parallel,
-// then the Kafka workload and the Cassandra keyspace.
+// cassandraDCs names each Cassandra node's datacenter: one "datacenter1"
+// (SimpleSnitch's) unless sizes gives several, then dc1, dc2, ….
+func cassandraDCs(sizes []int) (names []string, multi bool) {
+	if len(sizes) == 0 {
+		sizes = []int{3}
+	}
+	for d, n := range sizes {
+		for range n {
+			if len(sizes) == 1 {
+				names = append(names, "datacenter1")
+			} else {
+				names = append(names, fmt.Sprintf("dc%d", d+1))
+			}
+		}
+	}
+	return names, len(sizes) > 1
+}
+
+// dcOf is Cassandra node i's datacenter (SimpleSnitch's "datacenter1"
+// when the lab did not name them).
+func (f *fullLab) dcOf(i int) string {
+	if i < len(f.dcs) {
+		return f.dcs[i]
+	}
+	return "datacenter1"
+}
+
+// startFull starts the real clusters (Options.realClusters) in parallel
+// (on their SSH hosts with --ssh), then the Kafka workload and the
+// Cassandra keyspace.
 func (l *Lab) startFull(ctx context.Context) error {
 	o := l.opts
 	if err := jvm.Require(); err != nil {
@@ -56,22 +89,52 @@ func (l *Lab) startFull(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f := &fullLab{fw: jvm.NewLabFirewall(self)}
+	dcs, multiDC := cassandraDCs(o.CassandraDCs)
+	f := &fullLab{fw: jvm.NewLabFirewall(self), dcs: dcs}
 	l.full = f
 	progress := func(s string) { o.Progress("full: " + s) }
 	cgroup := jvm.LabCgroup(self.PID)
+	kopts := jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), TmpfsMB: o.DataTmpfsMB, Cgroup: cgroup + "/kafka", Progress: progress}
+	copts := jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), Nodes: len(dcs), FaketimeNode: ClockDriftNode, Cgroup: cgroup + "/cassandra", Progress: progress}
+	if multiDC {
+		copts.DCs = dcs
+	}
+	if o.SSH {
+		t0 := time.Now()
+		var nodes []sshNode
+		if slices.Contains(o.realClusters(), labapi.KindKafka) {
+			for i := 1; i <= 3; i++ {
+				n := sshNode{name: fmt.Sprintf(realKafkaNodeName, i)}
+				if o.DataTmpfsMB > 0 {
+					n.mounts = []hostns.Mount{{Dir: filepath.Join(jvm.NodeDir(kopts.Dir, i), "data"), SizeMB: o.DataTmpfsMB}}
+				}
+				nodes = append(nodes, n)
+			}
+		}
+		for i := range dcs {
+			nodes = append(nodes, sshNode{name: fmt.Sprintf(cassandraNodeNames, i+1)})
+		}
+		if f.ssh, err = newSSHNet(filepath.Join(o.Dir, "ssh"), self, nodes); err != nil {
+			return fmt.Errorf("--ssh: %w", err)
+		}
+		progress(fmt.Sprintf("%d namespace hosts with sshd on %s (bridge; this machine is %s) in %s", len(nodes), f.ssh.net.Subnet, f.ssh.net.RunnerAddr, time.Since(t0).Round(time.Millisecond)))
+		for _, n := range nodes {
+			h := f.ssh.host(n.name)
+			if n.name[:6] == "broker" {
+				kopts.Hosts = append(kopts.Hosts, h)
+			} else {
+				copts.Hosts = append(copts.Hosts, h)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	var kerr, cerr error
 	for _, kind := range o.realClusters() {
 		switch kind {
 		case labapi.KindKafka:
-			wg.Go(func() {
-				f.kafka, kerr = jvm.StartKafka(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "real-kafka"), TmpfsMB: o.DataTmpfsMB, Cgroup: cgroup + "/kafka", Progress: progress})
-			})
+			wg.Go(func() { f.kafka, kerr = jvm.StartKafka(ctx, kopts) })
 		case labapi.KindCassandra:
-			wg.Go(func() {
-				f.cassandra, cerr = jvm.StartCassandra(ctx, jvm.Options{Dir: filepath.Join(o.Dir, "cassandra"), FaketimeNode: ClockDriftNode, Cgroup: cgroup + "/cassandra", Progress: progress})
-			})
+			wg.Go(func() { f.cassandra, cerr = jvm.StartCassandra(ctx, copts) })
 		}
 	}
 	wg.Wait()
@@ -89,10 +152,11 @@ func (l *Lab) startFull(ctx context.Context) error {
 		f.work = w
 		progress(fmt.Sprintf("topic %s (6 partitions, RF 3) with a producer and group %s", RealKafkaTopic, RealKafkaGroup))
 	}
-	if err := createKeyspace(ctx, f.cassandra.Endpoints()); err != nil {
+	repl, err := createKeyspace(ctx, f.cassandra.Endpoints(), dcs, multiDC)
+	if err != nil {
 		return err
 	}
-	progress(fmt.Sprintf("keyspace %s (RF 3)", CassandraKeyspace))
+	progress(fmt.Sprintf("keyspace %s (%s)", CassandraKeyspace, repl))
 	return nil
 }
 
@@ -109,7 +173,7 @@ func (f *fullLab) stop() error {
 			c.Stop()
 		}
 	}
-	return f.fw.Remove()
+	return errors.Join(f.fw.Remove(), f.ssh.remove())
 }
 
 // node finds a real node by host name.
@@ -150,9 +214,13 @@ func (f *fullLab) do(n *jvm.Node, a labapi.Action) (int, error) {
 	case labapi.OpStop:
 		n.Stop(20 * time.Second)
 		return 0, nil
-	case labapi.OpCut:
-		return n.PID(), f.fw.Isolate(n.Addr, n.Cgroup)
-	case labapi.OpHeal:
+	case labapi.OpCut, labapi.OpHeal:
+		if f.ssh != nil {
+			return n.PID(), fmt.Errorf("%s: %s runs on a host of its own: partition it over SSH (its inventory entry has no lab: block)", a.Op, n.Name)
+		}
+		if a.Op == labapi.OpCut {
+			return n.PID(), f.fw.Isolate(n.Addr, n.Cgroup)
+		}
 		return n.PID(), f.fw.Heal(n.Addr, n.Cgroup)
 	case labapi.OpFaketime:
 		return n.PID(), n.SetClockOffset(a.Offset)
@@ -196,16 +264,21 @@ func kindOf(name string) string {
 	return labapi.KindCassandra
 }
 
-// hosts and services of the full lab, for the inventory.
+// hosts and services of the full lab, for the inventory: lab nodes, or
+// with --ssh ordinary SSH hosts (no lab: block) that every fault reaches
+// through the SSH executor.
 func (f *fullLab) addTo(inv *targets.Inventory) {
-	kafka := targets.Kafka{
-		Name:   RealKafkaService,
-		Topics: []string{RealKafkaTopic}, Groups: []string{RealKafkaGroup},
-		Probes: targets.Probes{"lag": {Thresholds: []string{"lag <= 1000"}}},
+	var kafka *targets.Kafka
+	if f.kafka != nil {
+		kafka = &targets.Kafka{
+			Name:   RealKafkaService,
+			Topics: []string{RealKafkaTopic}, Groups: []string{RealKafkaGroup},
+			Probes: targets.Probes{"lag": {Thresholds: []string{"lag <= 1000"}}},
+		}
 	}
 	cass := targets.Cassandra{
 		Name: CassandraService, ContactPoints: f.cassandra.Endpoints(),
-		Keyspace: CassandraKeyspace, LocalDC: "datacenter1", CreateTable: true,
+		Keyspace: CassandraKeyspace, LocalDC: f.dcOf(0), CreateTable: true,
 		Probes: targets.Probes{
 			"quorum": {Thresholds: []string{"success >= 99%"}},
 			// The lost-write detector: with cassandra-3's clock drifted
@@ -217,12 +290,19 @@ func (f *fullLab) addTo(inv *targets.Inventory) {
 		if c == nil {
 			continue
 		}
-		for _, n := range c.Nodes {
+		for i, n := range c.Nodes {
 			kind := kindOf(n.Name)
-			inv.Hosts = append(inv.Hosts, targets.Host{
-				Name: n.Name, Address: n.Addr, Tags: []string{"lab", "real"}, Roles: []string{kind},
-				Lab: &targets.LabNode{Kind: kind, PID: n.PID(), DataDir: n.DataDir, Listen: n.Endpoint(), FaketimeFile: n.FaketimeFile},
-			})
+			h := targets.Host{Name: n.Name, Address: n.Addr, Tags: []string{"lab", "real"}, Roles: []string{kind}}
+			if kind == labapi.KindCassandra && f.dcOf(i) != "datacenter1" {
+				h.Tags = append(h.Tags, f.dcOf(i))
+			}
+			if f.ssh != nil {
+				h.Tags = append(h.Tags, "ssh")
+				h.SSH = f.ssh.ssh()
+			} else {
+				h.Lab = &targets.LabNode{Kind: kind, PID: n.PID(), DataDir: n.DataDir, Listen: n.Endpoint(), FaketimeFile: n.FaketimeFile}
+			}
+			inv.Hosts = append(inv.Hosts, h)
 			if kind == labapi.KindKafka {
 				kafka.Hosts = append(kafka.Hosts, n.Name)
 				kafka.Brokers = append(kafka.Brokers, n.Endpoint())
@@ -231,34 +311,83 @@ func (f *fullLab) addTo(inv *targets.Inventory) {
 			}
 		}
 	}
-	if f.kafka != nil {
-		inv.Services.Kafka = append(inv.Services.Kafka, kafka)
+	if kafka != nil {
+		inv.Services.Kafka = append(inv.Services.Kafka, *kafka)
 	}
 	inv.Services.Cassandra = append(inv.Services.Cassandra, cass)
+	inv.Services.Cassandra = append(inv.Services.Cassandra, f.dcViews(cass)...)
 }
 
-// createKeyspace makes the keyspace the probes use, replicated to all three
-// nodes so that QUORUM means two of three.
-func createKeyspace(ctx context.Context, contact []string) error {
+// Services that watch a multi-datacenter cluster from each side: one per
+// datacenter at LOCAL_QUORUM (its own nodes as contact points and
+// coordinators), and one at EACH_QUORUM. The main service, at QUORUM,
+// counts replicas across datacenters.
+func (f *fullLab) dcViews(main targets.Cassandra) []targets.Cassandra {
+	var order []string
+	for _, d := range f.dcs {
+		if !slices.Contains(order, d) {
+			order = append(order, d)
+		}
+	}
+	if len(order) < 2 {
+		return nil
+	}
+	quorum := targets.Probes{"quorum": {Thresholds: []string{"success >= 99%"}}}
+	var out []targets.Cassandra
+	for _, d := range order {
+		v := targets.Cassandra{Name: CassandraService + "-" + d, Keyspace: CassandraKeyspace, LocalDC: d, Consistency: "LOCAL_QUORUM", CreateTable: true, Probes: quorum}
+		for i, n := range f.cassandra.Nodes {
+			if f.dcs[i] == d {
+				v.Hosts = append(v.Hosts, n.Name)
+				v.ContactPoints = append(v.ContactPoints, n.Endpoint())
+			}
+		}
+		out = append(out, v)
+	}
+	each := main
+	each.Name, each.Consistency, each.Probes = CassandraService+"-each", "EACH_QUORUM", quorum
+	return append(out, each)
+}
+
+// createKeyspace makes the keyspace the probes use: replicated to all
+// three nodes of one datacenter (SimpleStrategy, so QUORUM means two of
+// three), or with several datacenters NetworkTopologyStrategy with up to
+// three replicas in each. It returns the replication it chose.
+func createKeyspace(ctx context.Context, contact []string, dcs []string, multi bool) (string, error) {
+	repl := "'class': 'SimpleStrategy', 'replication_factor': 3"
+	if multi {
+		count := map[string]int{}
+		var order []string
+		for _, d := range dcs {
+			if count[d] == 0 {
+				order = append(order, d)
+			}
+			count[d]++
+		}
+		repl = "'class': 'NetworkTopologyStrategy'"
+		for _, d := range order {
+			repl += fmt.Sprintf(", '%s': %d", d, min(3, count[d]))
+		}
+	}
 	cl := gocql.NewCluster(contact...)
 	cl.Timeout = 20 * time.Second
 	cl.ConnectTimeout = 10 * time.Second
 	s, err := cl.CreateSession()
 	if err != nil {
-		return fmt.Errorf("connect to the lab's Cassandra: %w", err)
+		return "", fmt.Errorf("connect to the lab's Cassandra: %w", err)
 	}
 	defer s.Close()
-	q := fmt.Sprintf(`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}`, CassandraKeyspace)
+	q := fmt.Sprintf(`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {%s}`, CassandraKeyspace, repl)
 	if err := s.Query(q).WithContext(ctx).Exec(); err != nil {
-		return fmt.Errorf("create keyspace %s: %w", CassandraKeyspace, err)
+		return "", fmt.Errorf("create keyspace %s: %w", CassandraKeyspace, err)
 	}
 	// The driver waits for agreement after a schema change but only logs
 	// when it gives up; a keyspace some node does not know yet would
 	// surface later as a probe's INCOMPATIBLE_SCHEMA error.
 	if err := s.AwaitSchemaAgreement(ctx); err != nil {
-		return fmt.Errorf("create keyspace %s: the nodes do not agree on the schema: %w", CassandraKeyspace, err)
+		return "", fmt.Errorf("create keyspace %s: the nodes do not agree on the schema: %w", CassandraKeyspace, err)
 	}
-	return nil
+	return repl, nil
 }
 
 // realWorkload is a steady producer and a committing consumer group on the

@@ -49,6 +49,17 @@ type Options struct {
 	// DataTmpfsMB, with Full, mounts a tmpfs of that many MiB on every real
 	// Kafka broker's log dir, so disk-fill fills a small filesystem.
 	DataTmpfsMB int
+	// SSH, with Full, runs every real Kafka broker and Cassandra node on a
+	// namespace host of its own (own address on a lab bridge, own PID
+	// namespace, own Debian sshd) and lists them in the inventory as
+	// ordinary SSH hosts, so faults on them take the production path: the
+	// SSH executor, its guards, its ledger. Needs root.
+	SSH bool
+	// CassandraDCs, with Full, sizes the real Cassandra cluster per
+	// datacenter: default one datacenter ("datacenter1") of 3 nodes; with
+	// two or more, datacenters dc1, dc2, …, nodes tagged with theirs, the
+	// keyspace replicated per datacenter (NetworkTopologyStrategy).
+	CassandraDCs []int
 	// ToxiproxyAPI serves the embedded Toxiproxy's own HTTP API on a
 	// loopback port (written to the inventory as lab.toxiproxy) for tools
 	// that speak it. Off by default: that API has no authentication, and

@@ -134,6 +134,7 @@ func Running(dir string) (int, error) {
 // A failure is reported too, and returned.
 func sweepDeadLabs(progress func(string)) error {
 	removed, err := jvm.SweepDeadLabs()
+	removed = append(removed, sweepDeadSSHLabs()...)
 	if len(removed) > 0 {
 		progress("lab: removed what labs that died left behind: " + strings.Join(removed, ", "))
 	}

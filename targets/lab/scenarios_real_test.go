@@ -118,9 +118,9 @@ func (w *world) measureBaseline(d time.Duration) {
 	figure(w.t, "baseline over %s with no fault: QUORUM worst window %.1f%%, kafka lag peak %.0f, redis p99 worst window %.0f ms", d, w.base.quorum, w.base.lag, w.base.redisP99)
 }
 
-func startWorld(t *testing.T) *world {
+func startWorld(t *testing.T, opts lab.Options) *world {
 	t0 := time.Now()
-	l := labtest.Start(t, lab.Options{Full: true, NoKfake: true, DataTmpfsMB: 96})
+	l := labtest.Start(t, opts)
 	w := &world{t: t, l: l, inv: l.Inventory(), rec: timeline.NewRecorder(), started: time.Since(t0)}
 	sub := w.rec.Subscribe(1 << 16)
 	go func() {
@@ -243,7 +243,7 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
 func TestRealScenarios(t *testing.T) {
 	requireReal(t)
-	w := startWorld(t)
+	w := startWorld(t, lab.Options{Full: true, NoKfake: true, DataTmpfsMB: 96})
 	w.settle()
 
 	t.Run("CassandraQuorumDuringPartition", func(t *testing.T) { cassandraPartition(t, w) })
@@ -309,11 +309,16 @@ func cassandraPartition(t *testing.T, w *world) {
 	figure(t, "revert: QUORUM success back to ≥ %.1f%% after %s", floor, secs(back.Time.Sub(healed)))
 }
 
-func kafkaBrokerUnreachable(t *testing.T, w *world) {
+// kafkaBrokerUnreachable cuts broker-2; whileCut, if given, runs checks
+// of its own while the broker is cut (the SSH path's: no client reaches it).
+func kafkaBrokerUnreachable(t *testing.T, w *world, whileCut ...func()) {
 	w.t = t
 	before := w.readings("kafka.lag", lab.RealKafkaService, time.Now().Add(-5*time.Second))
 	a := w.arm("partition", []string{"broker-2"}, nil, false)
 	armed := time.Now()
+	for _, check := range whileCut {
+		check()
+	}
 	// The group keeps consuming: after the rebalance and the leader moves,
 	// lag is back within its threshold while the broker is still cut.
 	ok := w.waitReading("kafka.lag", lab.RealKafkaService, armed.Add(5*time.Second), 2*time.Minute, fmt.Sprintf("lag within %.0f with a broker cut", w.base.lagBound()),
