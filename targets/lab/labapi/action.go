@@ -7,7 +7,14 @@ package labapi
 import (
 	"fmt"
 	"strings"
+	"time"
 )
+
+// JVMStartBound is how long the lab waits, on an OpStart of a JVM node (a
+// full lab's Cassandra node or Kafka broker), for the node's log to say it
+// is ready before it fails the action: minutes on a loaded 2-core machine.
+// A client that asks for such a start waits at least this long.
+const JVMStartBound = 3 * time.Minute
 
 // Ops of an Action.
 const (
