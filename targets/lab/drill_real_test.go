@@ -29,14 +29,16 @@ import (
 // right diagnosis. The pause and the partition go through the same
 // runner and manager (drills TestRunnerOnLab, and the scenarios above).
 //
-// Opt-in (GAMEDAY_REAL_DRILL=1): its one run so far (27 Nov) armed the
-// kill in 2.5 s, but the revert — a restart of a Cassandra JVM — took
-// longer than the fault manager's 60 s per host on the loaded 2-core
-// machine ("the lab control API did not answer POST /v1/do in time"), so
-// a lab JVM node's start needs its own bound in the lab executor first.
+// Opt-in (GAMEDAY_REAL_DRILL=1). Its revert restarts a Cassandra JVM:
+// on 27 Nov that outlasted the fault manager's 60 s host bound; a lab JVM
+// start now has the lab's own bound on top (inject's hostBounds,
+// labapi.JVMStartBound). Runs on 28 Nov: one failed at the lab's former
+// 3 min start bound (load ~45), one passed (restart 115.6 s, subtest
+// 118 s, load ~45). It stays out of make test-real until it has passed
+// twice and CI's 30 min budget is settled with the SSH scenarios.
 func cassandraDrill(t *testing.T, w *world) {
 	if os.Getenv("GAMEDAY_REAL_DRILL") != "1" {
-		t.Skip("the Cassandra drill on the full lab: set GAMEDAY_REAL_DRILL=1 (its revert, a JVM restart, outlasts the manager's 60 s host bound on a loaded machine)")
+		t.Skip("the Cassandra drill on the full lab: set GAMEDAY_REAL_DRILL=1 (adds ~2 min: its revert restarts a Cassandra JVM)")
 	}
 	w.t = t
 	var vars []yamldoc.Var
