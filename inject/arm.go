@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -99,7 +100,7 @@ func (m *Manager) arm(ctx context.Context, req Request, p *plan) (Armed, error) 
 
 	// Detection changes nothing, so a host that cannot take the fault
 	// stops the arm before any host is touched.
-	errs := fanOut(ctx, m.hostTimeout, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
+	errs := fanOut(ctx, m.hostBounds(p.parts(func(hp hostPlan) []Step { return hp.steps.Detect })), p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
 		return runSteps(ctx, hp.exec, hp.host, hp.steps.Detect, nil)
 	})
 	if err := JoinErrors(errs); err != nil {
@@ -137,7 +138,10 @@ func (m *Manager) arm(ctx context.Context, req Request, p *plan) (Armed, error) 
 		}
 		mu.Unlock()
 	}
-	errs = fanOut(ctx, m.hostTimeout, p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
+	armSteps := func(hp hostPlan) []Step {
+		return slices.Concat([]Step{hp.guardStart}, hp.steps.Inject, hp.steps.Verify)
+	}
+	errs = fanOut(ctx, m.hostBounds(p.parts(armSteps)), p.hosts, func(ctx context.Context, _ int, hp hostPlan) error {
 		err := m.armHost(ctx, hp, injecting)
 		if err != nil {
 			status(hp.host.Name, "failed: "+err.Error())

@@ -455,6 +455,21 @@ func (x labExecutor) RevertNote(host string) string {
 	return ""
 }
 
+// StepBound is the lab's own bound on a JVM node's start
+// (labapi.JVMStartBound) for a start of a node that may be a JVM (a Kafka
+// broker, a Cassandra node, a node of unknown kind): the lab answers once
+// the node is ready or that bound has passed. Every other step is quick.
+func (labExecutor) StepBound(h targets.Host, s Step) time.Duration {
+	var a labAction
+	if len(s.Action) == 0 || json.Unmarshal(s.Action, &a) != nil || a.Op != LabStart {
+		return 0
+	}
+	if h.Lab != nil && (h.Lab.Kind == labapi.KindRedis || h.Lab.Kind == labapi.KindSentinel) {
+		return 0
+	}
+	return labapi.JVMStartBound
+}
+
 // GuardOutcome reads the guard's record in the lab's guards-fired.jsonl.
 func (x labExecutor) GuardOutcome(_ context.Context, _ targets.Host, g Guard) (GuardOutcome, error) {
 	fired, err := labFired(x.dir)

@@ -160,11 +160,7 @@ func executorNamed(name string) (executorDef, error) {
 
 // executor opens (once, then from the cache) the executor d for via.
 func (m *Manager) executor(d executorDef, via map[string]string) (Executor, error) {
-	key := d.name
-	if len(via) > 0 {
-		b, _ := json.Marshal(via) // sorted keys: one key per place
-		key += " " + string(b)
-	}
+	key := execKey(d.name, via)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if x, ok := m.execs[key]; ok {

@@ -7,16 +7,17 @@ import (
 	"time"
 )
 
-// fanOut runs fn for every item in parallel, each under its own timeout (0:
-// the caller's context only), and returns the errors by index.
-func fanOut[T any](ctx context.Context, timeout time.Duration, items []T, fn func(ctx context.Context, i int, it T) error) []error {
+// fanOut runs fn for every item in parallel, item i under its own timeout
+// bound(i) (nil or 0: the caller's context only), and returns the errors
+// by index.
+func fanOut[T any](ctx context.Context, bound func(i int) time.Duration, items []T, fn func(ctx context.Context, i int, it T) error) []error {
 	errs := make([]error, len(items))
 	var wg sync.WaitGroup
 	for i, it := range items {
 		wg.Go(func() {
 			ictx, cancel := ctx, context.CancelFunc(func() {})
-			if timeout > 0 {
-				ictx, cancel = context.WithTimeout(ctx, timeout)
+			if bound != nil && bound(i) > 0 {
+				ictx, cancel = context.WithTimeout(ctx, bound(i))
 			}
 			defer cancel()
 			errs[i] = fn(ictx, i, it)
@@ -24,6 +25,11 @@ func fanOut[T any](ctx context.Context, timeout time.Duration, items []T, fn fun
 	}
 	wg.Wait()
 	return errs
+}
+
+// every bounds every item of a fanOut by d.
+func every(d time.Duration) func(int) time.Duration {
+	return func(int) time.Duration { return d }
 }
 
 // JoinErrors joins the non-nil errors of errs into one: nil when there are

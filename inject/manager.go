@@ -22,7 +22,9 @@ import (
 	"github.com/gameday-dev/gameday/timeline"
 )
 
-// DefaultHostTimeout bounds one host's part of an arm or a revert.
+// DefaultHostTimeout bounds one host's part of an arm or a revert, plus
+// the bound of its executor's slow steps, if any (hostBounds): a lab JVM
+// node's start.
 const DefaultHostTimeout = 60 * time.Second
 
 // Manager arms and reverts faults for one inventory, writing the ledger
@@ -70,7 +72,8 @@ func WithRoles(resolve func(ctx context.Context) roles.Live) Option {
 	return func(m *Manager) { m.roles = resolve }
 }
 
-// WithHostTimeout bounds each host's part of an arm or a revert.
+// WithHostTimeout bounds each host's part of an arm or a revert (plus its
+// executor's slow steps' own bounds; 0: no bound but the caller's).
 func WithHostTimeout(d time.Duration) Option { return func(m *Manager) { m.hostTimeout = d } }
 
 // NewManager returns a Manager for inv that records onto rec (nil: record
@@ -189,7 +192,7 @@ func (m *Manager) plan(ctx context.Context, req Request, id string, refuse bool)
 	// Planning may ask each host something (the SSH executor, for a
 	// partition that spares gameday's path): all hosts at once.
 	p.hosts = make([]hostPlan, len(hosts))
-	errs := fanOut(ctx, m.hostTimeout, hosts, func(ctx context.Context, i int, h targets.Host) (err error) {
+	errs := fanOut(ctx, every(m.hostTimeout), hosts, func(ctx context.Context, i int, h targets.Host) (err error) {
 		p.hosts[i], err = m.planHost(ctx, f, PlanTarget{ID: id, Host: h, Inv: live.Inv, TTL: ttl})
 		if err != nil && !strings.HasPrefix(err.Error(), "host "+h.Name+": ") {
 			err = fmt.Errorf("host %s: %w", h.Name, err)

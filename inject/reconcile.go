@@ -34,7 +34,7 @@ func (m *Manager) reconcile(ctx context.Context, all []*Record) {
 			continue
 		}
 		whys := make([]string, len(hes))
-		fired := fanOut(ctx, 5*time.Second, hes, func(ctx context.Context, i int, he hostEntry) error {
+		fired := fanOut(ctx, every(5*time.Second), hes, func(ctx context.Context, i int, he hostEntry) error {
 			o, err := he.exec.GuardOutcome(ctx, he.host, he.guard)
 			switch {
 			case err != nil:

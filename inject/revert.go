@@ -3,6 +3,7 @@ package inject
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -131,7 +132,13 @@ func (m *Manager) revertHosts(ctx context.Context, r *Record) (gone bool, err er
 	// A flap this process watches: no more polls; its last toggles are
 	// read once its guard stopped toggling, before the guard goes.
 	w := m.unwatchFlap(r.ID)
-	errs := fanOut(ctx, m.hostTimeout, hes, func(ctx context.Context, _ int, he hostEntry) error {
+	parts := make([]hostPart, len(hes))
+	for i, he := range hes {
+		_, cancel := he.exec.Guard(he.guard)
+		parts[i] = hostPart{exec: he.exec, at: execKey(he.e.Executor, he.e.Via), host: he.host,
+			steps: slices.Concat(he.e.Revert, he.e.VerifyGone, []Step{cancel})}
+	}
+	errs := fanOut(ctx, m.hostBounds(parts), hes, func(ctx context.Context, _ int, he hostEntry) error {
 		err := revertHost(ctx, he, func(ctx context.Context) { w.poll(ctx, he.exec, he.host, he.guard) })
 		mu.Lock()
 		defer mu.Unlock()
@@ -198,7 +205,7 @@ func (m *Manager) RevertAllBy(ctx context.Context, by string) ([]Armed, error) {
 		}
 	}
 	out := make([]Armed, len(active))
-	errs := fanOut(ctx, 0, active, func(ctx context.Context, i int, r *Record) error {
+	errs := fanOut(ctx, nil, active, func(ctx context.Context, i int, r *Record) error {
 		a, err := m.revertRecord(ctx, r, by)
 		out[i] = a
 		if err != nil {

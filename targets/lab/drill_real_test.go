@@ -4,12 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gameday-dev/gameday/drills"
+	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/runbooks"
 	"github.com/gameday-dev/gameday/targets/lab"
@@ -27,14 +29,16 @@ import (
 // right diagnosis. The pause and the partition go through the same
 // runner and manager (drills TestRunnerOnLab, and the scenarios above).
 //
-// Opt-in (GAMEDAY_REAL_DRILL=1): its one run so far (27 Nov) armed the
-// kill in 2.5 s, but the revert — a restart of a Cassandra JVM — took
-// longer than the fault manager's 60 s per host on the loaded 2-core
-// machine ("the lab control API did not answer POST /v1/do in time"), so
-// a lab JVM node's start needs its own bound in the lab executor first.
+// Opt-in (GAMEDAY_REAL_DRILL=1). Its revert restarts a Cassandra JVM:
+// on 27 Nov that outlasted the fault manager's 60 s host bound; a lab JVM
+// start now has the lab's own bound on top (inject's hostBounds,
+// labapi.JVMStartBound). Runs on 28 Nov: one failed at the lab's former
+// 3 min start bound (load ~45), one passed (restart 115.6 s, subtest
+// 118 s, load ~45). It stays out of make test-real until it has passed
+// twice and CI's 30 min budget is settled with the SSH scenarios.
 func cassandraDrill(t *testing.T, w *world) {
 	if os.Getenv("GAMEDAY_REAL_DRILL") != "1" {
-		t.Skip("the Cassandra drill on the full lab: set GAMEDAY_REAL_DRILL=1 (its revert, a JVM restart, outlasts the manager's 60 s host bound on a loaded machine)")
+		t.Skip("the Cassandra drill on the full lab: set GAMEDAY_REAL_DRILL=1 (adds ~2 min: its revert restarts a Cassandra JVM)")
 	}
 	w.t = t
 	var vars []yamldoc.Var
@@ -50,7 +54,9 @@ func cassandraDrill(t *testing.T, w *world) {
 		t.Fatal(err)
 	}
 	hosts := runbooks.InventoryHosts{Inv: w.inv}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// The arm, then the revert: a restart of a Cassandra JVM, bounded by
+	// the lab's start bound on top of the manager's host bound.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute+inject.DefaultHostTimeout+labapi.JVMStartBound)
 	defer cancel()
 	if err := dr.Check(ctx, drills.Env{Hosts: hosts, Faults: w.m}); err != nil {
 		t.Fatal(err)
@@ -114,6 +120,9 @@ func cassandraDrill(t *testing.T, w *world) {
 		t.Fatalf("the drill did not end after the confirmed mitigation: %v", ctx.Err())
 	}
 	if res.Reason != "finished" || res.Armed != 1 || res.RevertErr != nil {
+		if res.RevertErr != nil {
+			logTail(t, res.RevertErr)
+		}
 		t.Fatalf("drill result %+v", res)
 	}
 	// Reverted means verified too: the node runs and answers again.
@@ -150,4 +159,21 @@ func cassandraDrill(t *testing.T, w *world) {
 	if err := drills.WriteReport(&md, events); err != nil || !strings.Contains(md.String(), "scenario 1 (one node): kill on "+victim) {
 		t.Errorf("the drill report (%v) lacks the scenario:\n%s", err, md.String())
 	}
+}
+
+// logTail logs the last lines of the node log an error names ("(log:
+// PATH)"): what a JVM did while it did not become ready, before the
+// test's temporary directory goes.
+func logTail(t *testing.T, err error) {
+	m := regexp.MustCompile(`\(log: ([^)]+)\)`).FindStringSubmatch(err.Error())
+	if m == nil {
+		return
+	}
+	b, rerr := os.ReadFile(m[1])
+	if rerr != nil {
+		t.Logf("read %s: %v", m[1], rerr)
+		return
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	t.Logf("last lines of %s:\n%s", m[1], strings.Join(lines[max(0, len(lines)-40):], "\n"))
 }

@@ -208,7 +208,7 @@ func (f *fullLab) do(n *jvm.Node, a labapi.Action) (int, error) {
 			// node frozen.
 			return n.PID(), n.Signal(syscall.SIGCONT)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), labapi.JVMStartBound)
 		defer cancel()
 		return n.PID(), n.Start(ctx)
 	case labapi.OpStop:

@@ -7,7 +7,17 @@ package labapi
 import (
 	"fmt"
 	"strings"
+	"time"
 )
+
+// JVMStartBound is how long the lab waits, on an OpStart of a JVM node (a
+// full lab's Cassandra node or Kafka broker), for the node's log to say it
+// is ready before it fails the action. A bound on a hang, not a
+// performance figure: a Cassandra node's start took 4.5 min at load 50 on
+// the 2-core machine, and a restart after a kill more than 3 min at load
+// 45 (the full lab's start in tests has 10 min, labtest). A client that
+// asks for such a start waits at least this long.
+const JVMStartBound = 10 * time.Minute
 
 // Ops of an Action.
 const (
