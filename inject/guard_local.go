@@ -38,7 +38,6 @@ type localGuardSpec struct {
 	Via      map[string]string `json:"via,omitempty"`
 	// TTL counts from the guard's start.
 	TTL        time.Duration `json:"ttl"`
-	Deadline   time.Time     `json:"deadline,omitzero"`
 	Revert     []Step        `json:"revert"`
 	VerifyGone []Step        `json:"verify_gone,omitempty"`
 }
@@ -225,9 +224,6 @@ func RunGuard(ctx context.Context, id string) error {
 		return err
 	}
 	deadline := time.Now().Add(spec.TTL)
-	if !spec.Deadline.IsZero() {
-		deadline = spec.Deadline
-	}
 	self, err := proc.Self()
 	if err != nil {
 		return err
@@ -252,10 +248,13 @@ func RunGuard(ctx context.Context, id string) error {
 	case <-t.C:
 	}
 	h := targets.Host{Name: spec.Host}
+	// The marker's reason names the step, not the host: whoever reads it
+	// says which host.
+	reason := func(err error) string { return strings.TrimPrefix(err.Error(), "host "+spec.Host+": ") }
 	why := ""
 	for _, s := range spec.Revert {
 		if err := x.Run(ctx, h, s); err != nil && why == "" {
-			why = err.Error()
+			why = reason(err)
 		}
 	}
 	for _, s := range spec.VerifyGone {
@@ -263,7 +262,7 @@ func RunGuard(ctx context.Context, id string) error {
 			break
 		}
 		if err := x.Run(ctx, h, s); err != nil {
-			why = "verify " + s.Name + ": " + err.Error()
+			why = "verify " + reason(err)
 		}
 	}
 	mark := "verified\n"

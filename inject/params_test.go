@@ -35,7 +35,7 @@ func TestParseFault(t *testing.T) {
 		"pidfile and pattern":      {kind: "pause", params: map[string]string{"pidfile": "/run/a.pid", "pattern": "redis"}, wantErr: "pause: param pidfile and pattern: give only one of unit, pidfile or pattern"},
 		"pause has no start":       {kind: "pause", params: map[string]string{"pattern": "x", "start": "y"}, wantErr: `pause: unknown param "start"`},
 		"stop by unit":             {kind: "stop", params: map[string]string{"unit": "kafka"}},
-		"unknown kind":             {kind: "meteor", wantErr: `unknown fault kind "meteor" (known: latency, loss, partition, bandwidth, disk-fill, clock-drift, kill, pause, stop)`},
+		"unknown kind":             {kind: "meteor", wantErr: `unknown fault kind "meteor" (known: latency, loss, partition, bandwidth, slicer, limit-data, disk-fill, clock-drift, kill, pause, stop)`},
 		"partition flap":           {kind: "partition", params: map[string]string{"flap": "3s/2s"}},
 		"latency flap":             {kind: "latency", params: map[string]string{"flap": "1500ms/1s"}},
 		"loss flap":                {kind: "loss", params: map[string]string{"flap": "2s/2s"}},
