@@ -28,6 +28,9 @@ var kindTools = map[string][]string{
 	"kill":        {"pgrep", "systemctl"},
 	"pause":       {"pgrep", "systemctl"},
 	"stop":        {"systemctl"},
+	// Proxy-only kinds run nothing on an SSH host: they refuse it.
+	"slicer":     {},
+	"limit-data": {},
 }
 
 // checkMarker is printed first by the check script: seeing it proves the

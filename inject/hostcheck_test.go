@@ -13,7 +13,7 @@ import (
 // that gameday check can tell what works where.
 func TestEveryKindSaysWhatToolsItNeeds(t *testing.T) {
 	for _, k := range Kinds() {
-		if len(kindTools[k.Name]) == 0 {
+		if _, ok := kindTools[k.Name]; !ok {
 			t.Errorf("kind %s has no entry in kindTools", k.Name)
 		}
 	}

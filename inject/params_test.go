@@ -35,7 +35,7 @@ func TestParseFault(t *testing.T) {
 		"pidfile and pattern":      {kind: "pause", params: map[string]string{"pidfile": "/run/a.pid", "pattern": "redis"}, wantErr: "pause: param pidfile and pattern: give only one of unit, pidfile or pattern"},
 		"pause has no start":       {kind: "pause", params: map[string]string{"pattern": "x", "start": "y"}, wantErr: `pause: unknown param "start"`},
 		"stop by unit":             {kind: "stop", params: map[string]string{"unit": "kafka"}},
-		"unknown kind":             {kind: "meteor", wantErr: `unknown fault kind "meteor" (known: latency, loss, partition, bandwidth, disk-fill, clock-drift, kill, pause, stop)`},
+		"unknown kind":             {kind: "meteor", wantErr: `unknown fault kind "meteor" (known: latency, loss, partition, bandwidth, slicer, limit-data, disk-fill, clock-drift, kill, pause, stop)`},
 		"newline in value":         {kind: "latency", params: map[string]string{"delay": "1s\nrm -rf /"}, wantErr: `is not a duration`},
 	}
 	for name, tc := range tests {

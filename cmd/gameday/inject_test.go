@@ -103,7 +103,7 @@ func TestInjectExitStatuses(t *testing.T) {
 		stdout   []string
 		noLedger bool
 	}{
-		"bad kind":     {args: []string{"inject", "meteor", "--host", "db1", "-i", inv}, code: 2, stderr: `gameday: unknown fault kind "meteor" (known: latency, loss, partition, bandwidth, disk-fill, clock-drift, kill, pause, stop)`},
+		"bad kind":     {args: []string{"inject", "meteor", "--host", "db1", "-i", inv}, code: 2, stderr: `gameday: unknown fault kind "meteor" (known: latency, loss, partition, bandwidth, slicer, limit-data, disk-fill, clock-drift, kill, pause, stop)`},
 		"bad param":    {args: []string{"inject", "latency", "--host", "db1", "-p", "delay=5x", "-i", inv}, code: 2, stderr: `gameday: latency: param delay: "5x" is not a duration (use 500ms, 2s, 1m)`},
 		"param no =":   {args: []string{"inject", "latency", "--host", "db1", "-p", "delay", "-i", inv}, code: 2, stderr: `gameday: --param "delay": want key=value`},
 		"bad host":     {args: []string{"inject", "kill", "--host", "db9", "-p", "unit=x", "-i", inv}, code: 2, stderr: `gameday: --host: no host named "db9" in the inventory; did you mean "db1"?`},
