@@ -1,8 +1,10 @@
 package inject_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -208,4 +210,38 @@ func TestToxiproxyCrashMatrix(t *testing.T) {
 			t.Errorf("the guard still runs after it fired: %s", gs)
 		}
 	})
+}
+
+// TestToxiproxyUnknownProxyIsBadInput: an inventory naming a proxy the
+// real server does not have stops `gameday inject` (and its dry run)
+// with one line that says where — file:line:col of the host's proxy —
+// and which proxies the server has, exit 2, nothing in the ledger and
+// nothing on the server.
+func TestToxiproxyUnknownProxyIsBadInput(t *testing.T) {
+	b := inject.NewToxiBed(t)
+	path := filepath.Join(t.TempDir(), "inventory.yaml")
+	inv := fmt.Sprintf("toxiproxy:\n  - name: staging\n    api: %s\nhosts:\n  - name: cache-1\n    toxiproxy: {server: staging, proxy: cahce}\n", b.API)
+	if err := os.WriteFile(path, []byte(inv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := &gamedayCLI{t: t, bin: buildGameday(t), env: append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())}
+	before := b.Proxies(t)
+	want := path + `:6:41: hosts[0].toxiproxy.proxy: Toxiproxy server staging at ` + b.API + `: the server has no proxy "cahce"; did you mean "cache"? (its proxies: cache)`
+	for _, dry := range []bool{true, false} {
+		args := []string{"inject", "latency", "--host", "cache-1", "--param", "delay=100ms", "-i", path}
+		if dry {
+			args = append(args, "--dry-run")
+		}
+		_, out, err := g.run(0, args...)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || strings.TrimSpace(out) != "gameday: "+want {
+			t.Errorf("dry run %v: %v, output:\n%s\nwant exit 2 and\ngameday: %s", dry, err, out, want)
+		}
+	}
+	if recs := ledgerRecords(t, g); len(recs) != 0 {
+		t.Errorf("the ledger holds %d faults, want none", len(recs))
+	}
+	if got := b.Proxies(t); got != before {
+		t.Errorf("the server changed:\n%s\nwant\n%s", got, before)
+	}
 }

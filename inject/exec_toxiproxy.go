@@ -142,6 +142,13 @@ func (x toxiproxyExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Ste
 	askCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	proxy, err := api.Proxy(askCtx, name)
 	cancel()
+	var np *targets.NoProxyError
+	if errors.As(err, &np) && t.Host.Toxiproxy.At.File != "" {
+		// The inventory is wrong: say where.
+		p := t.Host.Toxiproxy.At
+		p.Msg = fmt.Sprintf("Toxiproxy server %s at %s: %v", srv.Name, srv.BaseURL(), np)
+		return Steps{}, p
+	}
 	if err != nil {
 		return Steps{}, fmt.Errorf("host %s: Toxiproxy server %s at %s: %v", t.Host.Name, srv.Name, srv.BaseURL(), oneLine(err.Error()))
 	}
@@ -160,6 +167,16 @@ func (x toxiproxyExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Ste
 	at += ")"
 	var steps Steps
 	for _, s := range lp.Inject {
+		if s.Op == LabCut && len(s.Peers) == 0 && (s.Direction == string(DirIn) || s.Direction == string(DirOut)) {
+			// One way: a timeout toxic (timeout 0: the data stops and the
+			// connection stays open) on the stream that goes that way —
+			// upstream, clients to the service, for in.
+			stream := "downstream"
+			if s.Direction == string(DirIn) {
+				stream = "upstream"
+			}
+			s = LabStep{Op: LabToxicAdd, Node: s.Node, Toxic: &LabToxic{Type: "timeout", Stream: stream, Toxicity: 1, Attributes: map[string]int{"timeout": 0}}}
+		}
 		switch {
 		case s.Op == LabToxicAdd && s.Toxic != nil:
 			tx := *s.Toxic
@@ -185,7 +202,7 @@ func (x toxiproxyExecutor) Plan(ctx context.Context, f Fault, t PlanTarget) (Ste
 			steps.Revert = append(steps.Revert, toxiStep("enable proxy "+name+" of "+srv.Name, set(toxiSetEnabled, true)))
 			steps.VerifyGone = append(steps.VerifyGone, toxiStep("proxy "+name+" of "+srv.Name+" enabled", set(toxiIsEnabled, true)))
 		default:
-			return Steps{}, fmt.Errorf("host %s: %s through Toxiproxy: a proxy cannot %s (only toxics, or the whole proxy closed)", t.Host.Name, f.Kind(), s)
+			return Steps{}, fmt.Errorf("host %s: %s through Toxiproxy: a proxy cannot %s (only toxics, the proxy closed, or one direction stopped)", t.Host.Name, f.Kind(), s)
 		}
 	}
 	return steps, nil

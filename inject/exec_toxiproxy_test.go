@@ -162,6 +162,32 @@ func ping(addr string) (time.Duration, bool) {
 	return time.Since(start), strings.HasPrefix(string(buf[:n]), "+PONG")
 }
 
+// gate puts a reverse proxy of the test's in front of the bed's API;
+// refuse answers a request itself when it returns true.
+func (b *toxiBed) gate(t testing.TB, refuse func(w http.ResponseWriter, r *http.Request) bool) *httptest.Server {
+	up, _ := url.Parse(b.API)
+	rp := httputil.NewSingleHostReverseProxy(up)
+	g := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !refuse(w, r) {
+			rp.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(g.Close)
+	return g
+}
+
+// toxiManager is a Manager over inv with a ledger of the test's own,
+// closed when the test ends.
+func toxiManager(t testing.TB, inv *targets.Inventory) *Manager {
+	t.Helper()
+	m, err := NewManager(inv, nil, filepath.Join(t.TempDir(), "ledger.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
 // waitSettled reconciles until the fault is no longer armed (a bound on a
 // hang, not on speed: the guard fires on a loaded machine too).
 func waitSettled(t *testing.T, m *Manager, a Armed) Armed {
@@ -186,11 +212,7 @@ func waitSettled(t *testing.T, m *Manager, a Armed) Armed {
 // removes gameday's toxic at TTL with no gameday left to do it.
 func TestToxiproxyExecutor(t *testing.T) {
 	b := newToxiBed(t)
-	m, err := NewManager(b.Inventory(), nil, filepath.Join(t.TempDir(), "ledger.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := toxiManager(t, b.Inventory())
 	ctx := t.Context()
 	users := b.Proxies(t)
 	if _, ok := ping(b.Listen); !ok {
@@ -308,12 +330,8 @@ func TestToxiproxyExecutor(t *testing.T) {
 	t.Run("a proxy the server does not have", func(t *testing.T) {
 		inv := b.Inventory()
 		inv.Hosts[0].Toxiproxy.Proxy = "cahce"
-		m2, err := NewManager(inv, nil, filepath.Join(t.TempDir(), "ledger.jsonl"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m2.Close()
-		_, err = m2.Preview(ctx, Request{Kind: "latency", Hosts: []string{"cache-1"}})
+		m2 := toxiManager(t, inv)
+		_, err := m2.Preview(ctx, Request{Kind: "latency", Hosts: []string{"cache-1"}})
 		if err == nil || !strings.Contains(err.Error(), `no proxy "cahce"; did you mean "cache"?`) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("Preview: %v, want one sentence naming the proxies the server has", err)
 		}
@@ -328,18 +346,15 @@ func TestToxiproxyToken(t *testing.T) {
 	const token = "tok-5e5c7d2a91"
 	t.Setenv("GAMEDAY_TEST_TOXIPROXY_TOKEN", token)
 	b := newToxiBed(t)
-	up, _ := url.Parse(b.API)
-	rp := httputil.NewSingleHostReverseProxy(up)
 	var refused sync.Map
-	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	gate := b.gate(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Header.Get("Authorization") != "Bearer "+token {
 			refused.Store(r.Method+" "+r.URL.Path, true)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
+			return true
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(gate.Close)
+		return false
+	})
 	inv := b.Inventory()
 	inv.Toxiproxy[0] = targets.ToxiproxyServer{Name: "staging", API: gate.URL + "/", Token: "env:GAMEDAY_TEST_TOXIPROXY_TOKEN"}
 	ledger := filepath.Join(t.TempDir(), "ledger.jsonl")

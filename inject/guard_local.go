@@ -252,10 +252,13 @@ func RunGuard(ctx context.Context, id string) error {
 	case <-t.C:
 	}
 	h := targets.Host{Name: spec.Host}
+	// The marker's reason names the step, not the host: whoever reads it
+	// says which host.
+	reason := func(err error) string { return strings.TrimPrefix(err.Error(), "host "+spec.Host+": ") }
 	why := ""
 	for _, s := range spec.Revert {
 		if err := x.Run(ctx, h, s); err != nil && why == "" {
-			why = err.Error()
+			why = reason(err)
 		}
 	}
 	for _, s := range spec.VerifyGone {
@@ -263,7 +266,7 @@ func RunGuard(ctx context.Context, id string) error {
 			break
 		}
 		if err := x.Run(ctx, h, s); err != nil {
-			why = "verify " + s.Name + ": " + err.Error()
+			why = "verify " + reason(err)
 		}
 	}
 	mark := "verified\n"

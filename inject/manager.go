@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/inject/sshx"
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/targets"
 	"github.com/gameday-dev/gameday/targets/roles"
 	"github.com/gameday-dev/gameday/timeline"
@@ -180,7 +181,9 @@ func (m *Manager) plan(ctx context.Context, req Request, id string, refuse bool)
 	p.hosts = make([]hostPlan, len(hosts))
 	errs := fanOut(ctx, m.hostTimeout, hosts, func(ctx context.Context, i int, h targets.Host) (err error) {
 		p.hosts[i], err = m.planHost(ctx, f, PlanTarget{ID: id, Host: h, Inv: live.Inv, TTL: ttl})
-		if err != nil && !strings.HasPrefix(err.Error(), "host "+h.Name+": ") {
+		var bad yamldoc.Problem
+		if err != nil && !strings.HasPrefix(err.Error(), "host "+h.Name+": ") && !errors.As(err, &bad) {
+			// (A problem of the inventory's says where it is instead.)
 			err = fmt.Errorf("host %s: %w", h.Name, err)
 		}
 		return err

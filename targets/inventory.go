@@ -2,7 +2,11 @@
 // services that run on them, as described by inventory.yaml.
 package targets
 
-import "time"
+import (
+	"time"
+
+	"github.com/gameday-dev/gameday/internal/yamldoc"
+)
 
 // Inventory is a loaded, validated inventory.yaml.
 type Inventory struct {
@@ -58,6 +62,10 @@ type ToxiproxyProxy struct {
 	// Proxy is the name of the proxy in front of this host's service, as
 	// the server lists it (GET /proxies).
 	Proxy string `yaml:"proxy" json:"proxy"`
+	// At is where the inventory names the proxy (file, line, column and
+	// field; no message), so that a proxy its server turns out not to have
+	// is reported there. Zero for an inventory built in code.
+	At yamldoc.Problem `yaml:"-" json:"-"`
 }
 
 // ToxiproxyServer is a Toxiproxy server a team runs in front of its

@@ -30,25 +30,25 @@ func (s ToxiproxyServer) BaseURL() string { return strings.TrimRight(s.API, "/")
 // gameday's goes through. Close it when done.
 type ToxiproxyAPI struct {
 	client *toxiproxy.Client
-	// gate is the token gate's server (nil without a token).
+	// gate is the server the client talks to (see Open).
 	gate *http.Server
 }
 
-// Open makes the server's client. Without a token the client talks to the
-// API itself. With one it talks to a gate of gameday's own: the client
-// package builds its http.Client privately (NewClient sets an unexported
-// field, with no option for a transport or a header), so a bearer token
-// cannot be given to it; the gate — an HTTP server on 127.0.0.1, only
-// answering under a random 128-bit path prefix, living as long as this
-// ToxiproxyAPI — adds the Authorization header to each request and
-// forwards it to the API. The token is read from its reference now.
+// Open makes the server's client. The client talks to a gate of
+// gameday's own, which forwards each request to the API: an HTTP server on
+// 127.0.0.1, answering only under a random 128-bit path prefix, living as
+// long as this ToxiproxyAPI. The client package builds its http.Client
+// privately (NewClient sets an unexported field, with no option for a
+// transport or a header), so a bearer token cannot be given to it: the gate
+// adds the Authorization header when the server has a token (read from its
+// reference now). It also turns an error answer that is not Toxiproxy's
+// JSON (a gateway's 502 page, an authenticating proxy's 401) into
+// Toxiproxy's JSON error, since the client reports any other body as a
+// JSON syntax error and loses the status.
 func (s ToxiproxyServer) Open() (*ToxiproxyAPI, error) {
 	tok, err := s.Token.Resolve()
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy server %s: token: %w", s.Name, err)
-	}
-	if tok == "" {
-		return &ToxiproxyAPI{client: toxiproxy.NewClient(s.BaseURL())}, nil
 	}
 	if strings.ContainsAny(tok, "\r\n\x00") {
 		return nil, fmt.Errorf("toxiproxy server %s: the token from %s holds a line break, which cannot go in an Authorization header", s.Name, s.Token)
@@ -65,7 +65,9 @@ func (s ToxiproxyServer) Open() (*ToxiproxyAPI, error) {
 	fwd := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(api)
-			r.Out.Header.Set("Authorization", "Bearer "+tok)
+			if tok != "" {
+				r.Out.Header.Set("Authorization", "Bearer "+tok)
+			}
 		},
 		ModifyResponse: apiErrorJSON,
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
@@ -173,8 +175,18 @@ func (a *ToxiproxyAPI) Proxy(ctx context.Context, name string) (*toxiproxy.Proxy
 		}
 		return nil, err
 	}
-	names := slices.Sorted(maps.Keys(all))
-	return nil, fmt.Errorf("the server has no proxy %q%s (its proxies: %s)", name, yamldoc.DidYouMean(name, names), strings.Join(names, ", "))
+	return nil, &NoProxyError{Name: name, Proxies: slices.Sorted(maps.Keys(all))}
+}
+
+// NoProxyError is a proxy its server does not have: the inventory names
+// it wrongly, unlike a server that does not answer.
+type NoProxyError struct {
+	Name    string
+	Proxies []string // those the server has
+}
+
+func (e *NoProxyError) Error() string {
+	return fmt.Sprintf("the server has no proxy %q%s (its proxies: %s)", e.Name, yamldoc.DidYouMean(e.Name, e.Proxies), strings.Join(e.Proxies, ", "))
 }
 
 // CheckToxiproxyHost reaches a host that takes its faults through a

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 )
 
 func TestLoadValid(t *testing.T) {
@@ -135,7 +137,8 @@ func TestDecodedToxiproxy(t *testing.T) {
 		t.Errorf("toxiproxy = %+v, want %+v", inv.Toxiproxy, want)
 	}
 	h, _ := inv.Host("cache-1")
-	if h.Toxiproxy == nil || *h.Toxiproxy != (ToxiproxyProxy{Server: "staging", Proxy: "redis-cache-1"}) {
+	wantAt := yamldoc.Problem{File: "testdata/valid/toxiproxy.yaml", Pos: yamldoc.Pos{Line: 10, Col: 41}, Field: "hosts[0].toxiproxy.proxy"}
+	if h.Toxiproxy == nil || *h.Toxiproxy != (ToxiproxyProxy{Server: "staging", Proxy: "redis-cache-1", At: wantAt}) {
 		t.Errorf("cache-1's toxiproxy = %+v", h.Toxiproxy)
 	}
 	if s, ok := inv.ToxiproxyServerNamed("edge"); !ok || s.Token.String() != "env:TOXIPROXY_TOKEN" {

@@ -32,6 +32,7 @@ func (v *validator) toxiproxy() {
 // lists and a proxy name.
 func (v *validator) hostToxiproxy(path string, h Host) {
 	px := h.Toxiproxy
+	px.At = yamldoc.Problem{File: v.r.File, Pos: v.r.PosOf(path + ".proxy"), Field: path + ".proxy"}
 	if h.Lab != nil {
 		v.problem(path, "a host takes its faults through a lab node or a Toxiproxy proxy, not both; drop lab or toxiproxy")
 	}

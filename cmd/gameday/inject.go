@@ -15,6 +15,7 @@ import (
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/inject/sshx"
+	"github.com/gameday-dev/gameday/internal/yamldoc"
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/session"
 	"github.com/gameday-dev/gameday/targets"
@@ -177,6 +178,18 @@ func openManager(s managerSetup) (*inject.Manager, roles.Live, func(), error) {
 	return m, live, closeAll, nil
 }
 
+// planFailure is the exit status of a plan that failed: bad input when
+// a host's answer shows the inventory wrong (a Toxiproxy proxy its server
+// does not have: the error says file:line:col), a failure otherwise (a
+// host that does not answer).
+func planFailure(err error) int {
+	var bad yamldoc.Problem
+	if errors.As(err, &bad) {
+		return ExitBadInput
+	}
+	return ExitFailed
+}
+
 // interruptible returns a context cancelled by SIGINT or SIGTERM: the
 // Manager then rolls back what it armed.
 func interruptible() (context.Context, context.CancelFunc) {
@@ -218,7 +231,7 @@ func injectRun(opts *InjectOptions) error {
 		// failure, not bad input.
 		p, err := m.Preview(ctx, req)
 		if err != nil {
-			return &ExitError{Code: ExitFailed, Err: err}
+			return &ExitError{Code: planFailure(err), Err: err}
 		}
 		return inject.WritePlan(opts.IO.Out, p)
 	}
@@ -231,6 +244,9 @@ func injectRun(opts *InjectOptions) error {
 	}
 	if err != nil && a.ID == "" {
 		// Nothing was written or touched: planning failed.
+		if planFailure(err) == ExitBadInput {
+			return &ExitError{Code: ExitBadInput, Err: err}
+		}
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("arming %s failed, nothing was changed: %w", opts.Kind, err)}
 	}
 	if err != nil {
