@@ -71,7 +71,7 @@ func TestToxiproxyLatencyShowsInRedisLatencyP99(t *testing.T) {
 	sentinel := startSentinel(t, b.Listen)
 	inv := b.Inventory()
 	inv.Services.Redis = []targets.Redis{{Name: "cache", Sentinels: []string{sentinel}, Master: "mymaster",
-		Probes: targets.Probes{"latency": {Rate: 20, Timeout: 5 * time.Second}}}}
+		Probes: targets.Probes{"latency": {Rate: 5, Timeout: 10 * time.Second}}}}
 	const window = 2 * time.Second
 	set, err := probes.NewSet(inv, nil, probes.Options{Report: 250 * time.Millisecond, Window: window})
 	if err != nil {
@@ -93,7 +93,9 @@ func TestToxiproxyLatencyShowsInRedisLatencyP99(t *testing.T) {
 		}
 		base, since = max(base, r.P99), r.Time
 	}
-	const delay = 300 * time.Millisecond
+	// A delay well above what load does to a baseline: each reading's
+	// SET and GET both wait for it.
+	const delay = time.Second
 	a, err := m.Arm(ctx, Request{Kind: "latency", Hosts: []string{"cache-1"}, Params: map[string]string{"delay": delay.String()}, TTL: time.Minute})
 	if err != nil {
 		t.Fatalf("Arm: %v", err)
@@ -103,7 +105,9 @@ func TestToxiproxyLatencyShowsInRedisLatencyP99(t *testing.T) {
 	if _, err := m.Revert(ctx, a.ID); err != nil {
 		t.Fatalf("Revert: %v", err)
 	}
-	after := latencyReading(t, set, reverted)
+	// Requests sent under the fault finish within two delays of the
+	// revert: judge a window that begins after them.
+	after := latencyReading(t, set, reverted.Add(3*delay))
 	t.Logf("redis.latency p99: baseline %.1f ms, armed (delay %s) %.1f ms, after revert %.1f ms", base, delay, armed.P99, after.P99)
 	d := float64(delay.Milliseconds())
 	if armed.P99 < base+d {
