@@ -38,7 +38,6 @@ type localGuardSpec struct {
 	Via      map[string]string `json:"via,omitempty"`
 	// TTL counts from the guard's start.
 	TTL        time.Duration `json:"ttl"`
-	Deadline   time.Time     `json:"deadline,omitzero"`
 	Revert     []Step        `json:"revert"`
 	VerifyGone []Step        `json:"verify_gone,omitempty"`
 }
@@ -225,9 +224,6 @@ func RunGuard(ctx context.Context, id string) error {
 		return err
 	}
 	deadline := time.Now().Add(spec.TTL)
-	if !spec.Deadline.IsZero() {
-		deadline = spec.Deadline
-	}
 	self, err := proc.Self()
 	if err != nil {
 		return err
